@@ -1,0 +1,72 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from pilot_admin import audit
+from pilot_admin.choices import AuditAction
+from pilot_admin.models import AuditEntry, ImportRun, User
+
+
+class AuditedModelAdmin(admin.ModelAdmin):
+    """Admin edits leave the same audit entries as the pages do, and the admin sees only the
+    rows its user may edit."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset.editable_by(request.user) if hasattr(queryset, "editable_by") else queryset
+
+    def save_model(self, request, obj, form, change):
+        before = audit.snapshot(type(obj)._default_manager.get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+        audit.record(
+            actor=request.user,
+            instance=obj,
+            action=AuditAction.UPDATE if change else AuditAction.CREATE,
+            before=before,
+            note="后台修改",
+        )
+
+    def delete_model(self, request, obj):
+        audit.record(actor=request.user, instance=obj, action=AuditAction.DELETE, note="后台删除")
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            audit.record(actor=request.user, instance=obj, action=AuditAction.DELETE, note="后台删除")
+        super().delete_queryset(request, queryset)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ("username", "last_name", "first_name", "role", "county", "township", "department", "is_active")
+    list_filter = ("role", "is_active", "county", "township")
+    fieldsets = BaseUserAdmin.fieldsets + (
+        ("角色与单位", {"fields": ("role", "county", "township", "department", "phone")}),
+    )
+    add_fieldsets = BaseUserAdmin.add_fieldsets + (
+        ("角色与单位", {"fields": ("role", "county", "township", "department")}),
+    )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "actor_name", "action", "content_type", "object_repr", "ip_address")
+    list_filter = ("action", "content_type")
+    search_fields = ("object_repr", "actor_name", "object_id")
+    date_hierarchy = "created_at"
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "actor", "kind", "filename", "status", "created_count", "updated_count")
+    list_filter = ("kind", "status")

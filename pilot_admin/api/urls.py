@@ -1,0 +1,10 @@
+from django.urls import include, path
+
+from pilot_admin.api.base import DocsView, SchemaView, TokenView
+
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="api_token"),
+    path("schema/", SchemaView.as_view(), name="api_schema"),
+    path("docs/", DocsView.as_view(url_name="api_schema"), name="api_docs"),
+    path("", include("villages.api.urls")),
+]

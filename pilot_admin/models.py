@@ -1,0 +1,151 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from pilot_admin.choices import AuditAction, ImportStatus, Role
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class PilotUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # A superuser made with createsuperuser acts as the county admin.
+        extra_fields.setdefault("role", Role.COUNTY_ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person or system that signs in; the role and its unit decide what it sees."""
+
+    role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.COUNTY_VIEWER)
+    county = models.ForeignKey(
+        "villages.County",
+        verbose_name="所属县",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        help_text="为空表示可见本系统中全部县（省级接口客户端或超级用户）。",
+    )
+    township = models.ForeignKey(
+        "villages.Township",
+        verbose_name="所属乡镇",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+    department = models.ForeignKey(
+        "tasks.Department",
+        verbose_name="所属部门",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+    phone = models.CharField("手机号", max_length=20, blank=True)
+
+    objects = PilotUserManager()
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(role=Role.TOWNSHIP) | Q(township__isnull=False),
+                name="user_township_role_has_township",
+                violation_error_message="乡镇角色的用户必须指定所属乡镇。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role=Role.DEPARTMENT) | Q(department__isnull=False),
+                name="user_department_role_has_department",
+                violation_error_message="部门角色的用户必须指定所属部门。",
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    @property
+    def is_county_admin(self) -> bool:
+        return self.is_active and (self.is_superuser or self.role == Role.COUNTY_ADMIN)
+
+    @property
+    def is_county_level(self) -> bool:
+        """County-wide reading rights: the office, county viewers and API clients."""
+        return self.is_county_admin or self.role in (Role.COUNTY_VIEWER, Role.API_CLIENT)
+
+
+class AuditEntry(models.Model):
+    """One change to one record: who, what field from what to what, when, from where."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+    )
+    actor_name = models.CharField("操作人姓名", max_length=150, blank=True)
+    action = models.CharField("操作", max_length=10, choices=AuditAction.choices)
+    content_type = models.ForeignKey(ContentType, verbose_name="记录类型", on_delete=models.PROTECT, related_name="+")
+    object_id = models.CharField("记录编号", max_length=64)
+    object_repr = models.CharField("记录", max_length=200)
+    changes = models.JSONField("变更内容", default=dict, blank=True)
+    note = models.CharField("说明", max_length=500, blank=True)
+    ip_address = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    user_agent = models.CharField("客户端", max_length=300, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "修改记录"
+        verbose_name_plural = "修改记录"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # audit_entries_for(obj): the change record shown on each record's page.
+            models.Index(fields=["content_type", "object_id", "-created_at"], name="audit_object_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.actor_name} {self.get_action_display()} {self.object_repr}"
+
+
+class ImportRun(TimeStampedModel):
+    """An uploaded workbook and what checking or importing it gave, kept so the user can
+    download it back with every bad cell marked."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="导入人",
+        on_delete=models.PROTECT,
+        related_name="import_runs",
+    )
+    kind = models.CharField("导入类型", max_length=50)
+    filename = models.CharField("文件名", max_length=255)
+    upload = models.FileField("上传文件", upload_to="imports/%Y/%m/")
+    dry_run = models.BooleanField("仅试导入", default=False)
+    status = models.CharField("结果", max_length=10, choices=ImportStatus.choices)
+    created_count = models.PositiveIntegerField("新增", default=0)
+    updated_count = models.PositiveIntegerField("更新", default=0)
+    errors = models.JSONField("错误", default=list, blank=True)
+
+    class Meta:
+        verbose_name = "导入记录"
+        verbose_name_plural = "导入记录"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.filename}（{self.get_status_display()}）"
+
+    def get_absolute_url(self):
+        return reverse("import_run_detail", args=[self.pk])

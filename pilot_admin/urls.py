@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from pilot_admin import views
+from pilot_admin.api import urls as api_urls
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("health/", views.health, name="health"),
+    path("imports/", include("pilot_admin.import_urls")),
+    path("villages/", include("villages.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_urls)),
+]

@@ -1,0 +1,130 @@
+"""Personas (Healthchecks style): the county office, a viewer, two township officials of
+different townships, a department user, an inspector, an API client and a stranger."""
+
+import pytest
+
+from pilot_admin.choices import Role
+from tests.factories import (
+    CountyFactory,
+    DepartmentFactory,
+    PilotProgramFactory,
+    TownshipFactory,
+    UserFactory,
+    VillageFactory,
+)
+
+
+@pytest.fixture
+def county(db):
+    return CountyFactory()
+
+
+@pytest.fixture
+def township_a(county):
+    return TownshipFactory(county=county, name="水布垭镇", code="422823104")
+
+
+@pytest.fixture
+def township_b(county):
+    return TownshipFactory(county=county, name="东瀼口镇", code="422823101")
+
+
+@pytest.fixture
+def village_a(township_a):
+    return VillageFactory(township=township_a, name="水布垭村", code="422823104201")
+
+
+@pytest.fixture
+def village_b(township_b):
+    return VillageFactory(township=township_b, name="东瀼口村", code="422823101201")
+
+
+@pytest.fixture
+def department(county):
+    return DepartmentFactory(county=county, key="civil_affairs", name="县民政局")
+
+
+@pytest.fixture
+def program(county):
+    return PilotProgramFactory(county=county, code="badong-13th-fyp")
+
+
+@pytest.fixture
+def county_admin(county):
+    return UserFactory(username="county_admin", role=Role.COUNTY_ADMIN, county=county, is_staff=True)
+
+
+@pytest.fixture
+def county_viewer(county):
+    return UserFactory(username="county_viewer", role=Role.COUNTY_VIEWER, county=county)
+
+
+@pytest.fixture
+def township_a_official(township_a):
+    return UserFactory(username="township_a", role=Role.TOWNSHIP, township=township_a, county=township_a.county)
+
+
+@pytest.fixture
+def township_b_official(township_b):
+    return UserFactory(username="township_b", role=Role.TOWNSHIP, township=township_b, county=township_b.county)
+
+
+@pytest.fixture
+def department_user(department):
+    return UserFactory(username="dept", role=Role.DEPARTMENT, department=department, county=department.county)
+
+
+@pytest.fixture
+def inspector(county):
+    return UserFactory(username="inspector", role=Role.INSPECTOR, county=county)
+
+
+@pytest.fixture
+def api_client_user(county):
+    return UserFactory(username="api_client", role=Role.API_CLIENT, county=county)
+
+
+@pytest.fixture
+def personas(
+    county_admin, county_viewer, township_a_official, township_b_official, department_user, inspector, api_client_user
+):
+    return {
+        "county_admin": county_admin,
+        "county_viewer": county_viewer,
+        "township_a": township_a_official,
+        "township_b": township_b_official,
+        "department": department_user,
+        "inspector": inspector,
+        "api_client": api_client_user,
+    }
+
+
+@pytest.fixture
+def login(client):
+    """Sign a persona in on the test client and return the client."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    return f"pilot_admin: database={engine} redis={'yes' if settings.REDIS_URL else 'no'}"
+
+
+def pytest_sessionstart(session):
+    """CI must test against the real servers; a missing DATABASE_URL or REDIS_URL there is an
+    error, not a quiet fall-back to SQLite."""
+    import os
+
+    from django.conf import settings
+
+    if os.environ.get("PILOT_ADMIN_REQUIRE_SERVICES") == "1":
+        engine = settings.DATABASES["default"]["ENGINE"]
+        if "postgresql" not in engine or not settings.REDIS_URL:
+            raise pytest.UsageError("PILOT_ADMIN_REQUIRE_SERVICES=1 but PostgreSQL or Redis is not configured")

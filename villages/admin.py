@@ -1,0 +1,46 @@
+from django.contrib import admin
+
+from pilot_admin.admin import AuditedModelAdmin
+from villages.models import County, PilotAssignment, PilotProgram, Township, Village, VillageIndicator
+
+
+@admin.register(County)
+class CountyAdmin(AuditedModelAdmin):
+    list_display = ("name", "province", "prefecture", "admin_code")
+
+
+@admin.register(Township)
+class TownshipAdmin(AuditedModelAdmin):
+    list_display = ("name", "code", "kind", "county", "is_demonstration")
+    list_filter = ("county", "kind")
+    search_fields = ("name", "code")
+
+
+@admin.register(Village)
+class VillageAdmin(AuditedModelAdmin):
+    list_display = ("name", "code", "township", "households", "population", "is_poverty_village", "is_active")
+    list_filter = ("township", "is_poverty_village", "is_active", "kind")
+    search_fields = ("name", "code")
+    list_select_related = ("township",)
+
+
+@admin.register(PilotProgram)
+class PilotProgramAdmin(AuditedModelAdmin):
+    list_display = ("name", "code", "county", "start_year", "end_year")
+
+
+@admin.register(PilotAssignment)
+class PilotAssignmentAdmin(AuditedModelAdmin):
+    list_display = ("village", "program", "year", "level", "status")
+    list_filter = ("program", "year", "level", "status")
+    list_select_related = ("village", "program")
+    # Status changes go through the pilot page so approval and withdrawal follow their rules.
+    readonly_fields = ("status", "approved_by", "approved_at", "withdrawn_by", "withdrawn_at", "proposed_by")
+
+
+@admin.register(VillageIndicator)
+class VillageIndicatorAdmin(AuditedModelAdmin):
+    list_display = ("village", "year", "status", "reported_by", "reported_at")
+    list_filter = ("year", "status")
+    list_select_related = ("village", "reported_by")
+    readonly_fields = ("status", "reported_by", "reported_at", "confirmed_by", "confirmed_at")

@@ -1,0 +1,70 @@
+"""FilterSets shared by the list pages, their Excel exports and the API. Choice querysets are
+scoped to the requesting user, so naming another township's id is an invalid choice."""
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+
+from villages.choices import PilotLevel, PilotStatus
+from villages.models import PilotAssignment, PilotProgram, Township, Village
+
+
+def _visible_townships(request):
+    return Township.objects.visible_to(getattr(request, "user", None))
+
+
+def _visible_programs(request):
+    return PilotProgram.objects.visible_to(getattr(request, "user", None))
+
+
+class VillageFilterSet(django_filters.FilterSet):
+    township = django_filters.ModelChoiceFilter(label="乡镇", queryset=_visible_townships)
+    program = django_filters.ModelChoiceFilter(
+        label="试点项目", queryset=_visible_programs, to_field_name="code", method="filter_noop"
+    )
+    year = django_filters.NumberFilter(label="试点年度", method="filter_noop")
+    is_pilot = django_filters.BooleanFilter(label="是否试点村", method="filter_noop")
+    search = django_filters.CharFilter(label="搜索", method="filter_search")
+
+    class Meta:
+        model = Village
+        fields = ["township"]
+
+    def filter_noop(self, queryset, name, value):
+        # program, year and is_pilot act together in filter_queryset.
+        return queryset
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(code__startswith=value))
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        program, year, is_pilot = data.get("program"), data.get("year"), data.get("is_pilot")
+        if program is None and year is None and is_pilot is None:
+            return queryset
+        pilots = PilotAssignment.objects.filter(village=OuterRef("pk"), status=PilotStatus.APPROVED)
+        if program is not None:
+            pilots = pilots.filter(program=program)
+        if year is not None:
+            pilots = pilots.filter(year=year)
+        if is_pilot is False:
+            return queryset.filter(~Exists(pilots))
+        # A program or year alone means "pilots of that program / year".
+        return queryset.filter(Exists(pilots))
+
+
+class PilotAssignmentFilterSet(django_filters.FilterSet):
+    program = django_filters.ModelChoiceFilter(label="试点项目", queryset=_visible_programs, to_field_name="code")
+    year = django_filters.NumberFilter(label="年度")
+    township = django_filters.ModelChoiceFilter(
+        label="乡镇", queryset=_visible_townships, field_name="village__township"
+    )
+    level = django_filters.ChoiceFilter(label="级别", choices=PilotLevel.choices)
+    status = django_filters.ChoiceFilter(label="状态", choices=PilotStatus.choices)
+
+    class Meta:
+        model = PilotAssignment
+        fields = ["program", "year", "township", "level", "status"]

@@ -1,0 +1,403 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+from pilot_admin.models import TimeStampedModel
+from villages import querysets
+from villages.choices import (
+    CountyKind,
+    GuidanceCategory,
+    IndicatorStatus,
+    PilotLevel,
+    PilotStatus,
+    RatioRounding,
+    TownshipKind,
+    VillageKind,
+)
+
+county_code_validator = RegexValidator(r"^\d{6}$", "县级区划代码应为6位数字。")
+township_code_validator = RegexValidator(r"^\d{9}$", "乡镇统计用区划代码应为9位数字。")
+village_code_validator = RegexValidator(r"^\d{12}$", "村统计用区划代码应为12位数字。")
+ratio_validators = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
+
+
+class County(TimeStampedModel):
+    name = models.CharField("县名", max_length=50)
+    kind = models.CharField("类型", max_length=20, choices=CountyKind.choices, default=CountyKind.COUNTY)
+    province = models.CharField("省", max_length=50)
+    prefecture = models.CharField("市（州）", max_length=50, blank=True)
+    admin_code = models.CharField("区划代码", max_length=6, blank=True, validators=[county_code_validator])
+
+    objects = querysets.CountyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "县"
+        verbose_name_plural = "县"
+        ordering = ["province", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "name"],
+                name="county_unique_name_in_province",
+                violation_error_message="同一省内县名不能重复。",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Township(TimeStampedModel):
+    county = models.ForeignKey(County, verbose_name="所属县", on_delete=models.PROTECT, related_name="townships")
+    code = models.CharField("统计用区划代码", max_length=9, blank=True, validators=[township_code_validator])
+    name = models.CharField("乡镇名称", max_length=50)
+    kind = models.CharField("类型", max_length=20, choices=TownshipKind.choices, default=TownshipKind.TOWN)
+    is_demonstration = models.BooleanField("试点示范乡镇", default=False)
+
+    objects = querysets.TownshipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "乡镇"
+        verbose_name_plural = "乡镇"
+        ordering = ["county", "code", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "name"],
+                name="township_unique_name_in_county",
+                violation_error_message="同一县内乡镇名称不能重复。",
+            ),
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=~Q(code=""),
+                name="township_unique_code",
+                violation_error_message="乡镇区划代码已被使用。",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("villages:village_list") + f"?township={self.pk}"
+
+
+class Village(TimeStampedModel):
+    township = models.ForeignKey(Township, verbose_name="所属乡镇", on_delete=models.PROTECT, related_name="villages")
+    code = models.CharField("统计用区划代码", max_length=12, blank=True, validators=[village_code_validator])
+    name = models.CharField("村名", max_length=50)
+    kind = models.CharField(
+        "类型", max_length=30, choices=VillageKind.choices, default=VillageKind.ADMINISTRATIVE_VILLAGE
+    )
+    households = models.PositiveIntegerField("户数", default=0)
+    population = models.PositiveIntegerField("户籍人口", default=0)
+    resident_population = models.PositiveIntegerField("常住人口", default=0)
+    is_poverty_village = models.BooleanField("贫困村", default=False)
+    poverty_exit_year = models.PositiveSmallIntegerField("出列年度", null=True, blank=True)
+    collective_income_yuan = models.DecimalField(
+        "村集体经济收入（元）",
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    guidance_category = models.CharField("分类指导类型", max_length=40, choices=GuidanceCategory.choices, blank=True)
+    is_active = models.BooleanField("有效", default=True, help_text="撤并后的村标记为无效，不计入试点比例。")
+
+    objects = querysets.VillageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "村"
+        verbose_name_plural = "村"
+        ordering = ["township__code", "township__name", "code", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["township", "name"],
+                name="village_unique_name_in_township",
+                violation_error_message="同一乡镇内村名不能重复。",
+            ),
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=~Q(code=""),
+                name="village_unique_code",
+                violation_error_message="村区划代码已被使用。",
+            ),
+            models.CheckConstraint(
+                condition=Q(collective_income_yuan__isnull=True) | Q(collective_income_yuan__gte=0),
+                name="village_collective_income_not_negative",
+                violation_error_message="村集体经济收入不能为负数。",
+            ),
+        ]
+        indexes = [
+            # village_list search by name within a township.
+            models.Index(fields=["township", "name"], name="village_township_name_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("villages:village_detail", args=[self.pk])
+
+    def clean(self):
+        super().clean()
+        if self.code and self.township_id and self.township.code and not self.code.startswith(self.township.code):
+            raise ValidationError({"code": f"村区划代码应以所属乡镇代码 {self.township.code} 开头。"})
+
+
+class PilotProgram(TimeStampedModel):
+    """A county's pilot program with every quota rule as data (SPEC §5.1, R-A2…R-A6, R-B1)."""
+
+    county = models.ForeignKey(County, verbose_name="所属县", on_delete=models.PROTECT, related_name="pilot_programs")
+    code = models.SlugField("项目代码", max_length=50, unique=True)
+    name = models.CharField("项目名称", max_length=200)
+    start_year = models.PositiveSmallIntegerField("起始年度")
+    end_year = models.PositiveSmallIntegerField("结束年度")
+    source_document = models.CharField("依据文件", max_length=300, blank=True)
+    township_annual_min_ratio = models.DecimalField(
+        "各乡镇每年试点最低比例",
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.05"),
+        validators=ratio_validators,
+    )
+    county_annual_min_count = models.PositiveIntegerField("全县每年试点最少村数", default=15)
+    provincial_annual_min_count = models.PositiveIntegerField("每年省级重点支持最少村数", default=5)
+    county_new_min_total = models.PositiveIntegerField("期末全县新增试点最少村数", default=75)
+    county_new_target_ratio = models.DecimalField(
+        "期末全县试点目标比例（参考）",
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.25"),
+        validators=ratio_validators,
+    )
+    township_cumulative_min_ratio = models.DecimalField(
+        "期末各乡镇累计试点最低比例",
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.25"),
+        validators=ratio_validators,
+    )
+    cumulative_by_year = models.PositiveSmallIntegerField("累计目标考核年度", default=2020)
+    facility_min_area_m2 = models.DecimalField(
+        "综合服务站最小面积（平方米）", max_digits=8, decimal_places=1, default=Decimal("600")
+    )
+    facility_area_waivable = models.BooleanField("面积要求为“原则上”（可说明理由豁免）", default=True)
+    ratio_rounding = models.CharField(
+        "比例折算村数的取整方式", max_length=10, choices=RatioRounding.choices, default=RatioRounding.CEIL
+    )
+    grade_excellent_min = models.DecimalField("优秀最低分", max_digits=5, decimal_places=1, default=Decimal("90"))
+    grade_pass_min = models.DecimalField("合格最低分", max_digits=5, decimal_places=1, default=Decimal("80"))
+
+    objects = querysets.PilotProgramQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "试点项目"
+        verbose_name_plural = "试点项目"
+        ordering = ["-start_year", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_year__gte=F("start_year")),
+                name="pilotprogram_years_ordered",
+                violation_error_message="结束年度不能早于起始年度。",
+            ),
+            models.CheckConstraint(
+                condition=Q(grade_excellent_min__gte=F("grade_pass_min")),
+                name="pilotprogram_grade_thresholds_ordered",
+                violation_error_message="优秀最低分不能低于合格最低分。",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("villages:quota_report") + f"?program={self.code}"
+
+    @property
+    def years(self) -> range:
+        return range(self.start_year, self.end_year + 1)
+
+
+class PilotAssignment(TimeStampedModel):
+    """A village selected as a pilot of a program in a year (a batch, R-A8)."""
+
+    program = models.ForeignKey(
+        PilotProgram, verbose_name="试点项目", on_delete=models.PROTECT, related_name="assignments"
+    )
+    village = models.ForeignKey(Village, verbose_name="村", on_delete=models.PROTECT, related_name="pilot_assignments")
+    year = models.PositiveSmallIntegerField("试点年度")
+    level = models.CharField("级别", max_length=20, choices=PilotLevel.choices, default=PilotLevel.COUNTY)
+    status = models.CharField("状态", max_length=20, choices=PilotStatus.choices, default=PilotStatus.PROPOSED)
+    guidance_category = models.CharField("分类指导类型", max_length=40, choices=GuidanceCategory.choices, blank=True)
+    is_demonstration = models.BooleanField("试点示范村", default=False)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="拟定人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审批人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField("审批时间", null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="撤销人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    withdrawn_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    withdraw_reason = models.CharField("撤销原因", max_length=300, blank=True)
+    notes = models.TextField("备注", blank=True)
+
+    objects = querysets.PilotAssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "试点村"
+        verbose_name_plural = "试点村"
+        ordering = ["-year", "village__township__name", "village__name"]
+        constraints = [
+            # "新增" counts each village once: a village is a pilot at most once per program.
+            models.UniqueConstraint(
+                fields=["program", "village"],
+                condition=~Q(status=PilotStatus.WITHDRAWN),
+                name="pilotassignment_once_per_program",
+                violation_error_message="该村已是本试点项目的试点村。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=PilotStatus.WITHDRAWN) | ~Q(withdraw_reason=""),
+                name="pilotassignment_withdraw_has_reason",
+                violation_error_message="撤销试点须填写原因。",
+            ),
+        ]
+        indexes = [
+            # pilot_quota_stats: approved pilots of a program by year.
+            models.Index(fields=["program", "status", "year"], name="pilot_program_status_year_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.year}年 {self.village} {self.get_level_display()}"
+
+    def get_absolute_url(self):
+        return reverse("villages:pilot_detail", args=[self.pk])
+
+    def clean(self):
+        super().clean()
+        if self.program_id and self.year and self.year not in self.program.years:
+            raise ValidationError({"year": f"试点年度应在 {self.program.start_year}–{self.program.end_year} 之间。"})
+        if self.program_id and self.village_id and self.village.township.county_id != self.program.county_id:
+            raise ValidationError({"village": "该村不属于本试点项目所在县。"})
+
+
+class VillageIndicator(TimeStampedModel):
+    """A village's yearly indicators (SPEC §5.1, §7.2): submitted by the township, confirmed by
+    the county office."""
+
+    village = models.ForeignKey(Village, verbose_name="村", on_delete=models.PROTECT, related_name="indicators")
+    year = models.PositiveSmallIntegerField("年度")
+    status = models.CharField("状态", max_length=20, choices=IndicatorStatus.choices, default=IndicatorStatus.SUBMITTED)
+    service_station_area_m2 = models.DecimalField(
+        "综合服务站面积（平方米）",
+        max_digits=8,
+        decimal_places=1,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    room_convenience_service = models.BooleanField("便民服务室", default=False)
+    room_day_care = models.BooleanField("日间照料中心", default=False)
+    room_mediation = models.BooleanField("司法调解室", default=False)
+    room_culture = models.BooleanField("文化活动室", default=False)
+    room_health = models.BooleanField("卫生计生服务室", default=False)
+    room_fitness = models.BooleanField("全民健身娱乐活动场所", default=False)
+    info_platform_covered = models.BooleanField("综合信息网络平台已覆盖", default=False)
+    grid_platform_covered = models.BooleanField("网格化服务管理平台已覆盖", default=False)
+    video_surveillance_covered = models.BooleanField("公共安全视频监控已覆盖", default=False)
+    public_service_items_offered = models.PositiveIntegerField("已提供基本公共服务项目数", default=0)
+    public_service_items_in_catalogue = models.PositiveIntegerField("目录内基本公共服务项目数", default=0)
+    left_behind_children = models.PositiveIntegerField("留守儿童", default=0)
+    left_behind_women = models.PositiveIntegerField("留守妇女", default=0)
+    left_behind_elderly = models.PositiveIntegerField("留守老人", default=0)
+    social_org_count = models.PositiveIntegerField("社区社会组织数", default=0)
+    volunteer_count = models.PositiveIntegerField("志愿者人数", default=0)
+    collective_income_yuan = models.DecimalField(
+        "村集体经济收入（元）",
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    poor_households = models.PositiveIntegerField("贫困户数", default=0)
+    poor_households_with_main_business = models.PositiveIntegerField("有增收主业的贫困户数", default=0)
+    notes = models.TextField("说明", blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="填报人", on_delete=models.PROTECT, related_name="+"
+    )
+    reported_at = models.DateTimeField("填报时间")
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="确认人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+    return_reason = models.CharField("退回原因", max_length=300, blank=True)
+
+    objects = querysets.VillageIndicatorQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "村年度指标"
+        verbose_name_plural = "村年度指标"
+        ordering = ["-year", "village__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "year"],
+                name="villageindicator_once_per_year",
+                violation_error_message="该村本年度指标已填报。",
+            ),
+            models.CheckConstraint(
+                condition=Q(public_service_items_offered__lte=F("public_service_items_in_catalogue")),
+                name="villageindicator_items_within_catalogue",
+                violation_error_message="已提供的公共服务项目数不能超过目录内项目数。",
+            ),
+            models.CheckConstraint(
+                condition=Q(poor_households_with_main_business__lte=F("poor_households")),
+                name="villageindicator_main_business_within_poor",
+                violation_error_message="有增收主业的贫困户数不能超过贫困户数。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.village.name} {self.year}年度指标"
+
+    def get_absolute_url(self):
+        return reverse("villages:indicator_detail", args=[self.pk])
+
+    @property
+    def rooms_present(self) -> int:
+        return sum(
+            getattr(self, name)
+            for name in (
+                "room_convenience_service",
+                "room_day_care",
+                "room_mediation",
+                "room_culture",
+                "room_health",
+                "room_fitness",
+            )
+        )

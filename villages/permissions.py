@@ -1,0 +1,34 @@
+"""What each role may do with geography and pilots. Which rows it may touch is the querysets'
+business (visible_to / editable_by); these say which actions its role allows."""
+
+from pilot_admin.choices import Role
+from pilot_admin.scoping import any_signed_in
+
+can_view_villages = any_signed_in
+
+
+def can_manage_villages(user) -> bool:
+    return user.is_authenticated and user.is_county_admin
+
+
+def can_manage_pilots(user) -> bool:
+    return user.is_authenticated and user.is_county_admin
+
+
+can_view_quota_report = any_signed_in
+
+
+def can_submit_indicators(user) -> bool:
+    return user.is_authenticated and (user.is_county_admin or user.role == Role.TOWNSHIP)
+
+
+def can_confirm_indicators(user) -> bool:
+    return user.is_authenticated and user.is_county_admin
+
+
+def can_import_villages(user) -> bool:
+    return can_manage_villages(user)
+
+
+def can_import_pilots(user) -> bool:
+    return can_manage_pilots(user)

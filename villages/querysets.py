@@ -1,0 +1,57 @@
+"""Who sees which geography rows: one visibility rule per model, built on county_scoped_q."""
+
+from django.db.models import Q
+
+from pilot_admin.choices import Role
+from pilot_admin.scoping import ScopedQuerySet, county_scoped_q
+
+
+class CountyQuerySet(ScopedQuerySet):
+    def visibility_q(self, user):
+        if user.role == Role.TOWNSHIP:
+            return Q(pk=user.township.county_id)
+        return county_scoped_q(user, "pk", "townships")
+
+
+class TownshipQuerySet(ScopedQuerySet):
+    def visibility_q(self, user):
+        return county_scoped_q(user, "county", "pk")
+
+
+class VillageQuerySet(ScopedQuerySet):
+    def visibility_q(self, user):
+        return county_scoped_q(user, "township__county", "township")
+
+    def active_administrative(self):
+        from villages.choices import VillageKind
+
+        return self.filter(is_active=True, kind=VillageKind.ADMINISTRATIVE_VILLAGE)
+
+    def indicators_submittable_by(self, user):
+        """Township officials submit their own villages' indicators; the county office any."""
+        if user.is_authenticated and user.role == Role.TOWNSHIP:
+            return self.visible_to(user)
+        return self.editable_by(user)
+
+
+class VillageIndicatorQuerySet(ScopedQuerySet):
+    def visibility_q(self, user):
+        return county_scoped_q(user, "village__township__county", "village__township")
+
+    def edit_q(self, user):
+        # Township officials submit their own villages' records; the county office confirms.
+        if user.role == Role.TOWNSHIP:
+            return Q(village__township=user.township_id)
+        return super().edit_q(user)
+
+
+class PilotProgramQuerySet(ScopedQuerySet):
+    def visibility_q(self, user):
+        if user.role == Role.TOWNSHIP:
+            return Q(county=user.township.county_id)
+        return county_scoped_q(user, "county", "county__townships")
+
+
+class PilotAssignmentQuerySet(ScopedQuerySet):
+    def visibility_q(self, user):
+        return county_scoped_q(user, "village__township__county", "village__township")

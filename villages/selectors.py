@@ -1,0 +1,216 @@
+"""Reads and statistics of the villages app, always through visible_to and always in SQL."""
+
+import math
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from villages.choices import PilotLevel, PilotStatus, RatioRounding, VillageKind
+from villages.models import PilotAssignment, PilotProgram, Township, Village
+
+ACTIVE_ADMIN_VILLAGE = Q(villages__is_active=True, villages__kind=VillageKind.ADMINISTRATIVE_VILLAGE)
+
+
+def township_list(*, user) -> QuerySet[Township]:
+    return (
+        Township.objects.visible_to(user)
+        .select_related("county")
+        .annotate(village_count=Count("villages", filter=ACTIVE_ADMIN_VILLAGE))
+    )
+
+
+def village_list(*, user, program: PilotProgram | None = None, year: int | None = None) -> QuerySet[Village]:
+    """Visible villages with their current pilot assignment prefetched as `current_pilots`
+    (non-withdrawn, newest first; narrowed to a program and year when given)."""
+    assignments = PilotAssignment.objects.exclude(status=PilotStatus.WITHDRAWN).select_related("program")
+    if program is not None:
+        assignments = assignments.filter(program=program)
+    if year is not None:
+        assignments = assignments.filter(year=year)
+    return (
+        Village.objects.visible_to(user)
+        .select_related("township")
+        .prefetch_related(
+            Prefetch("pilot_assignments", queryset=assignments.order_by("-year", "-id"), to_attr="current_pilots")
+        )
+    )
+
+
+def pilot_assignment_list(*, user) -> QuerySet[PilotAssignment]:
+    return PilotAssignment.objects.visible_to(user).select_related(
+        "program", "village", "village__township", "approved_by"
+    )
+
+
+def program_for_code(*, user, code: str | None) -> PilotProgram | None:
+    """The visible program with this code, or the newest visible one when no code is given."""
+    programs = PilotProgram.objects.visible_to(user)
+    if code:
+        return programs.filter(code=code).first()
+    return programs.order_by("-end_year", "-id").first()
+
+
+def required_count(ratio: Decimal, total: int, rounding: str) -> int:
+    """A ratio quota as a number of villages. Ceiling by default: "不低于总数5%" cannot be met
+    by a count below 5 % (SPEC §0.3)."""
+    exact = ratio * total
+    if rounding == RatioRounding.ROUND:
+        return int(exact.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+    return math.ceil(exact)
+
+
+def share(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+@dataclass
+class TownshipQuota:
+    id: int
+    name: str
+    villages: int
+    new_pilots: int
+    required_new_pilots: int
+    meets_quota: bool
+    cumulative_pilots: int
+    cumulative_share: float
+    required_cumulative_pilots: int
+    meets_cumulative_target: bool
+
+    @property
+    def shortfall(self) -> int:
+        return max(0, self.required_new_pilots - self.new_pilots)
+
+
+@dataclass
+class CountyQuota:
+    villages: int
+    new_pilots: int
+    province_key: int
+    cumulative_pilots: int
+    cumulative_share: float
+    meets_yearly_minimum: bool
+    meets_province_key_minimum: bool
+    required_yearly: int
+    required_province_key: int
+    required_cumulative: int
+    meets_cumulative_target: bool
+
+
+@dataclass
+class QuotaReport:
+    program: PilotProgram
+    year: int
+    county: CountyQuota
+    townships: list[TownshipQuota] = field(default_factory=list)
+
+    @property
+    def is_target_year(self) -> bool:
+        """Cumulative targets (R-A5, R-A6) are judged in the program's target year."""
+        return self.year >= self.program.cumulative_by_year
+
+    def as_dict(self) -> dict:
+        county = self.county
+        return {
+            "program": self.program.code,
+            "year": self.year,
+            "county": {
+                "villages": county.villages,
+                "new_pilots": county.new_pilots,
+                "province_key": county.province_key,
+                "cumulative_pilots": county.cumulative_pilots,
+                "cumulative_share": county.cumulative_share,
+                "meets_yearly_minimum": county.meets_yearly_minimum,
+                "meets_province_key_minimum": county.meets_province_key_minimum,
+            },
+            "townships": [
+                {
+                    "id": row.id,
+                    "name": row.name,
+                    "villages": row.villages,
+                    "new_pilots": row.new_pilots,
+                    "required_new_pilots": row.required_new_pilots,
+                    "meets_quota": row.meets_quota,
+                    "cumulative_pilots": row.cumulative_pilots,
+                    "cumulative_share": row.cumulative_share,
+                }
+                for row in self.townships
+            ],
+        }
+
+
+def pilot_quota_stats(*, user, program: PilotProgram, year: int) -> QuotaReport:
+    """The quota-compliance report (SPEC §7.1) in one aggregate query over the visible
+    townships of the program's county; only approved pilots count."""
+    approved = Q(
+        villages__pilot_assignments__program=program,
+        villages__pilot_assignments__status=PilotStatus.APPROVED,
+    )
+    rows = list(
+        Township.objects.visible_to(user)
+        .filter(county=program.county_id)
+        .annotate(
+            n_villages=Count("villages", filter=ACTIVE_ADMIN_VILLAGE, distinct=True),
+            n_new=Count(
+                "villages__pilot_assignments",
+                filter=approved & Q(villages__pilot_assignments__year=year),
+                distinct=True,
+            ),
+            n_key=Count(
+                "villages__pilot_assignments",
+                filter=approved
+                & Q(villages__pilot_assignments__year=year)
+                & Q(villages__pilot_assignments__level=PilotLevel.PROVINCIAL_KEY),
+                distinct=True,
+            ),
+            n_cumulative=Count(
+                "villages__pilot_assignments__village",
+                filter=approved & Q(villages__pilot_assignments__year__lte=year),
+                distinct=True,
+            ),
+        )
+        .order_by("code", "name")
+        .values("id", "name", "n_villages", "n_new", "n_key", "n_cumulative")
+    )
+    townships = []
+    for row in rows:
+        required = required_count(program.township_annual_min_ratio, row["n_villages"], program.ratio_rounding)
+        required_cumulative = required_count(
+            program.township_cumulative_min_ratio, row["n_villages"], program.ratio_rounding
+        )
+        townships.append(
+            TownshipQuota(
+                id=row["id"],
+                name=row["name"],
+                villages=row["n_villages"],
+                new_pilots=row["n_new"],
+                required_new_pilots=required,
+                meets_quota=row["n_new"] >= required,
+                cumulative_pilots=row["n_cumulative"],
+                cumulative_share=share(row["n_cumulative"], row["n_villages"]),
+                required_cumulative_pilots=required_cumulative,
+                meets_cumulative_target=row["n_cumulative"] >= required_cumulative,
+            )
+        )
+    total_villages = sum(t.villages for t in townships)
+    cumulative = sum(t.cumulative_pilots for t in townships)
+    new_pilots = sum(t.new_pilots for t in townships)
+    province_key = sum(row["n_key"] for row in rows)
+    county = CountyQuota(
+        villages=total_villages,
+        new_pilots=new_pilots,
+        province_key=province_key,
+        cumulative_pilots=cumulative,
+        cumulative_share=share(cumulative, total_villages),
+        meets_yearly_minimum=new_pilots >= program.county_annual_min_count,
+        meets_province_key_minimum=province_key >= program.provincial_annual_min_count,
+        required_yearly=program.county_annual_min_count,
+        required_province_key=program.provincial_annual_min_count,
+        required_cumulative=program.county_new_min_total,
+        meets_cumulative_target=cumulative >= program.county_new_min_total,
+    )
+    return QuotaReport(program=program, year=year, county=county, townships=townships)
+
+
+def visible_programs(*, user) -> QuerySet[PilotProgram]:
+    return PilotProgram.objects.visible_to(user).order_by("-end_year", "name")

@@ -1,0 +1,27 @@
+from django.urls import path
+
+from villages import views
+
+app_name = "villages"
+
+urlpatterns = [
+    path("townships/", views.TownshipListView.as_view(), name="township_list"),
+    path("", views.VillageListView.as_view(), name="village_list"),
+    path("new/", views.VillageFormView.as_view(), name="village_create"),
+    path("<int:pk>/", views.VillageDetailView.as_view(), name="village_detail"),
+    path("<int:pk>/edit/", views.VillageFormView.as_view(), name="village_update"),
+    path("<int:pk>/indicators/<int:year>/", views.IndicatorSubmitView.as_view(), name="indicator_submit"),
+    path("indicators/", views.IndicatorListView.as_view(), name="indicator_list"),
+    path("indicators/<int:pk>/", views.IndicatorDetailView.as_view(), name="indicator_detail"),
+    path(
+        "indicators/<int:pk>/<str:action>/",
+        views.IndicatorReviewView.as_view(),
+        name="indicator_review",
+    ),
+    path("pilots/", views.PilotListView.as_view(), name="pilot_list"),
+    path("pilots/select/", views.PilotSelectView.as_view(), name="pilot_select"),
+    path("pilots/<int:pk>/", views.PilotDetailView.as_view(), name="pilot_detail"),
+    path("pilots/<int:pk>/<str:action>/", views.PilotActionView.as_view(), name="pilot_action"),
+    path("pilots/bulk/<str:action>/", views.PilotActionView.as_view(), name="pilot_bulk_action"),
+    path("quota/", views.QuotaReportView.as_view(), name="quota_report"),
+]

@@ -1,0 +1,416 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+from django.views.generic import DetailView, FormView, ListView, TemplateView
+
+from pilot_admin.audit import audit_entries_for
+from pilot_admin.forms import apply_validation_error
+from pilot_admin.scoping import ScopedViewMixin
+from villages import permissions, selectors, services
+from villages.charts import quota_chart
+from villages.choices import IndicatorStatus, PilotStatus
+from villages.filters import PilotAssignmentFilterSet, VillageFilterSet
+from villages.forms import PilotSelectForm, ReasonForm, VillageForm, VillageIndicatorForm
+from villages.models import PilotAssignment, Township, Village, VillageIndicator
+
+
+class FilteredListMixin:
+    """A list page whose rows come from a selector narrowed by the shared FilterSet."""
+
+    filterset_class = None
+    paginate_by = 50
+
+    def base_queryset(self):
+        raise NotImplementedError
+
+    def get_queryset(self):
+        self.filterset = self.filterset_class(
+            self.request.GET or None, queryset=self.base_queryset(), request=self.request
+        )
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            return self.filterset.queryset.none()
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filterset"] = self.filterset
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query_string"] = query.urlencode()
+        return context
+
+
+class TownshipListView(ScopedViewMixin, ListView):
+    access = staticmethod(permissions.can_view_villages)
+    template_name = "villages/township_list.html"
+    context_object_name = "townships"
+
+    def get_queryset(self):
+        return selectors.township_list(user=self.request.user)
+
+
+class VillageListView(ScopedViewMixin, FilteredListMixin, ListView):
+    access = staticmethod(permissions.can_view_villages)
+    template_name = "villages/village_list.html"
+    context_object_name = "villages"
+    filterset_class = VillageFilterSet
+
+    def base_queryset(self):
+        return selectors.village_list(user=self.request.user)
+
+
+class VillageDetailView(ScopedViewMixin, DetailView):
+    access = staticmethod(permissions.can_view_villages)
+    template_name = "villages/village_detail.html"
+    context_object_name = "village"
+
+    def get_queryset(self):
+        return Village.objects.visible_to(self.request.user).select_related("township", "township__county")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        village, user = self.object, self.request.user
+        context["indicators"] = village.indicators.select_related("reported_by").order_by("-year")
+        context["pilots"] = village.pilot_assignments.select_related("program", "approved_by").order_by("-year")
+        context["audit_entries"] = audit_entries_for(village)[:50]
+        context["can_edit"] = Village.objects.editable_by(user).filter(pk=village.pk).exists()
+        context["can_submit"] = (
+            permissions.can_submit_indicators(user)
+            and Village.objects.indicators_submittable_by(user).filter(pk=village.pk).exists()
+        )
+        context["this_year"] = timezone.localdate().year
+        return context
+
+
+class VillageFormView(ScopedViewMixin, FormView):
+    access = staticmethod(permissions.can_manage_villages)
+    template_name = "villages/village_form.html"
+    form_class = VillageForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.village = None
+        if "pk" in kwargs:
+            self.village = get_object_or_404(Village.objects.visible_to(request.user), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["user"] = self.request.user
+        kwargs["instance"] = self.village
+        return kwargs
+
+    def form_valid(self, form):
+        data = dict(form.cleaned_data)
+        try:
+            if self.village is None:
+                village = services.village_create(actor=self.request.user, **data)
+            else:
+                village = services.village_update(actor=self.request.user, village=self.village, **data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"已保存：{village.name}")
+        return redirect(village)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["village"] = self.village
+        return context
+
+
+class IndicatorSubmitView(ScopedViewMixin, FormView):
+    """The township fills in (or corrects) a village's yearly indicators."""
+
+    access = staticmethod(permissions.can_submit_indicators)
+    template_name = "villages/indicator_form.html"
+    form_class = VillageIndicatorForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.village = get_object_or_404(
+            Village.objects.visible_to(request.user).select_related("township"), pk=kwargs["pk"]
+        )
+        self.year = kwargs["year"]
+        if not Village.objects.indicators_submittable_by(request.user).filter(pk=self.village.pk).exists():
+            raise PermissionDenied("您不能填报该村的指标。")
+        self.existing = VillageIndicator.objects.filter(village=self.village, year=self.year).first()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = self.existing
+        return kwargs
+
+    def form_valid(self, form):
+        try:
+            indicator = services.village_indicator_submit(
+                actor=self.request.user, village=self.village, year=self.year, **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"{self.village.name} {self.year}年度指标已提交，等待县里确认。")
+        return redirect(indicator)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(village=self.village, year=self.year, existing=self.existing)
+        return context
+
+
+class IndicatorListView(ScopedViewMixin, ListView):
+    access = staticmethod(permissions.can_view_villages)
+    template_name = "villages/indicator_list.html"
+    context_object_name = "indicators"
+    paginate_by = 50
+
+    def get_queryset(self):
+        queryset = VillageIndicator.objects.visible_to(self.request.user).select_related(
+            "village", "village__township", "reported_by"
+        )
+        self.status = self.request.GET.get("status", "")
+        if self.status in IndicatorStatus.values:
+            queryset = queryset.filter(status=self.status)
+        return queryset.order_by("-reported_at")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["statuses"] = IndicatorStatus.choices
+        context["status"] = self.status
+        context["query_string"] = f"status={self.status}" if self.status else ""
+        return context
+
+
+class IndicatorDetailView(ScopedViewMixin, DetailView):
+    access = staticmethod(permissions.can_view_villages)
+    template_name = "villages/indicator_detail.html"
+    context_object_name = "indicator"
+
+    def get_queryset(self):
+        return VillageIndicator.objects.visible_to(self.request.user).select_related(
+            "village", "village__township", "reported_by", "confirmed_by"
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        indicator = self.object
+        context["fields"] = [
+            (field.verbose_name, _display(indicator, field))
+            for field in VillageIndicatorForm._meta.model._meta.concrete_fields
+            if field.name in VillageIndicatorForm._meta.fields
+        ]
+        context["audit_entries"] = audit_entries_for(indicator)[:50]
+        context["can_review"] = (
+            permissions.can_confirm_indicators(self.request.user) and indicator.status == IndicatorStatus.SUBMITTED
+        )
+        context["return_form"] = ReasonForm()
+        return context
+
+
+def _display(instance, field):
+    value = getattr(instance, field.name)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return value
+
+
+class IndicatorReviewView(ScopedViewMixin, View):
+    """POST-only: the county office confirms or returns a submitted indicator record."""
+
+    access = staticmethod(permissions.can_confirm_indicators)
+
+    def post(self, request, pk, action):
+        indicator = get_object_or_404(VillageIndicator.objects.visible_to(request.user), pk=pk)
+        try:
+            if action == "confirm":
+                services.village_indicator_confirm(actor=request.user, indicator=indicator)
+                messages.success(request, "已确认。")
+            elif action == "return":
+                form = ReasonForm(request.POST)
+                reason = form.data.get("reason", "")
+                services.village_indicator_return(actor=request.user, indicator=indicator, reason=reason)
+                messages.success(request, "已退回乡镇修改。")
+            else:
+                raise Http404
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        return redirect(indicator)
+
+
+class PilotListView(ScopedViewMixin, FilteredListMixin, ListView):
+    """The pilot ledger: every selected pilot village with its level and status."""
+
+    access = staticmethod(permissions.can_view_villages)
+    template_name = "villages/pilot_list.html"
+    context_object_name = "pilots"
+    filterset_class = PilotAssignmentFilterSet
+
+    def base_queryset(self):
+        return selectors.pilot_assignment_list(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_manage"] = permissions.can_manage_pilots(self.request.user)
+        return context
+
+
+class PilotDetailView(ScopedViewMixin, DetailView):
+    access = staticmethod(permissions.can_view_villages)
+    template_name = "villages/pilot_detail.html"
+    context_object_name = "pilot"
+
+    def get_queryset(self):
+        return selectors.pilot_assignment_list(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["audit_entries"] = audit_entries_for(self.object)[:50]
+        context["can_manage"] = permissions.can_manage_pilots(self.request.user)
+        context["withdraw_form"] = ReasonForm()
+        return context
+
+
+class PilotActionView(ScopedViewMixin, View):
+    """POST-only: approve or withdraw one pilot, or approve several ticked on the ledger."""
+
+    access = staticmethod(permissions.can_manage_pilots)
+
+    def post(self, request, action, pk=None):
+        visible = PilotAssignment.objects.visible_to(request.user)
+        if pk is not None:
+            pilots = [get_object_or_404(visible, pk=pk)]
+        else:
+            ids = [value for value in request.POST.getlist("pilots") if value.isdigit()]
+            pilots = list(visible.filter(pk__in=ids))
+            if not pilots:
+                messages.error(request, "请先勾选要审批的试点村。")
+        try:
+            for pilot in pilots:
+                if action == "approve":
+                    services.pilot_assignment_approve(actor=request.user, assignment=pilot)
+                elif action == "withdraw":
+                    services.pilot_assignment_withdraw(
+                        actor=request.user, assignment=pilot, reason=request.POST.get("reason", "")
+                    )
+                else:
+                    raise Http404
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            if pilots:
+                verb = "审批" if action == "approve" else "撤销"
+                messages.success(request, f"已{verb} {len(pilots)} 个试点村。")
+        next_url = request.POST.get("next", "")
+        if next_url.startswith("/") and not next_url.startswith("//"):
+            return HttpResponseRedirect(next_url)
+        return redirect(pilots[0] if len(pilots) == 1 else reverse("villages:pilot_list"))
+
+
+class PilotSelectView(ScopedViewMixin, FormView):
+    """The county office picks a township's villages that are not yet pilots of the program."""
+
+    access = staticmethod(permissions.can_manage_pilots)
+    template_name = "villages/pilot_select.html"
+    form_class = PilotSelectForm
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        params = request.POST if request.method == "POST" else request.GET
+        self.program = selectors.program_for_code(user=user, code=params.get("program"))
+        if self.program is None:
+            raise Http404("没有可用的试点项目。")
+        self.township = None
+        township_id = params.get("township", "")
+        if township_id.isdigit():
+            self.township = get_object_or_404(Township.objects.editable_by(user), pk=township_id)
+        self.year = _int_or(params.get("year"), default=_default_year(self.program))
+        return super().dispatch(request, *args, **kwargs)
+
+    def candidates(self):
+        queryset = (
+            Village.objects.editable_by(self.request.user)
+            .active_administrative()
+            .exclude(
+                pilot_assignments__program=self.program,
+                pilot_assignments__status__in=[PilotStatus.PROPOSED, PilotStatus.APPROVED],
+            )
+        )
+        queryset = queryset.filter(township=self.township) if self.township is not None else queryset.none()
+        return queryset.select_related("township").order_by("code", "name")
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.update(user=self.request.user, candidates=self.candidates())
+        kwargs["initial"] = {"program": self.program.code, "year": self.year}
+        return kwargs
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            created = services.pilot_assignments_propose(
+                actor=self.request.user,
+                program=data["program"],
+                year=data["year"],
+                level=data["level"],
+                villages=data["villages"],
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"已拟定 {len(created)} 个试点村，请审批。")
+        return redirect(
+            reverse("villages:pilot_list")
+            + f"?program={data['program'].code}&year={data['year']}&status={PilotStatus.PROPOSED}"
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            program=self.program,
+            year=self.year,
+            township=self.township,
+            townships=Township.objects.editable_by(self.request.user).filter(county=self.program.county_id),
+            report=selectors.pilot_quota_stats(user=self.request.user, program=self.program, year=self.year),
+        )
+        return context
+
+
+class QuotaReportView(ScopedViewMixin, TemplateView):
+    access = staticmethod(permissions.can_view_quota_report)
+    template_name = "villages/quota_report.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        program = selectors.program_for_code(user=user, code=self.request.GET.get("program"))
+        if program is None:
+            raise Http404("没有可用的试点项目。")
+        year = _int_or(self.request.GET.get("year"), default=_default_year(program))
+        if year not in program.years:
+            year = _default_year(program)
+        report = selectors.pilot_quota_stats(user=user, program=program, year=year)
+        context.update(
+            program=program,
+            year=year,
+            report=report,
+            programs=selectors.visible_programs(user=user),
+            chart=quota_chart(report),
+        )
+        return context
+
+
+def _int_or(value, *, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _default_year(program) -> int:
+    """This year while the program runs, else its last year."""
+    return min(max(timezone.localdate().year, program.start_year), program.end_year)
