@@ -91,11 +91,10 @@ class VillageFormView(ScopedViewMixin, FormView):
     template_name = "villages/village_form.html"
     form_class = VillageForm
 
-    def dispatch(self, request, *args, **kwargs):
+    def load(self, request, *args, **kwargs):
         self.village = None
         if "pk" in kwargs:
             self.village = get_object_or_404(Village.objects.visible_to(request.user), pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -129,7 +128,7 @@ class IndicatorSubmitView(ScopedViewMixin, FormView):
     template_name = "villages/indicator_form.html"
     form_class = VillageIndicatorForm
 
-    def dispatch(self, request, *args, **kwargs):
+    def load(self, request, *args, **kwargs):
         self.village = get_object_or_404(
             Village.objects.visible_to(request.user).select_related("township"), pk=kwargs["pk"]
         )
@@ -137,7 +136,6 @@ class IndicatorSubmitView(ScopedViewMixin, FormView):
         if not Village.objects.indicators_submittable_by(request.user).filter(pk=self.village.pk).exists():
             raise PermissionDenied("您不能填报该村的指标。")
         self.existing = VillageIndicator.objects.filter(village=self.village, year=self.year).first()
-        return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -318,7 +316,7 @@ class PilotSelectView(ScopedViewMixin, FormView):
     template_name = "villages/pilot_select.html"
     form_class = PilotSelectForm
 
-    def dispatch(self, request, *args, **kwargs):
+    def load(self, request, *args, **kwargs):
         user = request.user
         params = request.POST if request.method == "POST" else request.GET
         self.program = selectors.program_for_code(user=user, code=params.get("program"))
@@ -329,7 +327,6 @@ class PilotSelectView(ScopedViewMixin, FormView):
         if township_id.isdigit():
             self.township = get_object_or_404(Township.objects.editable_by(user), pk=township_id)
         self.year = _int_or(params.get("year"), default=_default_year(self.program))
-        return super().dispatch(request, *args, **kwargs)
 
     def candidates(self):
         queryset = (
