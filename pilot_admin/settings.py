@@ -198,9 +198,10 @@ CELERY_BEAT_SCHEDULE = {
 IMPORT_RETENTION_DAYS = env_int("IMPORT_RETENTION_DAYS", 7)
 
 REST_FRAMEWORK = {
+    # Token first, so an unauthenticated call gets 401 with WWW-Authenticate rather than 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "pilot_admin.api.pagination.PageNumberPagination",
@@ -214,6 +215,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "试点工作管理系统 REST API v1",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI is served from our own static files: county intranets are often offline.

@@ -1,0 +1,192 @@
+"""Every URL name × every role: who gets the page, who a 403, who a 404, who the login form.
+
+The route table below must name every route the resolver knows (bar Django admin, checked on its
+own): a new route without an entry here fails `test_every_route_is_in_the_matrix`.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from pilot_admin.scoping import view_declares_scope
+from tests.factories import (
+    PilotAssignmentFactory,
+    TownshipFactory,
+    UserFactory,
+    VillageFactory,
+    VillageIndicatorFactory,
+)
+from villages.choices import PilotStatus
+
+COUNTY_ROLES = {"county_admin", "county_viewer", "department", "inspector", "api_client"}
+ALL_ROLES = COUNTY_ROLES | {"township_a", "township_b"}
+ADMIN_ONLY = {"county_admin"}
+ROLES = ["anonymous", *sorted(ALL_ROLES)]
+
+
+@dataclass
+class Route:
+    """`target` names the object the URL points at (None for list pages); the object always
+    belongs to township A, so township B's official must get 404 where the role is allowed."""
+
+    allowed: set = field(default_factory=lambda: set(ALL_ROLES))
+    target: str | None = None
+    method: str = "get"
+    kwargs: callable = None
+    query: str = ""
+    data: callable = None
+    ok: int = 200
+    api: bool = False
+
+
+def _pk(name):
+    return lambda objs: {"pk": objs[name].pk}
+
+
+ROUTES = {
+    "home": Route(),
+    "villages:township_list": Route(),
+    "villages:village_list": Route(),
+    "villages:village_create": Route(allowed=ADMIN_ONLY),
+    "villages:village_detail": Route(target="village", kwargs=_pk("village")),
+    "villages:village_update": Route(allowed=ADMIN_ONLY, target="village", kwargs=_pk("village")),
+    "villages:indicator_submit": Route(
+        allowed={"county_admin", "township_a", "township_b"},
+        target="village",
+        kwargs=lambda objs: {"pk": objs["village"].pk, "year": 2019},
+    ),
+    "villages:indicator_list": Route(),
+    "villages:indicator_detail": Route(target="indicator", kwargs=_pk("indicator")),
+    "villages:indicator_review": Route(
+        allowed=ADMIN_ONLY,
+        target="indicator",
+        method="post",
+        kwargs=lambda objs: {"pk": objs["indicator"].pk, "action": "confirm"},
+        ok=302,
+    ),
+    "villages:pilot_list": Route(),
+    "villages:pilot_select": Route(allowed=ADMIN_ONLY),
+    "villages:pilot_detail": Route(target="pilot", kwargs=_pk("pilot")),
+    "villages:pilot_action": Route(
+        allowed=ADMIN_ONLY,
+        target="pilot",
+        method="post",
+        kwargs=lambda objs: {"pk": objs["pilot"].pk, "action": "approve"},
+        ok=302,
+    ),
+    "villages:pilot_bulk_action": Route(
+        allowed=ADMIN_ONLY,
+        method="post",
+        kwargs=lambda objs: {"action": "approve"},
+        ok=302,
+        data=lambda objs: {"pilots": [objs["pilot"].pk]},
+    ),
+    "villages:quota_report": Route(),
+    "api_schema": Route(api=True),
+    "api_docs": Route(api=True),
+}
+
+# Routes open to everyone, checked separately below.
+PUBLIC = {"login", "health", "api_token"}
+# Logout acts on the caller's own session only.
+OWN_SESSION = {"logout"}
+
+
+def _route_names(patterns=None, namespace=""):
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _route_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}", pattern
+
+
+def test_every_route_is_in_the_matrix():
+    names = {name for name, _ in _route_names()}
+    missing = sorted(names - set(ROUTES) - PUBLIC - OWN_SESSION)
+    assert missing == [], f"routes without an access-matrix entry: {missing}"
+    stale = sorted(set(ROUTES) - names)
+    assert stale == [], f"matrix entries for routes that no longer exist: {stale}"
+
+
+def test_every_view_declares_its_scope():
+    undeclared = sorted(name for name, pattern in _route_names() if not view_declares_scope(pattern.callback))
+    assert undeclared == []
+
+
+@pytest.fixture
+def objects(county, program, township_a):
+    village = VillageFactory(township=township_a, name="矩阵村")
+    return {
+        "village": village,
+        "indicator": VillageIndicatorFactory(village=village, year=2019),
+        "pilot": PilotAssignmentFactory(program=program, village=village, year=2019, status=PilotStatus.PROPOSED),
+    }
+
+
+@pytest.fixture
+def foreign_objects(program):
+    """The same kinds of rows in another county, invisible to every county-bound user."""
+    township = TownshipFactory(county__name="建始县", county__admin_code="422822", name="业州镇", code="422822100")
+    village = VillageFactory(township=township, name="外县村")
+    from tests.factories import PilotProgramFactory
+
+    other_program = PilotProgramFactory(county=township.county, code="jianshi")
+    return {
+        "village": village,
+        "indicator": VillageIndicatorFactory(village=village, year=2019),
+        "pilot": PilotAssignmentFactory(program=other_program, village=village, year=2019, status=PilotStatus.PROPOSED),
+    }
+
+
+def _request(client, name, route, objs):
+    url = reverse(name, kwargs=route.kwargs(objs) if route.kwargs else None) + route.query
+    data = route.data(objs) if route.data else {}
+    return getattr(client, route.method)(url, data)
+
+
+def _expected(role, route, in_scope):
+    if role == "anonymous":
+        return 401 if route.api else 302
+    if role not in route.allowed:
+        return 403
+    if route.target and not in_scope:
+        return 404
+    return route.ok
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_access(client, personas, objects, foreign_objects, role, name):
+    route = ROUTES[name]
+    if role != "anonymous":
+        client.force_login(personas[role])
+    # Township A's rows: township B's official must not see them.
+    response = _request(client, name, route, objects)
+    expected = _expected(role, route, in_scope=role != "township_b")
+    assert response.status_code == expected, (name, role, "own county")
+    if expected == 302 and role == "anonymous" and not route.api:
+        assert response["Location"].startswith(reverse("login"))
+    if route.target:
+        # Another county's rows: nobody bound to this county sees them.
+        response = _request(client, name, route, foreign_objects)
+        assert response.status_code == _expected(role, route, in_scope=False), (name, role, "other county")
+
+
+def test_public_routes_answer_anonymous(client, db):
+    assert client.get(reverse("health")).json() == {"status": "ok"}
+    assert "登录" in client.get(reverse("login")).content.decode()
+
+
+def test_admin_is_for_the_county_office_only(client, personas):
+    for role, user in personas.items():
+        client.force_login(user)
+        response = client.get(reverse("admin:index"))
+        expected = 200 if role == "county_admin" else 302
+        assert response.status_code == expected, role
+    staff_township = UserFactory(role="township", township=personas["township_a"].township, is_staff=True)
+    client.force_login(staff_township)
+    assert client.get(reverse("admin:villages_village_changelist")).status_code == 302
