@@ -10,7 +10,8 @@ from pilot_admin.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-MEDIA_ROOT = tempfile.mkdtemp(prefix="pilot-admin-test-media-")
+# A private folder per test process; a Celery worker started by a test is handed the same one.
+MEDIA_ROOT = os.environ.get("PILOT_ADMIN_TEST_MEDIA_ROOT") or tempfile.mkdtemp(prefix="pilot-admin-test-media-")
 STORAGES = {  # noqa: F405
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
