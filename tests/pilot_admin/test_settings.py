@@ -1,0 +1,69 @@
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from pilot_admin.env import env_bool, env_int, env_list
+
+
+def _load_settings(**env):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "EMAIL_URL"))}
+    return subprocess.run(
+        [sys.executable, "-c", "import pilot_admin.settings as s; print(s.DEBUG, s.DATABASES['default']['ENGINE'])"],
+        env={**clean, **env},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_production_refuses_the_development_secret_key():
+    result = _load_settings(DJANGO_DEBUG="0")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_defaults_need_no_server():
+    result = _load_settings(DJANGO_DEBUG="1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "django.db.backends.sqlite3"]
+
+
+def test_database_url_selects_postgresql():
+    result = _load_settings(DJANGO_SECRET_KEY="k" * 50, DATABASE_URL="postgres://u@127.0.0.1:5432/x")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "django.db.backends.postgresql"]
+
+
+def test_bad_email_url_fails_loudly():
+    result = _load_settings(DJANGO_DEBUG="1", EMAIL_URL="carrier-pigeon://x")
+    assert result.returncode != 0
+    assert "EMAIL_URL scheme" in result.stderr
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("true", True), ("off", False), ("0", False)])
+def test_env_bool(monkeypatch, raw, expected):
+    monkeypatch.setenv("X_FLAG", raw)
+    assert env_bool("X_FLAG", not expected) is expected
+
+
+def test_env_bool_and_int_refuse_garbage(monkeypatch):
+    monkeypatch.setenv("X_FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured):
+        env_bool("X_FLAG", False)
+    monkeypatch.setenv("X_INT", "ten")
+    with pytest.raises(ImproperlyConfigured):
+        env_int("X_INT", 1)
+
+
+def test_env_list(monkeypatch):
+    monkeypatch.setenv("X_HOSTS", "a.example, b.example ,")
+    assert env_list("X_HOSTS", []) == ["a.example", "b.example"]
+    assert env_list("X_UNSET", ["d"]) == ["d"]
+
+
+def test_ui_language_is_simplified_chinese():
+    assert settings.LANGUAGE_CODE == "zh-hans"
