@@ -28,7 +28,8 @@ class TownshipFactory(factory.django.DjangoModelFactory):
 
     county = factory.SubFactory(CountyFactory)
     name = factory.Sequence(lambda n: f"测试{n}镇")
-    code = factory.Sequence(lambda n: f"422823{n % 1000:03d}")
+    # 200–999: clear of the persona townships' codes (101, 104) in tests/conftest.py.
+    code = factory.Sequence(lambda n: f"422823{200 + n % 800:03d}")
 
 
 class VillageFactory(factory.django.DjangoModelFactory):

@@ -113,7 +113,7 @@ class Village(TimeStampedModel):
     class Meta:
         verbose_name = "村"
         verbose_name_plural = "村"
-        ordering = ["township__code", "township__name", "code", "name"]
+        ordering = ["township__code", "township__name", "code", "name", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["township", "name"],
@@ -269,7 +269,8 @@ class PilotAssignment(TimeStampedModel):
     class Meta:
         verbose_name = "试点村"
         verbose_name_plural = "试点村"
-        ordering = ["-year", "village__township__name", "village__name"]
+        # id last: a unique order keeps API pages from overlapping.
+        ordering = ["-year", "village__township__name", "village__name", "id"]
         constraints = [
             # "新增" counts each village once: a village is a pilot at most once per program.
             models.UniqueConstraint(

@@ -17,6 +17,8 @@ def township_list(*, user) -> QuerySet[Township]:
         Township.objects.visible_to(user)
         .select_related("county")
         .annotate(village_count=Count("villages", filter=ACTIVE_ADMIN_VILLAGE))
+        # GROUP BY queries drop Meta.ordering; pages and API pages need a stable order.
+        .order_by("county", "code", "name")
     )
 
 

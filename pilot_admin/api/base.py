@@ -4,12 +4,27 @@ built on visible_to, so another township's row is a 404 like on the pages."""
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.views import APIView
+
+from pilot_admin.scoping import any_signed_in
+
+
+class RoleAllowed(BasePermission):
+    """The API counterpart of ScopedViewMixin.access: the view's `access(user)` decides which
+    roles may call it at all; rows still come only through visible_to."""
+
+    message = "您的角色无权调用此接口。"
+
+    def has_permission(self, request, view):
+        access = getattr(view, "access", None)
+        return access is not None and access(request.user)
 
 
 class _ApiViewMixin:
     scope_declared = "visible_to"
+    access = staticmethod(any_signed_in)
+    permission_classes = [IsAuthenticated, RoleAllowed]
 
     @classmethod
     def as_view(cls, *args, **kwargs):

@@ -1,0 +1,153 @@
+"""The OpenAPI 3 schema of REST API v1 and its browsable docs: complete, warning-free, and usable on
+an offline county intranet."""
+
+import re
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
+from django.urls import reverse
+
+from villages.selectors import pilot_quota_stats
+
+SCHEMA = reverse("api_schema")
+DOCS = reverse("api_docs")
+
+PAGINATION = {"page", "page_size"}
+# Every path of the contract with the query parameters each must document.
+EXPECTED_PATHS = {
+    "/api/v1/auth/token/": ("post", set()),
+    "/api/v1/townships/": ("get", PAGINATION),
+    "/api/v1/townships/{id}/": ("get", set()),
+    "/api/v1/villages/": ("get", PAGINATION | {"township", "is_pilot", "program", "year", "search"}),
+    "/api/v1/villages/{id}/": ("get", set()),
+    "/api/v1/pilot-assignments/": ("get", PAGINATION | {"program", "year", "township", "level", "status"}),
+    "/api/v1/pilot-assignments/{id}/": ("get", set()),
+    "/api/v1/stats/pilots/": ("get", {"program", "year"}),
+}
+
+
+@pytest.fixture
+def schema(client, county_viewer):
+    client.force_login(county_viewer)
+    response = client.get(SCHEMA, {"format": "json"})
+    assert response.status_code == 200
+    return response.json()
+
+
+def _query_parameters(operation):
+    return {p["name"]: p for p in operation.get("parameters", []) if p["in"] == "query"}
+
+
+def _component(schema, ref):
+    return schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+
+
+def test_schema_requires_sign_in(client, db):
+    response = client.get(SCHEMA, {"format": "json"})
+    assert response.status_code == 401
+    assert "paths" not in response.content.decode()
+
+
+@pytest.mark.parametrize("path", sorted(EXPECTED_PATHS))
+def test_schema_documents_every_path_with_its_parameters(schema, path):
+    method, expected = EXPECTED_PATHS[path]
+    operation = schema["paths"][path][method]
+    assert set(_query_parameters(operation)) == expected
+    if "{id}" in path:
+        assert [p["name"] for p in operation["parameters"] if p["in"] == "path"] == ["id"]
+
+
+def test_schema_types_the_filters_precisely(schema):
+    villages = _query_parameters(schema["paths"]["/api/v1/villages/"]["get"])
+    assert villages["program"]["schema"]["type"] == "string"
+    assert villages["year"]["schema"]["type"] == "integer"
+    assert villages["township"]["schema"]["type"] == "integer"
+    assert villages["is_pilot"]["schema"]["type"] == "boolean"
+    pilots = _query_parameters(schema["paths"]["/api/v1/pilot-assignments/"]["get"])
+    assert set(pilots["level"]["schema"]["enum"]) == {"provincial_key", "county"}
+    assert set(pilots["status"]["schema"]["enum"]) == {"proposed", "approved", "withdrawn"}
+    stats = _query_parameters(schema["paths"]["/api/v1/stats/pilots/"]["get"])
+    assert stats["program"]["required"] is True
+    assert stats["year"]["required"] is True
+    assert stats["year"]["schema"]["type"] == "integer"
+
+
+def test_schema_describes_the_response_fields(schema):
+    def fields(path, paginated=True):
+        ref = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        component = _component(schema, ref)
+        if paginated:
+            assert {"count", "next", "previous", "results"} <= set(component["properties"])
+            component = _component(schema, component["properties"]["results"]["items"]["$ref"])
+        return component
+
+    assert set(fields("/api/v1/townships/")["properties"]) == {"id", "code", "name", "village_count"}
+    village = fields("/api/v1/villages/")
+    assert set(village["properties"]) == {
+        "id",
+        "code",
+        "name",
+        "township",
+        "township_name",
+        "households",
+        "population",
+        "pilot",
+    }
+    assert village["properties"]["pilot"]["nullable"] is True
+    pilot = _component(schema, village["properties"]["pilot"]["allOf"][0]["$ref"])
+    assert set(pilot["properties"]) == {"program", "year", "level", "status"}
+    assert set(fields("/api/v1/pilot-assignments/")["properties"]) == {
+        "id",
+        "village",
+        "village_name",
+        "township_name",
+        "program",
+        "year",
+        "level",
+        "status",
+    }
+
+
+def test_stats_schema_matches_what_the_selector_returns(schema, county_admin, program, village_a):
+    """The stats endpoint returns QuotaReport.as_dict() as is: the schema must name exactly its keys."""
+    stats = schema["paths"]["/api/v1/stats/pilots/"]["get"]
+    assert "400" in stats["responses"]
+    top = _component(schema, stats["responses"]["200"]["content"]["application/json"]["schema"]["$ref"])
+    county = _component(schema, top["properties"]["county"]["$ref"])
+    township = _component(schema, top["properties"]["townships"]["items"]["$ref"])
+
+    report = pilot_quota_stats(user=county_admin, program=program, year=program.start_year).as_dict()
+
+    assert set(top["properties"]) == set(top["required"]) == set(report)
+    assert set(county["properties"]) == set(county["required"]) == set(report["county"])
+    assert report["townships"], "the fixture county has a township to describe"
+    assert set(township["properties"]) == set(township["required"]) == set(report["townships"][0])
+
+
+def test_schema_generation_emits_no_warnings_or_errors(tmp_path):
+    target = tmp_path / "schema.yaml"
+    # --fail-on-warn turns any drf-spectacular warning or error into an exception.
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    text = target.read_text(encoding="utf-8")
+    assert "/api/v1/stats/pilots/:" in text
+    assert "/api/v1/villages/{id}/:" in text
+
+
+def test_docs_page_loads_only_local_assets(client, county_viewer):
+    assert client.get(DOCS).status_code in (302, 401, 403)
+    client.force_login(county_viewer)
+
+    response = client.get(DOCS)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assets = re.findall(r"""<(?:script|link|img)\b[^>]*?\b(?:src|href)\s*=\s*["']([^"']+)["']""", html)
+    assert any(url.endswith(".js") for url in assets)
+    assert any(url.endswith(".css") for url in assets)
+    for url in assets:
+        assert not re.match(r"^(https?:)?//", url), url
+        assert url.startswith("/static/"), url
+        assert finders.find(url.removeprefix("/static/")), f"{url} is not among the static files"
+    assert not re.search(r"""\b(?:src|href)\s*=\s*["']?(?:https?:)?//""", html)
+    assert f'url: "{SCHEMA}"' in html

@@ -1,0 +1,110 @@
+"""Input and output shapes of the villages API. Field names are English; values such as place
+names stay Chinese; levels and statuses are their stable English values."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from villages import selectors
+from villages.choices import PilotLevel, PilotStatus
+from villages.models import PilotAssignment, Township, Village
+
+
+class TownshipSerializer(serializers.ModelSerializer):
+    village_count = serializers.IntegerField(read_only=True, help_text="有效行政村数")
+
+    class Meta:
+        model = Township
+        fields = ["id", "code", "name", "village_count"]
+        read_only_fields = fields
+
+
+# The village's current (non-withdrawn, newest) pilot assignment. Serializers carry comments, not
+# docstrings: drf-spectacular would publish a docstring as the component's description.
+class VillagePilotSerializer(serializers.Serializer):
+    program = serializers.CharField(source="program.code", help_text="试点项目代码")
+    year = serializers.IntegerField()
+    level = serializers.ChoiceField(choices=PilotLevel.choices)
+    status = serializers.ChoiceField(choices=PilotStatus.choices)
+
+
+class VillageSerializer(serializers.ModelSerializer):
+    township_name = serializers.CharField(source="township.name", read_only=True)
+    pilot = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Village
+        fields = ["id", "code", "name", "township", "township_name", "households", "population", "pilot"]
+        read_only_fields = fields
+
+    @extend_schema_field(VillagePilotSerializer(allow_null=True))
+    def get_pilot(self, village):
+        # current_pilots is prefetched by selectors.village_list, newest first.
+        pilots = village.current_pilots
+        return VillagePilotSerializer(pilots[0]).data if pilots else None
+
+
+class PilotAssignmentSerializer(serializers.ModelSerializer):
+    village_name = serializers.CharField(source="village.name", read_only=True)
+    township_name = serializers.CharField(source="village.township.name", read_only=True)
+    program = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="试点项目代码")
+
+    class Meta:
+        model = PilotAssignment
+        fields = ["id", "village", "village_name", "township_name", "program", "year", "level", "status"]
+        read_only_fields = fields
+
+
+# The stats query: a program visible to the caller and one of its years.
+class PilotStatsQuerySerializer(serializers.Serializer):
+    program = serializers.CharField(
+        help_text="试点项目代码",
+        error_messages={"required": "请指定试点项目（program）。", "blank": "请指定试点项目（program）。"},
+    )
+    year = serializers.IntegerField(
+        help_text="试点年度，须在项目起止年度之内",
+        error_messages={"required": "请指定年度（year）。", "invalid": "年度应为整数。"},
+    )
+
+    def validate_program(self, code):
+        program = selectors.program_for_code(user=self.context["request"].user, code=code)
+        if program is None:
+            # Unknown and out-of-scope codes get the same answer: nothing about other counties leaks.
+            raise serializers.ValidationError(f"试点项目“{code}”不存在或不在您的查看范围内。")
+        return program
+
+    def validate(self, attrs):
+        program, year = attrs["program"], attrs["year"]
+        if year not in program.years:
+            raise serializers.ValidationError(
+                {"year": f"年度应在 {program.start_year}–{program.end_year} 之间（{program.name}）。"}
+            )
+        return attrs
+
+
+class CountyStatsSerializer(serializers.Serializer):
+    villages = serializers.IntegerField(help_text="全县有效行政村数")
+    new_pilots = serializers.IntegerField(help_text="本年度已审批的新增试点村数")
+    province_key = serializers.IntegerField(help_text="本年度已审批的省级重点支持试点村数")
+    cumulative_pilots = serializers.IntegerField(help_text="截至本年度累计试点村数")
+    cumulative_share = serializers.FloatField(help_text="累计试点村占比，保留4位小数")
+    meets_yearly_minimum = serializers.BooleanField(help_text="是否达到全县每年试点最少村数")
+    meets_province_key_minimum = serializers.BooleanField(help_text="是否达到每年省级重点支持最少村数")
+
+
+class TownshipStatsSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    villages = serializers.IntegerField(help_text="有效行政村数")
+    new_pilots = serializers.IntegerField(help_text="本年度已审批的新增试点村数")
+    required_new_pilots = serializers.IntegerField(help_text="按比例折算的本年度最少试点村数")
+    meets_quota = serializers.BooleanField()
+    cumulative_pilots = serializers.IntegerField()
+    cumulative_share = serializers.FloatField(help_text="累计试点村占比，保留4位小数")
+
+
+# Describes selectors.QuotaReport.as_dict(), which the view returns as is.
+class PilotStatsSerializer(serializers.Serializer):
+    program = serializers.CharField(help_text="试点项目代码")
+    year = serializers.IntegerField()
+    county = CountyStatsSerializer()
+    townships = TownshipStatsSerializer(many=True)

@@ -1,0 +1,77 @@
+"""Read side of the villages API: thin viewsets over the selectors and the shared FilterSets."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework.response import Response
+
+from pilot_admin.api.base import ScopedAPIView, ScopedReadOnlyViewSet
+from villages import selectors
+from villages.api.filters import ViewFilterSetBackend, VillageAPIFilterSet
+from villages.api.serializers import (
+    PilotAssignmentSerializer,
+    PilotStatsQuerySerializer,
+    PilotStatsSerializer,
+    TownshipSerializer,
+    VillageSerializer,
+)
+from villages.filters import PilotAssignmentFilterSet
+from villages.models import Village
+
+
+@extend_schema_view(
+    list=extend_schema(summary="乡镇列表", description="可见的乡镇及其有效行政村数。"),
+    retrieve=extend_schema(summary="乡镇详情", description="不在查看范围内的乡镇返回 404。"),
+)
+class TownshipViewSet(ScopedReadOnlyViewSet):
+    selector = staticmethod(selectors.township_list)
+    serializer_class = TownshipSerializer
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="村列表",
+        description="pilot 为该村当前（未撤销、最新）的试点；指定 program、year 时只看该项目、该年度的试点。",
+    ),
+    retrieve=extend_schema(summary="村详情", description="不在查看范围内的村返回 404。"),
+)
+class VillageViewSet(ScopedReadOnlyViewSet):
+    selector = staticmethod(selectors.village_list)
+    serializer_class = VillageSerializer
+    filterset_class = VillageAPIFilterSet
+    filter_backends = [ViewFilterSetBackend]
+
+    def get_queryset(self):
+        # Each row's `pilot` is narrowed to the requested program and year, like the rows are.
+        self.filterset = self.filterset_class(
+            self.request.query_params, queryset=Village.objects.none(), request=self.request
+        )
+        chosen = self.filterset.form.cleaned_data if self.filterset.is_valid() else {}
+        return type(self).selector(user=self.request.user, program=chosen.get("program"), year=chosen.get("year"))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="试点村台账", description="各项目、各年度选定的试点村及其级别和审批状态。"),
+    retrieve=extend_schema(summary="试点村详情", description="不在查看范围内的试点村返回 404。"),
+)
+class PilotAssignmentViewSet(ScopedReadOnlyViewSet):
+    selector = staticmethod(selectors.pilot_assignment_list)
+    serializer_class = PilotAssignmentSerializer
+    filterset_class = PilotAssignmentFilterSet
+
+
+class PilotStatsView(ScopedAPIView):
+    """The quota-compliance report (SPEC §7.1): the same selector as the quota page."""
+
+    @extend_schema(
+        summary="试点比例达标统计",
+        description="只计已审批的试点；乡镇用户只看到本乡镇。",
+        parameters=[PilotStatsQuerySerializer],
+        responses={
+            200: PilotStatsSerializer,
+            400: OpenApiResponse(description="缺少或无效的 program / year（中文说明）"),
+        },
+    )
+    def get(self, request):
+        query = PilotStatsQuerySerializer(data=request.query_params, context={"request": request})
+        query.is_valid(raise_exception=True)
+        report = selectors.pilot_quota_stats(user=request.user, **query.validated_data)
+        return Response(report.as_dict())
