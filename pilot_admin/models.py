@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from pilot_admin.choices import AuditAction, ImportStatus, Role
+from pilot_admin.querysets import ImportRunQuerySet
 
 
 class TimeStampedModel(models.Model):
@@ -138,6 +139,8 @@ class ImportRun(TimeStampedModel):
     created_count = models.PositiveIntegerField("新增", default=0)
     updated_count = models.PositiveIntegerField("更新", default=0)
     errors = models.JSONField("错误", default=list, blank=True)
+
+    objects = ImportRunQuerySet.as_manager()
 
     class Meta:
         verbose_name = "导入记录"

@@ -3,12 +3,15 @@ saves in one transaction and leaves an audit entry."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from pilot_admin import audit
 from pilot_admin.choices import AuditAction
+from pilot_admin.excel import IMPORT_AUDIT_NOTE, ImportResult, ImportRow, RowError, constraint_message, finish_import
 from villages import permissions
 from villages.choices import IndicatorStatus, PilotStatus
+from villages.excel import PILOT_COLUMNS, VILLAGE_COLUMNS
 from villages.models import PilotAssignment, PilotProgram, Township, Village, VillageIndicator
 
 VILLAGE_EDITABLE_FIELDS = (
@@ -233,3 +236,249 @@ def pilot_assignments_propose(
         pilot_assignment_propose(actor=actor, program=program, village=village, year=year, level=level)
         for village in villages
     ]
+
+
+def _townships_by_name(actor, rows) -> dict[str, list[Township]]:
+    """The townships the actor may write to, by name (a name outside the scope is unknown)."""
+    names = {row.data["township"] for row in rows if "township" in row.data}
+    found: dict[str, list[Township]] = {}
+    for township in Township.objects.editable_by(actor).filter(name__in=names):
+        found.setdefault(township.name, []).append(township)
+    return found
+
+
+def _resolve_township(row, townships, columns, errors) -> Township | None:
+    name = row.data.get("township")
+    if name is None:
+        return None
+    matches = townships.get(name, [])
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        message = f"有多个县都有名为“{name}”的乡镇，无法确定是哪一个。"
+    else:
+        message = f"乡镇“{name}”不存在或不在您的管辖范围内。"
+    errors.append(RowError(row.number, columns.header("township"), message))
+    return None
+
+
+def _first_seen(seen: dict, key, row, column: str, message: str, errors) -> None:
+    """Report a repeated key on its later row, naming the row where it first appeared."""
+    if key in seen:
+        errors.append(RowError(row.number, column, message.format(first=seen[key])))
+    else:
+        seen[key] = row.number
+
+
+VILLAGE_IMPORT_FIELDS = ("code", "households", "population", "resident_population", "is_poverty_village")
+
+
+def village_import(*, actor, rows: list[ImportRow], dry_run: bool) -> ImportResult:
+    """Create or update villages from a sheet, matched by township and name. Every row passes
+    the model's own validation (as in village_create/update) or nothing is written; an
+    unchanged village is neither written nor counted."""
+    _require(permissions.can_import_villages(actor), "只有县领导小组办公室可以导入村。")
+    columns = VILLAGE_COLUMNS
+    errors: list[RowError] = []
+    townships = _townships_by_name(actor, rows)
+    existing = {
+        (village.township_id, village.name): village
+        for village in Village.objects.editable_by(actor)
+        .filter(
+            township__in=[t for found in townships.values() for t in found],
+            name__in={row.data["name"] for row in rows if "name" in row.data},
+        )
+        .select_related("township")
+    }
+    # Codes are unique in the whole database, so the clash check is not scoped.
+    code_owners = {
+        village.code: village
+        for village in Village.objects.filter(
+            code__in={row.data["code"] for row in rows if row.data.get("code")}
+        ).select_related("township")
+    }
+    owner_ids = [village.pk for village in code_owners.values()]
+    visible_ids = set(Village.objects.visible_to(actor).filter(pk__in=owner_ids).values_list("pk", flat=True))
+    code_taken = constraint_message(Village, "village_unique_code")
+    seen_names, seen_codes = {}, {}
+    creates, updates, changed_fields = [], [], set()
+    for row in rows:
+        row_errors: list[RowError] = []
+        township = _resolve_township(row, townships, columns, row_errors)
+        name, code = row.data.get("name"), row.data.get("code")
+        if name and "township" in row.data:
+            _first_seen(
+                seen_names,
+                (row.data["township"], name),
+                row,
+                columns.header("name"),
+                "与第 {first} 行重复（同一乡镇、同一村名）。",
+                row_errors,
+            )
+        if code:
+            _first_seen(seen_codes, code, row, columns.header("code"), "与第 {first} 行的村代码重复。", row_errors)
+        if township is None or not row.ok or row_errors:
+            errors.extend(row_errors)
+            continue
+        village = existing.get((township.pk, name))
+        owner = code_owners.get(code) if code else None
+        if owner is not None and (village is None or owner.pk != village.pk):
+            where = f"（已用于{owner.township.name}{owner.name}）" if owner.pk in visible_ids else ""
+            errors.append(RowError(row.number, columns.header("code"), f"{code_taken}{where}"))
+            continue
+        values = {f: row.data[f] for f in VILLAGE_IMPORT_FIELDS if f in row.data}
+        if village is None:
+            village, before, changes = Village(township=township, name=name), None, list(values)
+        else:
+            before = audit.snapshot(village)
+            changes = [f for f, value in values.items() if getattr(village, f) != value]
+        for f in changes:
+            setattr(village, f, values[f])
+        try:
+            # The unique constraints were checked for the whole file above, in one query each
+            # instead of one per row; the township is the one just looked up.
+            village.full_clean(exclude=["township"], validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            errors.extend(columns.errors_from(row.number, error, model=Village))
+            continue
+        if before is None:
+            creates.append(village)
+        elif changes:
+            updates.append((village, before))
+            changed_fields.update(changes)
+
+    def write():
+        now = timezone.now()
+        Village.objects.bulk_create(creates, batch_size=1000)
+        for village, _ in updates:
+            village.updated_at = now
+        Village.objects.bulk_update(
+            [village for village, _ in updates], [*sorted(changed_fields), "updated_at"], batch_size=1000
+        )
+        audit.record_bulk(
+            actor=actor,
+            items=[(v, AuditAction.CREATE, None) for v in creates] + [(v, AuditAction.UPDATE, b) for v, b in updates],
+            note=IMPORT_AUDIT_NOTE,
+        )
+
+    return finish_import(
+        columns=columns,
+        rows=rows,
+        errors=errors,
+        created=len(creates),
+        updated=len(updates),
+        dry_run=dry_run,
+        write=write,
+    )
+
+
+def _programs_by_key(actor, rows) -> tuple[dict, dict]:
+    keys = {row.data["program"] for row in rows if "program" in row.data}
+    by_code, by_name = {}, {}
+    for program in PilotProgram.objects.visible_to(actor).filter(Q(code__in=keys) | Q(name__in=keys)):
+        by_code[program.code] = program
+        by_name.setdefault(program.name, []).append(program)
+    return by_code, by_name
+
+
+def pilot_assignment_import(*, actor, rows: list[ImportRow], dry_run: bool) -> ImportResult:
+    """Propose pilots from a sheet (status 拟定, like pilot_assignment_propose; approval stays a
+    deliberate act on the pilot page). A village already a pilot of the program with the same
+    year and level is skipped; with another year or level it is an error."""
+    _require(permissions.can_import_pilots(actor), "只有县领导小组办公室可以导入试点村。")
+    columns = PILOT_COLUMNS
+    errors: list[RowError] = []
+    townships = _townships_by_name(actor, rows)
+    villages = {
+        (village.township_id, village.name): village
+        for village in Village.objects.editable_by(actor)
+        .filter(
+            township__in=[t for found in townships.values() for t in found],
+            name__in={row.data["village"] for row in rows if "village" in row.data},
+        )
+        .select_related("township")
+    }
+    by_code, by_name = _programs_by_key(actor, rows)
+    current = {
+        (pilot.program_id, pilot.village_id): pilot
+        for pilot in PilotAssignment.objects.exclude(status=PilotStatus.WITHDRAWN).filter(
+            program__in=list(by_code.values()), village__in=list(villages.values())
+        )
+    }
+    seen = {}
+    creates = []
+    for row in rows:
+        row_errors: list[RowError] = []
+        township = _resolve_township(row, townships, columns, row_errors)
+        village = program = None
+        if township is not None and "village" in row.data:
+            village = villages.get((township.pk, row.data["village"]))
+            if village is None:
+                message = f"{township.name}没有名为“{row.data['village']}”的村。"
+                row_errors.append(RowError(row.number, columns.header("village"), message))
+        key = row.data.get("program")
+        if key is not None:
+            program = by_code.get(key)
+            matches = [program] if program else by_name.get(key, [])
+            if len(matches) == 1:
+                program = matches[0]
+            else:
+                message = (
+                    f"有多个名为“{key}”的试点项目，请填写项目代码。"
+                    if matches
+                    else f"试点项目“{key}”不存在或不在您的管辖范围内。"
+                )
+                row_errors.append(RowError(row.number, columns.header("program"), message))
+        if village is not None and program is not None:
+            _first_seen(
+                seen,
+                (program.pk, village.pk),
+                row,
+                columns.header("village"),
+                "与第 {first} 行重复（同一试点项目、同一村）。",
+                row_errors,
+            )
+        if village is None or program is None or not row.ok or row_errors:
+            errors.extend(row_errors)
+            continue
+        year, level = row.data["year"], row.data["level"]
+        existing = current.get((program.pk, village.pk))
+        if existing is not None:
+            if (existing.year, existing.level) != (year, level):
+                errors.append(
+                    RowError(
+                        row.number,
+                        columns.header("year" if existing.year != year else "level"),
+                        f"该村已是本项目 {existing.year} 年{existing.get_level_display()}试点村"
+                        f"（{existing.get_status_display()}），与本行不同；如需更改，请先在试点村页面撤销原记录。",
+                    )
+                )
+            continue
+        assignment = PilotAssignment(
+            program=program,
+            village=village,
+            year=year,
+            level=level,
+            guidance_category=village.guidance_category,
+            proposed_by=actor,
+            status=PilotStatus.PROPOSED,
+        )
+        try:
+            # Once-per-program was checked above against `current`; the related rows were looked up.
+            assignment.full_clean(
+                exclude=["program", "village", "proposed_by", "approved_by", "withdrawn_by"],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+        except ValidationError as error:
+            errors.extend(columns.errors_from(row.number, error, model=PilotAssignment))
+            continue
+        creates.append(assignment)
+
+    def write():
+        PilotAssignment.objects.bulk_create(creates, batch_size=1000)
+        audit.record_bulk(actor=actor, items=[(p, AuditAction.CREATE, None) for p in creates], note=IMPORT_AUDIT_NOTE)
+
+    return finish_import(
+        columns=columns, rows=rows, errors=errors, created=len(creates), updated=0, dry_run=dry_run, write=write
+    )

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from villages import views
+from villages import excel_views, views
 
 app_name = "villages"
 
 urlpatterns = [
     path("townships/", views.TownshipListView.as_view(), name="township_list"),
     path("", views.VillageListView.as_view(), name="village_list"),
+    path("export/", excel_views.VillageExportView.as_view(), name="village_export"),
     path("new/", views.VillageFormView.as_view(), name="village_create"),
     path("<int:pk>/", views.VillageDetailView.as_view(), name="village_detail"),
     path("<int:pk>/edit/", views.VillageFormView.as_view(), name="village_update"),
@@ -19,9 +20,11 @@ urlpatterns = [
         name="indicator_review",
     ),
     path("pilots/", views.PilotListView.as_view(), name="pilot_list"),
+    path("pilots/export/", excel_views.PilotExportView.as_view(), name="pilot_export"),
     path("pilots/select/", views.PilotSelectView.as_view(), name="pilot_select"),
     path("pilots/<int:pk>/", views.PilotDetailView.as_view(), name="pilot_detail"),
     path("pilots/<int:pk>/<str:action>/", views.PilotActionView.as_view(), name="pilot_action"),
     path("pilots/bulk/<str:action>/", views.PilotActionView.as_view(), name="pilot_bulk_action"),
     path("quota/", views.QuotaReportView.as_view(), name="quota_report"),
+    path("quota/export/", excel_views.QuotaExportView.as_view(), name="quota_export"),
 ]

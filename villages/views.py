@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
@@ -58,6 +58,7 @@ class VillageListView(ScopedViewMixin, FilteredListMixin, ListView):
     template_name = "villages/village_list.html"
     context_object_name = "villages"
     filterset_class = VillageFilterSet
+    extra_context = {"export_url": reverse_lazy("villages:village_export")}
 
     def base_queryset(self):
         return selectors.village_list(user=self.request.user)
@@ -246,6 +247,7 @@ class PilotListView(ScopedViewMixin, FilteredListMixin, ListView):
     template_name = "villages/pilot_list.html"
     context_object_name = "pilots"
     filterset_class = PilotAssignmentFilterSet
+    extra_context = {"export_url": reverse_lazy("villages:pilot_export")}
 
     def base_queryset(self):
         return selectors.pilot_assignment_list(user=self.request.user)
@@ -380,6 +382,7 @@ class PilotSelectView(ScopedViewMixin, FormView):
 class QuotaReportView(ScopedViewMixin, TemplateView):
     access = staticmethod(permissions.can_view_quota_report)
     template_name = "villages/quota_report.html"
+    extra_context = {"export_url": reverse_lazy("villages:quota_export")}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
