@@ -20,13 +20,14 @@ run: export DJANGO_DEBUG ?= 1
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
-	@mkdir -p var/celery-broker/processed
+	@mkdir -p "$${PILOT_ADMIN_VAR_DIR:-var}/celery-broker/processed"
 	@echo "Starting web server on http://127.0.0.1:8000/ with the Celery worker and beat (Ctrl-C stops all)."
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/celery -A pilot_admin worker --loglevel=INFO --concurrency=1 & \
 	$(BIN)/celery -A pilot_admin beat --loglevel=INFO & \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
+demo: export DJANGO_DEBUG ?= 1
 demo: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo

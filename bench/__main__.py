@@ -1,0 +1,156 @@
+"""`python -m bench` (or `make bench`): seed a county, measure, grow it to a province, measure
+again; print one table, write bench/results.json, exit 1 when a query count grows with the
+data or an answer disagrees with its floor. See bench/README.md."""
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--runs", type=int, default=25, help="timed requests per target and scale (median)")
+    parser.add_argument("--counties", type=int, default=100, help="counties at province scale")
+    parser.add_argument("--townships-per-county", type=int, default=12)
+    parser.add_argument("--villages-per-county", type=int, default=300)
+    parser.add_argument("--database-name", default=None, help="bench database name (default pilot_admin_bench)")
+    parser.add_argument("--output", type=Path, default=BASE_DIR / "bench" / "results.json")
+    return parser.parse_args(argv)
+
+
+def configure(database_name: str) -> str:
+    """Environment for this process only, before Django reads its settings: the bench
+    database, production-like DEBUG=0 (no query log, no debug pages), a throwaway key."""
+    from bench.database import point_django_at_bench_database
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pilot_admin.settings")
+    os.environ["DJANGO_DEBUG"] = "0"
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+    url = point_django_at_bench_database(name=database_name, base_dir=BASE_DIR)
+
+    import warnings
+
+    import django
+
+    # WhiteNoise warns that collectstatic has not run; the benchmark serves no static files.
+    warnings.filterwarnings("ignore", message="No directory at")
+    django.setup()
+    from django.conf import settings
+
+    settings.ROOT_URLCONF = "bench.urls"
+    if "testserver" not in settings.ALLOWED_HOSTS:
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    return url
+
+
+def step(message: str):
+    print(message, end=" ", flush=True)
+    return time.perf_counter()
+
+
+def done(start: float, detail: str = "") -> None:
+    print(f"{detail} ({time.perf_counter() - start:.1f} s)".strip(), flush=True)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv if argv is not None else sys.argv[1:])
+    from bench.database import BENCH_DATABASE_NAME
+
+    url = configure(args.database_name or BENCH_DATABASE_NAME)
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    from bench import seed
+    from bench.measure import format_table, measure_all, query_count_problems
+
+    safe_url = url.split("@")[-1] if "@" in url else url
+    # Checked before migrate, so a database named by mistake is not even migrated.
+    if seed.non_bench_data_present():
+        print(
+            f"bench: refusing to run: {safe_url} holds data the benchmark did not write. "
+            "Point --database-name at a database of its own.",
+            file=sys.stderr,
+        )
+        return 2
+    start = step(f"bench database {connection.vendor}: {safe_url} — migrate…")
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
+    done(start)
+
+    scale = seed.Scale(townships_per_county=args.townships_per_county, villages_per_county=args.villages_per_county)
+    start = step("seeding the county…")
+    admin, county_counts = seed.seed_measured_county(scale)
+    seed.analyze()
+    done(start, f"{county_counts.villages} villages, {county_counts.pilots} pilots")
+
+    client = Client()
+    client.force_login(admin)
+    program, year = seed.program_code(1), seed.MEASURED_YEAR
+    start = step(f"measuring at county scale ({args.runs} runs each)…")
+    results = measure_all(client=client, scale="county", program=program, year=year, runs=args.runs)
+    done(start)
+
+    start = step(f"seeding counties 2…{args.counties}…")
+    province_counts = seed.seed_counties(2, args.counties, scale, approver=admin) if args.counties > 1 else None
+    seed.analyze()
+    total_villages = county_counts.villages + (province_counts.villages if province_counts else 0)
+    total_pilots = county_counts.pilots + (province_counts.pilots if province_counts else 0)
+    done(start, f"{args.counties} counties, {total_villages} villages, {total_pilots} pilots in all")
+
+    start = step("measuring at province scale…")
+    results += measure_all(client=client, scale="province", program=program, year=year, runs=args.runs)
+    done(start)
+
+    print()
+    print(format_table(results))
+    problems = query_count_problems(results) + [
+        f"{r.label} at {r.scale} scale: {r.problem}" for r in results if r.available and r.problem
+    ]
+    missing = sorted({r.label for r in results if not r.available})
+    for label in missing:
+        print(f"not available: {label}")
+
+    report = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "database": connection.vendor,
+        "database_version": _server_version(connection),
+        "python": platform.python_version(),
+        "cpu_count": os.cpu_count(),
+        "runs": args.runs,
+        "scales": {
+            "county": {"counties": 1, "villages": county_counts.villages, "pilots": county_counts.pilots},
+            "province": {"counties": args.counties, "villages": total_villages, "pilots": total_pilots},
+        },
+        "results": [r.as_dict() for r in results],
+        "problems": problems,
+    }
+    args.output.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwrote {args.output}")
+    if problems:
+        print("\nFAILED:", *problems, sep="\n  ", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _server_version(connection) -> str:
+    if connection.vendor == "postgresql":
+        return str(connection.pg_version)
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        return sqlite3.sqlite_version
+    return ""
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""`manage.py load_demo`: the demo county is complete, shows quotas both met and missed, has a
+login per role, and a second run changes nothing."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+
+from pilot_admin.choices import Role
+from pilot_admin.models import AuditEntry, User
+from tasks.models import Department
+from villages.choices import PilotStatus, TownshipKind, VillageKind
+from villages.demo import DEMO_PASSWORD, DEMO_USERS, PROGRAM
+from villages.models import County, PilotAssignment, PilotProgram, Township, Village, VillageIndicator
+from villages.selectors import pilot_quota_stats
+
+MODELS = (County, Township, Village, Department, PilotProgram, PilotAssignment, VillageIndicator, User, AuditEntry)
+
+
+def _counts():
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+def _load():
+    out = StringIO()
+    call_command("load_demo", "--allow-production", stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_load_demo_twice_builds_the_county_once_and_resets_demo_passwords():
+    first_output = _load()
+    after_first = _counts()
+    admin = User.objects.get(username="county_admin")
+    admin.set_password("changed-by-the-user-1")
+    admin.save()
+
+    second_output = _load()
+
+    assert _counts() == after_first
+    assert "本次未新增任何记录" in second_output
+    assert "本次新增" in first_output
+    admin.refresh_from_db()
+    assert admin.check_password(DEMO_PASSWORD)
+    assert PilotAssignment.objects.filter(status=PilotStatus.APPROVED).count() == (
+        PilotAssignment.objects.filter(status=PilotStatus.APPROVED).values("program", "village").distinct().count()
+    )
+
+
+@pytest.fixture(scope="class")
+def demo_output(django_db_setup, django_db_blocker):
+    """One load shared by the read-only tests of a class, rolled back after them (each test's
+    own transaction nests inside this one)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield _load()
+        transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("demo_output")
+class TestDemoContent:
+    def test_demo_county_has_its_townships_villages_and_departments(self):
+        county = County.objects.get(name="巴东县")
+        assert (county.province, county.prefecture, county.admin_code) == ("湖北省", "恩施土家族苗族自治州", "422823")
+        townships = list(Township.objects.filter(county=county).order_by("code"))
+        assert [t.name for t in townships] == [
+            "信陵镇", "东瀼口镇", "沿渡河镇", "官渡口镇", "茶店子镇", "绿葱坡镇",
+            "大支坪镇", "野三关镇", "水布垭镇", "清太坪镇", "溪丘湾乡", "金果坪乡",
+        ]  # fmt: skip
+        assert {t.name for t in townships if t.kind == TownshipKind.RURAL_TOWNSHIP} == {"溪丘湾乡", "金果坪乡"}
+        villages = Village.objects.filter(township__county=county)
+        assert 250 <= villages.count() <= 350
+        for village in villages.select_related("township"):
+            assert len(village.code) == 12 and village.code.startswith(village.township.code)
+        admin_villages = villages.filter(kind=VillageKind.ADMINISTRATIVE_VILLAGE)
+        poverty_share = admin_villages.filter(is_poverty_village=True).count() / admin_villages.count()
+        assert 0.2 <= poverty_share <= 0.3
+        departments = Department.objects.filter(county=county)
+        assert departments.filter(name="县民政局", in_leading_group=True).exists()
+        assert departments.filter(name="县商务局", in_leading_group=False).exists()
+        # The townships collectively are not a county department.
+        assert not departments.filter(name="各乡镇人民政府").exists()
+
+    def test_demo_quota_report_has_township_years_that_meet_and_that_miss_the_quota(self):
+        admin = User.objects.get(username="county_admin")
+        program = PilotProgram.objects.get(code=PROGRAM["code"])
+
+        reports = [pilot_quota_stats(user=admin, program=program, year=year) for year in program.years]
+
+        outcomes = {row.meets_quota for report in reports for row in report.townships}
+        assert outcomes == {True, False}
+        yearly_minimum = {report.county.meets_yearly_minimum for report in reports}
+        assert yearly_minimum == {True, False}
+        assert sum(report.county.meets_province_key_minimum for report in reports) >= 3
+        assert reports[-1].county.cumulative_pilots >= program.county_new_min_total
+        required = {row.required_new_pilots for row in reports[0].townships}
+        assert required == {1, 2}
+        assert PilotAssignment.objects.filter(status=PilotStatus.PROPOSED, year=program.end_year).exists()
+        withdrawn = PilotAssignment.objects.get(status=PilotStatus.WITHDRAWN)
+        assert withdrawn.withdraw_reason
+        # The withdrawn village was selected again the next year.
+        assert PilotAssignment.objects.filter(
+            village=withdrawn.village, year=withdrawn.year + 1, status=PilotStatus.APPROVED
+        ).exists()
+        assert {"submitted", "confirmed"} <= set(VillageIndicator.objects.values_list("status", flat=True))
+
+    def test_every_role_has_a_demo_login_that_signs_in(self, client, demo_output):
+        output = demo_output
+        assert {user.role for user in DEMO_USERS} == set(Role.values)
+        for demo in DEMO_USERS:
+            user = User.objects.get(username=demo.username)
+            assert user.role == demo.role
+            assert demo.username in output
+            assert client.login(username=demo.username, password=DEMO_PASSWORD)
+        admin = User.objects.get(username="county_admin")
+        assert admin.is_staff and admin.county.name == "巴东县"
+        assert User.objects.get(username="township_shuibuya").township.name == "水布垭镇"
+        assert User.objects.get(username="township_dongrangkou").township.name == "东瀼口镇"
+        assert User.objects.get(username="dept_civil_affairs").department.name == "县民政局"
+        assert DEMO_PASSWORD in output
+
+
+@pytest.mark.django_db
+def test_load_demo_refuses_a_production_configuration(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="生产配置"):
+        call_command("load_demo", stdout=StringIO())
+
+    assert not County.objects.exists()
+    assert not User.objects.exists()

@@ -1,0 +1,62 @@
+"""`manage.py load_demo`: the demo county 巴东县 (see villages/demo.py); safe to run again."""
+
+import unicodedata
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from villages.demo import load_demo
+
+
+def _width(text: str) -> int:
+    # CJK characters take two columns in a terminal.
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def format_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    widths = [max(_width(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip() for row in [header, *rows]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+class Command(BaseCommand):
+    help = "载入演示数据：巴东县 12 个乡镇、约 300 个村、部门、2016–2020 年试点和各角色演示账号（可重复运行）。"
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="在 DJANGO_DEBUG=0 时仍然载入（演示账号的密码是公开的，生产库不要用）。",
+        )
+
+    def handle(self, *args, **options):
+        # The demo accounts have passwords printed in the README: never slip them into a
+        # production database by accident.
+        if not settings.DEBUG and not options["allow_production"]:
+            raise CommandError(
+                "当前为生产配置（DJANGO_DEBUG=0），演示账号的密码是公开的，已拒绝载入。"
+                "确需载入请加 --allow-production。"
+            )
+        summary = load_demo()
+        created = summary.created
+        self.stdout.write(
+            f"{summary.county.name}：{summary.townships} 个乡镇，{summary.villages} 个村（社区），"
+            f"{summary.departments} 个部门；试点项目“{summary.program.name}”："
+            f"已审批 {summary.pilots['approved']}，拟定 {summary.pilots['proposed']}，"
+            f"撤销 {summary.pilots['withdrawn']}；村年度指标 {summary.indicators} 条。"
+        )
+        if any(created.values()):
+            self.stdout.write(
+                f"本次新增：乡镇 {created['townships']}，村 {created['villages']}，部门 {created['departments']}，"
+                f"试点项目 {created['programs']}，试点村 {created['pilots']}，指标 {created['indicators']}。"
+            )
+        else:
+            self.stdout.write("演示数据已齐全，本次未新增任何记录。")
+        self.stdout.write("")
+        self.stdout.write("演示账号（每次运行都会重置为以下密码）：")
+        self.stdout.write(format_table(("用户名", "密码", "角色", "单位"), summary.logins))
