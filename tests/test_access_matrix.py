@@ -4,11 +4,16 @@ The route table below must name every route the resolver knows (bar Django admin
 own): a new route without an entry here fails `test_every_route_is_in_the_matrix`.
 """
 
+import io
 from dataclasses import dataclass, field
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from openpyxl import Workbook
 
+from pilot_admin.choices import ImportStatus
+from pilot_admin.models import ImportRun
 from pilot_admin.scoping import view_declares_scope
 from tests.factories import (
     PilotAssignmentFactory,
@@ -84,6 +89,27 @@ ROUTES = {
     ),
     "villages:quota_report": Route(),
     "api_schema": Route(api=True),
+    "api_township-list": Route(api=True),
+    "api_township-detail": Route(api=True, target="village", kwargs=lambda objs: {"pk": objs["village"].township_id}),
+    "api_village-list": Route(api=True),
+    "api_village-detail": Route(api=True, target="village", kwargs=_pk("village")),
+    "api_pilot_assignment-list": Route(api=True),
+    "api_pilot_assignment-detail": Route(api=True, target="pilot", kwargs=_pk("pilot")),
+    "api_pilot_stats": Route(api=True, query="?program=badong-13th-fyp&year=2019"),
+    # Without a file the import answers 400 with its Chinese error; the role check comes first.
+    "api_village_import": Route(allowed=ADMIN_ONLY, api=True, method="post", ok=400),
+    "api_pilot_assignment_import": Route(allowed=ADMIN_ONLY, api=True, method="post", ok=400),
+    "import_list": Route(allowed=ADMIN_ONLY),
+    "import_upload": Route(allowed=ADMIN_ONLY, kwargs=lambda objs: {"kind": "villages"}),
+    "import_template": Route(allowed=ADMIN_ONLY, kwargs=lambda objs: {"kind": "villages"}),
+    "import_run_detail": Route(allowed=ADMIN_ONLY, target="import_run", kwargs=_pk("import_run")),
+    "import_run_annotated": Route(allowed=ADMIN_ONLY, target="import_run", kwargs=_pk("import_run")),
+    "import_run_commit": Route(
+        allowed=ADMIN_ONLY, target="import_run", method="post", kwargs=_pk("import_run"), ok=302
+    ),
+    "villages:village_export": Route(),
+    "villages:pilot_export": Route(),
+    "villages:quota_export": Route(),
     "api_docs": Route(api=True),
 }
 
@@ -117,10 +143,29 @@ def test_every_view_declares_its_scope():
     assert undeclared == []
 
 
+def _import_run(actor):
+    """A failed village import with its stored workbook, so every import-run page answers."""
+    workbook = Workbook()
+    workbook.active.append(["乡镇", "村名"])
+    workbook.active.append(["无此镇", "某村"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    run = ImportRun(
+        actor=actor,
+        kind="villages",
+        filename="村.xlsx",
+        status=ImportStatus.FAILED,
+        errors=[{"row": 2, "column": "乡镇", "message": "乡镇“无此镇”不存在或不在您的管辖范围内。"}],
+    )
+    run.upload.save("村.xlsx", ContentFile(buffer.getvalue()), save=True)
+    return run
+
+
 @pytest.fixture
-def objects(county, program, township_a):
+def objects(county, program, township_a, county_admin):
     village = VillageFactory(township=township_a, name="矩阵村")
     return {
+        "import_run": _import_run(county_admin),
         "village": village,
         "indicator": VillageIndicatorFactory(village=village, year=2019),
         "pilot": PilotAssignmentFactory(program=program, village=village, year=2019, status=PilotStatus.PROPOSED),
@@ -136,6 +181,7 @@ def foreign_objects(program):
 
     other_program = PilotProgramFactory(county=township.county, code="jianshi")
     return {
+        "import_run": _import_run(UserFactory(role="county_admin", county=township.county)),
         "village": village,
         "indicator": VillageIndicatorFactory(village=village, year=2019),
         "pilot": PilotAssignmentFactory(program=other_program, village=village, year=2019, status=PilotStatus.PROPOSED),
