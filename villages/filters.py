@@ -8,6 +8,14 @@ from villages.choices import PilotLevel, PilotStatus
 from villages.models import PilotAssignment, PilotProgram, Township, Village
 
 
+class YesNoAllWidget(django_filters.widgets.BooleanWidget):
+    """true/false in the URL (as the API documents it), 全部/是/否 on the page."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", "全部"), ("true", "是"), ("false", "否")]
+
+
 def _visible_townships(request):
     return Township.objects.visible_to(getattr(request, "user", None))
 
@@ -17,12 +25,16 @@ def _visible_programs(request):
 
 
 class VillageFilterSet(django_filters.FilterSet):
-    township = django_filters.ModelChoiceFilter(label="乡镇", queryset=_visible_townships)
+    township = django_filters.ModelChoiceFilter(label="乡镇", queryset=_visible_townships, empty_label="全部")
     program = django_filters.ModelChoiceFilter(
-        label="试点项目", queryset=_visible_programs, to_field_name="code", method="filter_noop"
+        label="试点项目", queryset=_visible_programs, to_field_name="code", method="filter_noop", empty_label="全部"
     )
     year = django_filters.NumberFilter(label="试点年度", method="filter_noop")
-    is_pilot = django_filters.BooleanFilter(label="是否试点村", method="filter_noop")
+    is_pilot = django_filters.BooleanFilter(
+        label="是否试点村",
+        method="filter_noop",
+        widget=YesNoAllWidget(),
+    )
     search = django_filters.CharFilter(label="搜索", method="filter_search")
 
     class Meta:

@@ -5,6 +5,6 @@ from pilot_admin.api.base import DocsView, SchemaView, TokenView
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api_token"),
     path("schema/", SchemaView.as_view(), name="api_schema"),
-    path("docs/", DocsView.as_view(url_name="api_schema"), name="api_docs"),
+    path("docs/", DocsView.as_view(url_name="api_schema", title="试点工作管理系统 API 文档"), name="api_docs"),
     path("", include("villages.api.urls")),
 ]
