@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from pilot_admin.choices import Role
 from villages.choices import PilotLevel, PilotStatus, RatioRounding, VillageKind
 from villages.models import PilotAssignment, PilotProgram, Township, Village
 
@@ -105,6 +106,9 @@ class QuotaReport:
     year: int
     county: CountyQuota
     townships: list[TownshipQuota] = field(default_factory=list)
+    # False when the user sees only part of the county (a township official): the county block
+    # then sums their own rows and must not be presented as the county's standing.
+    county_wide: bool = True
 
     @property
     def is_target_year(self) -> bool:
@@ -211,7 +215,9 @@ def pilot_quota_stats(*, user, program: PilotProgram, year: int) -> QuotaReport:
         required_cumulative=program.county_new_min_total,
         meets_cumulative_target=cumulative >= program.county_new_min_total,
     )
-    return QuotaReport(program=program, year=year, county=county, townships=townships)
+    return QuotaReport(
+        program=program, year=year, county=county, townships=townships, county_wide=user.role != Role.TOWNSHIP
+    )
 
 
 def visible_programs(*, user) -> QuerySet[PilotProgram]:

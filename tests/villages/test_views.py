@@ -220,3 +220,28 @@ def test_quota_report_renders_chart_and_table(client, county, program, township_
     assert '<svg class="chart" role="img"' in content
     assert "1/2" in content
     assert "差 1 个" in content
+
+
+def test_township_official_sees_own_standing_not_a_county_summary(
+    client, program, township_a, township_b, village_a, village_b, township_a_official
+):
+    PilotAssignmentFactory(program=program, village=village_b, year=2018)
+    client.force_login(township_a_official)
+    report = client.get(reverse("villages:quota_report"), {"program": program.code, "year": 2018}).content.decode()
+    assert 'data-township="水布垭镇"' in report
+    assert "东瀼口镇" not in report
+    assert 'id="county-summary"' not in report
+    assert "合计" not in report
+    assert "本表只含您所在乡镇" in report
+
+    home = client.get(reverse("home")).content.decode()
+    assert 'id="own-quota"' in home
+    assert "水布垭镇：行政村 1 个" in home
+    assert "全县每年不少于" not in home
+
+
+def test_county_admin_home_lists_townships_short_of_quota(client, program, township_a, village_a, county_admin):
+    client.force_login(county_admin)
+    home = client.get(reverse("home")).content.decode()
+    assert "全县每年不少于" in home
+    assert "水布垭镇：本年还差 1 个试点村" in home
