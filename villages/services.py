@@ -56,6 +56,8 @@ def village_create(*, actor, township, **data) -> Village:
 def village_update(*, actor, village: Village, **data) -> Village:
     _require(permissions.can_manage_villages(actor), "只有县领导小组办公室可以修改村信息。")
     village = Village.objects.editable_by(actor).select_for_update().get(pk=village.pk)
+    if "township" in data:
+        _visible_or_refuse(Township.objects.editable_by(actor), data["township"], "不能把村移到您管辖范围以外的乡镇。")
     before = audit.snapshot(village)
     for name, value in data.items():
         if name not in VILLAGE_EDITABLE_FIELDS and name != "township":

@@ -228,9 +228,9 @@ class IndicatorReviewView(ScopedViewMixin, View):
                 services.village_indicator_confirm(actor=request.user, indicator=indicator)
                 messages.success(request, "已确认。")
             elif action == "return":
-                form = ReasonForm(request.POST)
-                reason = form.data.get("reason", "")
-                services.village_indicator_return(actor=request.user, indicator=indicator, reason=reason)
+                services.village_indicator_return(
+                    actor=request.user, indicator=indicator, reason=request.POST.get("reason", "")
+                )
                 messages.success(request, "已退回乡镇修改。")
             else:
                 raise Http404

@@ -206,3 +206,12 @@ def test_township_cannot_confirm(village_a, township_a_official):
     indicator = services.village_indicator_submit(actor=township_a_official, village=village_a, year=2019)
     with pytest.raises(PermissionDenied):
         services.village_indicator_confirm(actor=township_a_official, indicator=indicator)
+
+
+def test_a_village_cannot_be_moved_to_another_countys_township(village_a, county_admin):
+    foreign = TownshipFactory(county__name="建始县", county__admin_code="422822")
+    with pytest.raises(ValidationError) as error:
+        services.village_update(actor=county_admin, village=village_a, township=foreign)
+    assert "管辖范围以外" in str(error.value)
+    village_a.refresh_from_db()
+    assert village_a.township.name == "水布垭镇"
