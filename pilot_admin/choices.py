@@ -18,6 +18,8 @@ class AuditAction(models.TextChoices):
 
 
 class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "处理中"
     FAILED = "failed", "有错误，未写入"
     CHECKED = "checked", "试导入通过，未写入"
     DONE = "done", "已导入"

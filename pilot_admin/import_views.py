@@ -1,6 +1,7 @@
 """The import pages, one set for every kind an app registers in its excel.py."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -91,6 +92,7 @@ class ImportUploadView(ScopedViewMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["kind"] = self.kind
+        context["background_rows"] = settings.IMPORT_BACKGROUND_ROWS
         runs = ImportRun.objects.visible_to(self.request.user).filter(kind=self.kind.key).select_related("actor")
         context["runs"] = _with_labels(runs[:RECENT_RUNS])
         return context
@@ -154,7 +156,9 @@ class ImportRunCommitView(ScopedViewMixin, View):
             for message in error.messages:
                 messages.error(request, message)
             return redirect(run)
-        if run.status == ImportStatus.DONE:
+        if run.in_progress:
+            messages.info(request, "文件较大，已转入后台正式导入；本页会自动刷新显示进度。")
+        elif run.status == ImportStatus.DONE:
             messages.success(request, f"已导入：新增 {run.created_count} 条，更新 {run.updated_count} 条。")
         else:
             messages.error(request, "正式导入时发现错误（数据可能在试导入之后有变化），未写入任何数据。")

@@ -139,6 +139,8 @@ class ImportRun(TimeStampedModel):
     created_count = models.PositiveIntegerField("新增", default=0)
     updated_count = models.PositiveIntegerField("更新", default=0)
     errors = models.JSONField("错误", default=list, blank=True)
+    rows_total = models.PositiveIntegerField("数据行数", default=0)
+    rows_done = models.PositiveIntegerField("已处理行数", default=0)
 
     objects = ImportRunQuerySet.as_manager()
 
@@ -152,3 +154,8 @@ class ImportRun(TimeStampedModel):
 
     def get_absolute_url(self):
         return reverse("import_run_detail", args=[self.pk])
+
+    @property
+    def in_progress(self) -> bool:
+        """Waiting for or being worked on by a Celery worker (a large upload)."""
+        return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)

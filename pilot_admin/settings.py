@@ -129,6 +129,9 @@ WHITENOISE_USE_FINDERS = DEBUG
 # Uploads larger than this are refused before openpyxl sees them.
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 50_000)
+REPORT_ATTACHMENT_MAX_BYTES = env_int("REPORT_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
+# Uploads with more data rows than this are imported by a Celery worker, the page showing progress.
+IMPORT_BACKGROUND_ROWS = env_int("IMPORT_BACKGROUND_ROWS", 500)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
@@ -219,6 +222,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status`: each choice set gets a stable enum name of its own (the
+    # pilot status keeps the name it had when it was the only one).
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "villages.choices.PilotStatus",
+        "ImportStatusEnum": "pilot_admin.choices.ImportStatus",
+    },
     # Swagger UI is served from our own static files: county intranets are often offline.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

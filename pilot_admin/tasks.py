@@ -1,8 +1,23 @@
 from celery import shared_task
 
-from pilot_admin import services
+from pilot_admin import excel, services
 
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
 def purge_expired_data() -> dict:
     return services.purge_expired_data()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5)
+def run_import_task(self, run_id: int) -> str | None:
+    """Import a queued ImportRun. Safe to deliver twice: only the delivery that claims the run
+    (queued → running) works on it. A transient failure hands the run back to the queue and is
+    retried with backoff; when the retries run out, or on any other failure, the run is failed."""
+    try:
+        run = excel.import_run_process(run_id=run_id)
+    except excel.TRANSIENT_ERRORS as error:
+        if self.request.retries >= self.max_retries:
+            excel.import_run_abandon(run_id=run_id)
+            raise
+        raise self.retry(exc=error, countdown=min(600, 10 * 2**self.request.retries)) from error
+    return run.status if run is not None else None

@@ -103,6 +103,7 @@ ROUTES = {
     "import_upload": Route(allowed=ADMIN_ONLY, kwargs=lambda objs: {"kind": "villages"}),
     "import_template": Route(allowed=ADMIN_ONLY, kwargs=lambda objs: {"kind": "villages"}),
     "import_run_detail": Route(allowed=ADMIN_ONLY, target="import_run", kwargs=_pk("import_run")),
+    "api_import_run": Route(allowed=ADMIN_ONLY, api=True, target="import_run", kwargs=_pk("import_run")),
     "import_run_annotated": Route(allowed=ADMIN_ONLY, target="import_run", kwargs=_pk("import_run")),
     "import_run_commit": Route(
         allowed=ADMIN_ONLY, target="import_run", method="post", kwargs=_pk("import_run"), ok=302

@@ -1,10 +1,12 @@
 from django.urls import include, path
 
 from pilot_admin.api.base import DocsView, SchemaView, TokenView
+from pilot_admin.api.imports import ImportRunAPIView
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api_token"),
     path("schema/", SchemaView.as_view(), name="api_schema"),
     path("docs/", DocsView.as_view(url_name="api_schema", title="试点工作管理系统 API 文档"), name="api_docs"),
+    path("imports/runs/<int:pk>/", ImportRunAPIView.as_view(), name="api_import_run"),
     path("", include("villages.api.urls")),
 ]

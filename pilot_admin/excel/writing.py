@@ -1,0 +1,153 @@
+"""Workbooks handed to the user: import templates and exports, written to a temporary file so
+memory stays flat, with every string a spreadsheet could take for a formula forced to text."""
+
+import datetime
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.http import FileResponse
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from pilot_admin.excel.columns import CODE, NO, YES
+
+if TYPE_CHECKING:
+    from pilot_admin.excel.runs import ImportKind
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXPORT_CHUNK_SIZE = 2000
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+
+def xlsx_response(workbook: Workbook, filename: str) -> FileResponse:
+    """Save to a temporary file (deleted when the response closes it) so memory stays flat."""
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
+    try:
+        workbook.save(handle)
+    except BaseException:
+        handle.close()
+        raise
+    handle.seek(0)
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
+
+
+def template_response(kind: "ImportKind") -> FileResponse:
+    """A blank sheet with the header row, each header explained in a comment, drop-down lists
+    for 是/否 and choices, and text format on code columns so Excel keeps leading digits."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = kind.label[:31]
+    for index, column in enumerate(kind.columns, start=1):
+        letter = get_column_letter(index)
+        cell = sheet.cell(row=1, column=index, value=column.header)
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(horizontal="center")
+        cell.comment = Comment(column.description, "填写说明", width=260, height=110)
+        sheet.column_dimensions[letter].width = column.width
+        if column.kind == CODE:
+            sheet.column_dimensions[letter].number_format = "@"
+        if column.options:
+            validation = DataValidation(
+                type="list",
+                formula1='"' + ",".join(column.options) + '"',
+                allow_blank=not column.required,
+                showErrorMessage=True,
+                errorTitle="填写有误",
+                error="请从下拉列表中选择：" + "、".join(column.options),
+            )
+            validation.add(f"{letter}2:{letter}{settings.IMPORT_MAX_ROWS + 1}")
+            sheet.add_data_validation(validation)
+    sheet.freeze_panes = "A2"
+    return xlsx_response(workbook, kind.template_filename)
+
+
+# --- exports ---------------------------------------------------------------------------------
+
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class ExportColumn:
+    header: str
+    value: Callable[[Any], Any]
+    width: int = 14
+    number_format: str | None = None
+
+
+def stream(queryset):
+    """Rows of an export, fetched in chunks (prefetches too) so memory does not grow with data."""
+    return queryset.iterator(chunk_size=EXPORT_CHUNK_SIZE)
+
+
+def values_of(columns: Sequence[ExportColumn], objects: Iterable) -> Iterable[list]:
+    for obj in objects:
+        yield [column.value(obj) for column in columns]
+
+
+def safe_text(value: str) -> str:
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
+
+
+def _export_cell(sheet, value, number_format=None, bold=False):
+    if isinstance(value, bool):
+        value = YES if value else NO
+    elif isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value).replace(tzinfo=None)
+    elif isinstance(value, str):
+        value = safe_text(value)
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        # Stored as a string cell (never <f>) and quote-prefixed, so neither openpyxl, Excel nor
+        # WPS evaluates it, even after the user edits the cell.
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    if number_format:
+        cell.number_format = number_format
+    if bold:
+        cell.font = Font(bold=True)
+    return cell
+
+
+def export_response(
+    *,
+    filename: str,
+    columns: Sequence[ExportColumn],
+    rows: Iterable[Sequence],
+    sheet_title: str = "Sheet1",
+    title: str = "",
+    footer: Iterable[Sequence] = (),
+) -> FileResponse:
+    """A write-only workbook: optional title row, bold header (frozen), the rows as they
+    stream in, then bold footer rows (totals)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_title[:31])
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    # Everything about the sheet itself must be set before the first row is streamed out.
+    sheet.freeze_panes = "A3" if title else "A2"
+    if title:
+        title_cell = _export_cell(sheet, title)
+        title_cell.font = Font(bold=True, size=14)
+        sheet.append([title_cell])
+    header = []
+    for column in columns:
+        cell = _export_cell(sheet, column.header, bold=True)
+        cell.fill = HEADER_FILL
+        header.append(cell)
+    sheet.append(header)
+    formats = [column.number_format for column in columns]
+    for values in rows:
+        sheet.append([_export_cell(sheet, v, fmt) for v, fmt in zip(values, formats, strict=False)])
+    for values in footer:
+        sheet.append([_export_cell(sheet, v, fmt, bold=True) for v, fmt in zip(values, formats, strict=False)])
+    return xlsx_response(workbook, filename)
