@@ -7,3 +7,44 @@ class DepartmentKind(models.TextChoices):
     MASS_ORGANIZATION = "mass_organization", "群团组织"
     TOWNSHIP = "township", "乡镇人民政府"
     OTHER = "other", "其他单位"
+
+
+class Phase(models.TextChoices):
+    """The phases of S0 §五 (R-G1…R-G3) and the biennial summary (R-F5)."""
+
+    PLAN = "plan", "制定方案"
+    IMPLEMENT = "implement", "分类推进"
+    ASSESS = "assess", "考核验收"
+    SUMMARY = "summary", "总结通报"
+
+
+class CadenceKind(models.TextChoices):
+    ONCE = "once", "一次性（截止日报送）"
+    EVERY_N_MONTHS = "every_n_months", "每N个月（月底前）"
+    FIXED_DATES = "fixed_dates", "每年固定日期"
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", "进行中"
+    CLOSED_OUT = "closed_out", "已销号"
+
+
+class AssignmentRole(models.TextChoices):
+    LEAD = "lead", "牵头单位"
+    COOPERATING = "cooperating", "配合单位"
+    TOWNSHIP = "township", "落实乡镇"
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    SUBMITTED = "submitted", "已提交"
+    RETURNED = "returned", "退回"
+    ACCEPTED = "accepted", "已采纳"
+
+
+class ReminderKind(models.TextChoices):
+    DUE_SOON = "due_soon", "即将到期"
+    DUE_TOMORROW = "due_tomorrow", "明天到期"
+    OVERDUE = "overdue", "已逾期"
+    ESCALATE_LEADER = "escalate_leader", "逾期升级：单位负责人"
+    ESCALATE_COUNTY = "escalate_county", "逾期升级：县牵头单位和县办"

@@ -190,6 +190,14 @@ class PilotProgram(TimeStampedModel):
     ratio_rounding = models.CharField(
         "比例折算村数的取整方式", max_length=10, choices=RatioRounding.choices, default=RatioRounding.CEIL
     )
+    # Reporting and reminders of the program's tasks (tasks app). S0 sets none of these; the
+    # defaults are the county office's working choices, kept as data (SPEC §4.5, §10.7).
+    report_lock_days = models.PositiveSmallIntegerField(
+        "报送截止后锁定天数", default=15, help_text="过了截止日这么多天后，本期报告锁定，须县办解锁才能再报。"
+    )
+    remind_days_before = models.PositiveSmallIntegerField("提前提醒天数", default=7)
+    escalate_leader_after_days = models.PositiveSmallIntegerField("逾期升级至单位负责人的天数", default=3)
+    escalate_county_after_days = models.PositiveSmallIntegerField("逾期升级至县牵头单位和县办的天数", default=10)
     grade_excellent_min = models.DecimalField("优秀最低分", max_digits=5, decimal_places=1, default=Decimal("90"))
     grade_pass_min = models.DecimalField("合格最低分", max_digits=5, decimal_places=1, default=Decimal("80"))
 
@@ -204,6 +212,11 @@ class PilotProgram(TimeStampedModel):
                 condition=Q(end_year__gte=F("start_year")),
                 name="pilotprogram_years_ordered",
                 violation_error_message="结束年度不能早于起始年度。",
+            ),
+            models.CheckConstraint(
+                condition=Q(escalate_county_after_days__gte=F("escalate_leader_after_days")),
+                name="pilotprogram_escalation_ordered",
+                violation_error_message="升级至县里的天数不能少于升级至单位负责人的天数。",
             ),
             models.CheckConstraint(
                 condition=Q(grade_excellent_min__gte=F("grade_pass_min")),

@@ -1,0 +1,349 @@
+"""Every write of the tasks app: checked, validated, in one transaction, audited."""
+
+import datetime
+import mimetypes
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from pilot_admin import audit
+from pilot_admin.choices import AuditAction, Role
+from tasks import cadence, permissions
+from tasks.choices import AssignmentRole, DepartmentKind, ReportStatus, TaskStatus
+from tasks.models import (
+    Department,
+    ProgressReport,
+    ReportAttachment,
+    ReportingPeriod,
+    ReportUnlock,
+    Task,
+    TaskAssignment,
+)
+
+ATTACHMENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".doc": "application/msword",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xls": "application/vnd.ms-excel",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+# The first bytes each allowed type starts with: the name alone proves nothing.
+ATTACHMENT_SIGNATURES = {
+    ".pdf": (b"%PDF",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".doc": (b"\xd0\xcf\x11\xe0",),
+    ".xls": (b"\xd0\xcf\x11\xe0",),
+    ".docx": (b"PK\x03\x04",),
+    ".xlsx": (b"PK\x03\x04",),
+}
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def unit_for(user) -> Department | None:
+    """The reporting unit a department or township user speaks for."""
+    if user.role == Role.DEPARTMENT:
+        return user.department
+    if user.role == Role.TOWNSHIP:
+        return Department.objects.filter(township=user.township_id).first()
+    return None
+
+
+def township_government_ensure(*, township) -> Department:
+    """Every township is a reporting unit: its government's Department row, made on demand."""
+    department, _ = Department.objects.get_or_create(
+        township=township,
+        defaults={
+            "county_id": township.county_id,
+            "key": f"township-{township.pk}",
+            "name": f"{township.name}人民政府",
+            "short_name": township.name,
+            "kind": DepartmentKind.TOWNSHIP,
+        },
+    )
+    return department
+
+
+def task_sync_periods(*, task: Task) -> list[ReportingPeriod]:
+    """Make the task's periods match its cadence. A period that already has reports is kept
+    even if the cadence no longer yields it: reports are never orphaned."""
+    wanted = cadence.expand(
+        kind=task.cadence_kind,
+        start=task.start_date,
+        deadline=task.deadline,
+        months=task.cadence_months,
+        dates=task.cadence_dates,
+    )
+    existing = {period.due_date: period for period in task.periods.all()}
+    keep_dates = {p.due_date for p in wanted}
+    task.periods.filter(reports__isnull=True).exclude(due_date__in=keep_dates).delete()
+    for p in wanted:
+        period = existing.get(p.due_date)
+        if period is None:
+            ReportingPeriod.objects.create(task=task, label=p.label, start=p.start, end=p.end, due_date=p.due_date)
+        elif (period.label, period.start, period.end) != (p.label, p.start, p.end):
+            ReportingPeriod.objects.filter(pk=period.pk).update(label=p.label, start=p.start, end=p.end)
+    return list(task.periods.order_by("due_date"))
+
+
+@transaction.atomic
+def task_create(
+    *,
+    actor,
+    program,
+    code: str,
+    title: str,
+    text: str,
+    start_date: datetime.date,
+    deadline: datetime.date,
+    lead: list[Department],
+    cooperating: list[Department] = (),
+    townships=None,
+    all_townships: bool = False,
+    **fields,
+) -> Task:
+    """A task with its units and periods. `townships` (or all of the program county's when
+    `all_townships`) report through their township governments."""
+    _require(permissions.can_manage_tasks(actor), "只有县领导小组办公室可以新建任务。")
+    task = Task(
+        program=program,
+        code=code,
+        title=title,
+        text=text,
+        start_date=start_date,
+        deadline=deadline,
+        applies_to_all_townships=all_townships,
+        **fields,
+    )
+    task.full_clean()
+    if task.cadence_kind:
+        cadence.expand(
+            kind=task.cadence_kind,
+            start=start_date,
+            deadline=deadline,
+            months=task.cadence_months,
+            dates=task.cadence_dates,
+        )
+    task.save()
+    units: dict[int, tuple[Department, str]] = {}
+    for department in lead:
+        units[department.pk] = (department, AssignmentRole.LEAD)
+    for department in cooperating:
+        units.setdefault(department.pk, (department, AssignmentRole.COOPERATING))
+    if all_townships:
+        townships = program.county.townships.all()
+    for township in townships or ():
+        government = township_government_ensure(township=township)
+        units.setdefault(government.pk, (government, AssignmentRole.TOWNSHIP))
+    for department, _role in units.values():
+        if department.county_id != program.county_id:
+            raise ValidationError(f"单位“{department}”不属于本试点项目所在县。")
+    TaskAssignment.objects.bulk_create(
+        [TaskAssignment(task=task, department=department, role=role) for department, role in units.values()]
+    )
+    task_sync_periods(task=task)
+    audit.record(actor=actor, instance=task, action=AuditAction.CREATE)
+    return task
+
+
+@transaction.atomic
+def task_close_out(*, actor, task: Task, note: str) -> Task:
+    """销号: the work is done; the task takes no more reports and leaves the reminder scan."""
+    _require(permissions.can_manage_tasks(actor), "只有县领导小组办公室可以销号。")
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": "销号须填写说明。"})
+    task = Task.objects.editable_by(actor).select_for_update().get(pk=task.pk)
+    if task.status == TaskStatus.CLOSED_OUT:
+        raise ValidationError("该任务已销号。")
+    before = audit.snapshot(task)
+    task.status = TaskStatus.CLOSED_OUT
+    task.closed_out_at = timezone.now()
+    task.closed_out_by = actor
+    task.close_out_note = note
+    task.save()
+    audit.record(actor=actor, instance=task, action=AuditAction.UPDATE, before=before)
+    return task
+
+
+@transaction.atomic
+def task_reopen(*, actor, task: Task, reason: str) -> Task:
+    _require(permissions.can_manage_tasks(actor), "只有县领导小组办公室可以撤销销号。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "撤销销号须填写原因。"})
+    task = Task.objects.editable_by(actor).select_for_update().get(pk=task.pk)
+    if task.status != TaskStatus.CLOSED_OUT:
+        raise ValidationError("该任务未销号。")
+    before = audit.snapshot(task)
+    task.status = TaskStatus.OPEN
+    task.closed_out_at = None
+    task.closed_out_by = None
+    task.save()
+    audit.record(actor=actor, instance=task, action=AuditAction.UPDATE, before=before, note=f"撤销销号：{reason}")
+    return task
+
+
+def lock_date(period: ReportingPeriod) -> datetime.date:
+    """The last day a period's reports may be written without the county office unlocking it."""
+    return period.due_date + datetime.timedelta(days=period.task.program.report_lock_days)
+
+
+def is_locked(*, period: ReportingPeriod, department: Department, today: datetime.date | None = None) -> bool:
+    today = today or timezone.localdate()
+    if today <= lock_date(period):
+        return False
+    return not ReportUnlock.objects.filter(period=period, department=department, until__gte=today).exists()
+
+
+@transaction.atomic
+def period_unlock(
+    *, actor, period: ReportingPeriod, department: Department, reason: str, until: datetime.date
+) -> ReportUnlock:
+    _require(permissions.can_manage_tasks(actor), "只有县领导小组办公室可以解锁。")
+    if not ReportingPeriod.objects.visible_to(actor).filter(pk=period.pk).exists():
+        raise ValidationError("报送期不存在。")
+    if not period.task.assignments.filter(department=department).exists():
+        raise ValidationError(f"“{department}”不是该任务的责任单位。")
+    unlock = ReportUnlock(
+        period=period, department=department, reason=(reason or "").strip(), until=until, unlocked_by=actor
+    )
+    unlock.full_clean()
+    if until < timezone.localdate():
+        raise ValidationError({"until": "解锁截止日期不能早于今天。"})
+    unlock.save()
+    audit.record(actor=actor, instance=unlock, action=AuditAction.CREATE, note=unlock.reason)
+    return unlock
+
+
+EDITABLE_STATUSES = (ReportStatus.DRAFT, ReportStatus.RETURNED)
+
+
+@transaction.atomic
+def report_save(
+    *,
+    actor,
+    period: ReportingPeriod,
+    submit: bool,
+    text: str = "",
+    percent_complete: int = 0,
+    figures: dict | None = None,
+    signed_by_principal: bool = False,
+    today: datetime.date | None = None,
+) -> ProgressReport:
+    """Write the actor's unit's report for a period, as a draft or submitted. A submitted or
+    accepted report cannot be changed; a returned one can, and is submitted again."""
+    _require(permissions.can_report(actor), "您的角色不能报送进度。")
+    unit = unit_for(actor)
+    period = (
+        ReportingPeriod.objects.visible_to(actor).select_related("task", "task__program").filter(pk=period.pk).first()
+    )
+    if unit is None or period is None or not period.task.assignments.filter(department=unit).exists():
+        raise ValidationError("该任务不在您单位的职责范围内。")
+    task = period.task
+    if task.status == TaskStatus.CLOSED_OUT:
+        raise ValidationError("该任务已销号，不再接收报告。")
+    if is_locked(period=period, department=unit, today=today):
+        raise ValidationError(f"本期已于 {lock_date(period):%Y-%m-%d} 锁定，如需补报请联系县领导小组办公室解锁。")
+    report = ProgressReport.objects.select_for_update().filter(period=period, department=unit).first()
+    if report is None:
+        report = ProgressReport(task=task, period=period, department=unit)
+        before, action = None, AuditAction.CREATE
+    else:
+        if report.status not in EDITABLE_STATUSES:
+            raise ValidationError(f"报告{report.get_status_display()}，不能修改。")
+        before, action = audit.snapshot(report), AuditAction.UPDATE
+    report.text = text
+    report.percent_complete = percent_complete
+    report.figures = figures or {}
+    report.signed_by_principal = signed_by_principal
+    if submit:
+        now = timezone.now()
+        report.status = ReportStatus.SUBMITTED
+        report.submitted_at = now
+        report.submitted_by = actor
+        report.first_submitted_at = report.first_submitted_at or now
+    report.full_clean()
+    report.save()
+    audit.record(actor=actor, instance=report, action=action, before=before)
+    return report
+
+
+def _review(actor, report: ProgressReport, *, status: str, reason: str = "") -> ProgressReport:
+    """Exactly one reviewer wins: the UPDATE only matches a report still 已提交."""
+    _require(permissions.can_review_reports(actor), "只有县领导小组办公室可以审核报告。")
+    visible = ProgressReport.objects.visible_to(actor)
+    if not visible.filter(pk=report.pk).exists():
+        raise ValidationError("报告不存在。")
+    before = audit.snapshot(ProgressReport.objects.get(pk=report.pk))
+    changed = ProgressReport.objects.filter(pk=report.pk, status=ReportStatus.SUBMITTED).update(
+        status=status,
+        reviewed_by=actor,
+        reviewed_at=timezone.now(),
+        return_reason=reason,
+        updated_at=timezone.now(),
+    )
+    if changed != 1:
+        raise ValidationError("只有“已提交”的报告可以审核（可能已被他人处理）。")
+    report = ProgressReport.objects.get(pk=report.pk)
+    audit.record(actor=actor, instance=report, action=AuditAction.UPDATE, before=before)
+    return report
+
+
+@transaction.atomic
+def report_accept(*, actor, report: ProgressReport) -> ProgressReport:
+    return _review(actor, report, status=ReportStatus.ACCEPTED)
+
+
+@transaction.atomic
+def report_return(*, actor, report: ProgressReport, reason: str) -> ProgressReport:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "退回须填写原因。"})
+    return _review(actor, report, status=ReportStatus.RETURNED, reason=reason)
+
+
+@transaction.atomic
+def attachment_add(*, actor, report: ProgressReport, upload) -> ReportAttachment:
+    """Attach a file to the actor's own editable report, checking size, extension and the
+    file's first bytes."""
+    report = ProgressReport.objects.editable_by(actor).select_for_update().filter(pk=report.pk).first()
+    if report is None:
+        raise ValidationError("报告不存在或不属于您的单位。")
+    if report.status not in EDITABLE_STATUSES:
+        raise ValidationError(f"报告{report.get_status_display()}，不能再添加附件。")
+    name = upload.name.rsplit("/", 1)[-1]
+    extension = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+    if extension not in ATTACHMENT_TYPES:
+        raise ValidationError(f"不支持的附件类型“{extension or name}”，请上传 PDF、图片、Word 或 Excel 文件。")
+    if upload.size > settings.REPORT_ATTACHMENT_MAX_BYTES:
+        limit = settings.REPORT_ATTACHMENT_MAX_BYTES // (1024 * 1024)
+        raise ValidationError(f"附件不能超过 {limit} MB。")
+    head = upload.read(8)
+    upload.seek(0)
+    if not head.startswith(ATTACHMENT_SIGNATURES[extension]):
+        raise ValidationError(f"文件“{name}”的内容与扩展名不符。")
+    attachment = ReportAttachment(report=report, original_name=name, size=upload.size, uploaded_by=actor)
+    attachment.file.save(name, upload, save=False)
+    attachment.save()
+    audit.record(actor=actor, instance=attachment, action=AuditAction.CREATE, note=f"报告附件：{name}")
+    return attachment
+
+
+def guessed_content_type(attachment: ReportAttachment) -> str:
+    extension = "." + attachment.original_name.rsplit(".", 1)[-1].lower()
+    return (
+        ATTACHMENT_TYPES.get(extension)
+        or mimetypes.guess_type(attachment.original_name)[0]
+        or "application/octet-stream"
+    )
