@@ -18,3 +18,7 @@ STORAGES = {  # noqa: F405
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Live-server threads and worker subprocesses must not keep sessions open on the test database,
+# or it cannot be dropped at the end of the run.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
