@@ -23,6 +23,9 @@ def parse_args(argv):
     parser.add_argument("--villages-per-county", type=int, default=300)
     parser.add_argument("--database-name", default=None, help="bench database name (default pilot_admin_bench)")
     parser.add_argument("--output", type=Path, default=BASE_DIR / "bench" / "results.json")
+    parser.add_argument(
+        "--reminder-obligations", type=int, default=1_000_000, help="obligations for the reminder scan (0 skips it)"
+    )
     return parser.parse_args(argv)
 
 
@@ -111,11 +114,24 @@ def main(argv=None) -> int:
     results += measure_all(client=client, scale="province", program=program, year=year, runs=args.runs)
     done(start)
 
+    reminder_scan = None
+    if args.reminder_obligations:
+        from bench import reminders as bench_reminders
+
+        start = step(f"seeding {args.reminder_obligations:,} reminder obligations and timing the scan…")
+        reminder_scan = bench_reminders.run(obligations=args.reminder_obligations)
+        done(start)
+
     print()
     print(format_table(results))
+    if reminder_scan is not None:
+        print()
+        print(bench_reminders.format_table(reminder_scan))
     problems = query_count_problems(results) + [
         f"{r.label} at {r.scale} scale: {r.problem}" for r in results if r.available and r.problem
     ]
+    if reminder_scan is not None and reminder_scan.problem:
+        problems.append(f"reminder scan: {reminder_scan.problem}")
     missing = sorted({r.label for r in results if not r.available})
     for label in missing:
         print(f"not available: {label}")
@@ -132,6 +148,7 @@ def main(argv=None) -> int:
             "province": {"counties": args.counties, "villages": total_villages, "pilots": total_pilots},
         },
         "results": [r.as_dict() for r in results],
+        "reminder_scan": reminder_scan.as_dict() if reminder_scan is not None else None,
         "problems": problems,
     }
     args.output.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

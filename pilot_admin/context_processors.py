@@ -1,3 +1,7 @@
+from django.utils.functional import SimpleLazyObject
+
+from pilot_admin import notifications
+from tasks import permissions as task_permissions
 from villages import permissions as village_permissions
 
 
@@ -7,10 +11,14 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     return {
+        # One COUNT on a partial index; lazy, so a page that does not show the header skips it.
+        "inbox_unread": SimpleLazyObject(lambda: notifications.unread_count(user=user)),
         "nav": {
             "can_manage_pilots": village_permissions.can_manage_pilots(user),
             "can_manage_villages": village_permissions.can_manage_villages(user),
             "can_submit_indicators": village_permissions.can_submit_indicators(user),
             "is_county_admin": user.is_county_admin,
-        }
+            "can_report": task_permissions.can_report(user),
+            "can_review_reports": task_permissions.can_review_reports(user),
+        },
     }

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from pilot_admin.choices import AuditAction, ImportStatus, Role
 from pilot_admin.querysets import ImportRunQuerySet
+from pilot_admin.scoping import ScopedQuerySet
 
 
 class TimeStampedModel(models.Model):
@@ -54,6 +55,9 @@ class User(AbstractUser):
         related_name="users",
     )
     phone = models.CharField("手机号", max_length=20, blank=True)
+    is_unit_leader = models.BooleanField(
+        "单位负责人", default=False, help_text="逾期升级提醒发给本单位（部门或乡镇）的负责人。"
+    )
 
     objects = PilotUserManager()
 
@@ -159,3 +163,81 @@ class ImportRun(TimeStampedModel):
     def in_progress(self) -> bool:
         """Waiting for or being worked on by a Celery worker (a large upload)."""
         return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+
+class NotificationQuerySet(ScopedQuerySet):
+    def visibility_q(self, user) -> Q | None:
+        """An inbox is private: everyone, the county office included, sees only their own."""
+        return Q(user=user)
+
+
+class Notification(models.Model):
+    """One message in a user's in-app inbox, e-mailed later in the daily digest. `source` names
+    what caused it (e.g. "reminder:42"), unique per user, so a retried notify never doubles it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="收件人", on_delete=models.CASCADE, related_name="notifications"
+    )
+    source = models.CharField("来源", max_length=100)
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    link = models.CharField("链接", max_length=300, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+    emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "站内消息"
+        verbose_name_plural = "站内消息"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "source"],
+                name="notification_once_per_user_source",
+                violation_error_message="该消息已发给此用户。",
+            ),
+        ]
+        indexes = [
+            # notification_list: a user's inbox, newest first.
+            models.Index(fields=["user", "-created_at"], name="notification_inbox_idx"),
+            # unread_count: the header badge on every page.
+            models.Index(fields=["user"], condition=Q(read_at__isnull=True), name="notification_unread_idx"),
+            # digest_send: what is still to be e-mailed.
+            models.Index(fields=["user"], condition=Q(emailed_at__isnull=True), name="notification_unemailed_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class DigestDelivery(models.Model):
+    """The one digest e-mail a user gets on a day; its unique key is the claim that makes a
+    second digest run on the same day send nothing."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="收件人", on_delete=models.CASCADE, related_name="digests"
+    )
+    date = models.DateField("日期")
+    sent_at = models.DateTimeField("发送时间", auto_now_add=True)
+    items = models.PositiveIntegerField("消息条数", default=0)
+
+    class Meta:
+        verbose_name = "邮件摘要"
+        verbose_name_plural = "邮件摘要"
+        ordering = ["-date", "user"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "date"],
+                name="digestdelivery_once_per_user_day",
+                violation_error_message="该用户当天的邮件摘要已发送。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.date:%Y-%m-%d}"

@@ -173,6 +173,8 @@ def _email_settings(url: str) -> dict:
 
 globals().update(_email_settings(env_str("EMAIL_URL", "console://")))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "pilot-admin@localhost")
+# The site's address as users reach it, for the links in e-mails (the digest).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # Celery: Redis in production and CI; without REDIS_URL/CELERY_BROKER_URL a filesystem broker
 # lets `make run` start a worker and beat on a machine with no server at all.
@@ -185,6 +187,14 @@ if CELERY_BROKER_URL == "filesystem://":
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # With acks_late a message a worker took and never acknowledged (the worker was killed)
+    # goes back to the queue after visibility_timeout seconds; it must exceed the longest task,
+    # or a slow task would be delivered twice (harmless for ours, but wasted work). A prefix
+    # keeps one installation's queues apart from another's on a shared Redis.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+    if env_str("CELERY_BROKER_KEY_PREFIX", ""):
+        CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = env_str("CELERY_BROKER_KEY_PREFIX", "")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -197,6 +207,12 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-data": {
         "task": "pilot_admin.tasks.purge_expired_data",
         "schedule": crontab(hour=3, minute=10),
+    },
+    # 07:30 county time (CELERY_TIMEZONE) every day: record the day's report reminders, put them
+    # in the inboxes and send each user one digest e-mail, before the offices open.
+    "send-due-reminders": {
+        "task": "tasks.tasks.send_due_reminders_task",
+        "schedule": crontab(hour=7, minute=30),
     },
 }
 IMPORT_RETENTION_DAYS = env_int("IMPORT_RETENTION_DAYS", 7)

@@ -1,0 +1,139 @@
+"""The in-app inbox and the daily e-mail digest: selectors for a user's own notifications, the
+services that mark them read, and `digest_send`, which gathers what is not yet e-mailed into one
+mail per user per day. Notifications themselves are written set-based by their producers (the
+reminder notify step of the tasks app)."""
+
+import datetime
+import logging
+import smtplib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from pilot_admin.models import DigestDelivery, Notification, User
+
+logger = logging.getLogger(__name__)
+
+# Failures worth another attempt later (the Celery task retries); a user whose mail failed gets
+# no DigestDelivery row, so the next run sends them the same items.
+MAIL_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
+
+
+def notification_list(*, user) -> QuerySet[Notification]:
+    """The user's inbox, newest first (index notification_inbox_idx)."""
+    return Notification.objects.visible_to(user).order_by("-created_at", "-id")
+
+
+def unread_count(*, user) -> int:
+    """The header badge: one COUNT on the partial index of unread rows. A cache in Redis would
+    cost the same round trip and need invalidating after every bulk insert."""
+    return Notification.objects.visible_to(user).filter(read_at__isnull=True).count()
+
+
+def notification_mark_read(*, user, notification: Notification) -> bool:
+    """Mark one of the user's own notifications read; True when this call did it."""
+    changed = (
+        Notification.objects.visible_to(user)
+        .filter(pk=notification.pk, read_at__isnull=True)
+        .update(read_at=timezone.now())
+    )
+    return changed == 1
+
+
+def notification_mark_all_read(*, user) -> int:
+    return Notification.objects.visible_to(user).filter(read_at__isnull=True).update(read_at=timezone.now())
+
+
+@dataclass(frozen=True)
+class DigestResult:
+    sent: int
+    items: int
+
+
+def _digest_subject(day: datetime.date, count: int) -> str:
+    return f"试点工作提醒（{day:%Y-%m-%d}）：{count} 条"
+
+
+def _absolute(link: str) -> str:
+    if not link or "://" in link:
+        return link
+    return settings.SITE_URL.rstrip("/") + link
+
+
+def _send_digest(user: User, day: datetime.date, items: list[Notification]) -> None:
+    context = {
+        "user": user,
+        "date": day,
+        "items": [(item, _absolute(item.link)) for item in items],
+        "inbox_url": _absolute(reverse("notification_list")),
+    }
+    message = EmailMultiAlternatives(
+        subject=_digest_subject(day, len(items)),
+        body=render_to_string("pilot_admin/email/digest.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[user.email],
+    )
+    message.attach_alternative(render_to_string("pilot_admin/email/digest.html", context), "text/html")
+    message.send()
+
+
+def _digest_one(user: User, day: datetime.date, now: datetime.datetime) -> int:
+    """Claim (user, day) and mail every not-yet-e-mailed notification, all in one transaction:
+    a failed send rolls the claim back, so the next run tries again. Returns the items sent (0
+    when the day was already claimed or nothing is left)."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                delivery = DigestDelivery.objects.create(user=user, date=day)
+        except IntegrityError:
+            return 0  # another run has sent, or is sending, this user's digest for the day
+        items = list(
+            Notification.objects.select_for_update()
+            .filter(user=user, emailed_at__isnull=True)
+            .order_by("created_at", "id")
+        )
+        if not items:
+            transaction.set_rollback(True)
+            return 0
+        _send_digest(user, day, items)
+        Notification.objects.filter(pk__in=[item.pk for item in items]).update(emailed_at=now)
+        delivery.items = len(items)
+        delivery.save(update_fields=["items"])
+    return len(items)
+
+
+def digest_send(*, today: datetime.date, now: datetime.datetime | None = None) -> DigestResult:
+    """One e-mail per user per day with all their notifications not yet e-mailed. Users without
+    an address are skipped (their notifications stay in the inbox); a second run on the same
+    day sends nothing. The loop is over recipients, one mail each: that is what mail costs."""
+    now = now or timezone.now()
+    pending = Notification.objects.filter(user=OuterRef("pk"), emailed_at__isnull=True)
+    recipients = (
+        User.objects.filter(is_active=True)
+        .exclude(email="")
+        .filter(Exists(pending))
+        .exclude(Exists(DigestDelivery.objects.filter(user=OuterRef("pk"), date=today)))
+        .order_by("pk")
+    )
+    sent = items = 0
+    first_error = None
+    for user in recipients:
+        try:
+            count = _digest_one(user, today, now)
+        except MAIL_ERRORS as error:
+            logger.warning("digest for user %s on %s not sent: %s", user.pk, today, error)
+            first_error = first_error or error
+            continue
+        if count:
+            sent += 1
+            items += count
+    if first_error is not None:
+        # The others went out; raising lets the Celery task retry the ones that failed.
+        raise first_error
+    return DigestResult(sent=sent, items=items)
