@@ -10,7 +10,9 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("health/", views.health, name="health"),
     path("imports/", include("pilot_admin.import_urls")),
+    path("inbox/", include("pilot_admin.notification_urls")),
     path("villages/", include("villages.urls")),
+    path("tasks/", include("tasks.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_urls)),
 ]

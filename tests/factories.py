@@ -1,3 +1,5 @@
+import datetime
+
 import factory
 from django.utils import timezone
 
@@ -100,3 +102,105 @@ class VillageIndicatorFactory(factory.django.DjangoModelFactory):
     year = 2017
     reported_by = factory.SubFactory(UserFactory)
     reported_at = factory.LazyFunction(timezone.now)
+
+
+# --- tasks ------------------------------------------------------------------------------------
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    """A task without units or periods: add TaskAssignmentFactory rows, and either
+    ReportingPeriodFactory rows or `TaskFactory(sync_periods=True)` for its cadence's periods."""
+
+    class Meta:
+        model = "tasks.Task"
+        skip_postgeneration_save = True
+
+    program = factory.SubFactory(PilotProgramFactory)
+    code = factory.Sequence(lambda n: f"T-{n:03d}")
+    title = factory.Sequence(lambda n: f"测试任务{n}")
+    text = "按方案要求推进试点工作。"
+    start_date = datetime.date(2018, 1, 1)
+    deadline = datetime.date(2018, 12, 31)
+    cadence_kind = "every_n_months"
+    cadence_months = 2
+
+    @factory.post_generation
+    def sync_periods(obj, create, extracted, **kwargs):
+        if create and extracted:
+            from tasks.services import task_sync_periods
+
+            task_sync_periods(task=obj)
+
+
+class TaskAssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "tasks.TaskAssignment"
+
+    task = factory.SubFactory(TaskFactory)
+    department = factory.SubFactory(DepartmentFactory, county=factory.SelfAttribute("..task.program.county"))
+    role = "lead"
+
+
+class ReportingPeriodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "tasks.ReportingPeriod"
+
+    task = factory.SubFactory(TaskFactory)
+    due_date = factory.Sequence(lambda n: datetime.date(2018, 1, 1) + datetime.timedelta(days=n))
+    start = factory.LazyAttribute(lambda o: o.due_date - datetime.timedelta(days=30))
+    end = factory.SelfAttribute("due_date")
+    label = factory.LazyAttribute(lambda o: f"截至{o.due_date:%Y年%m月%d日}")
+
+
+class ProgressReportFactory(factory.django.DjangoModelFactory):
+    """A unit's report; `status="submitted"` (or accepted/returned) also sets the submission
+    times unless given."""
+
+    class Meta:
+        model = "tasks.ProgressReport"
+
+    period = factory.SubFactory(ReportingPeriodFactory)
+    task = factory.SelfAttribute("period.task")
+    department = factory.SubFactory(DepartmentFactory, county=factory.SelfAttribute("..period.task.program.county"))
+    text = "已按期推进。"
+    percent_complete = 50
+    status = "draft"
+    submitted_at = factory.LazyAttribute(lambda o: None if o.status == "draft" else timezone.now())
+    first_submitted_at = factory.SelfAttribute("submitted_at")
+    return_reason = factory.LazyAttribute(lambda o: "请补充数据。" if o.status == "returned" else "")
+
+
+class ReportAttachmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "tasks.ReportAttachment"
+
+    report = factory.SubFactory(ProgressReportFactory)
+    file = factory.django.FileField(filename="进展.pdf", data=b"%PDF-1.4 test attachment")
+    original_name = "进展.pdf"
+    size = factory.LazyAttribute(lambda o: o.file.size)
+    uploaded_by = factory.SubFactory(UserFactory)
+
+
+def bimonthly_task(*, actor, program, lead, townships=(), cooperating=(), code="BD-05-01", **fields):
+    """A task made the way the county office makes one (tasks.services.task_create): every two
+    months through 2018, so its periods are 2018年1–2月 (due 02-28) … 2018年11–12月 (due 12-31)."""
+    from tasks.services import task_create
+
+    defaults = {
+        "title": "建立农村社区服务站台账",
+        "text": "各试点村建立社区综合服务站工作台账，每两个月报送一次进展。",
+        "start_date": datetime.date(2018, 1, 1),
+        "deadline": datetime.date(2018, 12, 31),
+        "cadence_kind": "every_n_months",
+        "cadence_months": 2,
+    }
+    defaults.update(fields)
+    return task_create(
+        actor=actor,
+        program=program,
+        code=code,
+        lead=list(lead),
+        cooperating=list(cooperating),
+        townships=list(townships),
+        **defaults,
+    )

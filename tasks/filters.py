@@ -1,0 +1,97 @@
+"""FilterSets of the tasks app, shared by the pages, the ledger export and the API. Choice
+querysets come from visible_to, so naming another county's (or township's) row is an invalid
+choice rather than a way round the scope."""
+
+import django_filters
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from tasks.choices import DepartmentKind, Phase, TaskStatus
+from tasks.models import Department, Task, TaskAssignment
+from villages.filters import YesNoAllWidget
+from villages.models import PilotProgram, Township
+
+
+def _user(request):
+    return getattr(request, "user", None)
+
+
+def _visible_programs(request):
+    return PilotProgram.objects.visible_to(_user(request)).order_by("-end_year", "name")
+
+
+def _visible_departments(request):
+    return Department.objects.visible_to(_user(request)).exclude(kind=DepartmentKind.TOWNSHIP).order_by("name")
+
+
+def _visible_townships(request):
+    return Township.objects.visible_to(_user(request)).order_by("code", "name")
+
+
+class LedgerFilterSet(django_filters.FilterSet):
+    """Filters the ledger rows (task × unit) of tasks.selectors.ledger_rows; `overdue` reads
+    its `overdue_since` annotation."""
+
+    program = django_filters.ModelChoiceFilter(
+        label="试点项目",
+        queryset=_visible_programs,
+        to_field_name="code",
+        field_name="task__program",
+        empty_label="全部",
+    )
+    department = django_filters.ModelChoiceFilter(
+        label="部门", queryset=_visible_departments, field_name="department", empty_label="全部"
+    )
+    township = django_filters.ModelChoiceFilter(
+        label="乡镇", queryset=_visible_townships, field_name="department__township", empty_label="全部"
+    )
+    phase = django_filters.ChoiceFilter(
+        label="阶段", choices=Phase.choices, field_name="task__phase", empty_label="全部"
+    )
+    status = django_filters.ChoiceFilter(
+        label="任务状态", choices=TaskStatus.choices, field_name="task__status", empty_label="全部"
+    )
+    overdue = django_filters.BooleanFilter(label="是否逾期", method="filter_overdue", widget=YesNoAllWidget())
+
+    class Meta:
+        model = TaskAssignment
+        fields = ["program", "department", "township", "phase", "status", "overdue"]
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.filter(overdue_since__isnull=not value)
+
+
+class TaskFilterSet(django_filters.FilterSet):
+    """Filters tasks (tasks.selectors.task_list): a department or township filter keeps the
+    tasks that unit is assigned to; `overdue` reads the `is_overdue` annotation."""
+
+    program = django_filters.ModelChoiceFilter(
+        label="试点项目", queryset=_visible_programs, to_field_name="code", empty_label="全部"
+    )
+    department = django_filters.ModelChoiceFilter(
+        label="部门", queryset=_visible_departments, method="filter_department", empty_label="全部"
+    )
+    township = django_filters.ModelChoiceFilter(
+        label="乡镇", queryset=_visible_townships, method="filter_township", empty_label="全部"
+    )
+    phase = django_filters.ChoiceFilter(label="阶段", choices=Phase.choices, empty_label="全部")
+    status = django_filters.ChoiceFilter(label="状态", choices=TaskStatus.choices, empty_label="全部")
+    overdue = django_filters.BooleanFilter(label="是否逾期", method="filter_overdue", widget=YesNoAllWidget())
+
+    class Meta:
+        model = Task
+        fields = ["program", "department", "township", "phase", "status", "overdue"]
+
+    def filter_department(self, queryset, name, value):
+        return queryset.filter(Exists(TaskAssignment.objects.filter(task=OuterRef("pk"), department=value)))
+
+    def filter_township(self, queryset, name, value):
+        return queryset.filter(Exists(TaskAssignment.objects.filter(task=OuterRef("pk"), department__township=value)))
+
+    def filter_overdue(self, queryset, name, value):
+        if "is_overdue" in queryset.query.annotations:
+            return queryset.filter(is_overdue=value)
+        from tasks.selectors import task_overdue_q
+
+        overdue = task_overdue_q(timezone.localdate())
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)

@@ -1,0 +1,400 @@
+"""Reads and statistics of the tasks app: always through visible_to, aggregates in SQL, and a
+number of queries that does not depend on how many tasks, periods or reports there are.
+
+The definitions shared by the pages, the API and the reminders:
+
+- obligation: (TaskAssignment, ReportingPeriod of the same task) of an open task;
+- met: that unit's report for that period is 已提交 or 已采纳 (a returned report is not met);
+- overdue: today > due date and not met;
+- completeness = received / expected, timeliness = on time / expected (DHIS2), where expected
+  are the obligations due in the year and by the as-of date, received those with a first
+  submission, on time those first submitted (local date) by the due date.
+"""
+
+import datetime
+import zoneinfo
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DateField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from pilot_admin.choices import Role
+from tasks.choices import AssignmentRole, DepartmentKind, ReportStatus, TaskStatus
+from tasks.models import Department, ProgressReport, ReportingPeriod, Task, TaskAssignment
+from tasks.querysets import unit_q
+
+MET_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)
+# Lead units first, as the plan lists them (S0 §四), then cooperating units, then townships.
+ROLE_ORDER = Case(
+    When(role=AssignmentRole.LEAD, then=Value(0)),
+    When(role=AssignmentRole.COOPERATING, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def rate(part: int, whole: int) -> float:
+    """A share rounded to 4 places; 0 when nothing was expected."""
+    return round(part / whole, 4) if whole else 0.0
+
+
+def _days_since(later, earlier) -> ExpressionWrapper:
+    """`later - earlier` for two date expressions, as a timedelta (PostgreSQL and SQLite)."""
+    return ExpressionWrapper(later - earlier, output_field=DurationField())
+
+
+def _date(value: datetime.date) -> Value:
+    return Value(value, output_field=DateField())
+
+
+def task_overdue_q(today: datetime.date) -> Q:
+    """A task is overdue while open after its deadline."""
+    return Q(status=TaskStatus.OPEN, deadline__lt=today)
+
+
+def task_list(*, user, today: datetime.date | None = None) -> QuerySet[Task]:
+    """Visible tasks with `is_overdue`, their lead units prefetched as `lead_assignments` and
+    the number of townships they apply to as `township_count`."""
+    today = today or timezone.localdate()
+    leads = (
+        TaskAssignment.objects.filter(role=AssignmentRole.LEAD)
+        .select_related("department")
+        .order_by("department__name")
+    )
+    return (
+        Task.objects.visible_to(user)
+        .select_related("program")
+        .annotate(
+            is_overdue=ExpressionWrapper(task_overdue_q(today), output_field=BooleanField()),
+            township_count=Count("assignments", filter=Q(assignments__role=AssignmentRole.TOWNSHIP)),
+        )
+        .prefetch_related(Prefetch("assignments", queryset=leads, to_attr="lead_assignments"))
+        # GROUP BY drops Meta.ordering; pages and API pages need a stable order.
+        .order_by("program__name", "program_id", "code")
+    )
+
+
+def my_obligations(*, user, today: datetime.date) -> QuerySet[ReportingPeriod]:
+    """The obligations a department or township user's unit still has to meet: periods of its
+    open tasks that have begun and have no submitted or accepted report of the unit, most
+    urgent (longest overdue, then soonest due) first. Each period carries the unit's report
+    (`report_id`, `report_status`, `return_reason`, `percent_complete`) and `days_to_due`
+    (negative when overdue). Empty for roles that speak for no unit."""
+    own = unit_q(user)
+    if own is None:
+        return ReportingPeriod.objects.none()
+    reports = ProgressReport.objects.filter(own, period=OuterRef("pk"))
+    return (
+        ReportingPeriod.objects.visible_to(user)
+        .filter(task__status=TaskStatus.OPEN, start__lte=today)
+        .filter(~Exists(reports.filter(status__in=MET_STATUSES)))
+        .select_related("task", "task__program")
+        .annotate(
+            report_id=Subquery(reports.values("pk")[:1]),
+            report_status=Subquery(reports.values("status")[:1]),
+            return_reason=Subquery(reports.values("return_reason")[:1]),
+            percent_complete=Subquery(reports.values("percent_complete")[:1]),
+            days_to_due=_days_since(F("due_date"), _date(today)),
+        )
+        .order_by("due_date", "task__code", "pk")
+    )
+
+
+def _ledger_scope(user) -> Q:
+    """Ledger rows a user may see: every unit's row of the visible tasks for county roles; a
+    unit user its own rows, and a lead department also its cooperating units' rows of the
+    tasks it leads (R-G17, as ProgressReport.visible_to reads their reports)."""
+    visible = Q(task__in=Task.objects.visible_to(user).values("pk"))
+    own = unit_q(user)
+    if own is None:
+        return visible
+    if user.role == Role.DEPARTMENT:
+        leads = TaskAssignment.objects.filter(
+            task=OuterRef("task"), department=user.department_id, role=AssignmentRole.LEAD
+        )
+        return visible & (own | Q(Exists(leads)))
+    return visible & own
+
+
+def ledger_rows(*, user, today: datetime.date) -> QuerySet[TaskAssignment]:
+    """The task ledger (台账): one row per task × unit, annotated with the task's current
+    period (the latest one due by today, else the first to come: `period_label`,
+    `period_due`), the unit's latest report (`report_id`, `report_status`,
+    `report_percent`, `report_submitted_at`, `report_period_label`), `overdue_since` (the
+    earliest due date the unit has not met, open tasks only) and `days_overdue`."""
+    periods = ReportingPeriod.objects.filter(task=OuterRef("task"))
+    is_due = Q(due_date__lte=today)
+    current = periods.order_by(
+        Case(When(is_due, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        Case(When(is_due, then=F("due_date")), default=None, output_field=DateField()).desc(nulls_last=True),
+        "due_date",
+    )
+    reports = ProgressReport.objects.filter(task=OuterRef("task"), department=OuterRef("department")).order_by(
+        "-period__due_date", "-pk"
+    )
+    met = ProgressReport.objects.filter(
+        period=OuterRef("pk"), department=OuterRef(OuterRef("department")), status__in=MET_STATUSES
+    )
+    first_unmet = periods.filter(due_date__lt=today).filter(~Exists(met)).order_by("due_date").values("due_date")[:1]
+    return (
+        TaskAssignment.objects.filter(_ledger_scope(user))
+        .select_related("task", "task__program", "department")
+        .annotate(
+            period_label=Subquery(current.values("label")[:1]),
+            period_due=Subquery(current.values("due_date")[:1]),
+            report_id=Subquery(reports.values("pk")[:1]),
+            report_status=Subquery(reports.values("status")[:1]),
+            report_percent=Subquery(reports.values("percent_complete")[:1]),
+            report_submitted_at=Subquery(reports.values("submitted_at")[:1]),
+            report_period_label=Subquery(reports.values("period__label")[:1]),
+            overdue_since=Case(
+                When(task__status=TaskStatus.OPEN, then=Subquery(first_unmet)),
+                default=None,
+                output_field=DateField(),
+            ),
+            days_overdue=_days_since(_date(today), F("overdue_since")),
+            role_order=ROLE_ORDER,
+        )
+        .order_by("task__program__name", "task__program_id", "task__code", "role_order", "department__name", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class UnitCompleteness:
+    unit_id: int
+    unit: str
+    kind: str
+    expected: int
+    received: int
+    on_time: int
+
+    @property
+    def completeness(self) -> float:
+        return rate(self.received, self.expected)
+
+    @property
+    def timeliness(self) -> float:
+        return rate(self.on_time, self.expected)
+
+    @property
+    def completeness_percent(self) -> float:
+        return self.completeness * 100
+
+    @property
+    def timeliness_percent(self) -> float:
+        return self.timeliness * 100
+
+    def as_dict(self) -> dict:
+        return {
+            "unit": self.unit,
+            "expected": self.expected,
+            "received": self.received,
+            "on_time": self.on_time,
+            "completeness": self.completeness,
+            "timeliness": self.timeliness,
+        }
+
+
+@dataclass(frozen=True)
+class CompletenessTotals:
+    expected: int
+    received: int
+    on_time: int
+
+    @property
+    def completeness(self) -> float:
+        return rate(self.received, self.expected)
+
+    @property
+    def timeliness(self) -> float:
+        return rate(self.on_time, self.expected)
+
+    @property
+    def completeness_percent(self) -> float:
+        return self.completeness * 100
+
+    @property
+    def timeliness_percent(self) -> float:
+        return self.timeliness * 100
+
+
+def completeness_totals(rows: list[UnitCompleteness]) -> CompletenessTotals:
+    return CompletenessTotals(
+        expected=sum(row.expected for row in rows),
+        received=sum(row.received for row in rows),
+        on_time=sum(row.on_time for row in rows),
+    )
+
+
+def _unit_order(kind_path: str, name_path: str) -> list:
+    """Party organs, government departments, mass organisations, others, then townships."""
+    kinds = [DepartmentKind.PARTY, DepartmentKind.GOVERNMENT, DepartmentKind.MASS_ORGANIZATION, DepartmentKind.OTHER]
+    return [
+        Case(
+            *[When(**{kind_path: kind}, then=Value(index)) for index, kind in enumerate(kinds)],
+            default=Value(len(kinds)),
+            output_field=IntegerField(),
+        ),
+        name_path,
+    ]
+
+
+def completeness(*, user, program, year: int, as_of: datetime.date) -> list[UnitCompleteness]:
+    """Expected, received and on-time reports per reporting unit for the program's periods
+    due in `year` and by `as_of`, in one grouped query over periods × the task's units.
+
+    A closed-out task's periods due on or before its close-out still count (they were owed
+    while it was open); those after it do not."""
+    local_tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    owed = Q(task__status=TaskStatus.OPEN) | Q(task__closed_out_at__date__gte=F("due_date"))
+    periods = (
+        ReportingPeriod.objects.visible_to(user)
+        .filter(owed, task__program=program, due_date__year=year, due_date__lte=as_of)
+        # One row per period × unit; the unit is an annotation so every later reference
+        # reuses this one join.
+        .annotate(
+            unit=F("task__assignments__department"),
+            unit_name=F("task__assignments__department__name"),
+            unit_kind=F("task__assignments__department__kind"),
+            unit_township=F("task__assignments__department__township"),
+        )
+    )
+    if user.role == Role.DEPARTMENT:
+        periods = periods.filter(unit=user.department_id)
+    elif user.role == Role.TOWNSHIP:
+        periods = periods.filter(unit_township=user.township_id)
+    received = ProgressReport.objects.filter(
+        period=OuterRef("pk"), department=OuterRef("unit"), first_submitted_at__isnull=False
+    )
+    on_time = received.annotate(first_day=TruncDate("first_submitted_at", tzinfo=local_tz)).filter(
+        first_day__lte=OuterRef("due_date")
+    )
+    rows = (
+        periods.values("unit", "unit_name", "unit_kind")
+        .annotate(
+            expected=Count("pk"),
+            received=Count("pk", filter=Exists(received)),
+            on_time=Count("pk", filter=Exists(on_time)),
+        )
+        .order_by(*_unit_order("unit_kind", "unit_name"))
+    )
+    return [
+        UnitCompleteness(
+            unit_id=row["unit"],
+            unit=row["unit_name"],
+            kind=row["unit_kind"],
+            expected=row["expected"],
+            received=row["received"],
+            on_time=row["on_time"],
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class DepartmentStats:
+    id: int
+    name: str
+    tasks_led: int
+    tasks_cooperating: int
+    tasks_involved: int
+    closed_out: int
+    overdue: int
+
+    @property
+    def completion_rate(self) -> float:
+        """办结率: closed-out tasks over the tasks the unit is involved in."""
+        return rate(self.closed_out, self.tasks_involved)
+
+    @property
+    def completion_percent(self) -> float:
+        return self.completion_rate * 100
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "tasks_led": self.tasks_led,
+            "tasks_cooperating": self.tasks_cooperating,
+            "closed_out": self.closed_out,
+            "overdue": self.overdue,
+            "completion_rate": self.completion_rate,
+        }
+
+
+def department_stats(*, user, program, year: int, today: datetime.date) -> list[DepartmentStats]:
+    """Per county department (township governments are in the completeness table): tasks of
+    the program running in `year` it leads, cooperates on, is involved in at all; of those,
+    closed out by the year's end and overdue today. One grouped query. A department or
+    township user gets only their own unit, never a partial count of another one."""
+    in_year = Q(
+        assignments__task__program=program,
+        assignments__task__start_date__year__lte=year,
+        assignments__task__deadline__year__gte=year,
+    )
+    closed = Q(
+        assignments__task__status=TaskStatus.CLOSED_OUT,
+        assignments__task__closed_out_at__date__lte=datetime.date(year, 12, 31),
+    )
+    overdue = Q(assignments__task__status=TaskStatus.OPEN, assignments__task__deadline__lt=today)
+    departments = Department.objects.visible_to(user).filter(county=program.county_id)
+    if user.role == Role.DEPARTMENT:
+        departments = departments.filter(pk=user.department_id)
+    elif user.role == Role.TOWNSHIP:
+        departments = departments.filter(township=user.township_id)
+    else:
+        departments = departments.exclude(kind=DepartmentKind.TOWNSHIP)
+    rows = (
+        departments.annotate(
+            tasks_led=Count("assignments", filter=in_year & Q(assignments__role=AssignmentRole.LEAD)),
+            tasks_cooperating=Count("assignments", filter=in_year & Q(assignments__role=AssignmentRole.COOPERATING)),
+            tasks_involved=Count("assignments", filter=in_year),
+            n_closed=Count("assignments", filter=in_year & closed),
+            n_overdue=Count("assignments", filter=in_year & overdue),
+        )
+        .filter(tasks_involved__gt=0)
+        .order_by(*_unit_order("kind", "name"))
+        .values("id", "name", "tasks_led", "tasks_cooperating", "tasks_involved", "n_closed", "n_overdue")
+    )
+    return [
+        DepartmentStats(
+            id=row["id"],
+            name=row["name"],
+            tasks_led=row["tasks_led"],
+            tasks_cooperating=row["tasks_cooperating"],
+            tasks_involved=row["tasks_involved"],
+            closed_out=row["n_closed"],
+            overdue=row["n_overdue"],
+        )
+        for row in rows
+    ]
+
+
+def task_stats(*, user, program, year: int, today: datetime.date, as_of: datetime.date) -> dict:
+    """The statistics of GET /api/v1/stats/tasks/: department load and close-out, and report
+    completeness per reporting unit."""
+    return {
+        "program": program.code,
+        "year": year,
+        "departments": [row.as_dict() for row in department_stats(user=user, program=program, year=year, today=today)],
+        "reporting_units": [row.as_dict() for row in completeness(user=user, program=program, year=year, as_of=as_of)],
+    }

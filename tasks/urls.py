@@ -1,0 +1,22 @@
+from django.urls import path
+
+from tasks import views
+
+app_name = "tasks"
+
+urlpatterns = [
+    path("", views.TaskListView.as_view(), name="task_list"),
+    path("mine/", views.MyTasksView.as_view(), name="my_tasks"),
+    path("<int:pk>/", views.TaskDetailView.as_view(), name="task_detail"),
+    path("<int:pk>/close-out/", views.TaskCloseOutView.as_view(), name="task_close_out"),
+    path("<int:pk>/reopen/", views.TaskReopenView.as_view(), name="task_reopen"),
+    path("<int:pk>/unlock/", views.PeriodUnlockView.as_view(), name="period_unlock"),
+    path("periods/<int:pk>/report/", views.ReportEditView.as_view(), name="report_edit"),
+    path("reports/<int:pk>/", views.ReportDetailView.as_view(), name="report_detail"),
+    path("reports/<int:pk>/<str:action>/", views.ReportReviewView.as_view(), name="report_review"),
+    path("attachments/<int:pk>/", views.AttachmentDownloadView.as_view(), name="attachment_download"),
+    path("review/", views.ReviewQueueView.as_view(), name="review_queue"),
+    path("ledger/", views.LedgerView.as_view(), name="ledger"),
+    path("ledger/export/", views.LedgerExportView.as_view(), name="ledger_export"),
+    path("completeness/", views.CompletenessView.as_view(), name="completeness"),
+]

@@ -1,0 +1,464 @@
+"""Pages of the tasks app. Rows come from tasks.selectors or visible_to (a foreign id is a 404),
+every write is one call of a tasks.services function whose ValidationError becomes a form error
+or a message."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.views import View
+from django.views.generic import DetailView, FormView, ListView, TemplateView
+
+from pilot_admin.audit import audit_entries_for
+from pilot_admin.forms import apply_validation_error
+from pilot_admin.scoping import ScopedViewMixin
+from tasks import permissions, selectors, services
+from tasks.choices import AssignmentRole, ReportStatus, TaskStatus
+from tasks.filters import LedgerFilterSet, TaskFilterSet
+from tasks.forms import CloseOutForm, ReasonForm, ReportForm, UnlockForm
+from tasks.models import ProgressReport, ReportAttachment, ReportingPeriod, ReportUnlock, Task
+from tasks.querysets import unit_q
+from villages.selectors import program_for_code, visible_programs
+
+
+def filtered(filterset_class, request, queryset):
+    """The FilterSet's rows; an invalid filter (a foreign unit's id) gives none, not all."""
+    filterset = filterset_class(request.GET or None, queryset=queryset, request=request)
+    if filterset.is_bound and not filterset.is_valid():
+        return filterset, queryset.none()
+    return filterset, filterset.qs
+
+
+class FilteredListMixin:
+    filterset_class = None
+    paginate_by = 50
+
+    def base_queryset(self):
+        raise NotImplementedError
+
+    def get_queryset(self):
+        self.filterset, queryset = filtered(self.filterset_class, self.request, self.base_queryset())
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filterset"] = self.filterset
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query_string"] = query.urlencode()
+        return context
+
+
+def _safe_next(request, default):
+    next_url = request.POST.get("next", "")
+    if next_url.startswith("/") and not next_url.startswith("//"):
+        return HttpResponseRedirect(next_url)
+    return redirect(default)
+
+
+def _report_messages(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+class MyTasksView(ScopedViewMixin, TemplateView):
+    """我的任务: the unit's open obligations, most urgent first, each one click from its form.
+    County roles speak for no unit and are pointed at the ledger."""
+
+    access = staticmethod(permissions.can_view_tasks)
+    template_name = "tasks/my_tasks.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        today = timezone.localdate()
+        obligations = []
+        for period in selectors.my_obligations(user=user, today=today):
+            days = period.days_to_due.days
+            obligations.append(
+                {
+                    "period": period,
+                    "task": period.task,
+                    "days_overdue": -days if days < 0 else 0,
+                    "days_left": days if days >= 0 else None,
+                    "soon": 0 <= days <= period.task.program.remind_days_before,
+                    "lock_date": services.lock_date(period),
+                    "report_label": ReportStatus(period.report_status).label if period.report_status else "",
+                }
+            )
+        context.update(
+            today=today,
+            reports_for_unit=permissions.can_report(user),
+            obligations=obligations,
+            overdue_count=sum(1 for item in obligations if item["days_overdue"]),
+        )
+        return context
+
+
+class TaskListView(ScopedViewMixin, FilteredListMixin, ListView):
+    access = staticmethod(permissions.can_view_tasks)
+    template_name = "tasks/task_list.html"
+    context_object_name = "tasks"
+    filterset_class = TaskFilterSet
+
+    def base_queryset(self):
+        return selectors.task_list(user=self.request.user)
+
+
+class TaskDetailView(ScopedViewMixin, DetailView):
+    """The task's text and units, each period with each unit's report, and for the county
+    office the close-out, reopen and unlock forms."""
+
+    access = staticmethod(permissions.can_view_tasks)
+    template_name = "tasks/task_detail.html"
+    context_object_name = "task"
+
+    def get_queryset(self):
+        return selectors.task_list(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        task, user = self.object, self.request.user
+        assignments = list(
+            task.assignments.select_related("department").order_by(selectors.ROLE_ORDER, "department__name")
+        )
+        own = unit_q(user)
+        own_ids = set()
+        if own is not None:
+            own_ids = set(task.assignments.filter(own).values_list("department_id", flat=True))
+            leads = any(a.department_id in own_ids and a.role == AssignmentRole.LEAD for a in assignments)
+            # A unit sees its own column; a lead unit also its cooperating units' (R-G17).
+            columns = assignments if leads else [a for a in assignments if a.department_id in own_ids]
+        else:
+            columns = assignments
+        reports = {
+            (report.period_id, report.department_id): report
+            for report in ProgressReport.objects.visible_to(user).filter(task=task)
+        }
+        today = timezone.localdate()
+        rows = []
+        for period in task.periods.order_by("due_date"):
+            cells = [
+                {
+                    "assignment": assignment,
+                    "report": reports.get((period.pk, assignment.department_id)),
+                    "own": assignment.department_id in own_ids,
+                }
+                for assignment in columns
+            ]
+            rows.append(
+                {
+                    "period": period,
+                    "cells": cells,
+                    "lock_date": services.lock_date(period),
+                    "started": period.start <= today,
+                }
+            )
+        can_manage = permissions.can_manage_tasks(user)
+        context.update(
+            assignments=assignments,
+            columns=columns,
+            rows=rows,
+            today=today,
+            can_manage=can_manage,
+            can_report=permissions.can_report(user) and bool(own_ids),
+            editable_statuses=services.EDITABLE_STATUSES,
+            close_out_form=CloseOutForm(),
+            reopen_form=ReasonForm(),
+            unlock_form=UnlockForm(task=task, initial={"until": today}) if can_manage else None,
+            unlocks=ReportUnlock.objects.filter(period__task=task).select_related("period", "department", "unlocked_by")
+            if can_manage
+            else (),
+            audit_entries=audit_entries_for(task)[:50],
+        )
+        return context
+
+
+class TaskActionView(ScopedViewMixin, View):
+    """POST-only base for the county office's actions on one task."""
+
+    access = staticmethod(permissions.can_manage_tasks)
+
+    def post(self, request, pk):
+        task = get_object_or_404(Task.objects.visible_to(request.user), pk=pk)
+        try:
+            self.act(request, task)
+        except ValidationError as error:
+            _report_messages(request, error)
+        return redirect(task)
+
+    def act(self, request, task):
+        raise NotImplementedError
+
+
+class TaskCloseOutView(TaskActionView):
+    def act(self, request, task):
+        services.task_close_out(actor=request.user, task=task, note=request.POST.get("note", ""))
+        messages.success(request, "已销号，该任务不再接收报告，也不再提醒。")
+
+
+class TaskReopenView(TaskActionView):
+    def act(self, request, task):
+        services.task_reopen(actor=request.user, task=task, reason=request.POST.get("reason", ""))
+        messages.success(request, "已撤销销号，任务恢复为进行中。")
+
+
+class PeriodUnlockView(TaskActionView):
+    def act(self, request, task):
+        form = UnlockForm(request.POST, task=task)
+        if not form.is_valid():
+            raise ValidationError(
+                [f"{form.fields[name].label}：{'；'.join(errors)}" for name, errors in form.errors.items()]
+            )
+        data = form.cleaned_data
+        unlock = services.period_unlock(
+            actor=request.user,
+            period=data["period"],
+            department=data["department"],
+            reason=data["reason"],
+            until=data["until"],
+        )
+        messages.success(request, f"已为“{unlock.department}”解锁“{unlock.period.label}”，至 {unlock.until:%Y-%m-%d}。")
+
+
+class ReportEditView(ScopedViewMixin, FormView):
+    """The unit's report for one period (phone-friendly): save a draft or submit, with
+    attachments. The services refuse what is locked, closed out or already submitted."""
+
+    access = staticmethod(permissions.can_report)
+    template_name = "tasks/report_form.html"
+    form_class = ReportForm
+
+    def load(self, request, *args, **kwargs):
+        self.period = get_object_or_404(
+            ReportingPeriod.objects.visible_to(request.user).select_related("task", "task__program"), pk=kwargs["pk"]
+        )
+        self.unit = services.unit_for(request.user)
+        if self.unit is None or not self.period.task.assignments.filter(department=self.unit).exists():
+            raise Http404("该任务不在您单位的职责范围内。")
+        self.report = ProgressReport.objects.filter(period=self.period, department=self.unit).first()
+
+    def refusal(self) -> str:
+        """Why the form is not offered, in the words the user sees; the service decides again
+        on POST."""
+        task = self.period.task
+        if task.status == TaskStatus.CLOSED_OUT:
+            return "该任务已销号，不再接收报告。"
+        if self.report is not None and self.report.status not in services.EDITABLE_STATUSES:
+            return f"报告{self.report.get_status_display()}，不能修改。"
+        if services.is_locked(period=self.period, department=self.unit):
+            return f"本期已于 {services.lock_date(self.period):%Y-%m-%d} 锁定，如需补报请联系县领导小组办公室解锁。"
+        return ""
+
+    def get_initial(self):
+        if self.report is None:
+            return {}
+        return {
+            "text": self.report.text,
+            "percent_complete": self.report.percent_complete,
+            "signed_by_principal": self.report.signed_by_principal,
+        }
+
+    def form_valid(self, form):
+        user = self.request.user
+        data = dict(form.cleaned_data)
+        files = data.pop("attachments")
+        submit = self.request.POST.get("action") == "submit"
+        data["figures"] = self.report.figures if self.report is not None else {}
+        try:
+            # A report and its attachments are kept together or not at all; attachments can
+            # only be added while the report is a draft, so a submission with files saves the
+            # draft, attaches, then submits.
+            with transaction.atomic():
+                if files:
+                    report = services.report_save(actor=user, period=self.period, submit=False, **data)
+                    for upload in files:
+                        services.attachment_add(actor=user, report=report, upload=upload)
+                    if submit:
+                        report = services.report_save(actor=user, period=self.period, submit=True, **data)
+                else:
+                    report = services.report_save(actor=user, period=self.period, submit=submit, **data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        if submit:
+            messages.success(self.request, "报告已提交，等待县领导小组办公室审核。")
+            return redirect(report)
+        messages.success(self.request, "草稿已保存。")
+        return redirect("tasks:report_edit", pk=self.period.pk)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            period=self.period,
+            task=self.period.task,
+            unit=self.unit,
+            report=self.report,
+            refusal=self.refusal(),
+            lock_date=services.lock_date(self.period),
+            attachments=self.report.attachments.all() if self.report is not None else (),
+        )
+        return context
+
+
+class ReportDetailView(ScopedViewMixin, DetailView):
+    access = staticmethod(permissions.can_view_tasks)
+    template_name = "tasks/report_detail.html"
+    context_object_name = "report"
+
+    def get_queryset(self):
+        return ProgressReport.objects.visible_to(self.request.user).select_related(
+            "task", "task__program", "period", "department", "submitted_by", "reviewed_by"
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        report, user = self.object, self.request.user
+        own = ProgressReport.objects.editable_by(user).filter(pk=report.pk).exists()
+        context.update(
+            attachments=report.attachments.all(),
+            audit_entries=audit_entries_for(report)[:50],
+            can_review=permissions.can_review_reports(user) and report.status == ReportStatus.SUBMITTED,
+            can_edit=own
+            and permissions.can_report(user)
+            and report.status in services.EDITABLE_STATUSES
+            and report.task.status == TaskStatus.OPEN,
+            return_form=ReasonForm(),
+        )
+        return context
+
+
+class AttachmentDownloadView(ScopedViewMixin, View):
+    """Streams an attachment of a visible report; files are never served from a public URL."""
+
+    access = staticmethod(permissions.can_view_tasks)
+
+    def get(self, request, pk):
+        visible_reports = ProgressReport.objects.visible_to(request.user).values("pk")
+        attachment = get_object_or_404(ReportAttachment.objects.filter(report__in=visible_reports), pk=pk)
+        try:
+            handle = attachment.file.open("rb")
+        except FileNotFoundError as exc:
+            raise Http404("附件文件已不存在。") from exc
+        return FileResponse(
+            handle,
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type=services.guessed_content_type(attachment),
+        )
+
+
+class ReviewQueueView(ScopedViewMixin, ListView):
+    """报告审核: submitted reports, the longest waiting first."""
+
+    access = staticmethod(permissions.can_review_reports)
+    template_name = "tasks/review_queue.html"
+    context_object_name = "reports"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return (
+            ProgressReport.objects.visible_to(self.request.user)
+            .filter(status=ReportStatus.SUBMITTED)
+            .select_related("task", "period", "department", "submitted_by")
+            .order_by("submitted_at", "pk")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["return_form"] = ReasonForm()
+        return context
+
+
+class ReportReviewView(ScopedViewMixin, View):
+    """POST-only: 采纳 or 退回 (with a reason) one submitted report."""
+
+    access = staticmethod(permissions.can_review_reports)
+
+    def post(self, request, pk, action):
+        report = get_object_or_404(ProgressReport.objects.visible_to(request.user), pk=pk)
+        try:
+            if action == "accept":
+                services.report_accept(actor=request.user, report=report)
+                messages.success(request, f"已采纳：{report.department} · {report.period.label}。")
+            elif action == "return":
+                services.report_return(actor=request.user, report=report, reason=request.POST.get("reason", ""))
+                messages.success(request, f"已退回：{report.department} · {report.period.label}。")
+            else:
+                raise Http404
+        except ValidationError as error:
+            _report_messages(request, error)
+        return _safe_next(request, report)
+
+
+class LedgerView(ScopedViewMixin, FilteredListMixin, ListView):
+    """任务台账: every task × unit with its current period, latest report and days overdue."""
+
+    access = staticmethod(permissions.can_view_tasks)
+    template_name = "tasks/ledger.html"
+    context_object_name = "rows"
+    filterset_class = LedgerFilterSet
+
+    def base_queryset(self):
+        return selectors.ledger_rows(user=self.request.user, today=timezone.localdate())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for row in context["rows"]:
+            row.report_status_label = ReportStatus(row.report_status).label if row.report_status else ""
+        context["today"] = timezone.localdate()
+        return context
+
+
+class LedgerExportView(ScopedViewMixin, View):
+    """The ledger as the page filters it, in the layout printed for a meeting."""
+
+    access = staticmethod(permissions.can_view_tasks)
+
+    def get(self, request):
+        from tasks.excel import ledger_response
+
+        today = timezone.localdate()
+        filterset, rows = filtered(LedgerFilterSet, request, selectors.ledger_rows(user=request.user, today=today))
+        program = filterset.form.cleaned_data.get("program") if filterset.is_bound and filterset.is_valid() else None
+        return ledger_response(rows=rows, program=program, today=today)
+
+
+def _int_or(value, *, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+class CompletenessView(ScopedViewMixin, TemplateView):
+    """报送情况: per reporting unit, reports expected, received and on time, with the two
+    rates (DHIS2), and each department's tasks and close-outs."""
+
+    access = staticmethod(permissions.can_view_tasks)
+    template_name = "tasks/completeness.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        program = program_for_code(user=user, code=self.request.GET.get("program"))
+        if program is None:
+            raise Http404("没有可用的试点项目。")
+        today = timezone.localdate()
+        default_year = min(max(today.year, program.start_year), program.end_year)
+        year = _int_or(self.request.GET.get("year"), default=default_year)
+        if year not in program.years:
+            year = default_year
+        rows = selectors.completeness(user=user, program=program, year=year, as_of=today)
+        context.update(
+            program=program,
+            programs=visible_programs(user=user),
+            year=year,
+            as_of=today,
+            rows=rows,
+            totals=selectors.completeness_totals(rows),
+            departments=selectors.department_stats(user=user, program=program, year=year, today=today),
+        )
+        return context
