@@ -16,6 +16,7 @@ from pilot_admin.choices import ImportStatus
 from pilot_admin.models import ImportRun
 from pilot_admin.scoping import view_declares_scope
 from tests.factories import (
+    DepartmentFactory,
     PilotAssignmentFactory,
     TownshipFactory,
     UserFactory,
@@ -43,6 +44,9 @@ class Route:
     data: callable = None
     ok: int = 200
     api: bool = False
+    # The target is the signed-in user's own row (an inbox message): every role opens its own,
+    # and anyone else's is a 404.
+    own: bool = False
 
 
 def _pk(name):
@@ -112,6 +116,50 @@ ROUTES = {
     "villages:pilot_export": Route(),
     "villages:quota_export": Route(),
     "api_docs": Route(api=True),
+    "notification_list": Route(),
+    "notification_read_all": Route(method="post", ok=302),
+    "notification_open": Route(own=True, target="notification", kwargs=_pk("notification"), ok=302),
+    "notification_read": Route(own=True, target="notification", method="post", kwargs=_pk("notification"), ok=302),
+    "tasks:task_list": Route(),
+    "tasks:my_tasks": Route(),
+    "tasks:task_detail": Route(target="task", kwargs=_pk("task")),
+    "tasks:task_close_out": Route(
+        allowed=ADMIN_ONLY,
+        target="task",
+        method="post",
+        kwargs=_pk("task"),
+        data=lambda objs: {"note": "已完成"},
+        ok=302,
+    ),
+    "tasks:task_reopen": Route(allowed=ADMIN_ONLY, target="task", method="post", kwargs=_pk("task"), ok=302),
+    "tasks:period_unlock": Route(allowed=ADMIN_ONLY, target="task", method="post", kwargs=_pk("task"), ok=302),
+    "tasks:report_edit": Route(
+        allowed={"department", "township_a", "township_b"}, target="period", kwargs=_pk("period")
+    ),
+    "tasks:report_detail": Route(target="report", kwargs=_pk("report")),
+    "tasks:report_review": Route(
+        allowed=ADMIN_ONLY,
+        target="report",
+        method="post",
+        kwargs=lambda objs: {"pk": objs["report"].pk, "action": "accept"},
+        ok=302,
+    ),
+    "tasks:attachment_download": Route(target="attachment", kwargs=_pk("attachment")),
+    "tasks:review_queue": Route(allowed=ADMIN_ONLY),
+    "tasks:ledger": Route(),
+    "tasks:ledger_export": Route(),
+    "tasks:completeness": Route(),
+    "api_department-list": Route(api=True),
+    # Units are county reference data every township reads too, so no township-A-only target;
+    # tests/tasks/test_api.py checks another county's unit is a 404.
+    "api_department-detail": Route(
+        api=True, kwargs=lambda objs: {"pk": objs["task"].assignments.get(role="lead").department_id}
+    ),
+    "api_task-list": Route(api=True),
+    "api_task-detail": Route(api=True, target="task", kwargs=_pk("task")),
+    "api_progress_report-list": Route(api=True),
+    "api_progress_report-detail": Route(api=True, target="report", kwargs=_pk("report")),
+    "api_task_stats": Route(api=True, query="?program=badong-13th-fyp&year=2019"),
 }
 
 # Routes open to everyone, checked separately below.
@@ -162,11 +210,41 @@ def _import_run(actor):
     return run
 
 
+def _task_objects(program, township, lead):
+    """A task led by `lead` (the department persona's unit at home) and carried out by the
+    township, with a period and the township's submitted report with an attachment."""
+    from tasks.services import township_government_ensure
+    from tests.factories import (
+        ProgressReportFactory,
+        ReportAttachmentFactory,
+        ReportingPeriodFactory,
+        TaskAssignmentFactory,
+        TaskFactory,
+    )
+
+    task = TaskFactory(program=program)
+    government = township_government_ensure(township=township)
+    TaskAssignmentFactory(task=task, department=lead, role="lead")
+    TaskAssignmentFactory(task=task, department=government, role="township")
+    period = ReportingPeriodFactory(task=task)
+    report = ProgressReportFactory(period=period, department=government, status="submitted")
+    return {"task": task, "period": period, "report": report, "attachment": ReportAttachmentFactory(report=report)}
+
+
+def _notification(user):
+    from pilot_admin.models import Notification
+
+    source = f"matrix:{Notification.objects.count()}"
+    return Notification.objects.create(user=user, source=source, title="【已逾期】矩阵消息", link="/")
+
+
 @pytest.fixture
-def objects(county, program, township_a, county_admin):
+def objects(county, program, township_a, county_admin, department):
     village = VillageFactory(township=township_a, name="矩阵村")
     return {
+        **_task_objects(program, township_a, department),
         "import_run": _import_run(county_admin),
+        "notification": _notification(county_admin),
         "village": village,
         "indicator": VillageIndicatorFactory(village=village, year=2019),
         "pilot": PilotAssignmentFactory(program=program, village=village, year=2019, status=PilotStatus.PROPOSED),
@@ -182,7 +260,9 @@ def foreign_objects(program):
 
     other_program = PilotProgramFactory(county=township.county, code="jianshi")
     return {
+        **_task_objects(other_program, township, DepartmentFactory(county=township.county, name="建始县民政局")),
         "import_run": _import_run(UserFactory(role="county_admin", county=township.county)),
+        "notification": _notification(UserFactory(role="county_admin", county=township.county)),
         "village": village,
         "indicator": VillageIndicatorFactory(village=village, year=2019),
         "pilot": PilotAssignmentFactory(program=other_program, village=village, year=2019, status=PilotStatus.PROPOSED),
@@ -211,9 +291,11 @@ def test_access(client, personas, objects, foreign_objects, role, name):
     route = ROUTES[name]
     if role != "anonymous":
         client.force_login(personas[role])
+        if route.own:
+            objects = {**objects, route.target: _notification(personas[role])}
     # Township A's rows: township B's official must not see them.
     response = _request(client, name, route, objects)
-    expected = _expected(role, route, in_scope=role != "township_b")
+    expected = _expected(role, route, in_scope=route.own or role != "township_b")
     assert response.status_code == expected, (name, role, "own county")
     if expected == 302 and role == "anonymous" and not route.api:
         assert response["Location"].startswith(reverse("login"))

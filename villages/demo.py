@@ -18,6 +18,7 @@ from django.db import transaction
 from pilot_admin.choices import Role
 from pilot_admin.models import User
 from tasks.choices import DepartmentKind
+from tasks.demo import load_demo_tasks
 from tasks.models import Department
 from villages import services
 from villages.choices import GuidanceCategory, PilotLevel, PilotStatus, TownshipKind, VillageKind
@@ -103,6 +104,8 @@ class DemoUser:
     township: str = ""
     department_key: str = ""
     is_staff: bool = False
+    # Overdue reports escalate from a unit's clerks to its leader (the escalate_leader reminder).
+    is_unit_leader: bool = False
 
 
 DEMO_USERS = [
@@ -110,6 +113,13 @@ DEMO_USERS = [
     DemoUser("county_viewer", Role.COUNTY_VIEWER, "县领导小组成员"),
     DemoUser("dept_civil_affairs", Role.DEPARTMENT, "县民政局", department_key="civil_affairs_bureau"),
     DemoUser("township_shuibuya", Role.TOWNSHIP, "水布垭镇人民政府", township="水布垭镇"),
+    DemoUser(
+        "township_shuibuya_leader",
+        Role.TOWNSHIP,
+        "水布垭镇人民政府（负责人）",
+        township="水布垭镇",
+        is_unit_leader=True,
+    ),
     DemoUser("township_dongrangkou", Role.TOWNSHIP, "东瀼口镇人民政府", township="东瀼口镇"),
     DemoUser("inspector", Role.INSPECTOR, "县检查验收组"),
     DemoUser("api_client", Role.API_CLIENT, "州民政局数据接口"),
@@ -284,6 +294,8 @@ class DemoSummary:
     departments: int = 0
     pilots: dict[str, int] = field(default_factory=dict)
     indicators: int = 0
+    tasks: int = 0
+    reports: int = 0
     created: dict[str, int] = field(default_factory=dict)
     logins: list[tuple[str, str, str, str]] = field(default_factory=list)
 
@@ -393,6 +405,7 @@ def _ensure_users(county, townships, departments) -> tuple[dict[str, User], list
         user.township = townships[demo.township] if demo.township else None
         user.department = departments[demo.department_key] if demo.department_key else None
         user.is_staff = demo.is_staff
+        user.is_unit_leader = demo.is_unit_leader
         user.is_superuser = False
         user.is_active = True
         user.set_password(DEMO_PASSWORD)
@@ -477,7 +490,9 @@ def _indicator_values(code: str, year: int, village: Village) -> dict:
 def _ensure_indicators(*, admin, users, townships, villages, plan: list[PilotSpec]) -> int:
     """2019 and 2020 indicators of two early pilots per township: 2019 confirmed; 2020 one
     awaiting confirmation and one confirmed (东瀼口镇's returned for correction instead)."""
-    township_users = {user.township_id: user for user in users.values() if user.role == Role.TOWNSHIP}
+    township_users = {
+        user.township_id: user for user in users.values() if user.role == Role.TOWNSHIP and not user.is_unit_leader
+    }
     early = {}
     for spec in plan:
         if spec.status == PilotStatus.APPROVED and spec.year <= 2018:
@@ -521,6 +536,7 @@ def load_demo() -> DemoSummary:
     plan = plan_pilots(village_specs)
     n_pilots = _ensure_pilots(actor=admin, program=program, villages=villages, plan=plan)
     n_indicators = _ensure_indicators(admin=admin, users=users, townships=townships, villages=villages, plan=plan)
+    demo_tasks = load_demo_tasks(county=county, program=program, admin=admin)
 
     pilots = dict.fromkeys(PilotStatus.values, 0)
     for status in PilotAssignment.objects.filter(program=program).values_list("status", flat=True):
@@ -533,6 +549,8 @@ def load_demo() -> DemoSummary:
         departments=len(departments),
         pilots=pilots,
         indicators=VillageIndicator.objects.filter(village__township__county=county).count(),
+        tasks=demo_tasks.tasks,
+        reports=demo_tasks.reports,
         created={
             "townships": n_townships,
             "villages": n_villages,
@@ -540,6 +558,7 @@ def load_demo() -> DemoSummary:
             "programs": n_programs,
             "pilots": n_pilots,
             "indicators": n_indicators,
+            **demo_tasks.created,
         },
         logins=logins,
     )

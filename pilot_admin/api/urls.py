@@ -9,4 +9,5 @@ urlpatterns = [
     path("docs/", DocsView.as_view(url_name="api_schema", title="试点工作管理系统 API 文档"), name="api_docs"),
     path("imports/runs/<int:pk>/", ImportRunAPIView.as_view(), name="api_import_run"),
     path("", include("villages.api.urls")),
+    path("", include("tasks.api.urls")),
 ]

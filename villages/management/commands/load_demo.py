@@ -48,12 +48,14 @@ class Command(BaseCommand):
             f"{summary.county.name}：{summary.townships} 个乡镇，{summary.villages} 个村（社区），"
             f"{summary.departments} 个部门；试点项目“{summary.program.name}”："
             f"已审批 {summary.pilots['approved']}，拟定 {summary.pilots['proposed']}，"
-            f"撤销 {summary.pilots['withdrawn']}；村年度指标 {summary.indicators} 条。"
+            f"撤销 {summary.pilots['withdrawn']}；村年度指标 {summary.indicators} 条；"
+            f"任务 {summary.tasks} 项，进度报告 {summary.reports} 份。"
         )
         if any(created.values()):
             self.stdout.write(
                 f"本次新增：乡镇 {created['townships']}，村 {created['villages']}，部门 {created['departments']}，"
-                f"试点项目 {created['programs']}，试点村 {created['pilots']}，指标 {created['indicators']}。"
+                f"试点项目 {created['programs']}，试点村 {created['pilots']}，指标 {created['indicators']}，"
+                f"任务 {created['tasks']}，进度报告 {created['reports']}。"
             )
         else:
             self.stdout.write("演示数据已齐全，本次未新增任何记录。")

@@ -1,0 +1,125 @@
+"""Read side of the tasks API: thin viewsets over visible_to querysets and the shared FilterSets,
+and the task statistics from the same selector as the pages."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.db.models import BooleanField, Case, F, Prefetch, QuerySet, Value, When
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework.response import Response
+
+from pilot_admin.api.base import ScopedAPIView, ScopedReadOnlyViewSet
+from tasks import permissions, selectors
+from tasks.api.filters import ProgressReportFilterSet, TaskAPIFilterSet
+from tasks.api.serializers import (
+    DepartmentSerializer,
+    ProgressReportSerializer,
+    TaskSerializer,
+    TaskStatsSerializer,
+)
+from tasks.models import Department, ProgressReport, Task, TaskAssignment
+from villages.api.serializers import PilotStatsQuerySerializer
+
+
+def department_list(*, user) -> QuerySet[Department]:
+    return Department.objects.visible_to(user).order_by("county", "kind", "name", "pk")
+
+
+def task_list(*, user) -> QuerySet[Task]:
+    """selectors.task_list with every unit of each task prefetched as `unit_assignments`."""
+    units = TaskAssignment.objects.select_related("department").order_by(selectors.ROLE_ORDER, "department__name")
+    return selectors.task_list(user=user).prefetch_related(
+        Prefetch("assignments", queryset=units, to_attr="unit_assignments")
+    )
+
+
+def progress_report_list(*, user) -> QuerySet[ProgressReport]:
+    """Visible reports with `on_time`: first submitted (local date) by the period's due date,
+    as the completeness table counts it."""
+    local_tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    return (
+        ProgressReport.objects.visible_to(user)
+        .select_related("task", "period", "department")
+        .annotate(first_day=TruncDate("first_submitted_at", tzinfo=local_tz))
+        .annotate(
+            on_time=Case(
+                When(first_day__lte=F("period__due_date"), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        # Newest period first, as on the pages; task, unit and id make the order total.
+        .order_by("-period__due_date", "task__code", "department__name", "pk")
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="单位列表",
+        description="可见的县直部门、群团组织和各乡镇人民政府（报送单位）。",
+    ),
+    retrieve=extend_schema(summary="单位详情", description="不在查看范围内的单位返回 404。"),
+)
+class DepartmentViewSet(ScopedReadOnlyViewSet):
+    selector = staticmethod(department_list)
+    serializer_class = DepartmentSerializer
+    access = staticmethod(permissions.can_view_tasks)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="任务列表",
+        description=(
+            "部门用户只看到本部门牵头或配合的任务，乡镇用户只看到落实到本乡镇的任务。"
+            "department、township 为参与该任务的单位或乡镇；overdue=true 为未销号且已过完成时限。"
+        ),
+    ),
+    retrieve=extend_schema(summary="任务详情", description="不在查看范围内的任务返回 404。"),
+)
+class TaskViewSet(ScopedReadOnlyViewSet):
+    selector = staticmethod(task_list)
+    serializer_class = TaskSerializer
+    filterset_class = TaskAPIFilterSet
+    access = staticmethod(permissions.can_view_tasks)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="进度报告列表",
+        description="乡镇用户只看到本乡镇的报告；部门用户看到本部门的报告和本部门牵头任务的配合单位报告。",
+    ),
+    retrieve=extend_schema(summary="进度报告详情", description="不在查看范围内的报告返回 404。"),
+)
+class ProgressReportViewSet(ScopedReadOnlyViewSet):
+    selector = staticmethod(progress_report_list)
+    serializer_class = ProgressReportSerializer
+    filterset_class = ProgressReportFilterSet
+    access = staticmethod(permissions.can_view_tasks)
+
+
+class TaskStatsView(ScopedAPIView):
+    """Department load and close-out, and report completeness and timeliness per reporting unit
+    (SPEC §7.3): the same selector as the completeness page."""
+
+    access = staticmethod(permissions.can_view_tasks)
+
+    @extend_schema(
+        summary="任务与报送统计",
+        description=(
+            "departments：各县直单位本年度牵头、配合、已销号、逾期任务数和办结率；"
+            "reporting_units：各报送单位本年度截至今天的应报、已报、按时报份数，完整率和及时率。"
+            "部门和乡镇用户只看到本单位。"
+        ),
+        parameters=[PilotStatsQuerySerializer],
+        responses={
+            200: TaskStatsSerializer,
+            400: OpenApiResponse(description="缺少或无效的 program / year（中文说明）"),
+        },
+    )
+    def get(self, request):
+        query = PilotStatsQuerySerializer(data=request.query_params, context={"request": request})
+        query.is_valid(raise_exception=True)
+        today = timezone.localdate()
+        return Response(selectors.task_stats(user=request.user, today=today, as_of=today, **query.validated_data))
