@@ -5,7 +5,7 @@ from django.template.response import TemplateResponse
 
 from pilot_admin import audit
 from pilot_admin.choices import AuditAction
-from pilot_admin.models import AuditEntry, ImportRun, User
+from pilot_admin.models import AuditEntry, ImportRun, Notification, User
 
 
 class AuditedModelAdmin(admin.ModelAdmin):
@@ -88,3 +88,11 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 class ImportRunAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "actor", "kind", "filename", "status", "created_count", "updated_count")
     list_filter = ("kind", "status")
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "user", "title", "read_at", "emailed_at")
+    list_filter = ("read_at", "emailed_at")
+    search_fields = ("title", "user__username")
+    list_select_related = ("user",)

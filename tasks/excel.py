@@ -14,10 +14,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from pilot_admin.excel import HEADER_FILL, ExportColumn, stream, xlsx_response
-
 # The shared guard: strings a spreadsheet could take for a formula are written as text.
-from pilot_admin.excel.writing import _export_cell as export_cell
+from pilot_admin.excel import HEADER_FILL, ExportColumn, export_cell, stream, xlsx_response
 from tasks.choices import ReportStatus
 
 THIN = Side(style="thin", color="808080")

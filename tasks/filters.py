@@ -6,8 +6,8 @@ import django_filters
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from tasks.choices import DepartmentKind, Phase, TaskStatus
-from tasks.models import Department, Task, TaskAssignment
+from tasks.choices import DepartmentKind, Phase, ReportStatus, TaskStatus
+from tasks.models import Department, ProgressReport, ReportingPeriod, Task, TaskAssignment
 from villages.filters import YesNoAllWidget
 from villages.models import PilotProgram, Township
 
@@ -22,6 +22,11 @@ def _visible_programs(request):
 
 def _visible_departments(request):
     return Department.objects.visible_to(_user(request)).exclude(kind=DepartmentKind.TOWNSHIP).order_by("name")
+
+
+def _visible_units(request):
+    """Every reporting unit, township governments included."""
+    return Department.objects.visible_to(_user(request))
 
 
 def _visible_townships(request):
@@ -95,3 +100,24 @@ class TaskFilterSet(django_filters.FilterSet):
 
         overdue = task_overdue_q(timezone.localdate())
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+
+# Choices come from visible_to: another county's (or township's) id is an invalid choice, a 400,
+# never a way round the scope.
+def _visible_tasks(request):
+    return Task.objects.visible_to(_user(request))
+
+
+def _visible_periods(request):
+    return ReportingPeriod.objects.visible_to(_user(request))
+
+
+class ProgressReportFilterSet(django_filters.FilterSet):
+    task = django_filters.ModelChoiceFilter(label="任务", queryset=_visible_tasks)
+    unit = django_filters.ModelChoiceFilter(label="报送单位", queryset=_visible_units, field_name="department")
+    period = django_filters.ModelChoiceFilter(label="报送期", queryset=_visible_periods)
+    status = django_filters.ChoiceFilter(label="状态", choices=ReportStatus.choices)
+
+    class Meta:
+        model = ProgressReport
+        fields = ["task", "unit", "period", "status"]

@@ -155,6 +155,8 @@ class TaskAssignment(models.Model):
     role = models.CharField("职责", max_length=20, choices=AssignmentRole.choices)
     verbatim = models.CharField("原文写法", max_length=100, blank=True)
 
+    objects = querysets.TaskAssignmentQuerySet.as_manager()
+
     class Meta:
         verbose_name = "任务分工"
         verbose_name_plural = "任务分工"

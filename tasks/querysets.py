@@ -38,6 +38,21 @@ class TaskQuerySet(ScopedQuerySet):
         return county_scoped_q(user, "program__county", "program__county__townships")
 
 
+class TaskAssignmentQuerySet(ScopedQuerySet):
+    """Ledger rows (task × unit): a unit its own rows, a lead department also its cooperating
+    units' rows of the tasks it leads (R-G17), county roles every row of their county."""
+
+    def visibility_q(self, user):
+        own = unit_q(user)
+        if user.role == Role.DEPARTMENT:
+            from tasks.choices import AssignmentRole
+
+            return own | Q(_assigned(user, "task", role=AssignmentRole.LEAD))
+        if own is not None:
+            return own
+        return county_scoped_q(user, "task__program__county", "task__program__county__townships")
+
+
 class ReportingPeriodQuerySet(ScopedQuerySet):
     def visibility_q(self, user):
         if unit_q(user) is not None:

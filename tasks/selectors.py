@@ -66,6 +66,11 @@ def _date(value: datetime.date) -> Value:
     return Value(value, output_field=DateField())
 
 
+def first_submitted_on():
+    """The county's local date of a report's first submission: timeliness is judged on it."""
+    return TruncDate("first_submitted_at", tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+
+
 def task_overdue_q(today: datetime.date) -> Q:
     """A task is overdue while open after its deadline."""
     return Q(status=TaskStatus.OPEN, deadline__lt=today)
@@ -119,22 +124,6 @@ def my_obligations(*, user, today: datetime.date) -> QuerySet[ReportingPeriod]:
     )
 
 
-def _ledger_scope(user) -> Q:
-    """Ledger rows a user may see: every unit's row of the visible tasks for county roles; a
-    unit user its own rows, and a lead department also its cooperating units' rows of the
-    tasks it leads (R-G17, as ProgressReport.visible_to reads their reports)."""
-    visible = Q(task__in=Task.objects.visible_to(user).values("pk"))
-    own = unit_q(user)
-    if own is None:
-        return visible
-    if user.role == Role.DEPARTMENT:
-        leads = TaskAssignment.objects.filter(
-            task=OuterRef("task"), department=user.department_id, role=AssignmentRole.LEAD
-        )
-        return visible & (own | Q(Exists(leads)))
-    return visible & own
-
-
 def ledger_rows(*, user, today: datetime.date) -> QuerySet[TaskAssignment]:
     """The task ledger (台账): one row per task × unit, annotated with the task's current
     period (the latest one due by today, else the first to come: `period_label`,
@@ -156,7 +145,7 @@ def ledger_rows(*, user, today: datetime.date) -> QuerySet[TaskAssignment]:
     )
     first_unmet = periods.filter(due_date__lt=today).filter(~Exists(met)).order_by("due_date").values("due_date")[:1]
     return (
-        TaskAssignment.objects.filter(_ledger_scope(user))
+        TaskAssignment.objects.visible_to(user)
         .select_related("task", "task__program", "department")
         .annotate(
             period_label=Subquery(current.values("label")[:1]),
@@ -264,7 +253,6 @@ def completeness(*, user, program, year: int, as_of: datetime.date) -> list[Unit
 
     A closed-out task's periods due on or before its close-out still count (they were owed
     while it was open); those after it do not."""
-    local_tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     owed = Q(task__status=TaskStatus.OPEN) | Q(task__closed_out_at__date__gte=F("due_date"))
     periods = (
         ReportingPeriod.objects.visible_to(user)
@@ -285,9 +273,7 @@ def completeness(*, user, program, year: int, as_of: datetime.date) -> list[Unit
     received = ProgressReport.objects.filter(
         period=OuterRef("pk"), department=OuterRef("unit"), first_submitted_at__isnull=False
     )
-    on_time = received.annotate(first_day=TruncDate("first_submitted_at", tzinfo=local_tz)).filter(
-        first_day__lte=OuterRef("due_date")
-    )
+    on_time = received.annotate(first_day=first_submitted_on()).filter(first_day__lte=OuterRef("due_date"))
     rows = (
         periods.values("unit", "unit_name", "unit_kind")
         .annotate(
@@ -398,3 +384,31 @@ def task_stats(*, user, program, year: int, today: datetime.date, as_of: datetim
         "departments": [row.as_dict() for row in department_stats(user=user, program=program, year=year, today=today)],
         "reporting_units": [row.as_dict() for row in completeness(user=user, program=program, year=year, as_of=as_of)],
     }
+
+
+def department_list(*, user) -> QuerySet[Department]:
+    return Department.objects.visible_to(user).order_by("county", "kind", "name", "pk")
+
+
+def task_list_with_units(*, user) -> QuerySet[Task]:
+    """task_list with every unit of each task prefetched as `unit_assignments`."""
+    units = TaskAssignment.objects.select_related("department").order_by(ROLE_ORDER, "department__name")
+    return task_list(user=user).prefetch_related(Prefetch("assignments", queryset=units, to_attr="unit_assignments"))
+
+
+def progress_report_list(*, user) -> QuerySet[ProgressReport]:
+    """Visible reports with `on_time`, judged as the completeness table judges it."""
+    return (
+        ProgressReport.objects.visible_to(user)
+        .select_related("task", "period", "department")
+        .annotate(first_day=first_submitted_on())
+        .annotate(
+            on_time=Case(
+                When(first_day__lte=F("period__due_date"), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        # Newest period first, as on the pages; task, unit and id make the order total.
+        .order_by("-period__due_date", "task__code", "department__name", "pk")
+    )

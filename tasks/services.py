@@ -211,6 +211,9 @@ def period_unlock(
     *, actor, period: ReportingPeriod, department: Department, reason: str, until: datetime.date
 ) -> ReportUnlock:
     _require(permissions.can_manage_tasks(actor), "只有县领导小组办公室可以解锁。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "解锁须填写原因。"})
     if not ReportingPeriod.objects.visible_to(actor).filter(pk=period.pk).exists():
         raise ValidationError("报送期不存在。")
     if not period.task.assignments.filter(department=department).exists():

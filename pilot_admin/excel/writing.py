@@ -98,7 +98,7 @@ def safe_text(value: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", value)
 
 
-def _export_cell(sheet, value, number_format=None, bold=False):
+def export_cell(sheet, value, number_format=None, bold=False):
     if isinstance(value, bool):
         value = YES if value else NO
     elif isinstance(value, datetime.datetime) and timezone.is_aware(value):
@@ -136,18 +136,18 @@ def export_response(
     # Everything about the sheet itself must be set before the first row is streamed out.
     sheet.freeze_panes = "A3" if title else "A2"
     if title:
-        title_cell = _export_cell(sheet, title)
+        title_cell = export_cell(sheet, title)
         title_cell.font = Font(bold=True, size=14)
         sheet.append([title_cell])
     header = []
     for column in columns:
-        cell = _export_cell(sheet, column.header, bold=True)
+        cell = export_cell(sheet, column.header, bold=True)
         cell.fill = HEADER_FILL
         header.append(cell)
     sheet.append(header)
     formats = [column.number_format for column in columns]
     for values in rows:
-        sheet.append([_export_cell(sheet, v, fmt) for v, fmt in zip(values, formats, strict=False)])
+        sheet.append([export_cell(sheet, v, fmt) for v, fmt in zip(values, formats, strict=False)])
     for values in footer:
-        sheet.append([_export_cell(sheet, v, fmt, bold=True) for v, fmt in zip(values, formats, strict=False)])
+        sheet.append([export_cell(sheet, v, fmt, bold=True) for v, fmt in zip(values, formats, strict=False)])
     return xlsx_response(workbook, filename)

@@ -1,58 +1,21 @@
 """Read side of the tasks API: thin viewsets over visible_to querysets and the shared FilterSets,
 and the task statistics from the same selector as the pages."""
 
-import zoneinfo
-
-from django.conf import settings
-from django.db.models import BooleanField, Case, F, Prefetch, QuerySet, Value, When
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.response import Response
 
 from pilot_admin.api.base import ScopedAPIView, ScopedReadOnlyViewSet
 from tasks import permissions, selectors
-from tasks.api.filters import ProgressReportFilterSet, TaskAPIFilterSet
+from tasks.api.filters import TaskAPIFilterSet
 from tasks.api.serializers import (
     DepartmentSerializer,
     ProgressReportSerializer,
     TaskSerializer,
     TaskStatsSerializer,
 )
-from tasks.models import Department, ProgressReport, Task, TaskAssignment
+from tasks.filters import ProgressReportFilterSet
 from villages.api.serializers import PilotStatsQuerySerializer
-
-
-def department_list(*, user) -> QuerySet[Department]:
-    return Department.objects.visible_to(user).order_by("county", "kind", "name", "pk")
-
-
-def task_list(*, user) -> QuerySet[Task]:
-    """selectors.task_list with every unit of each task prefetched as `unit_assignments`."""
-    units = TaskAssignment.objects.select_related("department").order_by(selectors.ROLE_ORDER, "department__name")
-    return selectors.task_list(user=user).prefetch_related(
-        Prefetch("assignments", queryset=units, to_attr="unit_assignments")
-    )
-
-
-def progress_report_list(*, user) -> QuerySet[ProgressReport]:
-    """Visible reports with `on_time`: first submitted (local date) by the period's due date,
-    as the completeness table counts it."""
-    local_tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    return (
-        ProgressReport.objects.visible_to(user)
-        .select_related("task", "period", "department")
-        .annotate(first_day=TruncDate("first_submitted_at", tzinfo=local_tz))
-        .annotate(
-            on_time=Case(
-                When(first_day__lte=F("period__due_date"), then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            )
-        )
-        # Newest period first, as on the pages; task, unit and id make the order total.
-        .order_by("-period__due_date", "task__code", "department__name", "pk")
-    )
 
 
 @extend_schema_view(
@@ -63,7 +26,7 @@ def progress_report_list(*, user) -> QuerySet[ProgressReport]:
     retrieve=extend_schema(summary="单位详情", description="不在查看范围内的单位返回 404。"),
 )
 class DepartmentViewSet(ScopedReadOnlyViewSet):
-    selector = staticmethod(department_list)
+    selector = staticmethod(selectors.department_list)
     serializer_class = DepartmentSerializer
     access = staticmethod(permissions.can_view_tasks)
 
@@ -79,7 +42,7 @@ class DepartmentViewSet(ScopedReadOnlyViewSet):
     retrieve=extend_schema(summary="任务详情", description="不在查看范围内的任务返回 404。"),
 )
 class TaskViewSet(ScopedReadOnlyViewSet):
-    selector = staticmethod(task_list)
+    selector = staticmethod(selectors.task_list_with_units)
     serializer_class = TaskSerializer
     filterset_class = TaskAPIFilterSet
     access = staticmethod(permissions.can_view_tasks)
@@ -93,7 +56,7 @@ class TaskViewSet(ScopedReadOnlyViewSet):
     retrieve=extend_schema(summary="进度报告详情", description="不在查看范围内的报告返回 404。"),
 )
 class ProgressReportViewSet(ScopedReadOnlyViewSet):
-    selector = staticmethod(progress_report_list)
+    selector = staticmethod(selectors.progress_report_list)
     serializer_class = ProgressReportSerializer
     filterset_class = ProgressReportFilterSet
     access = staticmethod(permissions.can_view_tasks)

@@ -24,6 +24,16 @@ EXPECTED_PATHS = {
     "/api/v1/pilot-assignments/": ("get", PAGINATION | {"program", "year", "township", "level", "status"}),
     "/api/v1/pilot-assignments/{id}/": ("get", set()),
     "/api/v1/stats/pilots/": ("get", {"program", "year"}),
+    "/api/v1/imports/villages/": ("post", set()),
+    "/api/v1/imports/pilot-assignments/": ("post", set()),
+    "/api/v1/imports/runs/{id}/": ("get", set()),
+    "/api/v1/departments/": ("get", PAGINATION),
+    "/api/v1/departments/{id}/": ("get", set()),
+    "/api/v1/tasks/": ("get", PAGINATION | {"program", "department", "township", "phase", "status", "overdue"}),
+    "/api/v1/tasks/{id}/": ("get", set()),
+    "/api/v1/progress-reports/": ("get", PAGINATION | {"task", "unit", "period", "status"}),
+    "/api/v1/progress-reports/{id}/": ("get", set()),
+    "/api/v1/stats/tasks/": ("get", {"program", "year"}),
 }
 
 

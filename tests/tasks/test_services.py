@@ -221,7 +221,7 @@ def test_an_unlock_lets_one_unit_report_until_its_date(
     with pytest.raises(ValidationError) as raised:
         services.period_unlock(actor=county_admin, period=period, department=government_a, reason="", until=until)
     assert not ReportUnlock.objects.exists()
-    assert raised.value.message_dict == {"reason": ["此字段不能为空。"]}
+    assert raised.value.message_dict == {"reason": ["解锁须填写原因。"]}
 
     unlock = services.period_unlock(
         actor=county_admin, period=period, department=government_a, reason="乡镇换届，补报台账。", until=until
