@@ -20,5 +20,6 @@ def navigation(request):
             "is_county_admin": user.is_county_admin,
             "can_report": task_permissions.can_report(user),
             "can_review_reports": task_permissions.can_review_reports(user),
+            "can_manage_tasks": task_permissions.can_manage_tasks(user),
         },
     }

@@ -4,8 +4,10 @@ checks) is the services' business; these forms only read the fields."""
 from django import forms
 from django.conf import settings
 
-from tasks.models import Department, ReportingPeriod
+from tasks.choices import DepartmentKind
+from tasks.models import Department, ReportingPeriod, Task
 from tasks.services import ATTACHMENT_TYPES
+from villages.models import PilotProgram, Township
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -62,3 +64,86 @@ class UnlockForm(forms.Form):
         self.fields["period"].queryset = task.periods.order_by("due_date")
         self.fields["period"].label_from_instance = lambda period: f"{period.label}（{period.due_date:%Y-%m-%d}截止）"
         self.fields["department"].queryset = Department.objects.filter(assignments__task=task).order_by("name")
+
+
+class TaskForm(forms.ModelForm):
+    """A task with its units. Choices are the user's county's (visible_to); the service checks
+    them again."""
+
+    program = forms.ModelChoiceField(label="试点项目", queryset=PilotProgram.objects.none())
+    lead = forms.ModelMultipleChoiceField(
+        label="牵头单位", queryset=Department.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    cooperating = forms.ModelMultipleChoiceField(
+        label="配合单位", queryset=Department.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    all_townships = forms.BooleanField(label="落实到全部乡镇", required=False)
+    townships = forms.ModelMultipleChoiceField(
+        label="落实乡镇", queryset=Township.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    cadence_dates_text = forms.CharField(
+        label="固定报送日期",
+        required=False,
+        help_text="“每年固定日期”时填写，如 06-15, 11-30",
+    )
+
+    class Meta:
+        model = Task
+        fields = (
+            "program",
+            "code",
+            "section",
+            "title",
+            "text",
+            "phase",
+            "start_date",
+            "deadline",
+            "cadence_kind",
+            "cadence_months",
+            "completion_standard",
+        )
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 4}),
+            "completion_standard": forms.Textarea(attrs={"rows": 2}),
+            "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = Department.objects.visible_to(user).exclude(kind=DepartmentKind.TOWNSHIP).order_by("kind", "name")
+        self.fields["program"].queryset = PilotProgram.objects.editable_by(user)
+        self.fields["lead"].queryset = units
+        self.fields["cooperating"].queryset = units
+        self.fields["townships"].queryset = Township.objects.visible_to(user).order_by("code", "name")
+        task = self.instance
+        if task.pk:
+            self.fields["program"].disabled = True
+            by_role = {}
+            for assignment in task.assignments.all():
+                by_role.setdefault(assignment.role, []).append(assignment.department_id)
+            self.initial.update(
+                lead=by_role.get("lead", []),
+                cooperating=by_role.get("cooperating", []),
+                all_townships=task.applies_to_all_townships,
+                townships=list(
+                    Township.objects.filter(government__in=by_role.get("township", [])).values_list("pk", flat=True)
+                ),
+                cadence_dates_text=", ".join(task.cadence_dates or []),
+            )
+
+    def clean_cadence_dates_text(self):
+        raw = self.cleaned_data.get("cadence_dates_text", "")
+        return [part.strip() for part in raw.replace("，", ",").split(",") if part.strip()]
+
+    def _post_clean(self):
+        # Model validation runs inside the service, which owns the write.
+        pass
+
+    def service_arguments(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["cadence_dates"] = data.pop("cadence_dates_text")
+        data["lead"] = list(data["lead"])
+        data["cooperating"] = list(data["cooperating"])
+        data["townships"] = list(data["townships"])
+        return data

@@ -21,6 +21,7 @@ from tasks.models import (
     Task,
     TaskAssignment,
 )
+from villages.models import PilotProgram
 
 ATTACHMENT_TYPES = {
     ".pdf": "application/pdf",
@@ -96,6 +97,27 @@ def task_sync_periods(*, task: Task) -> list[ReportingPeriod]:
     return list(task.periods.order_by("due_date"))
 
 
+def _task_units(*, program, lead, cooperating, townships, all_townships) -> dict[int, tuple[Department, str]]:
+    """The task's reporting units by id with their role: lead first, then cooperating, then the
+    township governments of the townships it applies to."""
+    if not lead and not townships and not all_townships:
+        raise ValidationError({"lead": "请至少指定一个牵头单位或落实乡镇。"})
+    units: dict[int, tuple[Department, str]] = {}
+    for department in lead:
+        units[department.pk] = (department, AssignmentRole.LEAD)
+    for department in cooperating:
+        units.setdefault(department.pk, (department, AssignmentRole.COOPERATING))
+    if all_townships:
+        townships = program.county.townships.all()
+    for township in townships or ():
+        government = township_government_ensure(township=township)
+        units.setdefault(government.pk, (government, AssignmentRole.TOWNSHIP))
+    for department, _role in units.values():
+        if department.county_id != program.county_id:
+            raise ValidationError(f"单位“{department}”不属于本试点项目所在县。")
+    return units
+
+
 @transaction.atomic
 def task_create(
     *,
@@ -115,6 +137,8 @@ def task_create(
     """A task with its units and periods. `townships` (or all of the program county's when
     `all_townships`) report through their township governments."""
     _require(permissions.can_manage_tasks(actor), "只有县领导小组办公室可以新建任务。")
+    if not PilotProgram.objects.editable_by(actor).filter(pk=program.pk).exists():
+        raise ValidationError({"program": "试点项目不存在或不在您的管辖范围内。"})
     task = Task(
         program=program,
         code=code,
@@ -135,24 +159,88 @@ def task_create(
             dates=task.cadence_dates,
         )
     task.save()
-    units: dict[int, tuple[Department, str]] = {}
-    for department in lead:
-        units[department.pk] = (department, AssignmentRole.LEAD)
-    for department in cooperating:
-        units.setdefault(department.pk, (department, AssignmentRole.COOPERATING))
-    if all_townships:
-        townships = program.county.townships.all()
-    for township in townships or ():
-        government = township_government_ensure(township=township)
-        units.setdefault(government.pk, (government, AssignmentRole.TOWNSHIP))
-    for department, _role in units.values():
-        if department.county_id != program.county_id:
-            raise ValidationError(f"单位“{department}”不属于本试点项目所在县。")
+    units = _task_units(
+        program=program, lead=lead, cooperating=cooperating, townships=townships, all_townships=all_townships
+    )
     TaskAssignment.objects.bulk_create(
         [TaskAssignment(task=task, department=department, role=role) for department, role in units.values()]
     )
     task_sync_periods(task=task)
     audit.record(actor=actor, instance=task, action=AuditAction.CREATE)
+    return task
+
+
+TASK_EDITABLE_FIELDS = (
+    "code",
+    "section",
+    "title",
+    "text",
+    "phase",
+    "start_date",
+    "deadline",
+    "cadence_kind",
+    "cadence_months",
+    "cadence_dates",
+    "completion_standard",
+)
+
+
+@transaction.atomic
+def task_update(
+    *,
+    actor,
+    task: Task,
+    lead: list[Department],
+    cooperating: list[Department] = (),
+    townships=None,
+    all_townships: bool = False,
+    **fields,
+) -> Task:
+    """Change a task, its units and its cadence. A unit that has already reported cannot be
+    taken off the task, and periods with reports survive a cadence change (task_sync_periods)."""
+    _require(permissions.can_manage_tasks(actor), "只有县领导小组办公室可以修改任务。")
+    task = Task.objects.editable_by(actor).select_for_update().select_related("program__county").get(pk=task.pk)
+    before = audit.snapshot(task)
+    unknown = set(fields) - set(TASK_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(f"字段 {', '.join(sorted(unknown))} 不可修改。")
+    for name, value in fields.items():
+        setattr(task, name, value)
+    task.applies_to_all_townships = all_townships
+    task.full_clean()
+    cadence.expand(
+        kind=task.cadence_kind,
+        start=task.start_date,
+        deadline=task.deadline,
+        months=task.cadence_months,
+        dates=task.cadence_dates,
+    )
+    units = _task_units(
+        program=task.program, lead=lead, cooperating=cooperating, townships=townships, all_townships=all_townships
+    )
+    current = {a.department_id: a for a in task.assignments.select_related("department")}
+    dropped = [a for unit_id, a in current.items() if unit_id not in units]
+    reported = ProgressReport.objects.filter(task=task, department__in=[a.department_id for a in dropped])
+    names = sorted({report.department.name for report in reported.select_related("department")})
+    if names:
+        raise ValidationError(f"{'、'.join(names)}已报送过本任务的报告，不能从任务中移除。")
+    TaskAssignment.objects.filter(pk__in=[a.pk for a in dropped]).delete()
+    for unit_id, (department, role) in units.items():
+        assignment = current.get(unit_id)
+        if assignment is None:
+            TaskAssignment.objects.create(task=task, department=department, role=role)
+        elif assignment.role != role:
+            TaskAssignment.objects.filter(pk=assignment.pk).update(role=role)
+    task.save()
+    task_sync_periods(task=task)
+    changed_units = sorted(units) != sorted(current)
+    audit.record(
+        actor=actor,
+        instance=task,
+        action=AuditAction.UPDATE,
+        before=before,
+        note="责任单位已调整" if changed_units else "",
+    )
     return task
 
 

@@ -17,7 +17,7 @@ from pilot_admin.scoping import ScopedViewMixin
 from tasks import permissions, selectors, services
 from tasks.choices import AssignmentRole, ReportStatus, TaskStatus
 from tasks.filters import LedgerFilterSet, TaskFilterSet
-from tasks.forms import CloseOutForm, ReasonForm, ReportForm, UnlockForm
+from tasks.forms import CloseOutForm, ReasonForm, ReportForm, TaskForm, UnlockForm
 from tasks.models import ProgressReport, ReportAttachment, ReportingPeriod, ReportUnlock, Task
 from tasks.querysets import unit_q
 from villages.selectors import program_for_code, visible_programs
@@ -105,6 +105,43 @@ class TaskListView(ScopedViewMixin, FilteredListMixin, ListView):
 
     def base_queryset(self):
         return selectors.task_list(user=self.request.user)
+
+
+class TaskFormView(ScopedViewMixin, FormView):
+    """The county office writes a task: its text, units, phase, deadline and cadence."""
+
+    access = staticmethod(permissions.can_manage_tasks)
+    template_name = "tasks/task_form.html"
+    form_class = TaskForm
+
+    def load(self, request, *args, **kwargs):
+        self.task = None
+        if "pk" in kwargs:
+            self.task = get_object_or_404(Task.objects.editable_by(request.user), pk=kwargs["pk"])
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.update(user=self.request.user, instance=self.task)
+        return kwargs
+
+    def form_valid(self, form):
+        data = form.service_arguments()
+        try:
+            if self.task is None:
+                task = services.task_create(actor=self.request.user, **data)
+            else:
+                data.pop("program")
+                task = services.task_update(actor=self.request.user, task=self.task, **data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"已保存任务 {task.code}，共 {task.periods.count()} 个报送期。")
+        return redirect(task)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["task"] = self.task
+        return context
 
 
 class TaskDetailView(ScopedViewMixin, DetailView):

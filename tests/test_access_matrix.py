@@ -123,6 +123,8 @@ ROUTES = {
     "tasks:task_list": Route(),
     "tasks:my_tasks": Route(),
     "tasks:task_detail": Route(target="task", kwargs=_pk("task")),
+    "tasks:task_create": Route(allowed=ADMIN_ONLY),
+    "tasks:task_update": Route(allowed=ADMIN_ONLY, target="task", kwargs=_pk("task")),
     "tasks:task_close_out": Route(
         allowed=ADMIN_ONLY,
         target="task",
