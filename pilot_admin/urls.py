@@ -13,6 +13,7 @@ urlpatterns = [
     path("inbox/", include("pilot_admin.notification_urls")),
     path("villages/", include("villages.urls")),
     path("tasks/", include("tasks.urls")),
+    path("assessments/", include("assessments.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_urls)),
 ]

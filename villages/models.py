@@ -198,6 +198,9 @@ class PilotProgram(TimeStampedModel):
     remind_days_before = models.PositiveSmallIntegerField("提前提醒天数", default=7)
     escalate_leader_after_days = models.PositiveSmallIntegerField("逾期升级至单位负责人的天数", default=3)
     escalate_county_after_days = models.PositiveSmallIntegerField("逾期升级至县牵头单位和县办的天数", default=10)
+    rectification_days = models.PositiveSmallIntegerField(
+        "整改期限（天）", default=60, help_text="检查确认后，整改项目的默认期限。"
+    )
     grade_excellent_min = models.DecimalField("优秀最低分", max_digits=5, decimal_places=1, default=Decimal("90"))
     grade_pass_min = models.DecimalField("合格最低分", max_digits=5, decimal_places=1, default=Decimal("80"))
 

@@ -10,4 +10,5 @@ urlpatterns = [
     path("imports/runs/<int:pk>/", ImportRunAPIView.as_view(), name="api_import_run"),
     path("", include("villages.api.urls")),
     path("", include("tasks.api.urls")),
+    path("", include("assessments.api.urls")),
 ]

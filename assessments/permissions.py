@@ -1,0 +1,17 @@
+from pilot_admin.choices import Role
+from pilot_admin.scoping import any_signed_in
+
+can_view_assessments = any_signed_in
+
+
+def can_manage_assessments(user) -> bool:
+    """Templates, scheduling, confirming, verifying: the county office."""
+    return user.is_authenticated and user.is_county_admin
+
+
+def can_score(user) -> bool:
+    return user.is_authenticated and user.is_active and (user.role == Role.INSPECTOR or user.is_county_admin)
+
+
+def can_report_rectification(user) -> bool:
+    return user.is_authenticated and user.is_active and user.role in (Role.TOWNSHIP, Role.DEPARTMENT)
