@@ -1,21 +1,18 @@
 import datetime
 import os
-import subprocess
-import sys
 import time
-import uuid
 
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.files.base import ContentFile
-from django.db import connection
 from django.utils import timezone
 
 from pilot_admin import services
 from pilot_admin.choices import ImportStatus
 from pilot_admin.models import ImportRun
 from pilot_admin.tasks import purge_expired_data
+from tests.celery_worker import celery_worker, needs_redis_broker
 
 
 def _session(key, expires):
@@ -57,54 +54,16 @@ def test_beat_schedule_names_a_registered_task():
         assert entry["task"] in app.tasks
 
 
-def _redis_broker() -> bool:
-    return settings.CELERY_BROKER_URL.startswith("redis://")
-
-
-@pytest.mark.skipif(not _redis_broker(), reason="needs CELERY_BROKER_URL=redis://… (CI sets it)")
+@needs_redis_broker
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_runs_the_purge_from_redis(county_admin):
     """The wiring end to end: a Celery worker process takes the task from Redis and works on the
     same database as this test."""
     _session("expired-for-worker", timezone.now() - datetime.timedelta(minutes=5))
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-        if connection.vendor == "postgresql"
-        else f"sqlite:///{db['NAME']}",
-        "PILOT_ADMIN_TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT),
-    }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "pilot_admin",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            queue,
-            "--loglevel=WARNING",
-            "--without-heartbeat",
-            "--without-mingle",
-            "--without-gossip",
-        ],
-        env=env,
-        cwd=settings.BASE_DIR,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        purge_expired_data.apply_async(queue=queue)
+    with celery_worker() as worker:
+        purge_expired_data.apply_async(queue=worker.queue)
         deadline = time.monotonic() + 60
         while Session.objects.filter(session_key="expired-for-worker").exists():
             assert worker.poll() is None, worker.stdout.read().decode()
             assert time.monotonic() < deadline, "the worker did not run the task within 60 s"
             time.sleep(0.3)
-    finally:
-        worker.terminate()
-        worker.wait(timeout=20)
