@@ -274,10 +274,11 @@ def inspection_return(*, actor, inspection: Inspection, reason: str) -> Inspecti
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "退回须填写原因。"})
-    changed = (
-        Inspection.objects.editable_by(actor)
-        .filter(pk=inspection.pk, status=InspectionStatus.SUBMITTED)
-        .update(status=InspectionStatus.DRAFT, updated_at=timezone.now())
+    if not Inspection.objects.editable_by(actor).filter(pk=inspection.pk).exists():
+        raise ValidationError("检查不存在。")
+    # Join-free conditional UPDATE (see inspection_confirm).
+    changed = Inspection.objects.filter(pk=inspection.pk, status=InspectionStatus.SUBMITTED).update(
+        status=InspectionStatus.DRAFT, updated_at=timezone.now()
     )
     if changed != 1:
         raise ValidationError("只有“已提交”的检查可以退回。")
@@ -296,7 +297,10 @@ def inspection_confirm(*, actor, inspection: Inspection, today: datetime.date | 
     if before_row is None:
         raise ValidationError("检查不存在。")
     before = audit.snapshot(before_row)
-    changed = visible.filter(pk=inspection.pk, status=InspectionStatus.SUBMITTED).update(
+    # Scope is checked above; the conditional UPDATE itself must be join-free: through
+    # editable_by it becomes "WHERE id IN (subquery)", whose status test PostgreSQL does not
+    # re-check after waiting for a concurrent confirmation's lock, and both would win.
+    changed = Inspection.objects.filter(pk=inspection.pk, status=InspectionStatus.SUBMITTED).update(
         status=InspectionStatus.CONFIRMED, confirmed_at=timezone.now(), confirmed_by=actor, updated_at=timezone.now()
     )
     if changed != 1:

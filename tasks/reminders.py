@@ -329,5 +329,10 @@ def send_due_reminders(*, today: datetime.date, now: datetime.datetime | None = 
     now = now or timezone.now()
     created = reminders_scan(today=today)
     notified = reminders_notify(now=now)
+    # Rectification deadlines (assessments) join the same daily run and e-mail digest; imported
+    # here so the tasks app does not depend on assessments at import time.
+    from assessments.reminders import send_rectification_reminders
+
+    send_rectification_reminders(today=today, now=now)
     digest = digest_send(today=today, now=now)
     return ReminderRun(date=today, created=created, notify=notified, digest=digest)

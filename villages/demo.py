@@ -537,6 +537,10 @@ def load_demo() -> DemoSummary:
     n_pilots = _ensure_pilots(actor=admin, program=program, villages=villages, plan=plan)
     n_indicators = _ensure_indicators(admin=admin, users=users, townships=townships, villages=villages, plan=plan)
     demo_tasks = load_demo_tasks(county=county, program=program, admin=admin)
+    # The one place the villages demo reaches into assessments (imported here, not at the top).
+    from assessments.demo import load_demo_assessments
+
+    load_demo_assessments(county=county, program=program, admin=admin)
 
     pilots = dict.fromkeys(PilotStatus.values, 0)
     for status in PilotAssignment.objects.filter(program=program).values_list("status", flat=True):

@@ -1,0 +1,440 @@
+"""Workflow pages of the assessments app: score templates, scheduling, the scoring form,
+confirmation, and rectification. Rows come through visible_to / editable_by (a foreign id is a
+404); every write is one call of an assessments.services function whose ValidationError becomes
+a form error or a message."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.views import View
+from django.views.generic import DetailView, FormView, ListView
+
+from assessments import permissions, selectors, services
+from assessments.choices import InspectionStatus, RectificationStatus, TemplateStatus
+from assessments.filters import InspectionFilterSet
+from assessments.forms import (
+    EvidenceForm,
+    ReasonForm,
+    ReinspectionForm,
+    ScheduleForm,
+    ScoringForm,
+    TemplateCopyForm,
+    TemplateItemForm,
+)
+from assessments.models import Inspection, Rectification, ScoreItem, ScoreTemplate
+from pilot_admin.audit import audit_entries_for
+from pilot_admin.forms import apply_validation_error
+from pilot_admin.scoping import ScopedViewMixin
+
+
+def _report_messages(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+def _sections(items):
+    """[(section, [item, …]), …] of items already ordered by sheet order."""
+    sections = []
+    for item in items:
+        if not sections or sections[-1][0] != item.section:
+            sections.append((item.section, []))
+        sections[-1][1].append(item)
+    return sections
+
+
+def _sheet_items(template):
+    return list(template.items.select_related("section").order_by("section__order", "order"))
+
+
+# --- templates ----------------------------------------------------------------------------------
+
+
+class TemplateListView(ScopedViewMixin, ListView):
+    access = staticmethod(permissions.can_view_assessments)
+    template_name = "assessments/template_list.html"
+    context_object_name = "templates"
+
+    def get_queryset(self):
+        return (
+            ScoreTemplate.objects.visible_to(self.request.user)
+            .select_related("program")
+            .order_by("program__name", "-year")
+        )
+
+
+class TemplateDetailView(ScopedViewMixin, DetailView):
+    """评分表: items by section with their maxima; for the county office, a draft's edit,
+    publish and copy."""
+
+    access = staticmethod(permissions.can_view_assessments)
+    template_name = "assessments/template_detail.html"
+    context_object_name = "template"
+
+    def get_queryset(self):
+        return ScoreTemplate.objects.visible_to(self.request.user).select_related("program", "published_by")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        template = self.object
+        total = services.template_total(template)
+        can_manage = permissions.can_manage_assessments(self.request.user)
+        context.update(
+            sections=_sections(_sheet_items(template)),
+            total=total,
+            total_ok=total == services.TOTAL_POINTS,
+            is_draft=template.status == TemplateStatus.DRAFT,
+            can_manage=can_manage,
+            copy_form=TemplateCopyForm(initial={"year": template.year + 1}) if can_manage else None,
+        )
+        return context
+
+
+class TemplateItemFormView(ScopedViewMixin, FormView):
+    """Add or change one item of a draft template."""
+
+    access = staticmethod(permissions.can_manage_assessments)
+    template_name = "assessments/template_item_form.html"
+    form_class = TemplateItemForm
+
+    def load(self, request, *args, **kwargs):
+        self.template = get_object_or_404(ScoreTemplate.objects.editable_by(request.user), pk=kwargs["pk"])
+        self.item = None
+        if "item_pk" in kwargs:
+            self.item = get_object_or_404(
+                ScoreItem.objects.select_related("section"), template=self.template, pk=kwargs["item_pk"]
+            )
+
+    def get_initial(self):
+        if self.item is None:
+            return {}
+        return {
+            "section_title": self.item.section.title,
+            "code": self.item.code,
+            "title": self.item.title,
+            "guidance": self.item.guidance,
+            "max_points": self.item.max_points,
+        }
+
+    def form_valid(self, form):
+        try:
+            item = services.template_item_save(
+                actor=self.request.user, template=self.template, item=self.item, **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"已保存评分项目 {item.code}。")
+        return redirect(self.template)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            template=self.template,
+            item=self.item,
+            locked=self.template.status == TemplateStatus.PUBLISHED,
+        )
+        return context
+
+
+class TemplateActionView(ScopedViewMixin, View):
+    """POST-only: 发布 or 复制到新年度."""
+
+    access = staticmethod(permissions.can_manage_assessments)
+
+    def post(self, request, pk, action):
+        template = get_object_or_404(ScoreTemplate.objects.editable_by(request.user), pk=pk)
+        try:
+            if action == "publish":
+                services.template_publish(actor=request.user, template=template)
+                messages.success(request, "评分表已发布，此后不能修改。")
+            elif action == "copy":
+                form = TemplateCopyForm(request.POST)
+                if not form.is_valid():
+                    raise ValidationError([f"新年度：{'；'.join(errors)}" for errors in form.errors.values()])
+                copy = services.template_copy(actor=request.user, template=template, year=form.cleaned_data["year"])
+                messages.success(request, f"已复制为 {copy.year} 年评分表（草稿）。")
+                return redirect(copy)
+            else:
+                raise Http404
+        except ValidationError as error:
+            _report_messages(request, error)
+        return redirect(template)
+
+
+# --- inspections --------------------------------------------------------------------------------
+
+
+class InspectionListView(ScopedViewMixin, ListView):
+    """检查验收: the inspections the user may see, filtered by program, year, township, grade and
+    status."""
+
+    access = staticmethod(permissions.can_view_assessments)
+    template_name = "assessments/inspection_list.html"
+    context_object_name = "inspections"
+    paginate_by = 50
+
+    def get_queryset(self):
+        queryset = selectors.inspection_list(user=self.request.user).order_by(
+            "-year", "pilot__village__township__name", "pilot__village__name", "pk"
+        )
+        self.filterset = InspectionFilterSet(self.request.GET or None, queryset=queryset, request=self.request)
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            return queryset.none()
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            filterset=self.filterset,
+            query_string=query.urlencode(),
+            can_manage=permissions.can_manage_assessments(self.request.user),
+        )
+        return context
+
+
+class InspectionScheduleView(ScopedViewMixin, FormView):
+    """安排检查: a pilot village, a year and its team."""
+
+    access = staticmethod(permissions.can_manage_assessments)
+    template_name = "assessments/inspection_schedule.html"
+    form_class = ScheduleForm
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["user"] = self.request.user
+        return kwargs
+
+    def form_valid(self, form):
+        try:
+            inspection = services.inspection_schedule(actor=self.request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"已安排 {inspection}，检查组可以评分了。")
+        return redirect(inspection)
+
+
+class InspectionDetailView(ScopedViewMixin, DetailView):
+    """The sheet of one inspection by section with its scores, rectifications and 修改记录; the
+    county office's 确认 / 退回 / 安排复查."""
+
+    access = staticmethod(permissions.can_view_assessments)
+    template_name = "assessments/inspection_detail.html"
+    context_object_name = "inspection"
+
+    def get_queryset(self):
+        return selectors.inspection_list(user=self.request.user).select_related(
+            "submitted_by", "confirmed_by", "pilot__village__township"
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        inspection, user = self.object, self.request.user
+        scores = {score.item_id: score for score in inspection.scores.all()}
+        items = _sheet_items(inspection.template)
+        for item in items:
+            item.score = scores.get(item.pk)
+        can_manage = permissions.can_manage_assessments(user)
+        can_score = (
+            permissions.can_score(user)
+            and inspection.status == InspectionStatus.DRAFT
+            and Inspection.objects.editable_by(user).filter(pk=inspection.pk).exists()
+        )
+        context.update(
+            sections=_sections(items),
+            team=inspection.inspectors.order_by("username"),
+            rectifications=Rectification.objects.visible_to(user)
+            .filter(inspection=inspection)
+            .select_related("item", "responsible_unit"),
+            reinspections=selectors.inspection_list(user=user).filter(original=inspection),
+            can_score=can_score,
+            can_confirm=can_manage and inspection.status == InspectionStatus.SUBMITTED,
+            can_reinspect=can_manage and inspection.status == InspectionStatus.CONFIRMED,
+            return_form=ReasonForm(),
+            reinspection_form=ReinspectionForm(user=user) if can_manage else None,
+            audit_entries=audit_entries_for(inspection)[:50],
+        )
+        return context
+
+
+class InspectionScoreView(ScopedViewMixin, FormView):
+    """The inspector's scoring form (phone-friendly): one row per item, 保存 or 提交. Only the
+    team (and the county office) reach it; a submitted or confirmed sheet is shown as refused."""
+
+    access = staticmethod(permissions.can_score)
+    template_name = "assessments/inspection_score.html"
+    form_class = ScoringForm
+
+    def load(self, request, *args, **kwargs):
+        self.inspection = get_object_or_404(
+            Inspection.objects.editable_by(request.user).select_related(
+                "template", "pilot__village__township", "pilot__program"
+            ),
+            pk=kwargs["pk"],
+        )
+        self.items = _sheet_items(self.inspection.template)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.update(items=self.items, scores={score.item_id: score for score in self.inspection.scores.all()})
+        return kwargs
+
+    def get_initial(self):
+        return {"inspected_on": self.inspection.inspected_on}
+
+    def refusal(self) -> str:
+        if self.inspection.status != InspectionStatus.DRAFT:
+            return f"检查{self.inspection.get_status_display()}，不能再修改评分。"
+        return ""
+
+    def form_valid(self, form):
+        user = self.request.user
+        submit = self.request.POST.get("action") == "submit"
+        try:
+            # Save and submit together or not at all: a refused submission keeps no half-save.
+            with transaction.atomic():
+                inspection = services.inspection_scores_save(
+                    actor=user,
+                    inspection=self.inspection,
+                    scores=form.score_inputs(),
+                    inspected_on=form.cleaned_data["inspected_on"],
+                )
+                if submit:
+                    inspection = services.inspection_submit(actor=user, inspection=inspection)
+        except ValidationError as error:
+            form.apply_service_errors(error)
+            return self.form_invalid(form)
+        if submit:
+            messages.success(
+                self.request,
+                f"已提交：总分 {inspection.total}，{inspection.get_grade_display()}。等待县领导小组办公室确认。",
+            )
+            return redirect(inspection)
+        total = f"总分 {inspection.total}" if inspection.total is not None else "尚有项目未评分"
+        messages.success(self.request, f"评分已保存（{total}）。")
+        return redirect("assessments:inspection_score", pk=inspection.pk)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(inspection=self.inspection, refusal=self.refusal())
+        return context
+
+
+class InspectionActionView(ScopedViewMixin, View):
+    """POST-only: the county office's 确认 / 退回 / 安排复查 of one inspection."""
+
+    access = staticmethod(permissions.can_manage_assessments)
+
+    def post(self, request, pk, action):
+        inspection = get_object_or_404(Inspection.objects.editable_by(request.user), pk=pk)
+        try:
+            if action == "confirm":
+                inspection = services.inspection_confirm(actor=request.user, inspection=inspection)
+                opened = inspection.rectifications.count()
+                messages.success(
+                    request,
+                    f"已确认：总分 {inspection.total}，{inspection.get_grade_display()}"
+                    + (f"；已生成 {opened} 项整改。" if opened else "。"),
+                )
+            elif action == "return":
+                services.inspection_return(actor=request.user, inspection=inspection, reason=request.POST.get("reason"))
+                messages.success(request, "已退回检查组重新评分。")
+            elif action == "reinspect":
+                form = ReinspectionForm(request.POST, user=request.user)
+                if not form.is_valid():
+                    raise ValidationError("请选择复查组成员。")
+                again = services.reinspection_create(
+                    actor=request.user, original=inspection, inspectors=form.cleaned_data["inspectors"]
+                )
+                messages.success(request, "已安排复查，原检查结果保留。")
+                return redirect(again)
+            else:
+                raise Http404
+        except ValidationError as error:
+            _report_messages(request, error)
+        return redirect(inspection)
+
+
+# --- rectifications -----------------------------------------------------------------------------
+
+
+class RectificationListView(ScopedViewMixin, ListView):
+    """整改: the county office sees all; a township its villages'; a department its own."""
+
+    access = staticmethod(permissions.can_view_assessments)
+    template_name = "assessments/rectification_list.html"
+    context_object_name = "rectifications"
+    paginate_by = 50
+
+    def get_queryset(self):
+        queryset = (
+            Rectification.objects.visible_to(self.request.user)
+            .select_related("item", "responsible_unit", "inspection__pilot__village__township")
+            .order_by("deadline", "pk")
+        )
+        status = self.request.GET.get("status")
+        self.status = status if status in RectificationStatus.values else ""
+        return queryset.filter(status=self.status) if self.status else queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(statuses=RectificationStatus.choices, status=self.status)
+        return context
+
+
+class RectificationDetailView(ScopedViewMixin, DetailView):
+    access = staticmethod(permissions.can_view_assessments)
+    template_name = "assessments/rectification_detail.html"
+    context_object_name = "rectification"
+
+    def get_queryset(self):
+        return Rectification.objects.visible_to(self.request.user).select_related(
+            "item", "responsible_unit", "verified_by", "inspection__pilot__village__township"
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        row, user = self.object, self.request.user
+        can_report = permissions.can_report_rectification(user) and row.status != RectificationStatus.VERIFIED
+        context.update(
+            evidence_form=EvidenceForm(initial={"evidence_text": row.evidence_text}) if can_report else None,
+            can_verify=permissions.can_manage_assessments(user) and row.status == RectificationStatus.SUBMITTED,
+            audit_entries=audit_entries_for(row)[:50],
+        )
+        return context
+
+
+class RectificationSubmitView(ScopedViewMixin, View):
+    """POST-only: the responsible unit reports what it did."""
+
+    access = staticmethod(permissions.can_report_rectification)
+
+    def post(self, request, pk):
+        row = get_object_or_404(Rectification.objects.visible_to(request.user), pk=pk)
+        try:
+            services.rectification_submit(
+                actor=request.user, rectification=row, evidence_text=request.POST.get("evidence_text", "")
+            )
+            messages.success(request, "整改情况已报送，等待县领导小组办公室验收。")
+        except ValidationError as error:
+            _report_messages(request, error)
+        return redirect(row)
+
+
+class RectificationVerifyView(ScopedViewMixin, View):
+    """POST-only: 验收 by the county office."""
+
+    access = staticmethod(permissions.can_manage_assessments)
+
+    def post(self, request, pk):
+        row = get_object_or_404(Rectification.objects.editable_by(request.user), pk=pk)
+        try:
+            services.rectification_verify(actor=request.user, rectification=row)
+            messages.success(request, "整改已验收。")
+        except ValidationError as error:
+            _report_messages(request, error)
+        return redirect(row)
