@@ -1,6 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
-from pilot_admin import notifications
+from pilot_admin import excel, notifications
 from tasks import permissions as task_permissions
 from villages import permissions as village_permissions
 
@@ -21,5 +21,6 @@ def navigation(request):
             "can_report": task_permissions.can_report(user),
             "can_review_reports": task_permissions.can_review_reports(user),
             "can_manage_tasks": task_permissions.can_manage_tasks(user),
+            "can_import": excel.can_import_any(user),
         },
     }

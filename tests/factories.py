@@ -204,3 +204,81 @@ def bimonthly_task(*, actor, program, lead, townships=(), cooperating=(), code="
         townships=list(townships),
         **defaults,
     )
+
+
+# --- assessments ------------------------------------------------------------------------------
+
+
+def score_template(*, program, year=2019, maxima=(40, 30, 20, 10), published=True, sections=2):
+    """A template of `program` for `year` whose items have `maxima` (spread over `sections`),
+    written directly: tests of publishing build theirs through the services."""
+    from decimal import Decimal
+
+    from assessments.choices import TemplateStatus
+    from assessments.models import ScoreItem, ScoreSection, ScoreTemplate
+
+    template = ScoreTemplate.objects.create(
+        program=program,
+        year=year,
+        name=f"{year}年试点村检查验收评分表",
+        status=TemplateStatus.PUBLISHED if published else TemplateStatus.DRAFT,
+        published_at=timezone.now() if published else None,
+    )
+    parts = [
+        ScoreSection.objects.create(template=template, order=n + 1, title=f"第{n + 1}部分") for n in range(sections)
+    ]
+    for index, points in enumerate(maxima):
+        ScoreItem.objects.create(
+            template=template,
+            section=parts[index % sections],
+            code=f"{index % sections + 1}.{index // sections + 1}",
+            order=index + 1,
+            title=f"评分项目{index + 1}",
+            guidance="按实际情况评分。",
+            max_points=Decimal(str(points)),
+        )
+    return template
+
+
+def scheduled_inspection(*, actor, program, village, inspectors, year=2019, template=None, pilot_year=2017):
+    """An approved pilot of `village` with its `year` inspection scheduled by the county office."""
+    from assessments.services import inspection_schedule
+
+    if template is None and not program.score_templates.filter(year=year).exists():
+        score_template(program=program, year=year)
+    pilot = PilotAssignmentFactory(program=program, village=village, year=pilot_year)
+    return inspection_schedule(actor=actor, pilot=pilot, year=year, inspectors=inspectors)
+
+
+def full_scores(inspection, deductions=None, rectify=()):
+    """ScoreInputs for every item: full marks less `deductions` {item code: points off}, with a
+    reason wherever points are off; `rectify` names item codes marked for rectification."""
+    from assessments.services import ScoreInput
+
+    deductions = deductions or {}
+    inputs = []
+    for item in inspection.template.items.order_by("order"):
+        off = deductions.get(item.code, 0)
+        points = item.max_points - type(item.max_points)(str(off))
+        inputs.append(
+            ScoreInput(
+                item_id=item.pk,
+                points=points,
+                reason=f"{item.title}扣{off}分" if off else "",
+                rectify=item.code in rectify,
+            )
+        )
+    return inputs
+
+
+def confirmed_inspection(*, county_admin, inspection, deductions=None, rectify=(), today=None):
+    """`inspection` scored by its first team member (full marks less `deductions`), submitted
+    and confirmed by the county office, all through the services."""
+    from assessments import services
+
+    scorer = inspection.inspectors.first()
+    services.inspection_scores_save(
+        actor=scorer, inspection=inspection, scores=full_scores(inspection, deductions, rectify)
+    )
+    services.inspection_submit(actor=scorer, inspection=inspection)
+    return services.inspection_confirm(actor=county_admin, inspection=inspection, today=today)

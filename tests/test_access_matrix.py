@@ -4,6 +4,7 @@ The route table below must name every route the resolver knows (bar Django admin
 own): a new route without an entry here fails `test_every_route_is_in_the_matrix`.
 """
 
+import datetime
 import io
 from dataclasses import dataclass, field
 
@@ -28,6 +29,8 @@ from villages.choices import PilotStatus
 COUNTY_ROLES = {"county_admin", "county_viewer", "department", "inspector", "api_client"}
 ALL_ROLES = COUNTY_ROLES | {"township_a", "township_b"}
 ADMIN_ONLY = {"county_admin"}
+# Inspectors import their offline score sheets (the "score-sheet" kind).
+IMPORTERS = ADMIN_ONLY | {"inspector"}
 ROLES = ["anonymous", *sorted(ALL_ROLES)]
 
 
@@ -47,6 +50,9 @@ class Route:
     # The target is the signed-in user's own row (an inbox message): every role opens its own,
     # and anyone else's is a 404.
     own: bool = False
+    # Roles allowed the route to whom this target is nonetheless out of scope (404), like
+    # township B: an inspector sees only the import runs it uploaded itself.
+    out_of_scope: set = field(default_factory=set)
 
 
 def _pk(name):
@@ -103,14 +109,25 @@ ROUTES = {
     # Without a file the import answers 400 with its Chinese error; the role check comes first.
     "api_village_import": Route(allowed=ADMIN_ONLY, api=True, method="post", ok=400),
     "api_pilot_assignment_import": Route(allowed=ADMIN_ONLY, api=True, method="post", ok=400),
-    "import_list": Route(allowed=ADMIN_ONLY),
+    "import_list": Route(allowed=IMPORTERS),
     "import_upload": Route(allowed=ADMIN_ONLY, kwargs=lambda objs: {"kind": "villages"}),
     "import_template": Route(allowed=ADMIN_ONLY, kwargs=lambda objs: {"kind": "villages"}),
-    "import_run_detail": Route(allowed=ADMIN_ONLY, target="import_run", kwargs=_pk("import_run")),
-    "api_import_run": Route(allowed=ADMIN_ONLY, api=True, target="import_run", kwargs=_pk("import_run")),
-    "import_run_annotated": Route(allowed=ADMIN_ONLY, target="import_run", kwargs=_pk("import_run")),
+    "import_run_detail": Route(
+        allowed=IMPORTERS, out_of_scope={"inspector"}, target="import_run", kwargs=_pk("import_run")
+    ),
+    "api_import_run": Route(
+        allowed=IMPORTERS, out_of_scope={"inspector"}, api=True, target="import_run", kwargs=_pk("import_run")
+    ),
+    "import_run_annotated": Route(
+        allowed=IMPORTERS, out_of_scope={"inspector"}, target="import_run", kwargs=_pk("import_run")
+    ),
     "import_run_commit": Route(
-        allowed=ADMIN_ONLY, target="import_run", method="post", kwargs=_pk("import_run"), ok=302
+        allowed=IMPORTERS,
+        out_of_scope={"inspector"},
+        target="import_run",
+        method="post",
+        kwargs=_pk("import_run"),
+        ok=302,
     ),
     "villages:village_export": Route(),
     "villages:pilot_export": Route(),
@@ -162,6 +179,60 @@ ROUTES = {
     "api_progress_report-list": Route(api=True),
     "api_progress_report-detail": Route(api=True, target="report", kwargs=_pk("report")),
     "api_task_stats": Route(api=True, query="?program=badong-13th-fyp&year=2019"),
+    # The inspection target is confirmed (township A sees it) and scored by the inspector persona's team.
+    "assessments:sheet_export": Route(target="inspection", kwargs=_pk("inspection")),
+    "assessments:sheet_print": Route(target="inspection", kwargs=_pk("inspection")),
+    "assessments:ranking": Route(query="?program=badong-13th-fyp&year=2019"),
+    "assessments:township_summary": Route(query="?program=badong-13th-fyp&year=2019"),
+    "assessments:year_over_year": Route(query="?program=badong-13th-fyp&year=2019"),
+    "assessments:circular": Route(query="?program=badong-13th-fyp&year=2019"),
+    "assessments:circular_export": Route(query="?program=badong-13th-fyp&year=2019"),
+    "api_inspection-list": Route(api=True),
+    "api_inspection-detail": Route(api=True, target="inspection", kwargs=_pk("inspection")),
+    "api_assessment_stats": Route(api=True, query="?program=badong-13th-fyp&year=2019"),
+    # The workflow pages. Templates are county reference data every township reads, so no
+    # township-A-only target (tests/assessments/test_views.py checks another county's is a 404).
+    "assessments:template_list": Route(),
+    "assessments:template_detail": Route(kwargs=lambda objs: {"pk": objs["inspection"].template_id}),
+    "assessments:template_item_create": Route(
+        allowed=ADMIN_ONLY, kwargs=lambda objs: {"pk": objs["inspection"].template_id}
+    ),
+    "assessments:template_item_update": Route(
+        allowed=ADMIN_ONLY,
+        kwargs=lambda objs: {"pk": objs["inspection"].template_id, "item_pk": objs["rectification"].item_id},
+    ),
+    "assessments:template_action": Route(
+        allowed=ADMIN_ONLY,
+        method="post",
+        kwargs=lambda objs: {"pk": objs["inspection"].template_id, "action": "publish"},
+        ok=302,
+    ),
+    "assessments:inspection_list": Route(),
+    "assessments:inspection_schedule": Route(allowed=ADMIN_ONLY),
+    "assessments:inspection_detail": Route(target="inspection", kwargs=_pk("inspection")),
+    "assessments:inspection_score": Route(
+        allowed={"county_admin", "inspector"}, target="inspection", kwargs=_pk("inspection")
+    ),
+    "assessments:inspection_action": Route(
+        allowed=ADMIN_ONLY,
+        target="inspection",
+        method="post",
+        kwargs=lambda objs: {"pk": objs["inspection"].pk, "action": "confirm"},
+        ok=302,
+    ),
+    "assessments:rectification_list": Route(),
+    "assessments:rectification_detail": Route(target="rectification", kwargs=_pk("rectification")),
+    "assessments:rectification_submit": Route(
+        allowed={"department", "township_a", "township_b"},
+        target="rectification",
+        method="post",
+        kwargs=_pk("rectification"),
+        data=lambda objs: {"evidence_text": "已整改。"},
+        ok=302,
+    ),
+    "assessments:rectification_verify": Route(
+        allowed=ADMIN_ONLY, target="rectification", method="post", kwargs=_pk("rectification"), ok=302
+    ),
 }
 
 # Routes open to everyone, checked separately below.
@@ -233,6 +304,25 @@ def _task_objects(program, township, lead):
     return {"task": task, "period": period, "report": report, "attachment": ReportAttachmentFactory(report=report)}
 
 
+def _confirmed_inspection(program, township, admin, inspector):
+    """A confirmed 2019 inspection of a pilot village of `township`, scored by `inspector`'s team."""
+    from tests.factories import confirmed_inspection, scheduled_inspection
+
+    village = VillageFactory(township=township, name=f"{township.name}检查村")
+    inspection = scheduled_inspection(actor=admin, program=program, village=village, inspectors=[inspector])
+    return confirmed_inspection(county_admin=admin, inspection=inspection, deductions={"1.1": 15})
+
+
+def _rectification(inspection, unit):
+    """A rectification of `inspection` that `unit` (the department persona's, at home) answers for."""
+    from assessments.models import Rectification
+
+    item = inspection.template.items.order_by("order").first()
+    return Rectification.objects.create(
+        inspection=inspection, item=item, issue="台账不全", responsible_unit=unit, deadline=datetime.date(2020, 2, 1)
+    )
+
+
 def _notification(user):
     from pilot_admin.models import Notification
 
@@ -241,9 +331,12 @@ def _notification(user):
 
 
 @pytest.fixture
-def objects(county, program, township_a, county_admin, department):
+def objects(county, program, township_a, county_admin, department, inspector):
     village = VillageFactory(township=township_a, name="矩阵村")
+    inspection = _confirmed_inspection(program, township_a, county_admin, inspector)
     return {
+        "inspection": inspection,
+        "rectification": _rectification(inspection, department),
         **_task_objects(program, township_a, department),
         "import_run": _import_run(county_admin),
         "notification": _notification(county_admin),
@@ -261,7 +354,13 @@ def foreign_objects(program):
     from tests.factories import PilotProgramFactory
 
     other_program = PilotProgramFactory(county=township.county, code="jianshi")
+    foreign_admin = UserFactory(role="county_admin", county=township.county)
+    inspection = _confirmed_inspection(
+        other_program, township, foreign_admin, UserFactory(role="inspector", county=township.county)
+    )
     return {
+        "inspection": inspection,
+        "rectification": _rectification(inspection, DepartmentFactory(county=township.county, name="建始县住建局")),
         **_task_objects(other_program, township, DepartmentFactory(county=township.county, name="建始县民政局")),
         "import_run": _import_run(UserFactory(role="county_admin", county=township.county)),
         "notification": _notification(UserFactory(role="county_admin", county=township.county)),
@@ -297,7 +396,7 @@ def test_access(client, personas, objects, foreign_objects, role, name):
             objects = {**objects, route.target: _notification(personas[role])}
     # Township A's rows: township B's official must not see them.
     response = _request(client, name, route, objects)
-    expected = _expected(role, route, in_scope=route.own or role != "township_b")
+    expected = _expected(role, route, in_scope=route.own or (role != "township_b" and role not in route.out_of_scope))
     assert response.status_code == expected, (name, role, "own county")
     if expected == 302 and role == "anonymous" and not route.api:
         assert response["Location"].startswith(reverse("login"))

@@ -34,6 +34,9 @@ EXPECTED_PATHS = {
     "/api/v1/progress-reports/": ("get", PAGINATION | {"task", "unit", "period", "status"}),
     "/api/v1/progress-reports/{id}/": ("get", set()),
     "/api/v1/stats/tasks/": ("get", {"program", "year"}),
+    "/api/v1/inspections/": ("get", PAGINATION | {"program", "year", "township", "grade", "status"}),
+    "/api/v1/inspections/{id}/": ("get", set()),
+    "/api/v1/stats/assessments/": ("get", {"program", "year"}),
 }
 
 

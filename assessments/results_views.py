@@ -1,0 +1,139 @@
+"""The score sheet (Excel and print) and the results pages: ranking, township summary,
+year-over-year change and the 通报. Rows come from assessments.selectors or visible_to, so a
+foreign id is a 404 and every figure is the one the API gives."""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.views import View
+from django.views.generic import TemplateView
+
+from assessments import excel, permissions, selectors
+from assessments.choices import Grade, InspectionStatus
+from pilot_admin.scoping import ScopedViewMixin
+from villages.selectors import program_for_code, visible_programs
+
+
+def _year(value, program) -> int:
+    """The requested year when it is one of the program's, else the last inspection year."""
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        year = None
+    return year if year in program.years else program.end_year
+
+
+class InspectionSheetMixin(ScopedViewMixin):
+    """The sheet of one visible inspection: blank on ?blank=1, otherwise with its scores."""
+
+    access = staticmethod(permissions.can_view_assessments)
+
+    def load(self, request, *args, **kwargs):
+        self.inspection = get_object_or_404(selectors.inspection_list(user=request.user), pk=kwargs["pk"])
+        self.blank = request.GET.get("blank") == "1"
+        self.items = list(self.inspection.template.items.select_related("section").order_by("order"))
+        self.scores = {} if self.blank else {s.item_id: s for s in self.inspection.scores.all()}
+
+
+class SheetExportView(InspectionSheetMixin, View):
+    def get(self, request, pk):
+        return excel.sheet_response(inspection=self.inspection, items=self.items, scores=self.scores, blank=self.blank)
+
+
+class SheetPrintView(InspectionSheetMixin, TemplateView):
+    template_name = "assessments/sheet_print.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        sections = []
+        for item in self.items:
+            if not sections or sections[-1]["section"].pk != item.section_id:
+                sections.append({"section": item.section, "rows": []})
+            sections[-1]["rows"].append({"item": item, "score": self.scores.get(item.pk)})
+        context.update(
+            inspection=self.inspection,
+            sections=sections,
+            blank=self.blank,
+            village=self.inspection.pilot.village,
+            max_total=sum(item.max_points for item in self.items),
+            can_import=permissions.can_score(self.request.user) and self.inspection.status == InspectionStatus.DRAFT,
+        )
+        return context
+
+
+class ResultsMixin(ScopedViewMixin):
+    """A program (by ?program=code, default the newest visible) and one of its years."""
+
+    access = staticmethod(permissions.can_view_assessments)
+    export_url_name = None
+
+    def load(self, request, *args, **kwargs):
+        self.program = program_for_code(user=request.user, code=request.GET.get("program"))
+        if self.program is None:
+            raise Http404("没有可用的试点项目。")
+        self.year = _year(request.GET.get("year"), self.program)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            program=self.program,
+            programs=visible_programs(user=self.request.user),
+            year=self.year,
+            query=f"program={self.program.code}&year={self.year}",
+        )
+        return context
+
+
+class RankingView(ResultsMixin, TemplateView):
+    template_name = "assessments/results_ranking.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["rows"] = selectors.ranking(user=self.request.user, program=self.program, year=self.year)
+        return context
+
+
+class TownshipSummaryView(ResultsMixin, TemplateView):
+    template_name = "assessments/results_townships.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["stats"] = selectors.assessment_stats(user=self.request.user, program=self.program, year=self.year)
+        return context
+
+
+class YearOverYearView(ResultsMixin, TemplateView):
+    template_name = "assessments/results_year_over_year.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["rows"] = selectors.year_over_year(user=self.request.user, program=self.program, year=self.year)
+        context["previous_year"] = self.year - 1
+        return context
+
+
+class CircularView(ResultsMixin, TemplateView):
+    """通报: grade counts, the ranking, 优秀 villages commended and 不合格 villages named with
+    their rectification count — printable as it stands."""
+
+    template_name = "assessments/results_circular.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rows = list(selectors.ranking(user=self.request.user, program=self.program, year=self.year))
+        context.update(
+            title=excel.circular_title(self.program, self.year),
+            rows=rows,
+            stats=selectors.assessment_stats(user=self.request.user, program=self.program, year=self.year),
+            commended=[row for row in rows if row.grade == Grade.EXCELLENT],
+            failed=[row for row in rows if row.grade == Grade.FAIL],
+            export_url=reverse("assessments:circular_export"),
+        )
+        return context
+
+
+class CircularExportView(ResultsMixin, View):
+    def get(self, request):
+        rows = selectors.ranking(user=request.user, program=self.program, year=self.year)
+        stats = selectors.assessment_stats(user=request.user, program=self.program, year=self.year)
+        return excel.circular_response(program=self.program, year=self.year, rows=rows, stats=stats)
