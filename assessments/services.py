@@ -14,13 +14,14 @@ from assessments.choices import Grade, InspectionStatus, RectificationStatus, Te
 from assessments.models import (
     TOTAL_POINTS,
     Inspection,
+    InspectionEvidence,
     ItemScore,
     Rectification,
     ScoreItem,
     ScoreSection,
     ScoreTemplate,
 )
-from pilot_admin import audit
+from pilot_admin import audit, uploads
 from pilot_admin.choices import AuditAction, Role
 from tasks.services import township_government_ensure
 from villages.choices import PilotStatus
@@ -383,3 +384,19 @@ def rectification_verify(*, actor, rectification: Rectification) -> Rectificatio
     rectification = Rectification.objects.get(pk=rectification.pk)
     audit.record(actor=actor, instance=rectification, action=AuditAction.UPDATE, before=before)
     return rectification
+
+
+@transaction.atomic
+def evidence_add(*, actor, inspection: Inspection, upload, item: ScoreItem | None = None) -> InspectionEvidence:
+    """A photo or document backing the scores, added by the team while the sheet is a draft."""
+    inspection = _locked_for_scoring(actor, inspection)
+    if item is not None and item.template_id != inspection.template_id:
+        raise ValidationError({"item": "该评分项目不属于本检查的评分表。"})
+    name = uploads.checked_attachment_name(upload)
+    evidence = InspectionEvidence(
+        inspection=inspection, item=item, original_name=name, size=upload.size, uploaded_by=actor
+    )
+    evidence.file.save(name, upload, save=False)
+    evidence.save()
+    audit.record(actor=actor, instance=evidence, action=AuditAction.CREATE, note=f"佐证材料：{name}")
+    return evidence

@@ -23,7 +23,8 @@ from assessments.forms import (
     TemplateCopyForm,
     TemplateItemForm,
 )
-from assessments.models import Inspection, Rectification, ScoreItem, ScoreTemplate
+from assessments.models import Inspection, InspectionEvidence, Rectification, ScoreItem, ScoreTemplate
+from pilot_admin import uploads
 from pilot_admin.audit import audit_entries_for
 from pilot_admin.forms import apply_validation_error
 from pilot_admin.scoping import ScopedViewMixin
@@ -218,6 +219,42 @@ class InspectionScheduleView(ScopedViewMixin, FormView):
         return redirect(inspection)
 
 
+class EvidenceUploadView(ScopedViewMixin, View):
+    """POST-only: the team adds a photo or document to a draft sheet, optionally for one item."""
+
+    access = staticmethod(permissions.can_score)
+
+    def post(self, request, pk):
+        inspection = get_object_or_404(Inspection.objects.visible_to(request.user), pk=pk)
+        item = None
+        item_id = request.POST.get("item", "")
+        if item_id.isdigit():
+            item = inspection.template.items.filter(pk=item_id).first()
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, "请选择要上传的文件。")
+            return redirect(inspection)
+        try:
+            evidence = services.evidence_add(actor=request.user, inspection=inspection, upload=upload, item=item)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, f"已上传佐证材料：{evidence.original_name}")
+        return redirect(inspection)
+
+
+class EvidenceDownloadView(ScopedViewMixin, View):
+    """Streams evidence of a visible inspection; never a public media URL."""
+
+    access = staticmethod(permissions.can_view_assessments)
+
+    def get(self, request, pk):
+        visible = Inspection.objects.visible_to(request.user).values("pk")
+        evidence = get_object_or_404(InspectionEvidence.objects.filter(inspection__in=visible), pk=pk)
+        return uploads.attachment_response(evidence.file, evidence.original_name)
+
+
 class InspectionDetailView(ScopedViewMixin, DetailView):
     """The sheet of one inspection by section with its scores, rectifications and 修改记录; the
     county office's 确认 / 退回 / 安排复查."""
@@ -252,6 +289,7 @@ class InspectionDetailView(ScopedViewMixin, DetailView):
             .select_related("item", "responsible_unit"),
             reinspections=selectors.inspection_list(user=user).filter(original=inspection),
             can_score=can_score,
+            evidence=inspection.evidence.select_related("item", "uploaded_by"),
             can_confirm=can_manage and inspection.status == InspectionStatus.SUBMITTED,
             can_reinspect=can_manage and inspection.status == InspectionStatus.CONFIRMED,
             return_form=ReasonForm(),

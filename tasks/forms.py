@@ -4,9 +4,9 @@ checks) is the services' business; these forms only read the fields."""
 from django import forms
 from django.conf import settings
 
+from pilot_admin.uploads import ATTACHMENT_TYPES
 from tasks.choices import DepartmentKind
 from tasks.models import Department, ReportingPeriod, Task
-from tasks.services import ATTACHMENT_TYPES
 from villages.models import PilotProgram, Township
 
 

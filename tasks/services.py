@@ -1,14 +1,12 @@
 """Every write of the tasks app: checked, validated, in one transaction, audited."""
 
 import datetime
-import mimetypes
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from pilot_admin import audit
+from pilot_admin import audit, uploads
 from pilot_admin.choices import AuditAction, Role
 from tasks import cadence, permissions
 from tasks.choices import AssignmentRole, DepartmentKind, ReportStatus, TaskStatus
@@ -22,28 +20,6 @@ from tasks.models import (
     TaskAssignment,
 )
 from villages.models import PilotProgram
-
-ATTACHMENT_TYPES = {
-    ".pdf": "application/pdf",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".doc": "application/msword",
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".xls": "application/vnd.ms-excel",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-# The first bytes each allowed type starts with: the name alone proves nothing.
-ATTACHMENT_SIGNATURES = {
-    ".pdf": (b"%PDF",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".doc": (b"\xd0\xcf\x11\xe0",),
-    ".xls": (b"\xd0\xcf\x11\xe0",),
-    ".docx": (b"PK\x03\x04",),
-    ".xlsx": (b"PK\x03\x04",),
-}
 
 
 def _require(allowed: bool, message: str) -> None:
@@ -413,28 +389,9 @@ def attachment_add(*, actor, report: ProgressReport, upload) -> ReportAttachment
         raise ValidationError("报告不存在或不属于您的单位。")
     if report.status not in EDITABLE_STATUSES:
         raise ValidationError(f"报告{report.get_status_display()}，不能再添加附件。")
-    name = upload.name.rsplit("/", 1)[-1]
-    extension = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
-    if extension not in ATTACHMENT_TYPES:
-        raise ValidationError(f"不支持的附件类型“{extension or name}”，请上传 PDF、图片、Word 或 Excel 文件。")
-    if upload.size > settings.REPORT_ATTACHMENT_MAX_BYTES:
-        limit = settings.REPORT_ATTACHMENT_MAX_BYTES // (1024 * 1024)
-        raise ValidationError(f"附件不能超过 {limit} MB。")
-    head = upload.read(8)
-    upload.seek(0)
-    if not head.startswith(ATTACHMENT_SIGNATURES[extension]):
-        raise ValidationError(f"文件“{name}”的内容与扩展名不符。")
+    name = uploads.checked_attachment_name(upload)
     attachment = ReportAttachment(report=report, original_name=name, size=upload.size, uploaded_by=actor)
     attachment.file.save(name, upload, save=False)
     attachment.save()
     audit.record(actor=actor, instance=attachment, action=AuditAction.CREATE, note=f"报告附件：{name}")
     return attachment
-
-
-def guessed_content_type(attachment: ReportAttachment) -> str:
-    extension = "." + attachment.original_name.rsplit(".", 1)[-1].lower()
-    return (
-        ATTACHMENT_TYPES.get(extension)
-        or mimetypes.guess_type(attachment.original_name)[0]
-        or "application/octet-stream"
-    )

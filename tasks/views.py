@@ -5,12 +5,13 @@ or a message."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
+from pilot_admin import uploads
 from pilot_admin.audit import audit_entries_for
 from pilot_admin.forms import apply_validation_error
 from pilot_admin.scoping import ScopedViewMixin
@@ -375,16 +376,7 @@ class AttachmentDownloadView(ScopedViewMixin, View):
     def get(self, request, pk):
         visible_reports = ProgressReport.objects.visible_to(request.user).values("pk")
         attachment = get_object_or_404(ReportAttachment.objects.filter(report__in=visible_reports), pk=pk)
-        try:
-            handle = attachment.file.open("rb")
-        except FileNotFoundError as exc:
-            raise Http404("附件文件已不存在。") from exc
-        return FileResponse(
-            handle,
-            as_attachment=True,
-            filename=attachment.original_name,
-            content_type=services.guessed_content_type(attachment),
-        )
+        return uploads.attachment_response(attachment.file, attachment.original_name)
 
 
 class ReviewQueueView(ScopedViewMixin, ListView):

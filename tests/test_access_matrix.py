@@ -213,6 +213,10 @@ ROUTES = {
     "assessments:inspection_score": Route(
         allowed={"county_admin", "inspector"}, target="inspection", kwargs=_pk("inspection")
     ),
+    "assessments:evidence_upload": Route(
+        allowed={"county_admin", "inspector"}, target="inspection", method="post", kwargs=_pk("inspection"), ok=302
+    ),
+    "assessments:evidence_download": Route(target="inspection", kwargs=_pk("evidence")),
     "assessments:inspection_action": Route(
         allowed=ADMIN_ONLY,
         target="inspection",
@@ -330,6 +334,14 @@ def _notification(user):
     return Notification.objects.create(user=user, source=source, title="【已逾期】矩阵消息", link="/")
 
 
+def _evidence(inspection, actor):
+    from assessments.models import InspectionEvidence
+
+    evidence = InspectionEvidence(inspection=inspection, original_name="现场.pdf", size=8, uploaded_by=actor)
+    evidence.file.save("现场.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    return evidence
+
+
 @pytest.fixture
 def objects(county, program, township_a, county_admin, department, inspector):
     village = VillageFactory(township=township_a, name="矩阵村")
@@ -337,6 +349,7 @@ def objects(county, program, township_a, county_admin, department, inspector):
     return {
         "inspection": inspection,
         "rectification": _rectification(inspection, department),
+        "evidence": _evidence(inspection, county_admin),
         **_task_objects(program, township_a, department),
         "import_run": _import_run(county_admin),
         "notification": _notification(county_admin),
@@ -361,6 +374,7 @@ def foreign_objects(program):
     return {
         "inspection": inspection,
         "rectification": _rectification(inspection, DepartmentFactory(county=township.county, name="建始县住建局")),
+        "evidence": _evidence(inspection, inspection.confirmed_by),
         **_task_objects(other_program, township, DepartmentFactory(county=township.county, name="建始县民政局")),
         "import_run": _import_run(UserFactory(role="county_admin", county=township.county)),
         "notification": _notification(UserFactory(role="county_admin", county=township.county)),

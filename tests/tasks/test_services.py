@@ -12,6 +12,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from pilot_admin import uploads
 from pilot_admin.models import AuditEntry
 from tasks import services
 from tasks.choices import ReportStatus, TaskStatus
@@ -266,7 +267,7 @@ def test_a_pdf_attachment_is_stored_and_audited(township_a_official, draft):
     assert attachment.original_name == "台账.pdf" and attachment.size == len(PDF)
     with attachment.file.open("rb") as handle:
         assert handle.read() == PDF
-    assert services.guessed_content_type(attachment) == "application/pdf"
+    assert uploads.content_type_for(attachment.original_name) == "application/pdf"
     assert AuditEntry.objects.filter(object_id=str(attachment.pk), note="报告附件：台账.pdf").exists()
 
 
