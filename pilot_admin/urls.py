@@ -14,6 +14,7 @@ urlpatterns = [
     path("villages/", include("villages.urls")),
     path("tasks/", include("tasks.urls")),
     path("assessments/", include("assessments.urls")),
+    path("guardianship/", include("guardianship.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_urls)),
 ]

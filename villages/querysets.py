@@ -27,11 +27,14 @@ class VillageQuerySet(ScopedQuerySet):
 
         return self.filter(is_active=True, kind=VillageKind.ADMINISTRATIVE_VILLAGE)
 
-    def indicators_submittable_by(self, user):
-        """Township officials submit their own villages' indicators; the county office any."""
+    def township_work_by(self, user):
+        """Villages whose day-to-day records (indicators, persons, visits) `user` keeps: a
+        township official their own township's, the county office its county's."""
         if user.is_authenticated and user.role == Role.TOWNSHIP:
             return self.visible_to(user)
         return self.editable_by(user)
+
+    indicators_submittable_by = township_work_by
 
 
 class VillageIndicatorQuerySet(ScopedQuerySet):

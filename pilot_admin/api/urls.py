@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("villages.api.urls")),
     path("", include("tasks.api.urls")),
     path("", include("assessments.api.urls")),
+    path("", include("guardianship.api.urls")),
 ]

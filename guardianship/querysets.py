@@ -1,0 +1,40 @@
+"""A township official sees only persons in their township (through the person's current
+village, so a person who moves takes their history to the new township); county roles see their
+county; other roles see nothing here."""
+
+from django.db.models import Q
+
+from pilot_admin.choices import Role
+from pilot_admin.scoping import ScopedQuerySet, county_scoped_q
+
+READERS = (Role.COUNTY_ADMIN, Role.COUNTY_VIEWER, Role.API_CLIENT, Role.TOWNSHIP)
+
+
+def _person_q(user, path: str) -> Q | None:
+    if not (user.is_superuser or user.role in READERS):
+        return Q(pk__in=[])
+    prefix = f"{path}__" if path else ""
+    return county_scoped_q(user, f"{prefix}village__township__county", f"{prefix}village__township")
+
+
+class PersonQuerySet(ScopedQuerySet):
+    def visibility_q(self, user):
+        return _person_q(user, "")
+
+    def edit_q(self, user):
+        """Township officials keep their own register; the county office all of its county."""
+        if user.role == Role.TOWNSHIP or user.is_county_admin:
+            return _person_q(user, "")
+        return Q(pk__in=[])
+
+
+class PersonChildQuerySet(ScopedQuerySet):
+    """Rows that belong to a person (assessments, guardians, visits, findings): the person's rule."""
+
+    def visibility_q(self, user):
+        return _person_q(user, "person")
+
+    def edit_q(self, user):
+        if user.role == Role.TOWNSHIP or user.is_county_admin:
+            return _person_q(user, "person")
+        return Q(pk__in=[])

@@ -1,0 +1,325 @@
+"""Every write of the guardianship app: checked, validated, in one transaction, audited."""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from guardianship import permissions, rules
+from guardianship.choices import CivilCapacity, GuardianCategory, PersonStatus
+from guardianship.models import (
+    Agreement,
+    DibaoStandard,
+    Guardian,
+    GuardianReplacement,
+    GuardianshipPolicy,
+    Person,
+    SelfCareAssessment,
+    SupervisionFinding,
+    Visit,
+)
+from pilot_admin import audit, uploads
+from pilot_admin.choices import AuditAction
+from villages.models import Village
+
+PERSON_FIELDS = (
+    "name",
+    "id_number",
+    "village",
+    "address",
+    "kind",
+    "disability_type",
+    "disability_grade",
+    "civil_capacity",
+    "support_mode",
+    "institution",
+    "monthly_income_yuan",
+    "property_ok",
+    "obligor_situation",
+    "notes",
+)
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def policy_for(county) -> GuardianshipPolicy:
+    policy, _ = GuardianshipPolicy.objects.get_or_create(county=county)
+    return policy
+
+
+def person_eligibility(person: Person, *, today: datetime.date | None = None) -> rules.Eligibility:
+    today = today or timezone.localdate()
+    county = person.village.township.county
+    dibao = DibaoStandard.objects.filter(county=county, year=today.year).values_list("monthly_yuan", flat=True).first()
+    return rules.eligibility(person, policy=policy_for(county), dibao_monthly_yuan=dibao, today=today)
+
+
+@transaction.atomic
+def person_save(*, actor, person: Person | None = None, **data) -> Person:
+    """Create or change a person. The ID number is checked and gives the birth date and gender;
+    the village must be one the actor may edit (a township official: their own)."""
+    _require(permissions.can_edit_persons(actor), "您的角色不能登记特困人员。")
+    unknown = set(data) - set(PERSON_FIELDS)
+    if unknown:
+        raise ValidationError(f"字段 {', '.join(sorted(unknown))} 不可修改。")
+    facts = rules.parse_id_number(data.get("id_number", person.id_number if person else ""))
+    village = data.get("village") or (person.village if person else None)
+    if village is None or not Village.objects.township_work_by(actor).filter(pk=village.pk).exists():
+        raise ValidationError({"village": "该村不在您的管辖范围内。"})
+    if person is None:
+        person, before, action = Person(), None, AuditAction.CREATE
+    else:
+        person = Person.objects.editable_by(actor).select_for_update().get(pk=person.pk)
+        before, action = audit.snapshot(person), AuditAction.UPDATE
+    for name, value in data.items():
+        setattr(person, name, value)
+    person.id_number, person.birth_date, person.gender = facts.number, facts.birth_date, facts.gender
+    person.full_clean()
+    person.save()
+    audit.record(actor=actor, instance=person, action=action, before=before)
+    return person
+
+
+@transaction.atomic
+def person_exit(*, actor, person: Person, reason: str, exit_date: datetime.date) -> Person:
+    _require(permissions.can_edit_persons(actor), "您的角色不能办理退出。")
+    person = Person.objects.editable_by(actor).select_for_update().get(pk=person.pk)
+    before = audit.snapshot(person)
+    person.status, person.exit_reason, person.exit_date = PersonStatus.EXITED, (reason or "").strip(), exit_date
+    person.full_clean()
+    person.save()
+    audit.record(actor=actor, instance=person, action=AuditAction.UPDATE, before=before)
+    return person
+
+
+@transaction.atomic
+def self_care_assess(
+    *, actor, person: Person, assessed_on: datetime.date, assessor: str, **items
+) -> SelfCareAssessment:
+    """Record the six items; the level follows from the policy. A decline is flagged for the
+    township to review the support mode and guardian (the caller shows it)."""
+    _require(permissions.can_edit_persons(actor), "您的角色不能评估自理能力。")
+    person = (
+        Person.objects.editable_by(actor)
+        .select_for_update()
+        .select_related("village__township__county")
+        .get(pk=person.pk)
+    )
+    if set(items) != set(rules.SELF_CARE_ITEMS):
+        raise ValidationError("六项自理能力指标须逐项填写。")
+    unmet = sum(1 for name in rules.SELF_CARE_ITEMS if not items[name])
+    level = rules.self_care_level(unmet, policy=policy_for(person.village.township.county))
+    assessment = SelfCareAssessment(
+        person=person, assessed_on=assessed_on, assessor=assessor, unmet_count=unmet, level=level, **items
+    )
+    assessment.full_clean()
+    assessment.save()
+    before = audit.snapshot(person)
+    person.self_care_level = level
+    person.save(update_fields=["self_care_level", "updated_at"])
+    audit.record(actor=actor, instance=assessment, action=AuditAction.CREATE)
+    audit.record(actor=actor, instance=person, action=AuditAction.UPDATE, before=before)
+    return assessment
+
+
+def _new_guardian(
+    person,
+    *,
+    kind,
+    name,
+    relation,
+    phone,
+    has_close_relative,
+    willing,
+    consent_by,
+    consent_on,
+    able_to_perform,
+    start_date,
+) -> Guardian:
+    category = rules.guardian_category(has_close_relative=has_close_relative, willing_guardian=willing, kind=kind)
+    if category == GuardianCategory.III and kind == "village_committee" and not able_to_perform:
+        raise ValidationError({"kind": "村（居）委会不具备履行监护职责条件时，应由乡镇民政部门担任监护人。"})
+    guardian = Guardian(
+        person=person,
+        kind=kind,
+        name=name,
+        relation=relation,
+        phone=phone,
+        category=category,
+        consent_by=consent_by,
+        consent_on=consent_on,
+        able_to_perform=able_to_perform,
+        start_date=start_date,
+    )
+    guardian.full_clean(validate_constraints=False)
+    return guardian
+
+
+@transaction.atomic
+def guardian_assign(
+    *,
+    actor,
+    person: Person,
+    start_date: datetime.date,
+    has_close_relative: bool,
+    willing: bool = False,
+    kind: str,
+    name: str,
+    relation: str = "",
+    phone: str = "",
+    consent_by: str = "",
+    consent_on=None,
+    able_to_perform: bool = True,
+) -> Guardian:
+    """Confirm the first guardian of a person without one; the category follows from the facts."""
+    _require(permissions.can_edit_persons(actor), "您的角色不能确定监护人。")
+    person = Person.objects.editable_by(actor).select_for_update().get(pk=person.pk)
+    if person.civil_capacity == CivilCapacity.FULL:
+        raise ValidationError("完全民事行为能力人不需要确定监护人（监护照护以无、限制民事行为能力人为重点）。")
+    if person.guardians.filter(is_active=True).exists():
+        raise ValidationError("该人员已有现任监护人，请用“更换监护人”。")
+    guardian = _new_guardian(
+        person,
+        kind=kind,
+        name=name,
+        relation=relation,
+        phone=phone,
+        has_close_relative=has_close_relative,
+        willing=willing,
+        consent_by=consent_by,
+        consent_on=consent_on,
+        able_to_perform=able_to_perform,
+        start_date=start_date,
+    )
+    guardian.save()
+    audit.record(actor=actor, instance=guardian, action=AuditAction.CREATE)
+    return guardian
+
+
+@transaction.atomic
+def guardian_replace(
+    *,
+    actor,
+    person: Person,
+    reason: str,
+    decided_on: datetime.date,
+    note: str = "",
+    finding: SupervisionFinding | None = None,
+    **new,
+) -> GuardianReplacement:
+    """End the active guardian with the reason and confirm the new one; the history stays."""
+    _require(permissions.can_edit_persons(actor), "您的角色不能更换监护人。")
+    person = Person.objects.editable_by(actor).select_for_update().get(pk=person.pk)
+    old = person.guardians.filter(is_active=True).first()
+    if old is None:
+        raise ValidationError("该人员没有现任监护人，请先确定监护人。")
+    if not reason:
+        raise ValidationError({"reason": "请选择更换原因。"})
+    before = audit.snapshot(old)
+    old.is_active, old.end_date, old.end_reason = False, decided_on, reason
+    old.save()
+    audit.record(actor=actor, instance=old, action=AuditAction.UPDATE, before=before)
+    new_guardian = _new_guardian(person, start_date=decided_on, **new)
+    new_guardian.save()
+    audit.record(actor=actor, instance=new_guardian, action=AuditAction.CREATE)
+    replacement = GuardianReplacement(
+        person=person,
+        old_guardian=old,
+        new_guardian=new_guardian,
+        reason=reason,
+        note=note,
+        finding=finding,
+        decided_on=decided_on,
+        decided_by=actor,
+    )
+    replacement.full_clean()
+    replacement.save()
+    audit.record(actor=actor, instance=replacement, action=AuditAction.CREATE)
+    return replacement
+
+
+@transaction.atomic
+def agreement_sign(*, actor, guardian: Guardian, signed_on: datetime.date, duties: list[str], upload=None) -> Agreement:
+    """An agreement must name specific duties (R-H17: vague agreements were the inspection's
+    finding)."""
+    _require(permissions.can_edit_persons(actor), "您的角色不能登记监护协议。")
+    guardian = Guardian.objects.editable_by(actor).filter(pk=guardian.pk, is_active=True).first()
+    if guardian is None:
+        raise ValidationError("监护人不存在或已不是现任监护人。")
+    from guardianship.choices import Duty
+
+    if not duties or set(duties) - set(Duty.values):
+        raise ValidationError({"duties": "协议须明确至少一项具体监护照料职责。"})
+    agreement = Agreement(guardian=guardian, signed_on=signed_on, duties=sorted(set(duties)))
+    if upload is not None:
+        agreement.document_name = uploads.checked_attachment_name(upload)
+        agreement.document.save(agreement.document_name, upload, save=False)
+    agreement.full_clean()
+    agreement.save()
+    audit.record(actor=actor, instance=agreement, action=AuditAction.CREATE)
+    return agreement
+
+
+@transaction.atomic
+def visit_record(
+    *,
+    actor,
+    person: Person,
+    visited_on: datetime.date,
+    visitor_name: str,
+    today: datetime.date | None = None,
+    **findings,
+) -> Visit:
+    """A home visit, recorded by the township (never in the future, never for another township's
+    person)."""
+    _require(permissions.can_record_visits(actor), "您的角色不能登记走访。")
+    person = Person.objects.editable_by(actor).filter(pk=person.pk).first()
+    if person is None:
+        raise ValidationError("该人员不在您的管辖范围内。")
+    if visited_on > (today or timezone.localdate()):
+        raise ValidationError({"visited_on": "走访日期不能晚于今天。"})
+    if person.status != PersonStatus.ACTIVE:
+        raise ValidationError("该人员已退出，不再登记走访。")
+    visit = Visit(person=person, visited_on=visited_on, visitor=actor, visitor_name=visitor_name.strip(), **findings)
+    if not all(getattr(visit, name) for name in VISIT_CHECKS) and not visit.problems.strip():
+        raise ValidationError({"problems": "有未保障的项目时须写明发现的问题。"})
+    visit.full_clean()
+    visit.save()
+    audit.record(actor=actor, instance=visit, action=AuditAction.CREATE)
+    return visit
+
+
+VISIT_CHECKS = ("food_ok", "clothing_ok", "housing_safe", "medical_ok", "hygiene_ok", "heating_ok", "spirits_ok")
+
+
+@transaction.atomic
+def finding_create(
+    *,
+    actor,
+    township,
+    problem: str,
+    deadline: datetime.date,
+    found_on: datetime.date,
+    person: Person | None = None,
+    requires_guardian_replacement: bool = False,
+) -> SupervisionFinding:
+    _require(permissions.can_supervise(actor), "只有县民政局可以登记督查问题。")
+    if person is not None and person.village.township_id != township.pk:
+        raise ValidationError({"person": "该人员不属于所选乡镇。"})
+    finding = SupervisionFinding(
+        township=township,
+        person=person,
+        problem=(problem or "").strip(),
+        deadline=deadline,
+        found_on=found_on,
+        requires_guardian_replacement=requires_guardian_replacement,
+        found_by=actor,
+    )
+    finding.full_clean()
+    finding.save()
+    audit.record(actor=actor, instance=finding, action=AuditAction.CREATE)
+    return finding
