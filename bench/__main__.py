@@ -26,6 +26,9 @@ def parse_args(argv):
     parser.add_argument(
         "--reminder-obligations", type=int, default=1_000_000, help="obligations for the reminder scan (0 skips it)"
     )
+    parser.add_argument(
+        "--guardianship-persons", type=int, default=200_000, help="persons for the guardianship stats (0 skips it)"
+    )
     return parser.parse_args(argv)
 
 
@@ -122,16 +125,29 @@ def main(argv=None) -> int:
         reminder_scan = bench_reminders.run(obligations=args.reminder_obligations)
         done(start)
 
+    guardianship = None
+    if args.guardianship_persons:
+        from bench import guardianship as bench_guardianship
+
+        start = step(f"seeding {args.guardianship_persons:,} persons with 12 visits each and timing the statistics…")
+        guardianship = bench_guardianship.run(admin=admin, persons=args.guardianship_persons)
+        done(start, "" if guardianship else "skipped: PostgreSQL only")
+
     print()
     print(format_table(results))
     if reminder_scan is not None:
         print()
         print(bench_reminders.format_table(reminder_scan))
+    if guardianship is not None:
+        print()
+        print(bench_guardianship.format_table(guardianship))
     problems = query_count_problems(results) + [
         f"{r.label} at {r.scale} scale: {r.problem}" for r in results if r.available and r.problem
     ]
     if reminder_scan is not None and reminder_scan.problem:
         problems.append(f"reminder scan: {reminder_scan.problem}")
+    if guardianship is not None:
+        problems += guardianship.problems
     missing = sorted({r.label for r in results if not r.available})
     for label in missing:
         print(f"not available: {label}")
@@ -149,6 +165,7 @@ def main(argv=None) -> int:
         },
         "results": [r.as_dict() for r in results],
         "reminder_scan": reminder_scan.as_dict() if reminder_scan is not None else None,
+        "guardianship_stats": guardianship.as_dict() if guardianship is not None else None,
         "problems": problems,
     }
     args.output.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

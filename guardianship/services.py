@@ -155,7 +155,7 @@ def _new_guardian(
         able_to_perform=able_to_perform,
         start_date=start_date,
     )
-    guardian.full_clean(validate_constraints=False)
+    guardian.full_clean()
     return guardian
 
 

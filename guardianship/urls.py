@@ -1,5 +1,26 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from guardianship import views
 
 app_name = "guardianship"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.PersonRegisterView.as_view(), name="register"),
+    path("export/", views.PersonExportView.as_view(), name="register_export"),
+    path("overview/", views.OverviewView.as_view(), name="overview"),
+    path("visits/", views.VisitMatrixView.as_view(), name="visit_matrix"),
+    path("visits/export/", views.VisitMatrixExportView.as_view(), name="visit_matrix_export"),
+    path("persons/new/", views.PersonFormView.as_view(), name="person_create"),
+    path("persons/<int:pk>/", views.PersonDetailView.as_view(), name="person_detail"),
+    path("persons/<int:pk>/edit/", views.PersonFormView.as_view(), name="person_update"),
+    path("persons/<int:pk>/exit/", views.PersonExitView.as_view(), name="person_exit"),
+    path("persons/<int:pk>/self-care/", views.SelfCareAssessView.as_view(), name="self_care_assess"),
+    path("persons/<int:pk>/guardian/", views.GuardianAssignView.as_view(), name="guardian_assign"),
+    path("persons/<int:pk>/guardian/replace/", views.GuardianReplaceView.as_view(), name="guardian_replace"),
+    path(
+        "persons/<int:pk>/guardians/<int:guardian_pk>/agreement/",
+        views.AgreementSignView.as_view(),
+        name="agreement_sign",
+    ),
+    path("persons/<int:pk>/visits/new/", views.VisitCreateView.as_view(), name="visit_create"),
+]

@@ -1,5 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
+from guardianship import permissions as guardianship_permissions
 from pilot_admin import excel, notifications
 from tasks import permissions as task_permissions
 from villages import permissions as village_permissions
@@ -22,5 +23,6 @@ def navigation(request):
             "can_review_reports": task_permissions.can_review_reports(user),
             "can_manage_tasks": task_permissions.can_manage_tasks(user),
             "can_import": excel.can_import_any(user),
+            "can_view_guardianship": guardianship_permissions.can_view_guardianship(user),
         },
     }

@@ -334,5 +334,9 @@ def send_due_reminders(*, today: datetime.date, now: datetime.datetime | None = 
     from assessments.reminders import send_rectification_reminders
 
     send_rectification_reminders(today=today, now=now)
+    # Monthly visits (guardianship) likewise; imported here for the same reason.
+    from guardianship.reminders import send_visit_reminders
+
+    send_visit_reminders(today=today, now=now)
     digest = digest_send(today=today, now=now)
     return ReminderRun(date=today, created=created, notify=notified, digest=digest)

@@ -18,6 +18,7 @@ from pilot_admin.models import ImportRun
 from pilot_admin.scoping import view_declares_scope
 from tests.factories import (
     DepartmentFactory,
+    PersonFactory,
     PilotAssignmentFactory,
     TownshipFactory,
     UserFactory,
@@ -29,8 +30,13 @@ from villages.choices import PilotStatus
 COUNTY_ROLES = {"county_admin", "county_viewer", "department", "inspector", "api_client"}
 ALL_ROLES = COUNTY_ROLES | {"township_a", "township_b"}
 ADMIN_ONLY = {"county_admin"}
-# Inspectors import their offline score sheets (the "score-sheet" kind).
-IMPORTERS = ADMIN_ONLY | {"inspector"}
+# Inspectors import their offline score sheets (the "score-sheet" kind); township officials
+# their persons and paper visit records.
+IMPORTERS = ADMIN_ONLY | {"inspector", "township_a", "township_b"}
+# Importers who see only the runs they uploaded themselves (the target run is the county office's).
+OWN_RUNS_ONLY = {"inspector", "township_a", "township_b"}
+GUARDIANSHIP_READERS = {"county_admin", "county_viewer", "api_client", "township_a", "township_b"}
+GUARDIANSHIP_EDITORS = {"county_admin", "township_a", "township_b"}
 ROLES = ["anonymous", *sorted(ALL_ROLES)]
 
 
@@ -57,6 +63,17 @@ class Route:
 
 def _pk(name):
     return lambda objs: {"pk": objs[name].pk}
+
+
+def _guardian_of(person):
+    from guardianship.models import Guardian
+
+    guardian, _ = Guardian.objects.get_or_create(
+        person=person,
+        is_active=True,
+        defaults={"kind": "village_committee", "name": "村委会", "category": "III", "start_date": "2024-01-01"},
+    )
+    return guardian
 
 
 ROUTES = {
@@ -113,17 +130,17 @@ ROUTES = {
     "import_upload": Route(allowed=ADMIN_ONLY, kwargs=lambda objs: {"kind": "villages"}),
     "import_template": Route(allowed=ADMIN_ONLY, kwargs=lambda objs: {"kind": "villages"}),
     "import_run_detail": Route(
-        allowed=IMPORTERS, out_of_scope={"inspector"}, target="import_run", kwargs=_pk("import_run")
+        allowed=IMPORTERS, out_of_scope=OWN_RUNS_ONLY, target="import_run", kwargs=_pk("import_run")
     ),
     "api_import_run": Route(
-        allowed=IMPORTERS, out_of_scope={"inspector"}, api=True, target="import_run", kwargs=_pk("import_run")
+        allowed=IMPORTERS, out_of_scope=OWN_RUNS_ONLY, api=True, target="import_run", kwargs=_pk("import_run")
     ),
     "import_run_annotated": Route(
-        allowed=IMPORTERS, out_of_scope={"inspector"}, target="import_run", kwargs=_pk("import_run")
+        allowed=IMPORTERS, out_of_scope=OWN_RUNS_ONLY, target="import_run", kwargs=_pk("import_run")
     ),
     "import_run_commit": Route(
         allowed=IMPORTERS,
-        out_of_scope={"inspector"},
+        out_of_scope=OWN_RUNS_ONLY,
         target="import_run",
         method="post",
         kwargs=_pk("import_run"),
@@ -236,6 +253,34 @@ ROUTES = {
     ),
     "assessments:rectification_verify": Route(
         allowed=ADMIN_ONLY, target="rectification", method="post", kwargs=_pk("rectification"), ok=302
+    ),
+    # Guardianship API: the civil-affairs side only (departments and inspectors get 403).
+    "api_person-list": Route(allowed=GUARDIANSHIP_READERS, api=True),
+    "api_person-detail": Route(allowed=GUARDIANSHIP_READERS, api=True, target="person", kwargs=_pk("person")),
+    "api_guardianship_stats": Route(allowed=GUARDIANSHIP_READERS, api=True, query="?month=2024-02"),
+    # Guardianship pages: the register, ledger and overview for readers; forms for the editors.
+    "guardianship:register": Route(allowed=GUARDIANSHIP_READERS),
+    "guardianship:register_export": Route(allowed=GUARDIANSHIP_READERS),
+    "guardianship:overview": Route(allowed=GUARDIANSHIP_READERS),
+    "guardianship:visit_matrix": Route(allowed=GUARDIANSHIP_READERS),
+    "guardianship:visit_matrix_export": Route(allowed=GUARDIANSHIP_READERS),
+    "guardianship:person_create": Route(allowed=GUARDIANSHIP_EDITORS),
+    "guardianship:person_detail": Route(allowed=GUARDIANSHIP_READERS, target="person", kwargs=_pk("person")),
+    **{
+        f"guardianship:{name}": Route(allowed=GUARDIANSHIP_EDITORS, target="person", kwargs=_pk("person"))
+        for name in (
+            "person_update",
+            "person_exit",
+            "self_care_assess",
+            "guardian_assign",
+            "guardian_replace",
+            "visit_create",
+        )
+    },
+    "guardianship:agreement_sign": Route(
+        allowed=GUARDIANSHIP_EDITORS,
+        target="person",
+        kwargs=lambda objs: {"pk": objs["person"].pk, "guardian_pk": _guardian_of(objs["person"]).pk},
     ),
 }
 
@@ -356,6 +401,7 @@ def objects(county, program, township_a, county_admin, department, inspector):
         "village": village,
         "indicator": VillageIndicatorFactory(village=village, year=2019),
         "pilot": PilotAssignmentFactory(program=program, village=village, year=2019, status=PilotStatus.PROPOSED),
+        "person": PersonFactory(village=village),
     }
 
 
@@ -381,6 +427,7 @@ def foreign_objects(program):
         "village": village,
         "indicator": VillageIndicatorFactory(village=village, year=2019),
         "pilot": PilotAssignmentFactory(program=other_program, village=village, year=2019, status=PilotStatus.PROPOSED),
+        "person": PersonFactory(village=village),
     }
 
 

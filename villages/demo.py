@@ -541,6 +541,9 @@ def load_demo() -> DemoSummary:
     from assessments.demo import load_demo_assessments
 
     load_demo_assessments(county=county, program=program, admin=admin)
+    from guardianship.demo import load_demo_guardianship
+
+    load_demo_guardianship(county=county, admin=admin)
 
     pilots = dict.fromkeys(PilotStatus.values, 0)
     for status in PilotAssignment.objects.filter(program=program).values_list("status", flat=True):

@@ -14,6 +14,10 @@ SCHEMA = reverse("api_schema")
 DOCS = reverse("api_docs")
 
 PAGINATION = {"page", "page_size"}
+PERSON_FILTERS = {"township", "village", "kind", "support_mode", "self_care_level", "guardian_category"} | {
+    "visited_in",
+    "not_visited_in",
+}
 # Every path of the contract with the query parameters each must document.
 EXPECTED_PATHS = {
     "/api/v1/auth/token/": ("post", set()),
@@ -37,6 +41,9 @@ EXPECTED_PATHS = {
     "/api/v1/inspections/": ("get", PAGINATION | {"program", "year", "township", "grade", "status"}),
     "/api/v1/inspections/{id}/": ("get", set()),
     "/api/v1/stats/assessments/": ("get", {"program", "year"}),
+    "/api/v1/persons/": ("get", PAGINATION | PERSON_FILTERS),
+    "/api/v1/persons/{id}/": ("get", set()),
+    "/api/v1/stats/guardianship/": ("get", {"month", "township"}),
 }
 
 

@@ -276,16 +276,22 @@ def test_import_list_offers_the_kinds_with_template_and_upload(client, county_ad
 @pytest.mark.parametrize(
     "name, args",
     [
-        ("import_list", []),
         ("import_upload", ["villages"]),
         ("import_upload", ["pilot-assignments"]),
         ("import_template", ["villages"]),
     ],
 )
-def test_township_officials_get_403_on_import_pages(client, township_a_official, name, args):
+def test_township_officials_get_403_on_the_village_imports(client, township_a_official, name, args):
     client.force_login(township_a_official)
     assert client.get(reverse(name, args=args)).status_code == 403
-    assert reverse("import_list") not in client.get(reverse("home")).content.decode()
+
+
+def test_township_import_list_offers_only_its_own_kinds(client, township_a_official):
+    """Townships import their persons and visits, never villages or pilots."""
+    client.force_login(township_a_official)
+    page = client.get(reverse("import_list")).content.decode()
+    assert reverse("import_upload", args=["villages"]) not in page
+    assert reverse("import_upload", args=["pilot-assignments"]) not in page
 
 
 def test_unknown_import_kind_is_404(client, county_admin):

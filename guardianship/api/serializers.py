@@ -1,0 +1,145 @@
+"""Input and output shapes of the guardianship API. Field names are English; names of people
+and places stay Chinese; kinds, modes and levels are their stable English values.
+
+ID numbers are always masked in the API, whatever the caller's role: the API serves statistics
+and other systems' bulk pulls, where a full number has no use and a leak is costly. Officials
+who process an application read the full number on the person's page."""
+
+import datetime
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from guardianship.choices import (
+    CivilCapacity,
+    Gender,
+    GuardianCategory,
+    PersonKind,
+    PersonStatus,
+    SelfCareLevel,
+    SupportMode,
+)
+from guardianship.models import Person
+from guardianship.rules import mask_id_number
+from villages.models import Township
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    id_number = serializers.SerializerMethodField(help_text="公民身份号码（脱敏：前6位和后4位）")
+    gender = serializers.ChoiceField(choices=Gender.choices, read_only=True)
+    township = serializers.IntegerField(source="village.township_id", read_only=True, help_text="乡镇 id")
+    township_name = serializers.CharField(source="village.township.name", read_only=True)
+    village_name = serializers.CharField(source="village.name", read_only=True)
+    kind = serializers.ChoiceField(choices=PersonKind.choices, read_only=True)
+    civil_capacity = serializers.ChoiceField(choices=CivilCapacity.choices, read_only=True)
+    support_mode = serializers.ChoiceField(choices=SupportMode.choices, read_only=True)
+    self_care_level = serializers.ChoiceField(
+        choices=SelfCareLevel.choices, read_only=True, allow_blank=True, help_text="最近一次评估的结果；未评估为空"
+    )
+    guardian_category = serializers.ChoiceField(
+        choices=GuardianCategory.choices, read_only=True, allow_null=True, help_text="现任监护人的类别；没有为 null"
+    )
+    status = serializers.ChoiceField(choices=PersonStatus.choices, read_only=True)
+
+    class Meta:
+        model = Person
+        fields = [
+            "id",
+            "name",
+            "gender",
+            "id_number",
+            "birth_date",
+            "township",
+            "township_name",
+            "village",
+            "village_name",
+            "kind",
+            "civil_capacity",
+            "support_mode",
+            "self_care_level",
+            "guardian_category",
+            "status",
+        ]
+        read_only_fields = fields
+
+    def get_id_number(self, person) -> str:
+        return mask_id_number(person.id_number)
+
+
+# The stats query: a month (this month by default) and optionally a visible township.
+class GuardianshipStatsQuerySerializer(serializers.Serializer):
+    month = serializers.CharField(
+        required=False,
+        help_text="统计月份 YYYY-MM，默认本月",
+        error_messages={"blank": "月份格式应为 YYYY-MM，例如 2024-05。"},
+    )
+    township = serializers.IntegerField(
+        required=False, help_text="乡镇 id；不填为全部可见乡镇", error_messages={"invalid": "乡镇应为整数 id。"}
+    )
+
+    def validate_month(self, value):
+        try:
+            month = datetime.datetime.strptime(value.strip(), "%Y-%m").date()
+        except ValueError as exc:
+            raise serializers.ValidationError("月份格式应为 YYYY-MM，例如 2024-05。") from exc
+        if month > timezone.localdate().replace(day=1):
+            raise serializers.ValidationError("月份不能晚于本月。")
+        return month
+
+    def validate_township(self, value):
+        township = Township.objects.visible_to(self.context["request"].user).filter(pk=value).first()
+        if township is None:
+            # Unknown and out-of-scope ids get the same answer: nothing about other townships leaks.
+            raise serializers.ValidationError("乡镇不存在或不在您的查看范围内。")
+        return township
+
+    def validate(self, attrs):
+        attrs.setdefault("month", timezone.localdate().replace(day=1))
+        return attrs
+
+
+class SupportModeCountsSerializer(serializers.Serializer):
+    concentrated = serializers.IntegerField(help_text="集中供养人数")
+    dispersed = serializers.IntegerField(help_text="分散供养人数")
+
+
+class SelfCareCountsSerializer(serializers.Serializer):
+    full = serializers.IntegerField(help_text="全自理人数")
+    partial = serializers.IntegerField(help_text="半失能人数")
+    none = serializers.IntegerField(help_text="全失能人数")
+
+
+GuardianCategoryCountsSerializer = type(
+    "GuardianCategoryCountsSerializer",
+    (serializers.Serializer,),
+    {
+        "__module__": __name__,
+        "I": serializers.IntegerField(help_text="Ⅰ类监护人数"),
+        "II": serializers.IntegerField(help_text="Ⅱ类监护人数"),
+        "III": serializers.IntegerField(help_text="Ⅲ类监护人数"),
+        "missing": serializers.IntegerField(help_text="无、限制民事行为能力而没有现任监护人的人数"),
+    },
+)
+
+
+class TownshipGuardianshipSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    persons_active = serializers.IntegerField(help_text="当月在册人数")
+    dispersed_total = serializers.IntegerField(help_text="当月应走访的分散供养人数")
+    dispersed_visited = serializers.IntegerField(help_text="当月已按要求走访的人数")
+    visit_coverage = serializers.FloatField(help_text="走访覆盖率，保留4位小数；无应走访人员为 0")
+
+
+# Describes selectors.GuardianshipStats.as_dict(), which the view returns as is.
+class GuardianshipStatsSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text="统计月份 YYYY-MM")
+    persons_active = serializers.IntegerField(help_text="当月在册人数（当月退出的仍计入）")
+    support_mode = SupportModeCountsSerializer()
+    self_care_level = SelfCareCountsSerializer()
+    guardian_category = GuardianCategoryCountsSerializer()
+    agreements_missing = serializers.IntegerField(help_text="未签订监护照料协议的现任监护人数")
+    dispersed_visited = serializers.IntegerField(help_text="当月已按要求走访的分散供养人数")
+    dispersed_total = serializers.IntegerField(help_text="当月应走访的分散供养人数")
+    visit_coverage = serializers.FloatField(help_text="走访覆盖率，保留4位小数；无应走访人员为 0")
+    townships = TownshipGuardianshipSerializer(many=True)

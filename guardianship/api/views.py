@@ -1,0 +1,58 @@
+"""Read side of the guardianship API: the register through visible_to and its FilterSet, and
+the monthly statistics from the same selector as the county overview."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework.response import Response
+
+from guardianship import permissions, selectors
+from guardianship.api.filters import PersonFilterSet
+from guardianship.api.serializers import (
+    GuardianshipStatsQuerySerializer,
+    GuardianshipStatsSerializer,
+    PersonSerializer,
+)
+from pilot_admin.api.base import ScopedAPIView, ScopedReadOnlyViewSet
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="特困人员列表",
+        description=(
+            "乡镇用户只看到本乡镇（按人员现住村）的人员，县级用户和接口用户看到本县。"
+            "公民身份号码在接口中一律脱敏。support_mode 为 concentrated/dispersed；"
+            "self_care_level 为 full/partial/none；guardian_category 为 I/II/III，missing 表示无现任监护人；"
+            "visited_in=YYYY-MM 为该月走访次数达到要求的人员，not_visited_in=YYYY-MM 为该月应走访而未达到的人员。"
+        ),
+    ),
+    retrieve=extend_schema(summary="特困人员详情", description="不在查看范围内的人员返回 404。"),
+)
+class PersonViewSet(ScopedReadOnlyViewSet):
+    selector = staticmethod(selectors.person_list)
+    serializer_class = PersonSerializer
+    filterset_class = PersonFilterSet
+    access = staticmethod(permissions.can_view_guardianship)
+
+
+class GuardianshipStatsView(ScopedAPIView):
+    """The month's register, support modes, self-care levels, guardians and visit coverage."""
+
+    access = staticmethod(permissions.can_view_guardianship)
+
+    @extend_schema(
+        summary="监护照护月度统计",
+        description=(
+            "统计当月在册人员（当月登记的计入，当月退出的仍计入当月）。"
+            "分散供养人员当月走访次数达到本县每月最少走访次数即为已走访；visit_coverage 为已走访/应走访。"
+            "供养方式、自理能力、监护类别按现状统计。guardian_category.missing：无、限制民事行为能力而没有现任监护人的人数；"
+            "agreements_missing：未签订协议的现任监护人数。乡镇用户只看到本乡镇。"
+        ),
+        parameters=[GuardianshipStatsQuerySerializer],
+        responses={
+            200: GuardianshipStatsSerializer,
+            400: OpenApiResponse(description="无效的月份或乡镇（中文说明）"),
+        },
+    )
+    def get(self, request):
+        query = GuardianshipStatsQuerySerializer(data=request.query_params, context={"request": request})
+        query.is_valid(raise_exception=True)
+        return Response(selectors.guardianship_stats(user=request.user, **query.validated_data).as_dict())

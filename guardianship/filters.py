@@ -1,0 +1,54 @@
+"""The register's FilterSet, shared by the page and its Excel export. It filters the rows of
+selectors.person_register, whose annotations (visited_in_month, guardian_category) it narrows
+on; choice querysets are scoped, so another township's id is an invalid choice."""
+
+import django_filters
+
+from guardianship.choices import CivilCapacity, GuardianCategory, PersonKind, PersonStatus, SelfCareLevel, SupportMode
+from guardianship.models import Person
+from villages.filters import YesNoAllWidget
+from villages.models import Township, Village
+
+NO_GUARDIAN = "missing"
+
+
+def _visible_townships(request):
+    return Township.objects.visible_to(getattr(request, "user", None))
+
+
+def _visible_villages(request):
+    return Village.objects.visible_to(getattr(request, "user", None)).select_related("township")
+
+
+class PersonFilterSet(django_filters.FilterSet):
+    township = django_filters.ModelChoiceFilter(
+        label="乡镇", queryset=_visible_townships, field_name="village__township", empty_label="全部"
+    )
+    village = django_filters.ModelChoiceFilter(label="村", queryset=_visible_villages, empty_label="全部")
+    kind = django_filters.ChoiceFilter(label="人员类别", choices=PersonKind.choices, empty_label="全部")
+    civil_capacity = django_filters.ChoiceFilter(
+        label="民事行为能力", choices=CivilCapacity.choices, empty_label="全部"
+    )
+    support_mode = django_filters.ChoiceFilter(label="供养方式", choices=SupportMode.choices, empty_label="全部")
+    self_care_level = django_filters.ChoiceFilter(label="自理能力", choices=SelfCareLevel.choices, empty_label="全部")
+    guardian_category = django_filters.ChoiceFilter(
+        label="监护类别",
+        choices=[*GuardianCategory.choices, (NO_GUARDIAN, "无现任监护人")],
+        method="filter_guardian_category",
+        empty_label="全部",
+    )
+    visited = django_filters.BooleanFilter(label="本月已走访", method="filter_visited", widget=YesNoAllWidget())
+    status = django_filters.ChoiceFilter(label="状态", choices=PersonStatus.choices, empty_label="全部")
+    search = django_filters.CharFilter(label="姓名", field_name="name", lookup_expr="icontains")
+
+    class Meta:
+        model = Person
+        fields = ["township", "village", "kind", "civil_capacity", "support_mode", "self_care_level", "status"]
+
+    def filter_guardian_category(self, queryset, name, value):
+        if value == NO_GUARDIAN:
+            return queryset.filter(guardian_category__isnull=True)
+        return queryset.filter(guardian_category=value)
+
+    def filter_visited(self, queryset, name, value):
+        return queryset.filter(visited_in_month=value)

@@ -1,0 +1,457 @@
+"""The guardianship pages. Every page reads through selectors or visible_to querysets and writes
+through one service; a person of another township is a 404."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+from django.views.generic import DetailView, FormView, ListView, TemplateView
+
+from guardianship import permissions, rules, selectors, services
+from guardianship.choices import Duty, PersonStatus, SelfCareLevel, SupportMode
+from guardianship.excel import person_export_columns, visit_matrix_columns
+from guardianship.filters import PersonFilterSet
+from guardianship.forms import (
+    AgreementForm,
+    GuardianAssignForm,
+    GuardianReplaceForm,
+    PersonExitForm,
+    PersonForm,
+    SelfCareForm,
+    VisitForm,
+)
+from guardianship.models import Guardian, Person, Visit
+from pilot_admin import audit
+from pilot_admin.audit import audit_entries_for
+from pilot_admin.choices import AuditAction
+from pilot_admin.excel import export_response, stream, values_of
+from pilot_admin.forms import apply_validation_error
+from pilot_admin.scoping import ScopedViewMixin
+from villages.models import Township, Village
+
+FULL_ID_EXPORT_NOTE = "导出完整身份证号"
+# Worst last: a move to the right between two assessments is a decline.
+_SEVERITY = list(SelfCareLevel.values)
+
+
+def parse_month(value, *, default: datetime.date) -> datetime.date:
+    """`YYYY-MM` from the query string; anything else means the default month."""
+    try:
+        return datetime.datetime.strptime(value or "", "%Y-%m").date()
+    except ValueError:
+        return selectors.month_start(default)
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def shown_id(user, number: str) -> str:
+    return number if permissions.can_see_full_id_numbers(user) else rules.mask_id_number(number)
+
+
+def _filtered_register(request, month):
+    filterset = PersonFilterSet(
+        request.GET or None, queryset=selectors.person_register(user=request.user, month=month), request=request
+    )
+    if filterset.is_bound and not filterset.is_valid():
+        return filterset, filterset.queryset.none()
+    return filterset, filterset.qs
+
+
+# --- the register ------------------------------------------------------------------------------
+
+
+class PersonRegisterView(ScopedViewMixin, ListView):
+    access = staticmethod(permissions.can_view_guardianship)
+    template_name = "guardianship/person_list.html"
+    context_object_name = "persons"
+    paginate_by = 50
+
+    def get_queryset(self):
+        self.month = parse_month(self.request.GET.get("month"), default=timezone.localdate())
+        self.filterset, persons = _filtered_register(self.request, self.month)
+        return persons
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        for person in context["persons"]:
+            person.shown_id = shown_id(user, person.id_number)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            filterset=self.filterset,
+            month=self.month,
+            query_string=query.urlencode(),
+            can_edit=permissions.can_edit_persons(user),
+            can_export_full=user.is_county_admin,
+            dispersed=SupportMode.DISPERSED,
+        )
+        return context
+
+
+class PersonExportView(ScopedViewMixin, View):
+    """The register as .xlsx with the page's filters. ID numbers are masked unless the county
+    office ticks 显示完整身份证号, and that export is written to the audit trail."""
+
+    access = staticmethod(permissions.can_view_guardianship)
+
+    def get(self, request):
+        month = parse_month(request.GET.get("month"), default=timezone.localdate())
+        _, persons = _filtered_register(request, month)
+        full = request.GET.get("full_id") == "1" and request.user.is_county_admin
+        if full:
+            county = request.user.county
+            query = request.GET.copy()
+            query.pop("full_id", None)
+            audit.record(
+                actor=request.user,
+                instance=county,
+                action=AuditAction.UPDATE,
+                before=audit.snapshot(county),
+                note=f"{FULL_ID_EXPORT_NOTE}：特困人员名册 {persons.count()} 人（筛选：{query.urlencode() or '无'}）",
+            )
+        columns = person_export_columns(full_id_numbers=full)
+        return export_response(
+            filename=f"特困人员名册_{month:%Y%m}.xlsx",
+            sheet_title="特困人员名册",
+            columns=columns,
+            rows=values_of(columns, stream(persons)),
+        )
+
+
+# --- the person page ---------------------------------------------------------------------------
+
+
+class PersonDetailView(ScopedViewMixin, DetailView):
+    access = staticmethod(permissions.can_view_guardianship)
+    template_name = "guardianship/person_detail.html"
+    context_object_name = "person"
+
+    def get_queryset(self):
+        return Person.objects.visible_to(self.request.user).select_related("village__township__county")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        person, user = self.object, self.request.user
+        assessments = list(person.assessments.all())
+        latest, previous = (assessments + [None, None])[:2]
+        declined = (
+            latest is not None
+            and previous is not None
+            and _SEVERITY.index(latest.level) > _SEVERITY.index(previous.level)
+        )
+        guardians = list(person.guardians.prefetch_related("agreements"))
+        duty_labels = dict(Duty.choices)
+        for guardian in guardians:
+            for agreement in guardian.agreements.all():
+                agreement.duty_labels = [duty_labels.get(d, d) for d in agreement.duties]
+        context.update(
+            shown_id=shown_id(user, person.id_number),
+            eligibility=services.person_eligibility(person),
+            assessments=assessments,
+            latest_assessment=latest,
+            declined=declined,
+            previous_assessment=previous,
+            guardians=guardians,
+            active_guardian=next((g for g in guardians if g.is_active), None),
+            replacements=person.replacements.select_related("old_guardian", "new_guardian", "decided_by"),
+            visits=person.visits.prefetch_related("photos")[:24],
+            visit_checks=[(name, Visit._meta.get_field(name).verbose_name) for name in services.VISIT_CHECKS],
+            findings=person.findings.select_related("found_by"),
+            audit_entries=audit_entries_for(person)[:50],
+            can_edit=Person.objects.editable_by(user).filter(pk=person.pk).exists(),
+            is_active=person.status == PersonStatus.ACTIVE,
+        )
+        for visit in context["visits"]:
+            visit.failed_checks = [label for name, label in context["visit_checks"] if not getattr(visit, name)]
+        return context
+
+
+class PersonPageMixin(ScopedViewMixin):
+    """A form about one person the user may edit (a foreign person is a 404)."""
+
+    access = staticmethod(permissions.can_edit_persons)
+    title = ""
+
+    def load(self, request, *args, **kwargs):
+        self.person = get_object_or_404(
+            Person.objects.visible_to(request.user).select_related("village__township"), pk=kwargs["pk"]
+        )
+        if not Person.objects.editable_by(request.user).filter(pk=self.person.pk).exists():
+            raise Http404("无权修改该人员。")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(person=self.person, title=self.title)
+        return context
+
+    def call(self, form):
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            message = self.call(form)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, message)
+        return redirect(self.person)
+
+
+class PersonFormView(ScopedViewMixin, FormView):
+    access = staticmethod(permissions.can_edit_persons)
+    template_name = "guardianship/person_form.html"
+    form_class = PersonForm
+
+    def load(self, request, *args, **kwargs):
+        self.person = None
+        if "pk" in kwargs:
+            self.person = get_object_or_404(Person.objects.editable_by(request.user), pk=kwargs["pk"])
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.update(user=self.request.user, instance=self.person)
+        return kwargs
+
+    def form_valid(self, form):
+        try:
+            person = services.person_save(actor=self.request.user, person=self.person, **form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"已保存：{person.name}")
+        return redirect(person)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["person"] = self.person
+        return context
+
+
+class PersonExitView(PersonPageMixin, FormView):
+    template_name = "guardianship/person_action.html"
+    form_class = PersonExitForm
+    title = "办理退出"
+
+    def call(self, form):
+        services.person_exit(actor=self.request.user, person=self.person, **form.cleaned_data)
+        return f"{self.person.name} 已退出特困供养。"
+
+
+class SelfCareAssessView(PersonPageMixin, FormView):
+    template_name = "guardianship/person_action.html"
+    form_class = SelfCareForm
+    title = "自理能力评估"
+
+    def call(self, form):
+        assessment = services.self_care_assess(
+            actor=self.request.user,
+            person=self.person,
+            assessed_on=form.cleaned_data["assessed_on"],
+            assessor=form.cleaned_data["assessor"],
+            **form.items,
+        )
+        return f"评估结果：{assessment.get_level_display()}（{assessment.unmet_count} 项不能独立完成）。"
+
+
+class GuardianAssignView(PersonPageMixin, FormView):
+    template_name = "guardianship/person_action.html"
+    form_class = GuardianAssignForm
+    title = "确定监护人"
+
+    def call(self, form):
+        guardian = services.guardian_assign(actor=self.request.user, person=self.person, **form.cleaned_data)
+        return f"已确定监护人 {guardian.name}，监护类别：{guardian.get_category_display()}。"
+
+
+class GuardianReplaceView(PersonPageMixin, FormView):
+    template_name = "guardianship/person_action.html"
+    form_class = GuardianReplaceForm
+    title = "更换监护人"
+
+    def call(self, form):
+        data = form.cleaned_data
+        replacement = services.guardian_replace(
+            actor=self.request.user,
+            person=self.person,
+            reason=data["reason"],
+            decided_on=data["decided_on"],
+            note=data["note"],
+            **form.new_guardian(),
+        )
+        new = replacement.new_guardian
+        return f"已更换监护人为 {new.name}，监护类别：{new.get_category_display()}。"
+
+
+class AgreementSignView(PersonPageMixin, FormView):
+    template_name = "guardianship/person_action.html"
+    form_class = AgreementForm
+    title = "登记监护照料协议"
+
+    def load(self, request, *args, **kwargs):
+        super().load(request, *args, **kwargs)
+        self.guardian = get_object_or_404(
+            Guardian.objects.visible_to(request.user), pk=kwargs["guardian_pk"], person=self.person
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["multipart"] = True
+        context["subtitle"] = f"监护人：{self.guardian}"
+        return context
+
+    def call(self, form):
+        data = form.cleaned_data
+        services.agreement_sign(
+            actor=self.request.user,
+            guardian=self.guardian,
+            signed_on=data["signed_on"],
+            duties=data["duties"],
+            upload=data["document"],
+        )
+        return f"已登记与 {self.guardian.name} 的监护照料协议。"
+
+
+class VisitCreateView(PersonPageMixin, FormView):
+    """The phone form a township official fills in at the person's home."""
+
+    access = staticmethod(permissions.can_record_visits)
+    template_name = "guardianship/visit_form.html"
+    form_class = VisitForm
+    title = "登记走访"
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["user"] = self.request.user
+        return kwargs
+
+    def call(self, form):
+        visit = services.visit_record(actor=self.request.user, person=self.person, **form.cleaned_data)
+        return f"已登记 {self.person.name} {visit.visited_on:%Y-%m-%d} 的走访。"
+
+
+# --- the visit ledger and the county overview ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    person: Person
+    months: list
+
+
+class VisitMatrixMixin(ScopedViewMixin):
+    access = staticmethod(permissions.can_view_guardianship)
+
+    def load(self, request, *args, **kwargs):
+        today = timezone.localdate()
+        self.year = _int_or_none(request.GET.get("year")) or today.year
+        if not 2000 <= self.year <= today.year + 1:
+            self.year = today.year
+        self.township = self.village = None
+        if _int_or_none(request.GET.get("township")):
+            self.township = get_object_or_404(Township.objects.visible_to(request.user), pk=request.GET["township"])
+        if _int_or_none(request.GET.get("village")):
+            villages = Village.objects.visible_to(request.user).select_related("township")
+            self.village = get_object_or_404(villages, pk=request.GET["village"])
+
+    def rows(self) -> list[MatrixRow]:
+        persons, cells = selectors.visit_matrix(
+            user=self.request.user, year=self.year, township=self.township, village=self.village
+        )
+        return [MatrixRow(person, [cells[person.pk].get(m) for m in range(1, 13)]) for person in persons]
+
+    def title(self) -> str:
+        where = self.village or self.township
+        place = f"{where.township.name}{where.name}" if self.village else (where.name if where else "")
+        return f"{place}{self.year}年分散供养特困人员走访台账"
+
+
+class VisitMatrixView(VisitMatrixMixin, TemplateView):
+    template_name = "guardianship/visit_matrix.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rows = self.rows()
+        today = timezone.localdate()
+        # Months still ahead are blank, not 未走访.
+        last_month = 12 if self.year < today.year else (today.month if self.year == today.year else 0)
+        user = self.request.user
+        context.update(
+            rows=rows,
+            year=self.year,
+            township=self.township,
+            village=self.village,
+            title=self.title(),
+            months=list(range(1, 13)),
+            last_month=last_month,
+            townships=Township.objects.visible_to(user).order_by("code", "name"),
+            villages=Village.objects.visible_to(user)
+            .filter(township=self.township or (user.township if user.township_id else None))
+            .order_by("name")
+            if (self.township or user.township_id)
+            else Village.objects.none(),
+            visited_counts=[sum(1 for row in rows if row.months[m - 1]) for m in range(1, 13)],
+            query_string=self.request.GET.urlencode(),
+        )
+        return context
+
+
+class VisitMatrixExportView(VisitMatrixMixin, View):
+    def get(self, request):
+        columns = visit_matrix_columns()
+        title = self.title()
+        return export_response(
+            filename=f"{title}.xlsx",
+            sheet_title=f"{self.year}年走访台账",
+            title=title,
+            columns=columns,
+            rows=values_of(columns, self.rows()),
+        )
+
+
+class OverviewView(ScopedViewMixin, TemplateView):
+    """Per township: persons on the register, dispersed, visited this month and the coverage,
+    and the gaps the inspections look for: no guardian where one is needed, no agreement."""
+
+    access = staticmethod(permissions.can_view_guardianship)
+    template_name = "guardianship/overview.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        month = parse_month(self.request.GET.get("month"), default=timezone.localdate())
+        stats = selectors.guardianship_stats(user=user, month=month)
+        townships = {t.pk: t for t in Township.objects.visible_to(user)}
+        rows = []
+        # One statistics call per township (12 in a county): the count does not grow with persons.
+        for row in stats.townships:
+            township_stats = selectors.guardianship_stats(user=user, month=month, township=townships[row["id"]])
+            figures = township_stats.as_dict()
+            rows.append(
+                {
+                    **row,
+                    "dispersed": figures["support_mode"]["dispersed"],
+                    "guardian_missing": figures["guardian_category"]["missing"],
+                    "agreements_missing": figures["agreements_missing"],
+                }
+            )
+        context.update(
+            month=month,
+            previous=selectors.previous_month(month),
+            following=selectors.next_month(month),
+            totals=stats.as_dict(),
+            rows=rows,
+            register_url=reverse("guardianship:register"),
+        )
+        return context
