@@ -12,7 +12,7 @@ current values: the register keeps no history of them.
 """
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import (
     BooleanField,
@@ -164,6 +164,9 @@ class GuardianshipStats:
     month: datetime.date
     figures: dict
     townships: list[dict]
+    # Every figure per township id, for the overview page; the API's township rows stay as the
+    # contract states them.
+    township_figures: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         f = self.figures
@@ -251,7 +254,7 @@ def guardianship_stats(*, user, month: datetime.date, township: Township | None 
                 "visit_coverage": coverage(done, total),
             }
         )
-    return GuardianshipStats(month=month, figures=figures, townships=rows)
+    return GuardianshipStats(month=month, figures=figures, townships=rows, township_figures=per_township)
 
 
 def person_list(*, user, month: datetime.date | None = None) -> QuerySet[Person]:

@@ -432,18 +432,15 @@ class OverviewView(ScopedViewMixin, TemplateView):
         user = self.request.user
         month = parse_month(self.request.GET.get("month"), default=timezone.localdate())
         stats = selectors.guardianship_stats(user=user, month=month)
-        townships = {t.pk: t for t in Township.objects.visible_to(user)}
         rows = []
-        # One statistics call per township (12 in a county): the count does not grow with persons.
         for row in stats.townships:
-            township_stats = selectors.guardianship_stats(user=user, month=month, township=townships[row["id"]])
-            figures = township_stats.as_dict()
+            figures = stats.township_figures.get(row["id"], {})
             rows.append(
                 {
                     **row,
-                    "dispersed": figures["support_mode"]["dispersed"],
-                    "guardian_missing": figures["guardian_category"]["missing"],
-                    "agreements_missing": figures["agreements_missing"],
+                    "dispersed": figures.get("dispersed", 0),
+                    "guardian_missing": figures.get("missing", 0),
+                    "agreements_missing": figures.get("agreements_missing", 0),
                 }
             )
         context.update(

@@ -390,3 +390,29 @@ def test_overview_counts_coverage_and_gaps_per_township(login, county_admin, tow
     assert '"缺监护人" class="num bad">1<' in row_a
     row_b = page[page.index(f'data-township="{village_b.township_id}"') :]
     assert "0%" in row_b[: row_b.index("</tr>")]
+
+
+def test_overview_query_count_does_not_grow_with_townships(client, county_admin, county):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import TownshipFactory
+
+    def townships_with_persons(n):
+        for _ in range(n):
+            village = VillageFactory(township=TownshipFactory(county=county))
+            PersonFactory(village=village)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("guardianship:overview"))
+        assert response.status_code == 200
+        return len(queries), response
+
+    client.force_login(county_admin)
+    townships_with_persons(2)
+    small, _ = count()
+    townships_with_persons(6)
+    large, response = count()
+    assert large == small
+    assert len(response.context["rows"]) == 8
