@@ -8,7 +8,7 @@ from guardianship import rules
 from guardianship.choices import ConsentBy, Duty, GuardianKind, Relation, ReplacementReason
 from guardianship.models import Person, Visit
 from guardianship.services import PERSON_FIELDS, VISIT_CHECKS
-from villages.models import Village
+from villages.models import Township, Village
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -116,3 +116,21 @@ class VisitForm(ServiceModelForm):
     @property
     def checks(self):
         return [self[name] for name in VISIT_CHECKS]
+
+
+class FindingForm(forms.Form):
+    township = forms.ModelChoiceField(label="乡镇", queryset=Township.objects.none())
+    person = forms.ModelChoiceField(label="涉及人员（可选）", queryset=Person.objects.none(), required=False)
+    found_on = forms.DateField(label="发现日期", widget=forms.DateInput(attrs={"type": "date"}))
+    problem = forms.CharField(label="问题", widget=forms.Textarea(attrs={"rows": 3}))
+    deadline = forms.DateField(label="整改期限", widget=forms.DateInput(attrs={"type": "date"}))
+    requires_guardian_replacement = forms.BooleanField(label="需更换监护人", required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["township"].queryset = Township.objects.visible_to(user)
+        self.fields["person"].queryset = Person.objects.visible_to(user).select_related("village")
+
+
+class FindingResultForm(forms.Form):
+    result = forms.CharField(label="整改结果", widget=forms.Textarea(attrs={"rows": 3}))

@@ -320,6 +320,8 @@ class SupervisionFinding(TimeStampedModel):
         settings.AUTH_USER_MODEL, verbose_name="督查人", on_delete=models.PROTECT, related_name="+"
     )
 
+    objects = querysets.FindingQuerySet.as_manager()
+
     class Meta:
         verbose_name = "督查问题"
         verbose_name_plural = "督查问题"

@@ -38,3 +38,12 @@ class PersonChildQuerySet(ScopedQuerySet):
         if user.role == Role.TOWNSHIP or user.is_county_admin:
             return _person_q(user, "person")
         return Q(pk__in=[])
+
+
+class FindingQuerySet(ScopedQuerySet):
+    """Findings are against a township (and perhaps one of its persons): the township's rule."""
+
+    def visibility_q(self, user):
+        if not (user.is_superuser or user.role in READERS):
+            return Q(pk__in=[])
+        return county_scoped_q(user, "township__county", "township")

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from guardianship import permissions, rules
-from guardianship.choices import CivilCapacity, GuardianCategory, PersonStatus
+from guardianship.choices import CivilCapacity, FindingStatus, GuardianCategory, PersonStatus
 from guardianship.models import (
     Agreement,
     DibaoStandard,
@@ -49,6 +49,17 @@ def _require(allowed: bool, message: str) -> None:
 def policy_for(county) -> GuardianshipPolicy:
     policy, _ = GuardianshipPolicy.objects.get_or_create(county=county)
     return policy
+
+
+def screening(persons, *, county, today: datetime.date | None = None) -> list[tuple[Person, rules.Eligibility]]:
+    """摸底排查: every person with their eligibility, judged with the county's policy and this
+    year's dibao standard looked up once."""
+    today = today or timezone.localdate()
+    policy = policy_for(county)
+    dibao = DibaoStandard.objects.filter(county=county, year=today.year).values_list("monthly_yuan", flat=True).first()
+    return [
+        (person, rules.eligibility(person, policy=policy, dibao_monthly_yuan=dibao, today=today)) for person in persons
+    ]
 
 
 def person_eligibility(person: Person, *, today: datetime.date | None = None) -> rules.Eligibility:
@@ -322,4 +333,21 @@ def finding_create(
     finding.full_clean()
     finding.save()
     audit.record(actor=actor, instance=finding, action=AuditAction.CREATE)
+    return finding
+
+
+@transaction.atomic
+def finding_resolve(*, actor, finding: SupervisionFinding, result: str) -> SupervisionFinding:
+    """Record what was done about a finding; the township reports it, the county office may too."""
+    _require(permissions.can_edit_persons(actor), "您的角色不能填报整改结果。")
+    finding = SupervisionFinding.objects.visible_to(actor).select_for_update().filter(pk=finding.pk).first()
+    if finding is None:
+        raise ValidationError("督查问题不存在。")
+    if not (result or "").strip():
+        raise ValidationError({"result": "请填写整改结果。"})
+    before = audit.snapshot(finding)
+    finding.result = result.strip()
+    finding.status = FindingStatus.RESOLVED
+    finding.save()
+    audit.record(actor=actor, instance=finding, action=AuditAction.UPDATE, before=before)
     return finding

@@ -19,6 +19,8 @@ from guardianship.excel import person_export_columns, visit_matrix_columns
 from guardianship.filters import PersonFilterSet
 from guardianship.forms import (
     AgreementForm,
+    FindingForm,
+    FindingResultForm,
     GuardianAssignForm,
     GuardianReplaceForm,
     PersonExitForm,
@@ -26,7 +28,7 @@ from guardianship.forms import (
     SelfCareForm,
     VisitForm,
 )
-from guardianship.models import Guardian, Person, Visit
+from guardianship.models import Guardian, Person, SupervisionFinding, Visit
 from pilot_admin import audit
 from pilot_admin.audit import audit_entries_for
 from pilot_admin.choices import AuditAction
@@ -452,3 +454,80 @@ class OverviewView(ScopedViewMixin, TemplateView):
             register_url=reverse("guardianship:register"),
         )
         return context
+
+
+class ScreeningView(ScopedViewMixin, TemplateView):
+    """摸底排查: registered persons whose facts do not meet every condition of eligibility, with
+    the conditions that fail — flagged for review, never dropped from the register."""
+
+    access = staticmethod(permissions.can_view_guardianship)
+    template_name = "guardianship/screening.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        persons = list(
+            Person.objects.visible_to(user)
+            .filter(status=PersonStatus.ACTIVE)
+            .select_related("village__township__county")
+            .order_by("village__township__name", "village__name", "name")
+        )
+        flagged = []
+        if persons:
+            county = persons[0].village.township.county
+            for person, result in services.screening(persons, county=county):
+                if not result.eligible:
+                    failing = [c for c in result.conditions if not c.holds]
+                    flagged.append({"person": person, "failing": failing})
+        context.update(flagged=flagged, checked=len(persons))
+        return context
+
+
+class FindingListView(ScopedViewMixin, ListView):
+    """督查问题: the county's findings against townships and guardians, with their results."""
+
+    access = staticmethod(permissions.can_view_guardianship)
+    template_name = "guardianship/finding_list.html"
+    context_object_name = "findings"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return SupervisionFinding.objects.visible_to(self.request.user).select_related("township", "person", "found_by")
+
+
+class FindingCreateView(ScopedViewMixin, FormView):
+    access = staticmethod(permissions.can_supervise)
+    template_name = "guardianship/finding_form.html"
+    form_class = FindingForm
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["user"] = self.request.user
+        return kwargs
+
+    def form_valid(self, form):
+        try:
+            services.finding_create(actor=self.request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, "已登记督查问题。")
+        return redirect("guardianship:finding_list")
+
+
+class FindingResolveView(ScopedViewMixin, View):
+    """POST-only: the township (or the county office) records what was done."""
+
+    access = staticmethod(permissions.can_edit_persons)
+
+    def post(self, request, pk):
+        finding = get_object_or_404(SupervisionFinding.objects.visible_to(request.user), pk=pk)
+        form = FindingResultForm(request.POST)
+        try:
+            services.finding_resolve(actor=request.user, finding=finding, result=form.data.get("result", ""))
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, "已填报整改结果。")
+        return redirect("guardianship:finding_list")

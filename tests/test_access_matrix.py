@@ -260,6 +260,17 @@ ROUTES = {
     "api_guardianship_stats": Route(allowed=GUARDIANSHIP_READERS, api=True, query="?month=2024-02"),
     # Guardianship pages: the register, ledger and overview for readers; forms for the editors.
     "guardianship:register": Route(allowed=GUARDIANSHIP_READERS),
+    "guardianship:screening": Route(allowed=GUARDIANSHIP_READERS),
+    "guardianship:finding_list": Route(allowed=GUARDIANSHIP_READERS),
+    "guardianship:finding_create": Route(allowed=ADMIN_ONLY),
+    "guardianship:finding_resolve": Route(
+        allowed=GUARDIANSHIP_EDITORS,
+        target="finding",
+        method="post",
+        kwargs=_pk("finding"),
+        ok=302,
+        data=lambda objs: {"result": "已重新走访并补全台账。"},
+    ),
     "guardianship:register_export": Route(allowed=GUARDIANSHIP_READERS),
     "guardianship:overview": Route(allowed=GUARDIANSHIP_READERS),
     "guardianship:visit_matrix": Route(allowed=GUARDIANSHIP_READERS),
@@ -387,6 +398,20 @@ def _evidence(inspection, actor):
     return evidence
 
 
+def _finding(village, actor):
+    import datetime
+
+    from guardianship.models import SupervisionFinding
+
+    return SupervisionFinding.objects.create(
+        township=village.township,
+        found_on=datetime.date(2024, 3, 1),
+        problem="走访台账记录千篇一律",
+        deadline=datetime.date(2024, 4, 1),
+        found_by=actor,
+    )
+
+
 @pytest.fixture
 def objects(county, program, township_a, county_admin, department, inspector):
     village = VillageFactory(township=township_a, name="矩阵村")
@@ -402,6 +427,7 @@ def objects(county, program, township_a, county_admin, department, inspector):
         "indicator": VillageIndicatorFactory(village=village, year=2019),
         "pilot": PilotAssignmentFactory(program=program, village=village, year=2019, status=PilotStatus.PROPOSED),
         "person": PersonFactory(village=village),
+        "finding": _finding(village, county_admin),
     }
 
 
@@ -428,6 +454,7 @@ def foreign_objects(program):
         "indicator": VillageIndicatorFactory(village=village, year=2019),
         "pilot": PilotAssignmentFactory(program=other_program, village=village, year=2019, status=PilotStatus.PROPOSED),
         "person": PersonFactory(village=village),
+        "finding": _finding(village, foreign_admin),
     }
 
 
