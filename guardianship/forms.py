@@ -8,6 +8,7 @@ from guardianship import rules
 from guardianship.choices import ConsentBy, Duty, GuardianKind, Relation, ReplacementReason
 from guardianship.models import Person, Visit
 from guardianship.services import PERSON_FIELDS, VISIT_CHECKS
+from pilot_admin.forms import MultipleFileField
 from villages.models import Township, Village
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -105,6 +106,8 @@ class VisitForm(ServiceModelForm):
             "problems": forms.Textarea(attrs={"rows": 3}),
             "follow_up": forms.Textarea(attrs={"rows": 3}),
         }
+
+    photos = MultipleFileField(label="照片", required=False, help_text="可多选；每张不超过附件大小上限。")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -18,6 +18,7 @@ from guardianship.models import (
     SelfCareAssessment,
     SupervisionFinding,
     Visit,
+    VisitPhoto,
 )
 from pilot_admin import audit, uploads
 from pilot_admin.choices import AuditAction
@@ -283,6 +284,7 @@ def visit_record(
     visited_on: datetime.date,
     visitor_name: str,
     today: datetime.date | None = None,
+    photos=(),
     **findings,
 ) -> Visit:
     """A home visit, recorded by the township (never in the future, never for another township's
@@ -298,9 +300,13 @@ def visit_record(
     visit = Visit(person=person, visited_on=visited_on, visitor=actor, visitor_name=visitor_name.strip(), **findings)
     if not all(getattr(visit, name) for name in VISIT_CHECKS) and not visit.problems.strip():
         raise ValidationError({"problems": "有未保障的项目时须写明发现的问题。"})
+    names = [uploads.checked_attachment_name(photo) for photo in photos]
     visit.full_clean()
     visit.save()
-    audit.record(actor=actor, instance=visit, action=AuditAction.CREATE)
+    for name, photo in zip(names, photos, strict=True):
+        stored = VisitPhoto(visit=visit, original_name=name)
+        stored.file.save(name, photo, save=True)
+    audit.record(actor=actor, instance=visit, action=AuditAction.CREATE, note=f"照片 {len(names)} 张" if names else "")
     return visit
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("overview/", views.OverviewView.as_view(), name="overview"),
     path("visits/", views.VisitMatrixView.as_view(), name="visit_matrix"),
     path("screening/", views.ScreeningView.as_view(), name="screening"),
+    path("photos/<int:pk>/", views.VisitPhotoView.as_view(), name="visit_photo"),
     path("findings/", views.FindingListView.as_view(), name="finding_list"),
     path("findings/new/", views.FindingCreateView.as_view(), name="finding_create"),
     path("findings/<int:pk>/resolve/", views.FindingResolveView.as_view(), name="finding_resolve"),

@@ -28,8 +28,8 @@ from guardianship.forms import (
     SelfCareForm,
     VisitForm,
 )
-from guardianship.models import Guardian, Person, SupervisionFinding, Visit
-from pilot_admin import audit
+from guardianship.models import Guardian, Person, SupervisionFinding, Visit, VisitPhoto
+from pilot_admin import audit, uploads
 from pilot_admin.audit import audit_entries_for
 from pilot_admin.choices import AuditAction
 from pilot_admin.excel import export_response, stream, values_of
@@ -531,3 +531,14 @@ class FindingResolveView(ScopedViewMixin, View):
         else:
             messages.success(request, "已填报整改结果。")
         return redirect("guardianship:finding_list")
+
+
+class VisitPhotoView(ScopedViewMixin, View):
+    """Streams a visit photo of a visible person; never a public media URL."""
+
+    access = staticmethod(permissions.can_view_guardianship)
+
+    def get(self, request, pk):
+        visible = Visit.objects.visible_to(request.user).values("pk")
+        photo = get_object_or_404(VisitPhoto.objects.filter(visit__in=visible), pk=pk)
+        return uploads.attachment_response(photo.file, photo.original_name)

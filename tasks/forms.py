@@ -4,28 +4,10 @@ checks) is the services' business; these forms only read the fields."""
 from django import forms
 from django.conf import settings
 
-from pilot_admin.uploads import ATTACHMENT_TYPES
+from pilot_admin.forms import MultipleFileField
 from tasks.choices import DepartmentKind
 from tasks.models import Department, ReportingPeriod, Task
 from villages.models import PilotProgram, Township
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input (a phone's photo picker hands over a batch)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ",".join(ATTACHMENT_TYPES)}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, list | tuple):
-            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
-        cleaned = super().clean(data, initial)
-        return [cleaned] if cleaned else []
 
 
 class ReportForm(forms.Form):

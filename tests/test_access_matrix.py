@@ -261,6 +261,7 @@ ROUTES = {
     # Guardianship pages: the register, ledger and overview for readers; forms for the editors.
     "guardianship:register": Route(allowed=GUARDIANSHIP_READERS),
     "guardianship:screening": Route(allowed=GUARDIANSHIP_READERS),
+    "guardianship:visit_photo": Route(allowed=GUARDIANSHIP_READERS, target="photo", kwargs=_pk("photo")),
     "guardianship:finding_list": Route(allowed=GUARDIANSHIP_READERS),
     "guardianship:finding_create": Route(allowed=ADMIN_ONLY),
     "guardianship:finding_resolve": Route(
@@ -398,6 +399,22 @@ def _evidence(inspection, actor):
     return evidence
 
 
+def _photo(village, actor):
+    import datetime
+
+    from guardianship.models import Visit, VisitPhoto
+
+    visit = Visit.objects.create(
+        person=PersonFactory(village=village),
+        visited_on=datetime.date(2024, 3, 2),
+        visitor=actor,
+        visitor_name="包村干部",
+    )
+    photo = VisitPhoto(visit=visit, original_name="住房.png")
+    photo.file.save("住房.png", ContentFile(b"\x89PNG\r\n\x1a\n"), save=True)
+    return photo
+
+
 def _finding(village, actor):
     import datetime
 
@@ -428,6 +445,7 @@ def objects(county, program, township_a, county_admin, department, inspector):
         "pilot": PilotAssignmentFactory(program=program, village=village, year=2019, status=PilotStatus.PROPOSED),
         "person": PersonFactory(village=village),
         "finding": _finding(village, county_admin),
+        "photo": _photo(village, county_admin),
     }
 
 
@@ -455,6 +473,7 @@ def foreign_objects(program):
         "pilot": PilotAssignmentFactory(program=other_program, village=village, year=2019, status=PilotStatus.PROPOSED),
         "person": PersonFactory(village=village),
         "finding": _finding(village, foreign_admin),
+        "photo": _photo(village, foreign_admin),
     }
 
 

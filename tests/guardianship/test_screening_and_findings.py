@@ -67,3 +67,61 @@ def test_a_finding_needs_a_result_to_be_resolved(client, county_admin, township_
     assert "请填写整改结果。" in response.content.decode()
     finding.refresh_from_db()
     assert finding.status == FindingStatus.OPEN
+
+
+def test_visit_form_stores_photos_shown_on_the_person_page(client, township_a_official, village_a):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from guardianship.models import VisitPhoto
+
+    person = PersonFactory(village=village_a)
+    client.force_login(township_a_official)
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 16
+    response = client.post(
+        reverse("guardianship:visit_create", args=[person.pk]),
+        {
+            "visited_on": datetime.date.today().isoformat(),
+            "visitor_name": "包村干部",
+            "food_ok": "on",
+            "clothing_ok": "on",
+            "housing_safe": "on",
+            "medical_ok": "on",
+            "hygiene_ok": "on",
+            "heating_ok": "on",
+            "spirits_ok": "on",
+            "photos": [SimpleUploadedFile("灶房.png", png)],
+        },
+    )
+    assert response.status_code == 302
+    photo = VisitPhoto.objects.get(visit__person=person)
+    page = client.get(person.get_absolute_url()).content.decode()
+    assert reverse("guardianship:visit_photo", args=[photo.pk]) in page
+    download = client.get(reverse("guardianship:visit_photo", args=[photo.pk]))
+    assert b"".join(download.streaming_content) == png
+
+
+def test_a_photo_that_is_not_an_image_stops_the_whole_visit(client, township_a_official, village_a):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from guardianship.models import Visit
+
+    person = PersonFactory(village=village_a)
+    client.force_login(township_a_official)
+    response = client.post(
+        reverse("guardianship:visit_create", args=[person.pk]),
+        {
+            "visited_on": datetime.date.today().isoformat(),
+            "visitor_name": "包村干部",
+            "food_ok": "on",
+            "clothing_ok": "on",
+            "housing_safe": "on",
+            "medical_ok": "on",
+            "hygiene_ok": "on",
+            "heating_ok": "on",
+            "spirits_ok": "on",
+            "photos": [SimpleUploadedFile("照片.png", b"MZ not an image")],
+        },
+    )
+    assert response.status_code == 200
+    assert "内容与扩展名不符" in response.content.decode()
+    assert not Visit.objects.filter(person=person).exists()
