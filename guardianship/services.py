@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from guardianship import permissions, rules
-from guardianship.choices import CivilCapacity, FindingStatus, GuardianCategory, PersonStatus
+from guardianship.choices import CivilCapacity, FindingStatus, GuardianCategory, PersonStatus, SelfCareLevel
 from guardianship.models import (
     Agreement,
     DibaoStandard,
@@ -21,7 +21,8 @@ from guardianship.models import (
     VisitPhoto,
 )
 from pilot_admin import audit, uploads
-from pilot_admin.choices import AuditAction
+from pilot_admin.choices import AuditAction, Role
+from pilot_admin.models import Notification, User
 from villages.models import Village
 
 PERSON_FIELDS = (
@@ -131,11 +132,37 @@ def self_care_assess(
     assessment.full_clean()
     assessment.save()
     before = audit.snapshot(person)
+    previous = person.self_care_level
     person.self_care_level = level
     person.save(update_fields=["self_care_level", "updated_at"])
     audit.record(actor=actor, instance=assessment, action=AuditAction.CREATE)
     audit.record(actor=actor, instance=person, action=AuditAction.UPDATE, before=before)
+    if previous and LEVEL_ORDER.index(level) > LEVEL_ORDER.index(previous):
+        _alert_decline(person, assessment, previous)
     return assessment
+
+
+LEVEL_ORDER = (SelfCareLevel.FULL, SelfCareLevel.PARTIAL, SelfCareLevel.NONE)
+
+
+def _alert_decline(person: Person, assessment: SelfCareAssessment, previous: str) -> None:
+    """A decline alerts the township's officials in their inbox: review support mode and guardian."""
+    officials = User.objects.filter(is_active=True, role=Role.TOWNSHIP, township=person.village.township_id)
+    title = f"【自理能力下降】{person.name}：{SelfCareLevel(previous).label} → {assessment.get_level_display()}"
+    body = "请复核其供养方式和监护人是否仍然合适，必要时调整。"
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user=user,
+                source=f"self_care_decline:{assessment.pk}",
+                title=title[:200],
+                body=body,
+                link=person.get_absolute_url(),
+            )
+            for user in officials
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def _new_guardian(

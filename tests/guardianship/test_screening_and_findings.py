@@ -125,3 +125,23 @@ def test_a_photo_that_is_not_an_image_stops_the_whole_visit(client, township_a_o
     assert response.status_code == 200
     assert "内容与扩展名不符" in response.content.decode()
     assert not Visit.objects.filter(person=person).exists()
+
+
+def test_a_self_care_decline_alerts_the_township_in_its_inbox(township_a_official, township_b_official, village_a):
+    from guardianship import services
+    from pilot_admin.models import Notification
+
+    person = PersonFactory(village=village_a)
+    able = dict.fromkeys(["can_eat", "can_dress", "can_transfer", "can_toilet", "can_walk_indoors", "can_bathe"], True)
+    services.self_care_assess(
+        actor=township_a_official, person=person, assessed_on=datetime.date(2024, 1, 5), assessor="乡镇民政", **able
+    )
+    assert not Notification.objects.exists()
+    worse = {**able, "can_bathe": False, "can_toilet": False}
+    services.self_care_assess(
+        actor=township_a_official, person=person, assessed_on=datetime.date(2024, 6, 5), assessor="乡镇民政", **worse
+    )
+    (note,) = Notification.objects.all()
+    assert note.user == township_a_official
+    assert note.title == f"【自理能力下降】{person.name}：全自理 → 半失能"
+    assert note.link == person.get_absolute_url()
