@@ -27,6 +27,7 @@ from assessments.models import Inspection, InspectionEvidence, Rectification, Sc
 from pilot_admin import uploads
 from pilot_admin.audit import audit_entries_for
 from pilot_admin.forms import apply_validation_error
+from pilot_admin.lists import filtered
 from pilot_admin.scoping import ScopedViewMixin
 
 
@@ -180,10 +181,8 @@ class InspectionListView(ScopedViewMixin, ListView):
         queryset = selectors.inspection_list(user=self.request.user).order_by(
             "-year", "pilot__village__township__name", "pilot__village__name", "pk"
         )
-        self.filterset = InspectionFilterSet(self.request.GET or None, queryset=queryset, request=self.request)
-        if self.filterset.is_bound and not self.filterset.is_valid():
-            return queryset.none()
-        return self.filterset.qs
+        self.filterset, rows = filtered(InspectionFilterSet, self.request, queryset)
+        return rows
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

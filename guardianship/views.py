@@ -34,6 +34,7 @@ from pilot_admin.audit import audit_entries_for
 from pilot_admin.choices import AuditAction
 from pilot_admin.excel import export_response, stream, values_of
 from pilot_admin.forms import apply_validation_error
+from pilot_admin.lists import filtered
 from pilot_admin.scoping import ScopedViewMixin
 from villages.models import Township, Village
 
@@ -62,12 +63,7 @@ def shown_id(user, number: str) -> str:
 
 
 def _filtered_register(request, month):
-    filterset = PersonFilterSet(
-        request.GET or None, queryset=selectors.person_register(user=request.user, month=month), request=request
-    )
-    if filterset.is_bound and not filterset.is_valid():
-        return filterset, filterset.queryset.none()
-    return filterset, filterset.qs
+    return filtered(PersonFilterSet, request, selectors.person_register(user=request.user, month=month))
 
 
 # --- the register ------------------------------------------------------------------------------

@@ -168,10 +168,9 @@ def ledger_rows(*, user, today: datetime.date) -> QuerySet[TaskAssignment]:
 
 
 @dataclass(frozen=True)
-class UnitCompleteness:
-    unit_id: int
-    unit: str
-    kind: str
+class CompletenessTotals:
+    """Expected, received and on-time reports with the two DHIS2 rates."""
+
     expected: int
     received: int
     on_time: int
@@ -191,6 +190,13 @@ class UnitCompleteness:
     @property
     def timeliness_percent(self) -> float:
         return self.timeliness * 100
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnitCompleteness(CompletenessTotals):
+    unit_id: int
+    unit: str
+    kind: str
 
     def as_dict(self) -> dict:
         return {
@@ -201,29 +207,6 @@ class UnitCompleteness:
             "completeness": self.completeness,
             "timeliness": self.timeliness,
         }
-
-
-@dataclass(frozen=True)
-class CompletenessTotals:
-    expected: int
-    received: int
-    on_time: int
-
-    @property
-    def completeness(self) -> float:
-        return rate(self.received, self.expected)
-
-    @property
-    def timeliness(self) -> float:
-        return rate(self.on_time, self.expected)
-
-    @property
-    def completeness_percent(self) -> float:
-        return self.completeness * 100
-
-    @property
-    def timeliness_percent(self) -> float:
-        return self.timeliness * 100
 
 
 def completeness_totals(rows: list[UnitCompleteness]) -> CompletenessTotals:

@@ -14,6 +14,7 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 from pilot_admin import uploads
 from pilot_admin.audit import audit_entries_for
 from pilot_admin.forms import apply_validation_error
+from pilot_admin.lists import FilteredListMixin, filtered
 from pilot_admin.scoping import ScopedViewMixin
 from tasks import permissions, selectors, services
 from tasks.choices import AssignmentRole, ReportStatus, TaskStatus
@@ -22,34 +23,6 @@ from tasks.forms import CloseOutForm, ReasonForm, ReportForm, TaskForm, UnlockFo
 from tasks.models import ProgressReport, ReportAttachment, ReportingPeriod, ReportUnlock, Task
 from tasks.querysets import unit_q
 from villages.selectors import program_for_code, visible_programs
-
-
-def filtered(filterset_class, request, queryset):
-    """The FilterSet's rows; an invalid filter (a foreign unit's id) gives none, not all."""
-    filterset = filterset_class(request.GET or None, queryset=queryset, request=request)
-    if filterset.is_bound and not filterset.is_valid():
-        return filterset, queryset.none()
-    return filterset, filterset.qs
-
-
-class FilteredListMixin:
-    filterset_class = None
-    paginate_by = 50
-
-    def base_queryset(self):
-        raise NotImplementedError
-
-    def get_queryset(self):
-        self.filterset, queryset = filtered(self.filterset_class, self.request, self.base_queryset())
-        return queryset
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["filterset"] = self.filterset
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context["query_string"] = query.urlencode()
-        return context
 
 
 def _safe_next(request, default):

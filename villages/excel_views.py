@@ -6,20 +6,12 @@ from django.utils import timezone
 from django.views import View
 
 from pilot_admin.excel import export_response, stream, values_of
+from pilot_admin.lists import filtered
 from pilot_admin.scoping import ScopedViewMixin
 from villages import permissions, selectors
 from villages.excel import PILOT_EXPORT_COLUMNS, QUOTA_EXPORT_COLUMNS, VILLAGE_EXPORT_COLUMNS, quota_total_rows
 from villages.filters import PilotAssignmentFilterSet, VillageFilterSet
 from villages.views import _default_year, _int_or
-
-
-def _filtered(filterset_class, request, queryset):
-    """As FilteredListMixin does for the page: an invalid filter (a foreign township's id)
-    gives no rows rather than all of them."""
-    filterset = filterset_class(request.GET or None, queryset=queryset, request=request)
-    if filterset.is_bound and not filterset.is_valid():
-        return queryset.none()
-    return filterset.qs
 
 
 def _today() -> str:
@@ -30,7 +22,7 @@ class VillageExportView(ScopedViewMixin, View):
     access = staticmethod(permissions.can_view_villages)
 
     def get(self, request):
-        villages = _filtered(VillageFilterSet, request, selectors.village_list(user=request.user))
+        _, villages = filtered(VillageFilterSet, request, selectors.village_list(user=request.user))
         return export_response(
             filename=f"村名单_{_today()}.xlsx",
             sheet_title="村",
@@ -43,7 +35,7 @@ class PilotExportView(ScopedViewMixin, View):
     access = staticmethod(permissions.can_view_villages)
 
     def get(self, request):
-        pilots = _filtered(PilotAssignmentFilterSet, request, selectors.pilot_assignment_list(user=request.user))
+        _, pilots = filtered(PilotAssignmentFilterSet, request, selectors.pilot_assignment_list(user=request.user))
         return export_response(
             filename=f"试点村台账_{_today()}.xlsx",
             sheet_title="试点村台账",

@@ -9,6 +9,7 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from pilot_admin.audit import audit_entries_for
 from pilot_admin.forms import apply_validation_error
+from pilot_admin.lists import FilteredListMixin
 from pilot_admin.scoping import ScopedViewMixin
 from villages import permissions, selectors, services
 from villages.charts import quota_chart
@@ -16,32 +17,6 @@ from villages.choices import IndicatorStatus, PilotStatus
 from villages.filters import PilotAssignmentFilterSet, VillageFilterSet
 from villages.forms import PilotSelectForm, ReasonForm, VillageForm, VillageIndicatorForm
 from villages.models import PilotAssignment, Township, Village, VillageIndicator
-
-
-class FilteredListMixin:
-    """A list page whose rows come from a selector narrowed by the shared FilterSet."""
-
-    filterset_class = None
-    paginate_by = 50
-
-    def base_queryset(self):
-        raise NotImplementedError
-
-    def get_queryset(self):
-        self.filterset = self.filterset_class(
-            self.request.GET or None, queryset=self.base_queryset(), request=self.request
-        )
-        if self.filterset.is_bound and not self.filterset.is_valid():
-            return self.filterset.queryset.none()
-        return self.filterset.qs
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["filterset"] = self.filterset
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context["query_string"] = query.urlencode()
-        return context
 
 
 class TownshipListView(ScopedViewMixin, ListView):
