@@ -1,12 +1,11 @@
 from django.contrib.auth import views as auth_views
 from django.db import connection
 from django.http import JsonResponse
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.generic import TemplateView
 
+from pilot_admin import dashboard, workspace
 from pilot_admin.scoping import ScopedViewMixin, any_signed_in, public
-from villages import selectors as village_selectors
 
 
 @method_decorator(public, name="dispatch")
@@ -29,17 +28,19 @@ def health(request):
 
 
 class HomeView(ScopedViewMixin, TemplateView):
-    """首页: where the user's county or township stands on the newest program this year."""
+    """首页: the county dashboard for county roles, the township workspace for township officials."""
 
     access = staticmethod(any_signed_in)
-    template_name = "pilot_admin/home.html"
+
+    def get_template_names(self):
+        if self.request.user.township_id:
+            return ["pilot_admin/workspace.html"]
+        return ["pilot_admin/dashboard.html"]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        user = self.request.user
-        program = village_selectors.program_for_code(user=user, code=None)
-        if program is not None:
-            year = min(max(timezone.localdate().year, program.start_year), program.end_year)
-            context["program"] = program
-            context["report"] = village_selectors.pilot_quota_stats(user=user, program=program, year=year)
+        if self.request.user.township_id:
+            context.update(workspace.township_workspace(request=self.request))
+        else:
+            context.update(dashboard.county_dashboard(request=self.request))
         return context
