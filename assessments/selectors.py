@@ -22,6 +22,7 @@ from django.db.models.functions import Rank
 
 from assessments.choices import Grade, InspectionStatus, RectificationStatus
 from assessments.models import Inspection, Rectification
+from tasks.querysets import unit_q
 from villages.models import PilotProgram
 
 ONE_DECIMAL = Decimal("0.1")
@@ -47,10 +48,43 @@ def results(*, user, program: PilotProgram, year: int) -> QuerySet[Inspection]:
     """The result of each pilot village for the year: its latest confirmed inspection. A
     confirmed re-inspection (created after its original, so a larger id) supersedes the
     original, which stays in the records but no longer counts in rankings and statistics."""
+    return _latest(_confirmed(user=user, program=program, year=year))
+
+
+def _latest(confirmed: QuerySet[Inspection]) -> QuerySet[Inspection]:
     newer = Inspection.objects.filter(
         pilot=OuterRef("pilot"), year=OuterRef("year"), status=InspectionStatus.CONFIRMED, pk__gt=OuterRef("pk")
     )
-    return _confirmed(user=user, program=program, year=year).filter(~Exists(newer))
+    return confirmed.filter(~Exists(newer))
+
+
+@dataclass(frozen=True)
+class ResultTotals:
+    inspected: int
+    mean_total: Decimal | None
+
+
+def county_result_totals(*, program: PilotProgram, year: int) -> ResultTotals:
+    """Villages inspected and the mean total over the whole county of the program, totals
+    only: what a township may set its own mean against. One query."""
+    confirmed = Inspection.objects.filter(pilot__program=program, year=year, status=InspectionStatus.CONFIRMED)
+    row = _latest(confirmed).aggregate(inspected=Count("pk"), mean_total=Avg("total"))
+    return ResultTotals(inspected=row["inspected"], mean_total=_one_decimal(row["mean_total"]))
+
+
+def rectifications_due(*, user) -> QuerySet[Rectification]:
+    """The open rectifications the user's unit (a township's government, a department) has to
+    put right and report, soonest deadline first; none for roles that speak for no unit.
+    Already reported ones wait for the county office, not for the unit."""
+    own = unit_q(user, "responsible_unit")
+    if own is None:
+        return Rectification.objects.none()
+    return (
+        Rectification.objects.visible_to(user)
+        .filter(own, status=RectificationStatus.OPEN)
+        .select_related("item", "inspection__pilot__village")
+        .order_by("deadline", "pk")
+    )
 
 
 def ranking(*, user, program: PilotProgram, year: int) -> QuerySet[Inspection]:
@@ -172,8 +206,11 @@ class AssessmentStats:
 def open_rectification_count(*, user, program: PilotProgram, year: int) -> int:
     """Rectifications not yet verified, opened by any confirmed inspection of the year: a
     re-inspection supersedes the original's score, not the work its rectifications ask for."""
+    # visible_to on the rectifications too: a department sees only those it answers for, as on
+    # the rectification list, not every one of the inspections it may read.
     return (
-        Rectification.objects.filter(inspection__in=_confirmed(user=user, program=program, year=year))
+        Rectification.objects.visible_to(user)
+        .filter(inspection__in=_confirmed(user=user, program=program, year=year))
         .exclude(status=RectificationStatus.VERIFIED)
         .count()
     )

@@ -1,17 +1,301 @@
-"""The county dashboard (首页 for county roles)."""
+"""The county dashboard (首页 for county roles): where the county stands in a program's year.
 
+Every figure comes from the selector behind the matching `/api/v1/stats/...` endpoint, called
+with the same user, so the page and the API give the same numbers (one computation, two
+renderings). The figures of all the program's years are computed together, cached per scope
+and data version (pilot_admin.stats_cache), and give both the chosen year and the
+year-over-year table.
+"""
+
+import datetime
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.urls import reverse
 from django.utils import timezone
 
+from assessments import permissions as assessment_permissions
+from assessments import selectors as assessment_selectors
+from guardianship import permissions as guardianship_permissions
+from guardianship import selectors as guardianship_selectors
+from pilot_admin import stats_cache
+from pilot_admin.charts import ChartRow, bar_chart
+from tasks import permissions as task_permissions
+from tasks import selectors as task_selectors
 from villages import selectors as village_selectors
+from villages.charts import quota_chart
+
+
+@dataclass
+class YearFigures:
+    """One program year, as the four stats endpoints give it to this user."""
+
+    year: int
+    quota: village_selectors.QuotaReport
+    task_totals: dict | None
+    departments: list | None
+    completeness: list | None
+    assessments: assessment_selectors.AssessmentStats | None
+
+    @property
+    def completeness_totals(self):
+        return task_selectors.completeness_totals(self.completeness or [])
+
+    @property
+    def townships_short(self) -> int:
+        return sum(1 for row in self.quota.townships if not row.meets_quota)
+
+
+def _url(name: str, **query) -> str:
+    query = {key: value for key, value in query.items() if value not in (None, "")}
+    return reverse(name) + (f"?{urlencode(query)}" if query else "")
+
+
+def _default_year(program, today: datetime.date) -> int:
+    """This year while the program runs, else the nearest of its years (as the quota page)."""
+    return min(max(today.year, program.start_year), program.end_year)
+
+
+def choose(*, request, today: datetime.date):
+    """The program and year asked for in ?program=&year= (defaults: the newest visible program,
+    this year clamped to its years). A bad value is answered with the stats API's Chinese
+    message and the default instead, never an error page. Returns (program, year, errors);
+    program is None when the user sees no program at all."""
+    user = request.user
+    program = village_selectors.program_for_code(user=user, code=None)
+    if program is None:
+        return None, None, []
+    errors = []
+    code, year = request.GET.get("program", "").strip(), request.GET.get("year", "").strip()
+    if code:
+        found = village_selectors.program_for_code(user=user, code=code)
+        if found is None:
+            # Unknown and out-of-scope codes get the same answer, as in the API.
+            errors.append(f"试点项目“{code}”不存在或不在您的查看范围内，已显示“{program.name}”。")
+        else:
+            program = found
+    chosen = _default_year(program, today)
+    if year:
+        try:
+            asked = int(year)
+        except ValueError:
+            errors.append(f"年度应为整数，已显示 {chosen} 年。")
+        else:
+            if asked in program.years:
+                chosen = asked
+            else:
+                errors.append(
+                    f"年度应在 {program.start_year}–{program.end_year} 之间（{program.name}），已显示 {chosen} 年。"
+                )
+    return program, chosen, errors
+
+
+def year_figures(*, user, program, year: int, today: datetime.date) -> YearFigures:
+    """One year's figures from the stats selectors (the API's), only the sections the role may read."""
+    see_tasks = task_permissions.can_view_tasks(user)
+    see_assessments = assessment_permissions.can_view_assessments(user)
+    return YearFigures(
+        year=year,
+        quota=village_selectors.pilot_quota_stats(user=user, program=program, year=year),
+        task_totals=task_selectors.task_totals(user=user, program=program, year=year, today=today)
+        if see_tasks
+        else None,
+        departments=task_selectors.department_stats(user=user, program=program, year=year, today=today)
+        if see_tasks
+        else None,
+        completeness=task_selectors.completeness(user=user, program=program, year=year, as_of=today)
+        if see_tasks
+        else None,
+        assessments=assessment_selectors.assessment_stats(user=user, program=program, year=year)
+        if see_assessments
+        else None,
+    )
+
+
+def compute(*, user, program, today: datetime.date) -> dict:
+    """Every year of the program and this month's guardianship figures. The selectors run once
+    per program year: a fixed number of queries per year (7), and the number of years is
+    bounded by the program (five for a five-year plan), never by the data."""
+    years = [year_figures(user=user, program=program, year=year, today=today) for year in program.years]
+    guardianship = None
+    if guardianship_permissions.can_view_guardianship(user):
+        guardianship = guardianship_selectors.guardianship_stats(user=user, month=today.replace(day=1))
+    return {"years": years, "guardianship": guardianship}
+
+
+def _quota_section(figures: YearFigures, program) -> dict:
+    report = figures.quota
+    return {
+        "report": report,
+        "chart": quota_chart(report, table=True, chart_id="dashboard-quota-chart"),
+        "url": _url("villages:quota_report", program=program.code, year=report.year),
+        "short": [
+            {
+                "row": row,
+                "url": _url(
+                    "villages:pilot_list", program=program.code, year=report.year, township=row.id, status="approved"
+                ),
+            }
+            for row in report.townships
+            if not row.meets_quota
+        ],
+    }
+
+
+def _task_section(figures: YearFigures, program) -> dict:
+    code = program.code
+    departments = [
+        {
+            "row": row,
+            "tasks_url": _url("tasks:task_list", program=code, department=row.id),
+            "overdue_url": _url("tasks:task_list", program=code, department=row.id, overdue="true"),
+            "ledger_url": _url("tasks:ledger", program=code, department=row.id, overdue="true"),
+        }
+        for row in figures.departments
+    ]
+    return {
+        "totals": figures.task_totals,
+        "departments": departments,
+        "completeness": figures.completeness,
+        "completeness_totals": figures.completeness_totals,
+        "chart": bar_chart(
+            chart_id="dashboard-departments-chart",
+            title=f"各部门{figures.year}年任务办结率（%）",
+            rows=[
+                ChartRow(
+                    label=row.name,
+                    value=row.completion_percent,
+                    value_text=f"{row.completion_percent:.0f}%",
+                    ok=False if row.overdue else None,
+                )
+                for row in figures.departments
+            ],
+            value_header="办结率",
+            scale_max=100,
+        ),
+        "tasks_url": _url("tasks:task_list", program=code),
+        "closed_url": _url("tasks:task_list", program=code, status="closed_out"),
+        "overdue_url": _url("tasks:task_list", program=code, overdue="true"),
+        "ledger_overdue_url": _url("tasks:ledger", program=code, overdue="true"),
+        "completeness_url": _url("tasks:completeness", program=code, year=figures.year),
+    }
+
+
+def _assessment_section(figures: YearFigures, program) -> dict:
+    stats = figures.assessments
+    query = {"program": program.code, "year": figures.year}
+    return {
+        "stats": stats,
+        "chart": bar_chart(
+            chart_id="dashboard-assessment-chart",
+            title=f"各乡镇{figures.year}年检查验收平均分",
+            rows=[
+                ChartRow(label=row.name, value=row.mean_total or 0, value_text=str(row.mean_total or "—"))
+                for row in stats.townships
+            ],
+            value_header="平均分",
+            scale_max=100,
+        ),
+        "ranking_url": _url("assessments:ranking", **query),
+        "townships_url": _url("assessments:township_summary", **query),
+        "rectifications_url": _url("assessments:rectification_list", status="unverified", **query),
+    }
+
+
+def _guardianship_section(stats, today: datetime.date) -> dict:
+    month = stats.month.strftime("%Y-%m")
+    totals = stats.as_dict()
+    return {
+        "month": stats.month,
+        "totals": totals,
+        "not_visited": totals["dispersed_total"] - totals["dispersed_visited"],
+        "townships": stats.townships,
+        "chart": bar_chart(
+            chart_id="dashboard-visit-chart",
+            title=f"各乡镇{stats.month:%Y年%-m月}分散供养人员走访覆盖率（%）",
+            rows=[
+                ChartRow(
+                    label=row["name"],
+                    value=row["visit_coverage"] * 100,
+                    value_text=f"{row['visit_coverage'] * 100:.0f}%",
+                    ok=row["dispersed_visited"] >= row["dispersed_total"],
+                )
+                for row in stats.townships
+            ],
+            value_header="走访覆盖率",
+            scale_max=100,
+        ),
+        "not_visited_url": _url(
+            "guardianship:register", support_mode="dispersed", visited="false", status="active", month=month
+        ),
+        "matrix_url": _url("guardianship:visit_matrix", year=today.year),
+        "overview_url": _url("guardianship:overview", month=month),
+        "no_guardian_url": _url("guardianship:register", guardian_category="needed", status="active"),
+        "no_agreement_url": _url("guardianship:register", agreement="false", status="active"),
+    }
+
+
+def _year_over_year(years: list[YearFigures]) -> list[dict]:
+    """One row per figure, one value per program year (None where the role does not see it)."""
+
+    def row(key, label, value_of):
+        return {"key": key, "label": label, "cells": [{"year": f.year, "value": value_of(f)} for f in years]}
+
+    rows = [
+        row("new_pilots", "新增试点村（已审批）", lambda f: f.quota.county.new_pilots),
+        row("required_yearly", "全县每年最少试点村", lambda f: f.quota.county.required_yearly),
+        row("townships_short", "未达标乡镇", lambda f: f.townships_short),
+        row("cumulative_pilots", "累计试点村", lambda f: f.quota.county.cumulative_pilots),
+    ]
+    if years and years[0].task_totals is not None:
+        rows += [
+            row("tasks_running", "实施中任务", lambda f: f.task_totals["running"]),
+            row("tasks_closed_out", "已销号任务", lambda f: f.task_totals["closed_out"]),
+            row("tasks_overdue", "逾期任务", lambda f: f.task_totals["overdue"]),
+            row("completeness", "报送完整率", lambda f: f"{f.completeness_totals.completeness_percent:.1f}%"),
+            row("timeliness", "报送及时率", lambda f: f"{f.completeness_totals.timeliness_percent:.1f}%"),
+        ]
+    if years and years[0].assessments is not None:
+        rows += [
+            row("inspected", "检查村数", lambda f: f.assessments.inspected),
+            row(
+                "mean_total", "平均分", lambda f: "—" if f.assessments.mean_total is None else f.assessments.mean_total
+            ),
+            row("excellent", "优秀", lambda f: f.assessments.excellent),
+            row("pass", "合格", lambda f: f.assessments.passed),
+            row("fail", "不合格", lambda f: f.assessments.fail),
+            row("open_rectifications", "未验收整改", lambda f: f.assessments.open_rectifications),
+        ]
+    return rows
 
 
 def county_dashboard(*, request) -> dict:
     user = request.user
-    program = village_selectors.program_for_code(user=user, code=None)
+    today = timezone.localdate()
+    program, year, errors = choose(request=request, today=today)
     if program is None:
-        return {}
-    year = min(max(timezone.localdate().year, program.start_year), program.end_year)
-    return {
+        return {"errors": errors}
+    figures = stats_cache.cached(
+        user=user,
+        name="county_dashboard",
+        parts=(program.pk, today.isoformat()),
+        compute=lambda: compute(user=user, program=program, today=today),
+    )
+    years = figures["years"]
+    chosen = next(f for f in years if f.year == year)
+    context = {
+        "errors": errors,
         "program": program,
-        "report": village_selectors.pilot_quota_stats(user=user, program=program, year=year),
+        "programs": village_selectors.visible_programs(user=user),
+        "year": year,
+        "today": today,
+        "quota": _quota_section(chosen, program),
+        "tasks": _task_section(chosen, program) if chosen.task_totals is not None else None,
+        "assessments": _assessment_section(chosen, program) if chosen.assessments is not None else None,
+        "guardianship": _guardianship_section(figures["guardianship"], today) if figures["guardianship"] else None,
+        "years": [f.year for f in years],
+        "year_over_year": _year_over_year(years),
     }
+    # Kept for templates written before the sections: the quota report of the chosen year.
+    context["report"] = chosen.quota
+    return context

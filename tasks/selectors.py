@@ -236,10 +236,28 @@ def completeness(*, user, program, year: int, as_of: datetime.date) -> list[Unit
 
     A closed-out task's periods due on or before its close-out still count (they were owed
     while it was open); those after it do not."""
+    own = None
+    if user.role == Role.DEPARTMENT:
+        own = Q(unit=user.department_id)
+    elif user.role == Role.TOWNSHIP:
+        own = Q(unit_township=user.township_id)
+    return _completeness(ReportingPeriod.objects.visible_to(user), own=own, program=program, year=year, as_of=as_of)
+
+
+def county_completeness_totals(*, program, year: int, as_of: datetime.date) -> CompletenessTotals:
+    """The program's county pooled over every reporting unit, totals only: the figure a unit
+    may set its own against without seeing another unit's row."""
+    return completeness_totals(
+        _completeness(ReportingPeriod.objects.all(), own=None, program=program, year=year, as_of=as_of)
+    )
+
+
+def _completeness(
+    scope: QuerySet[ReportingPeriod], *, own: Q | None, program, year: int, as_of: datetime.date
+) -> list[UnitCompleteness]:
     owed = Q(task__status=TaskStatus.OPEN) | Q(task__closed_out_at__date__gte=F("due_date"))
     periods = (
-        ReportingPeriod.objects.visible_to(user)
-        .filter(owed, task__program=program, due_date__year=year, due_date__lte=as_of)
+        scope.filter(owed, task__program=program, due_date__year=year, due_date__lte=as_of)
         # One row per period × unit; the unit is an annotation so every later reference
         # reuses this one join.
         .annotate(
@@ -249,10 +267,8 @@ def completeness(*, user, program, year: int, as_of: datetime.date) -> list[Unit
             unit_township=F("task__assignments__department__township"),
         )
     )
-    if user.role == Role.DEPARTMENT:
-        periods = periods.filter(unit=user.department_id)
-    elif user.role == Role.TOWNSHIP:
-        periods = periods.filter(unit_township=user.township_id)
+    if own is not None:
+        periods = periods.filter(own)
     received = ProgressReport.objects.filter(
         period=OuterRef("pk"), department=OuterRef("unit"), first_submitted_at__isnull=False
     )
@@ -358,12 +374,29 @@ def department_stats(*, user, program, year: int, today: datetime.date) -> list[
     ]
 
 
+def task_totals(*, user, program, year: int, today: datetime.date) -> dict:
+    """The visible tasks of the program running in `year` (as department_stats counts them),
+    closed out by the year's end and overdue today: each task once, however many units it has.
+    One aggregate query."""
+    closed = Q(status=TaskStatus.CLOSED_OUT, closed_out_at__date__lte=datetime.date(year, 12, 31))
+    return (
+        Task.objects.visible_to(user)
+        .filter(program=program, start_date__year__lte=year, deadline__year__gte=year)
+        .aggregate(
+            running=Count("pk"),
+            closed_out=Count("pk", filter=closed),
+            overdue=Count("pk", filter=task_overdue_q(today)),
+        )
+    )
+
+
 def task_stats(*, user, program, year: int, today: datetime.date, as_of: datetime.date) -> dict:
-    """The statistics of GET /api/v1/stats/tasks/: department load and close-out, and report
-    completeness per reporting unit."""
+    """The statistics of GET /api/v1/stats/tasks/: the program's tasks of the year, department
+    load and close-out, and report completeness per reporting unit."""
     return {
         "program": program.code,
         "year": year,
+        "tasks": task_totals(user=user, program=program, year=year, today=today),
         "departments": [row.as_dict() for row in department_stats(user=user, program=program, year=year, today=today)],
         "reporting_units": [row.as_dict() for row in completeness(user=user, program=program, year=year, as_of=as_of)],
     }

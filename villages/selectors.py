@@ -148,13 +148,24 @@ class QuotaReport:
 def pilot_quota_stats(*, user, program: PilotProgram, year: int) -> QuotaReport:
     """The quota-compliance report (SPEC §7.1) in one aggregate query over the visible
     townships of the program's county; only approved pilots count."""
+    return _quota_report(
+        Township.objects.visible_to(user), program=program, year=year, county_wide=user.role != Role.TOWNSHIP
+    )
+
+
+def county_quota_totals(*, program: PilotProgram, year: int) -> CountyQuota:
+    """The county block of the quota report over every township of the program's county, with
+    no per-township row: the figure a township official may set their own row against."""
+    return _quota_report(Township.objects.all(), program=program, year=year, county_wide=True).county
+
+
+def _quota_report(scope: QuerySet[Township], *, program: PilotProgram, year: int, county_wide: bool) -> QuotaReport:
     approved = Q(
         villages__pilot_assignments__program=program,
         villages__pilot_assignments__status=PilotStatus.APPROVED,
     )
     rows = list(
-        Township.objects.visible_to(user)
-        .filter(county=program.county_id)
+        scope.filter(county=program.county_id)
         .annotate(
             n_villages=Count("villages", filter=ACTIVE_ADMIN_VILLAGE, distinct=True),
             n_new=Count(
@@ -215,9 +226,7 @@ def pilot_quota_stats(*, user, program: PilotProgram, year: int) -> QuotaReport:
         required_cumulative=program.county_new_min_total,
         meets_cumulative_target=cumulative >= program.county_new_min_total,
     )
-    return QuotaReport(
-        program=program, year=year, county=county, townships=townships, county_wide=user.role != Role.TOWNSHIP
-    )
+    return QuotaReport(program=program, year=year, county=county, townships=townships, county_wide=county_wide)
 
 
 def visible_programs(*, user) -> QuerySet[PilotProgram]:

@@ -108,9 +108,16 @@ class ReportingUnitStatsSerializer(serializers.Serializer):
     timeliness = serializers.FloatField(help_text="及时率：按时报 / 应报，保留4位小数")
 
 
+class TaskTotalsSerializer(serializers.Serializer):
+    running = serializers.IntegerField(help_text="本年度在实施期内的任务数（每项任务计一次）")
+    closed_out = serializers.IntegerField(help_text="其中到本年底已销号的任务数")
+    overdue = serializers.IntegerField(help_text="其中未销号且已过完成时限的任务数")
+
+
 # Describes tasks.selectors.task_stats(), which the view returns as is.
 class TaskStatsSerializer(serializers.Serializer):
     program = serializers.CharField(help_text="试点项目代码")
     year = serializers.IntegerField()
+    tasks = TaskTotalsSerializer(help_text="本年度任务总数、已销号和逾期任务数")
     departments = DepartmentStatsSerializer(many=True)
     reporting_units = ReportingUnitStatsSerializer(many=True)

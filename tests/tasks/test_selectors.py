@@ -339,8 +339,9 @@ def test_task_stats_has_the_api_shape(department_example, worked_example, county
     stats = selectors.task_stats(
         user=county_admin, program=program, year=2018, today=d(2018, 7, 10), as_of=d(2018, 9, 15)
     )
-    assert set(stats) == {"program", "year", "departments", "reporting_units"}
+    assert set(stats) == {"program", "year", "tasks", "departments", "reporting_units"}
     assert (stats["program"], stats["year"]) == (program.code, 2018)
+    assert set(stats["tasks"]) == {"running", "closed_out", "overdue"}
     civil_affairs = next(row for row in stats["departments"] if row["name"] == "县民政局")
     assert set(civil_affairs) == {
         "id",
