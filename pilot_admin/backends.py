@@ -2,8 +2,18 @@ from django.contrib.auth.backends import ModelBackend
 
 from pilot_admin.choices import Role
 
-# The apps whose admin pages the county office works in.
-COUNTY_ADMIN_APPS = {"pilot_admin", "villages", "tasks", "assessments", "guardianship", "authtoken"}
+# The apps whose admin pages the county office works in; axes and otp_totp so it can read the
+# login records and remove the authenticator of someone who lost their phone.
+COUNTY_ADMIN_APPS = {
+    "pilot_admin",
+    "villages",
+    "tasks",
+    "assessments",
+    "guardianship",
+    "authtoken",
+    "axes",
+    "otp_totp",
+}
 
 
 class RoleBackend(ModelBackend):

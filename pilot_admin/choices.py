@@ -15,6 +15,10 @@ class AuditAction(models.TextChoices):
     UPDATE = "update", "修改"
     DELETE = "delete", "删除"
     IMPORT = "import", "导入"
+    LOGIN = "login", "登录"
+    LOGOUT = "logout", "退出"
+    LOGIN_FAILED = "login_fail", "登录失败"
+    EXPORT = "export", "导出"
 
 
 class ImportStatus(models.TextChoices):

@@ -1,4 +1,7 @@
+import time
+
 from django.conf import settings
+from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
 
 from pilot_admin import audit
@@ -12,7 +15,9 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = audit.bind_request(ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")[:300])
+        token = audit.bind_request(
+            ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")[:300], request=request
+        )
         try:
             return self.get_response(request)
         finally:
@@ -25,6 +30,33 @@ def client_ip(request) -> str | None:
         if forwarded:
             return forwarded.split(",")[0].strip()
     return request.META.get("REMOTE_ADDR") or None
+
+
+IDLE_SESSION_KEY = "last_activity"
+# The last-activity stamp is rewritten at most this often, so not every request saves the session.
+IDLE_STAMP_GRANULARITY = 60
+
+
+class IdleTimeoutMiddleware:
+    """Signs a session out after SESSION_IDLE_TIMEOUT seconds without a request (a shared office
+    computer left signed in); SESSION_COOKIE_AGE still bounds a busy session."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            last = request.session.get(IDLE_SESSION_KEY)
+            if last is not None and now - last > settings.SESSION_IDLE_TIMEOUT:
+                request.logout_reason = "idle"
+                logout(request)
+                # Read by the login page to say why the user is there.
+                request.session["signed_out_idle"] = True
+            elif last is None or now - last >= IDLE_STAMP_GRANULARITY:
+                request.session[IDLE_SESSION_KEY] = now
+        return self.get_response(request)
 
 
 class ScopeRequiredMiddleware:

@@ -14,6 +14,11 @@ class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        # Set by IdleTimeoutMiddleware when it signed this session out.
+        idle = self.request.session.pop("signed_out_idle", False)
+        return super().get_context_data(signed_out_idle=idle, **kwargs)
+
 
 class LogoutView(auth_views.LogoutView):
     scope_declared = "own session"

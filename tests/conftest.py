@@ -14,6 +14,14 @@ from tests.factories import (
 )
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rolled-back tests can reuse ids (SQLite): no test may read figures another one cached."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def county(db):
     return CountyFactory()

@@ -189,7 +189,12 @@ def test_print_sheet_has_empty_boxes_when_blank_and_the_scores_when_filled(login
     client = login(inspector)
     filled = client.get(reverse("assessments:sheet_print", args=[inspection.pk])).content.decode()
     assert "36.5" in filled and "评分项目1扣3.5分" in filled and 'id="sheet-total">96.5<' in filled
-    assert "@media print" in filled
+    # The print layout is the page's own stylesheet (the Content-Security-Policy allows no inline style).
+    assert "assessments/sheet_print.css" in filled
+    from django.contrib.staticfiles import finders
+
+    with open(finders.find("assessments/sheet_print.css"), encoding="utf-8") as stylesheet:
+        assert "@media print" in stylesheet.read()
     assert reverse("import_upload", kwargs={"kind": "score-sheet"}) in filled
     blank = client.get(reverse("assessments:sheet_print", args=[inspection.pk]) + "?blank=1").content.decode()
     assert "36.5" not in blank and "评分项目1扣3.5分" not in blank

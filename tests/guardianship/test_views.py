@@ -355,7 +355,12 @@ def test_visit_matrix_shows_dates_and_missed_months(login, township_a_official, 
     assert f">{today.month}/{today.day}<" in seen_row
     missed_row = page[page.index("未访者") :]
     assert missed_row[: missed_row.index("</tr>")].count("未走访") == today.month
-    assert "@media print" in page
+    # The print layout is the page's own stylesheet (the Content-Security-Policy allows no inline style).
+    assert "guardianship/visit_matrix.css" in page
+    from django.contrib.staticfiles import finders
+
+    with open(finders.find("guardianship/visit_matrix.css"), encoding="utf-8") as stylesheet:
+        assert "@media print" in stylesheet.read()
 
 
 def test_visit_matrix_export_has_a_date_or_unvisited_per_month(login, township_a_official, village_a):

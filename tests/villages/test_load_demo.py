@@ -6,6 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.test import RequestFactory
 
 from pilot_admin.choices import Role
 from pilot_admin.models import AuditEntry, User
@@ -112,7 +113,10 @@ class TestDemoContent:
             user = User.objects.get(username=demo.username)
             assert user.role == demo.role
             assert demo.username in output
-            assert client.login(username=demo.username, password=DEMO_PASSWORD)
+            # The login throttle (django-axes) needs the request to know the caller's address.
+            assert client.login(
+                request=RequestFactory().post("/login/"), username=demo.username, password=DEMO_PASSWORD
+            )
         admin = User.objects.get(username="county_admin")
         assert admin.is_staff and admin.county.name == "巴东县"
         assert User.objects.get(username="township_shuibuya").township.name == "水布垭镇"
