@@ -8,6 +8,7 @@ from django import forms
 from assessments.models import ScoreItem
 from assessments.services import ScoreInput
 from pilot_admin.choices import Role
+from pilot_admin.locking import VersionedFormMixin
 from pilot_admin.models import User
 from villages.choices import PilotStatus
 from villages.models import PilotAssignment
@@ -80,7 +81,7 @@ class EvidenceForm(forms.Form):
     evidence_text = forms.CharField(label="整改情况", widget=forms.Textarea(attrs={"rows": 5}))
 
 
-class ScoringForm(forms.Form):
+class ScoringForm(VersionedFormMixin, forms.Form):
     """One row per item of the sheet: points (step 0.5), deduction reason, 列入整改. Blank rows
     are left unscored in a draft; the service reports what is missing on submission."""
 

@@ -144,6 +144,9 @@ class Inspection(TimeStampedModel):
         blank=True,
         related_name="+",
     )
+    version = models.PositiveIntegerField(
+        "版本", default=1, editable=False, help_text="每次保存加一；编辑时核对，防止覆盖他人的修改。"
+    )
 
     objects = querysets.InspectionQuerySet.as_manager()
 

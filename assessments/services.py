@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 
 from assessments import permissions
@@ -21,7 +21,7 @@ from assessments.models import (
     ScoreSection,
     ScoreTemplate,
 )
-from pilot_admin import audit, uploads
+from pilot_admin import audit, locking, uploads
 from pilot_admin.choices import AuditAction, Role
 from tasks.services import township_government_ensure
 from villages.choices import PilotStatus
@@ -222,11 +222,18 @@ def _recompute(inspection: Inspection) -> None:
 
 @transaction.atomic
 def inspection_scores_save(
-    *, actor, inspection: Inspection, scores: list[ScoreInput], inspected_on: datetime.date | None = None
+    *,
+    actor,
+    inspection: Inspection,
+    scores: list[ScoreInput],
+    inspected_on: datetime.date | None = None,
+    version: int | None = None,
 ) -> Inspection:
     """Record item scores of a draft inspection; every item's errors are reported together and
-    nothing is written when there is one."""
+    nothing is written when there is one. `version` is the one the scorer's sheet was opened at:
+    two team members saving the same sheet cannot overwrite each other unseen."""
     inspection = _locked_for_scoring(actor, inspection)
+    locking.claim_version(inspection, version)
     items = {item.pk: item for item in inspection.template.items.all()}
     errors = {}
     for score in scores:
@@ -260,6 +267,7 @@ def inspection_submit(*, actor, inspection: Inspection) -> Inspection:
         missing = inspection.template.items.exclude(scores__inspection=inspection).values_list("code", flat=True)
         raise ValidationError(f"还有项目未评分：{'、'.join(missing)}。")
     before = audit.snapshot(inspection)
+    locking.bump_version(inspection)
     inspection.status = InspectionStatus.SUBMITTED
     inspection.submitted_at = timezone.now()
     inspection.submitted_by = actor
@@ -279,7 +287,7 @@ def inspection_return(*, actor, inspection: Inspection, reason: str) -> Inspecti
         raise ValidationError("检查不存在。")
     # Join-free conditional UPDATE (see inspection_confirm).
     changed = Inspection.objects.filter(pk=inspection.pk, status=InspectionStatus.SUBMITTED).update(
-        status=InspectionStatus.DRAFT, updated_at=timezone.now()
+        status=InspectionStatus.DRAFT, updated_at=timezone.now(), version=F("version") + 1
     )
     if changed != 1:
         raise ValidationError("只有“已提交”的检查可以退回。")
@@ -302,7 +310,11 @@ def inspection_confirm(*, actor, inspection: Inspection, today: datetime.date | 
     # editable_by it becomes "WHERE id IN (subquery)", whose status test PostgreSQL does not
     # re-check after waiting for a concurrent confirmation's lock, and both would win.
     changed = Inspection.objects.filter(pk=inspection.pk, status=InspectionStatus.SUBMITTED).update(
-        status=InspectionStatus.CONFIRMED, confirmed_at=timezone.now(), confirmed_by=actor, updated_at=timezone.now()
+        status=InspectionStatus.CONFIRMED,
+        confirmed_at=timezone.now(),
+        confirmed_by=actor,
+        updated_at=timezone.now(),
+        version=F("version") + 1,
     )
     if changed != 1:
         raise ValidationError("只有“已提交”的检查可以确认（可能已被他人处理）。")

@@ -321,7 +321,7 @@ class InspectionScoreView(ScopedViewMixin, FormView):
         return kwargs
 
     def get_initial(self):
-        return {"inspected_on": self.inspection.inspected_on}
+        return {"inspected_on": self.inspection.inspected_on, "version": self.inspection.version}
 
     def refusal(self) -> str:
         if self.inspection.status != InspectionStatus.DRAFT:
@@ -339,6 +339,7 @@ class InspectionScoreView(ScopedViewMixin, FormView):
                     inspection=self.inspection,
                     scores=form.score_inputs(),
                     inspected_on=form.cleaned_data["inspected_on"],
+                    version=form.cleaned_data["version"],
                 )
                 if submit:
                     inspection = services.inspection_submit(actor=user, inspection=inspection)
@@ -399,6 +400,9 @@ class InspectionActionView(ScopedViewMixin, View):
 # --- rectifications -----------------------------------------------------------------------------
 
 
+UNVERIFIED = "unverified"
+
+
 class RectificationListView(ScopedViewMixin, ListView):
     """整改: the county office sees all; a township its villages'; a department its own."""
 
@@ -414,12 +418,29 @@ class RectificationListView(ScopedViewMixin, ListView):
             .order_by("deadline", "pk")
         )
         status = self.request.GET.get("status")
-        self.status = status if status in RectificationStatus.values else ""
-        return queryset.filter(status=self.status) if self.status else queryset
+        self.status = status if status in [*RectificationStatus.values, UNVERIFIED] else ""
+        if self.status == UNVERIFIED:
+            # The dashboard's "open rectifications" (selectors.open_rectification_count).
+            queryset = queryset.exclude(status=RectificationStatus.VERIFIED)
+        elif self.status:
+            queryset = queryset.filter(status=self.status)
+        # ?program=<code>&year=<y>: those opened by that program's inspections of that year.
+        self.program_code = self.request.GET.get("program", "")
+        if self.program_code:
+            queryset = queryset.filter(inspection__pilot__program__code=self.program_code)
+        self.year = self.request.GET.get("year", "")
+        if self.year:
+            queryset = queryset.filter(inspection__year=self.year) if self.year.isdigit() else queryset.none()
+        return queryset
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(statuses=RectificationStatus.choices, status=self.status)
+        context.update(
+            statuses=[*RectificationStatus.choices, (UNVERIFIED, "未验收（整改中和已报结果）")],
+            status=self.status,
+            program_code=self.program_code,
+            year=self.year,
+        )
         return context
 
 

@@ -9,6 +9,7 @@ from guardianship.choices import ConsentBy, Duty, GuardianKind, Relation, Replac
 from guardianship.models import Person, Visit
 from guardianship.services import PERSON_FIELDS, VISIT_CHECKS
 from pilot_admin.forms import MultipleFileField
+from pilot_admin.locking import VersionedFormMixin
 from villages.models import Township, Village
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -20,7 +21,7 @@ class ServiceModelForm(forms.ModelForm):
         pass
 
 
-class PersonForm(ServiceModelForm):
+class PersonForm(VersionedFormMixin, ServiceModelForm):
     class Meta:
         model = Person
         fields = PERSON_FIELDS

@@ -126,6 +126,9 @@ class Person(TimeStampedModel):
         help_text="最近一次评估的结果，由评估记录得出。",
     )
     notes = models.TextField("备注", blank=True)
+    version = models.PositiveIntegerField(
+        "版本", default=1, editable=False, help_text="每次保存加一；编辑时核对，防止覆盖他人的修改。"
+    )
 
     objects = querysets.PersonQuerySet.as_manager()
 

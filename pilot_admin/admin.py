@@ -3,7 +3,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.template.response import TemplateResponse
 
-from pilot_admin import audit
+from pilot_admin import audit, locking
 from pilot_admin.choices import AuditAction
 from pilot_admin.models import AuditEntry, ImportRun, Notification, User
 
@@ -34,6 +34,9 @@ class AuditedModelAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         before = audit.snapshot(type(obj)._default_manager.get(pk=obj.pk)) if change else None
+        if change and hasattr(obj, "version"):
+            # Edit pages opened before this admin edit must not overwrite it.
+            locking.bump_version(obj)
         super().save_model(request, obj, form, change)
         audit.record(
             actor=request.user,

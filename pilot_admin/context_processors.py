@@ -1,7 +1,7 @@
 from django.utils.functional import SimpleLazyObject
 
 from guardianship import permissions as guardianship_permissions
-from pilot_admin import excel, notifications
+from pilot_admin import audit_views, excel, notifications
 from tasks import permissions as task_permissions
 from villages import permissions as village_permissions
 
@@ -19,6 +19,7 @@ def navigation(request):
             "can_manage_villages": village_permissions.can_manage_villages(user),
             "can_submit_indicators": village_permissions.can_submit_indicators(user),
             "is_county_admin": user.is_county_admin,
+            "can_view_audit_log": audit_views.can_view_audit_log(user),
             "can_report": task_permissions.can_report(user),
             "can_review_reports": task_permissions.can_review_reports(user),
             "can_manage_tasks": task_permissions.can_manage_tasks(user),

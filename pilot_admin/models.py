@@ -1,12 +1,13 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
 from pilot_admin.choices import AuditAction, ImportStatus, Role
-from pilot_admin.querysets import ImportRunQuerySet
+from pilot_admin.querysets import AUDIT_APPEND_ONLY, AuditEntryQuerySet, ImportRunQuerySet
 from pilot_admin.scoping import ScopedQuerySet
 
 
@@ -112,6 +113,8 @@ class AuditEntry(models.Model):
     user_agent = models.CharField("客户端", max_length=300, blank=True)
     created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
 
+    objects = AuditEntryQuerySet.as_manager()
+
     class Meta:
         verbose_name = "修改记录"
         verbose_name_plural = "修改记录"
@@ -123,6 +126,15 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.actor_name} {self.get_action_display()} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        # Append-only: a row, once written, is never rewritten (the trigger says so again).
+        if not self._state.adding:
+            raise PermissionDenied(AUDIT_APPEND_ONLY)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied(AUDIT_APPEND_ONLY)
 
 
 class ImportRun(TimeStampedModel):

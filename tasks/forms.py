@@ -5,12 +5,13 @@ from django import forms
 from django.conf import settings
 
 from pilot_admin.forms import MultipleFileField
+from pilot_admin.locking import VersionedFormMixin
 from tasks.choices import DepartmentKind
 from tasks.models import Department, ReportingPeriod, Task
 from villages.models import PilotProgram, Township
 
 
-class ReportForm(forms.Form):
+class ReportForm(VersionedFormMixin, forms.Form):
     text = forms.CharField(label="进展情况", required=False, widget=forms.Textarea(attrs={"rows": 8}))
     percent_complete = forms.IntegerField(label="完成进度（%）", min_value=0, max_value=100, initial=0)
     signed_by_principal = forms.BooleanField(label="经主要领导签字", required=False)
@@ -48,7 +49,7 @@ class UnlockForm(forms.Form):
         self.fields["department"].queryset = Department.objects.filter(assignments__task=task).order_by("name")
 
 
-class TaskForm(forms.ModelForm):
+class TaskForm(VersionedFormMixin, forms.ModelForm):
     """A task with its units. Choices are the user's county's (visible_to); the service checks
     them again."""
 

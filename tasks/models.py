@@ -108,6 +108,9 @@ class Task(TimeStampedModel):
     departments = models.ManyToManyField(
         Department, through="TaskAssignment", verbose_name="责任单位", related_name="tasks"
     )
+    version = models.PositiveIntegerField(
+        "版本", default=1, editable=False, help_text="每次保存加一；编辑时核对，防止覆盖他人的修改。"
+    )
 
     objects = querysets.TaskQuerySet.as_manager()
 
@@ -243,6 +246,9 @@ class ProgressReport(TimeStampedModel):
     return_reason = models.CharField("退回原因", max_length=500, blank=True)
     first_submitted_at = models.DateTimeField(
         "首次提交时间", null=True, blank=True, help_text="及时率按首次提交时间计算。"
+    )
+    version = models.PositiveIntegerField(
+        "版本", default=1, editable=False, help_text="每次保存加一；编辑时核对，防止覆盖他人的修改。"
     )
 
     objects = querysets.ProgressReportQuerySet.as_manager()

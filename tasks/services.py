@@ -4,9 +4,10 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from pilot_admin import audit, uploads
+from pilot_admin import audit, locking, uploads
 from pilot_admin.choices import AuditAction, Role
 from tasks import cadence, permissions
 from tasks.choices import AssignmentRole, DepartmentKind, ReportStatus, TaskStatus
@@ -108,6 +109,7 @@ def task_create(
     cooperating: list[Department] = (),
     townships=None,
     all_townships: bool = False,
+    version: int | None = None,
     **fields,
 ) -> Task:
     """A task with its units and periods. `townships` (or all of the program county's when
@@ -170,12 +172,15 @@ def task_update(
     cooperating: list[Department] = (),
     townships=None,
     all_townships: bool = False,
+    version: int | None = None,
     **fields,
 ) -> Task:
     """Change a task, its units and its cadence. A unit that has already reported cannot be
-    taken off the task, and periods with reports survive a cadence change (task_sync_periods)."""
+    taken off the task, and periods with reports survive a cadence change (task_sync_periods).
+    `version` is the one the editor saw; a stale one is refused."""
     _require(permissions.can_manage_tasks(actor), "只有县领导小组办公室可以修改任务。")
     task = Task.objects.editable_by(actor).select_for_update().select_related("program__county").get(pk=task.pk)
+    locking.claim_version(task, version)
     before = audit.snapshot(task)
     unknown = set(fields) - set(TASK_EDITABLE_FIELDS)
     if unknown:
@@ -231,6 +236,7 @@ def task_close_out(*, actor, task: Task, note: str) -> Task:
     if task.status == TaskStatus.CLOSED_OUT:
         raise ValidationError("该任务已销号。")
     before = audit.snapshot(task)
+    locking.bump_version(task)
     task.status = TaskStatus.CLOSED_OUT
     task.closed_out_at = timezone.now()
     task.closed_out_by = actor
@@ -250,6 +256,7 @@ def task_reopen(*, actor, task: Task, reason: str) -> Task:
     if task.status != TaskStatus.CLOSED_OUT:
         raise ValidationError("该任务未销号。")
     before = audit.snapshot(task)
+    locking.bump_version(task)
     task.status = TaskStatus.OPEN
     task.closed_out_at = None
     task.closed_out_by = None
@@ -307,9 +314,11 @@ def report_save(
     figures: dict | None = None,
     signed_by_principal: bool = False,
     today: datetime.date | None = None,
+    version: int | None = None,
 ) -> ProgressReport:
     """Write the actor's unit's report for a period, as a draft or submitted. A submitted or
-    accepted report cannot be changed; a returned one can, and is submitted again."""
+    accepted report cannot be changed; a returned one can, and is submitted again. `version` is
+    the one the editor saw (0: no report yet); a stale one is refused."""
     _require(permissions.can_report(actor), "您的角色不能报送进度。")
     unit = unit_for(actor)
     period = (
@@ -329,6 +338,7 @@ def report_save(
     else:
         if report.status not in EDITABLE_STATUSES:
             raise ValidationError(f"报告{report.get_status_display()}，不能修改。")
+        locking.claim_version(report, version)
         before, action = audit.snapshot(report), AuditAction.UPDATE
     report.text = text
     report.percent_complete = percent_complete
@@ -359,6 +369,8 @@ def _review(actor, report: ProgressReport, *, status: str, reason: str = "") -> 
         reviewed_at=timezone.now(),
         return_reason=reason,
         updated_at=timezone.now(),
+        # A unit's edit form opened before the review is stale now.
+        version=F("version") + 1,
     )
     if changed != 1:
         raise ValidationError("只有“已提交”的报告可以审核（可能已被他人处理）。")

@@ -265,11 +265,12 @@ class ReportEditView(ScopedViewMixin, FormView):
 
     def get_initial(self):
         if self.report is None:
-            return {}
+            return {"version": 0}
         return {
             "text": self.report.text,
             "percent_complete": self.report.percent_complete,
             "signed_by_principal": self.report.signed_by_principal,
+            "version": self.report.version,
         }
 
     def form_valid(self, form):
@@ -288,6 +289,7 @@ class ReportEditView(ScopedViewMixin, FormView):
                     for upload in files:
                         services.attachment_add(actor=user, report=report, upload=upload)
                     if submit:
+                        data["version"] = report.version
                         report = services.report_save(actor=user, period=self.period, submit=True, **data)
                 else:
                     report = services.report_save(actor=user, period=self.period, submit=submit, **data)

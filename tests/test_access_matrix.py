@@ -150,6 +150,9 @@ ROUTES = {
     "villages:pilot_export": Route(),
     "villages:quota_export": Route(),
     "api_docs": Route(api=True),
+    # The audit log and its export: the county office only; POST is 405 (tests/pilot_admin/test_audit_log.py).
+    "audit_log": Route(allowed=ADMIN_ONLY),
+    "audit_log_export": Route(allowed=ADMIN_ONLY),
     "notification_list": Route(),
     "notification_read_all": Route(method="post", ok=302),
     "notification_open": Route(own=True, target="notification", kwargs=_pk("notification"), ok=302),
@@ -295,6 +298,47 @@ ROUTES = {
         kwargs=lambda objs: {"pk": objs["person"].pk, "guardian_pk": _guardian_of(objs["person"]).pk},
     ),
 }
+
+
+def _api_client_of(village):
+    """An API client of the village's county (the token page's rows are the county's users)."""
+    return UserFactory(role="api_client", county=village.township.county)
+
+
+def _locked_username(objs):
+    from axes.models import AccessAttempt
+    from django.conf import settings
+
+    user = objs["notification"].user
+    AccessAttempt.objects.get_or_create(
+        username=user.username,
+        ip_address="10.0.0.9",
+        user_agent="matrix",
+        defaults={"failures_since_start": settings.AXES_FAILURE_LIMIT, "get_data": "", "post_data": ""},
+    )
+    return {"username": user.username}
+
+
+# Account pages: everyone's own account; token and lockout management for the county office.
+ROUTES.update(
+    {
+        "accounts:account": Route(),
+        "accounts:password_change": Route(),
+        "accounts:password_change_done": Route(),
+        "accounts:two_factor_setup": Route(),
+        "accounts:two_factor_verify": Route(),
+        "accounts:token_list": Route(allowed=ADMIN_ONLY),
+        "accounts:token_action": Route(
+            allowed=ADMIN_ONLY,
+            target="village",
+            method="post",
+            kwargs=lambda objs: {"pk": _api_client_of(objs["village"]).pk, "action": "revoke"},
+            ok=302,
+        ),
+        "accounts:lockout_list": Route(allowed=ADMIN_ONLY),
+        "accounts:lockout_reset": Route(allowed=ADMIN_ONLY, method="post", data=_locked_username, ok=302),
+    }
+)
 
 # Routes open to everyone, checked separately below.
 PUBLIC = {"login", "health", "api_token"}
@@ -527,3 +571,47 @@ def test_admin_is_for_the_county_office_only(client, personas):
     staff_township = UserFactory(role="township", township=personas["township_a"].township, is_staff=True)
     client.force_login(staff_township)
     assert client.get(reverse("admin:villages_village_changelist")).status_code == 302
+
+
+# API write routes on read resources (PATCH with If-Match, see tests/test_optimistic_locking.py):
+# the role check comes first (403), then the object's scope (404), like the page writes.
+API_WRITES = {
+    "api_village-detail": Route(
+        allowed=ADMIN_ONLY,
+        api=True,
+        target="village",
+        method="patch",
+        kwargs=_pk("village"),
+        data=lambda o: {"name": "改"},
+    ),
+    "api_person-detail": Route(
+        allowed=GUARDIANSHIP_EDITORS,
+        api=True,
+        target="person",
+        method="patch",
+        kwargs=_pk("person"),
+        data=lambda o: {"notes": "改"},
+    ),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(API_WRITES))
+def test_api_write_access(client, personas, objects, foreign_objects, role, name):
+    import json
+
+    route = API_WRITES[name]
+    if role != "anonymous":
+        client.force_login(personas[role])
+    for objs, in_scope in ((objects, role != "township_b"), (foreign_objects, False)):
+        target = objs[route.target]
+        response = client.patch(
+            reverse(name, kwargs=route.kwargs(objs)),
+            json.dumps(route.data(objs)),
+            content_type="application/json",
+            HTTP_IF_MATCH=f'"{target.version}"',
+        )
+        expected = _expected(role, route, in_scope=in_scope)
+        assert response.status_code == expected, (name, role, in_scope)
+        target.refresh_from_db()
+        assert (target.version == 2) is (expected == 200), (name, role)

@@ -1,11 +1,12 @@
 from django import forms
 
+from pilot_admin.locking import VersionedFormMixin
 from villages.choices import PilotLevel
 from villages.models import PilotProgram, Village, VillageIndicator
 from villages.services import INDICATOR_FIELDS, VILLAGE_EDITABLE_FIELDS
 
 
-class VillageForm(forms.ModelForm):
+class VillageForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Village
         fields = ("township",) + VILLAGE_EDITABLE_FIELDS
@@ -21,7 +22,7 @@ class VillageForm(forms.ModelForm):
         pass
 
 
-class VillageIndicatorForm(forms.ModelForm):
+class VillageIndicatorForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = VillageIndicator
         fields = INDICATOR_FIELDS

@@ -20,9 +20,9 @@ from villages.choices import (
     VillageKind,
 )
 
-county_code_validator = RegexValidator(r"^\d{6}$", "县级区划代码应为6位数字。")
-township_code_validator = RegexValidator(r"^\d{9}$", "乡镇统计用区划代码应为9位数字。")
-village_code_validator = RegexValidator(r"^\d{12}$", "村统计用区划代码应为12位数字。")
+county_code_validator = RegexValidator(r"^[0-9]{6}\Z", "县级区划代码应为6位数字。")
+township_code_validator = RegexValidator(r"^[0-9]{9}\Z", "乡镇统计用区划代码应为9位数字。")
+village_code_validator = RegexValidator(r"^[0-9]{12}\Z", "村统计用区划代码应为12位数字。")
 ratio_validators = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
 
 
@@ -107,6 +107,9 @@ class Village(TimeStampedModel):
     )
     guidance_category = models.CharField("分类指导类型", max_length=40, choices=GuidanceCategory.choices, blank=True)
     is_active = models.BooleanField("有效", default=True, help_text="撤并后的村标记为无效，不计入试点比例。")
+    version = models.PositiveIntegerField(
+        "版本", default=1, editable=False, help_text="每次保存加一；编辑时核对，防止覆盖他人的修改。"
+    )
 
     objects = querysets.VillageQuerySet.as_manager()
 
@@ -374,6 +377,9 @@ class VillageIndicator(TimeStampedModel):
     )
     confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
     return_reason = models.CharField("退回原因", max_length=300, blank=True)
+    version = models.PositiveIntegerField(
+        "版本", default=1, editable=False, help_text="每次保存加一；编辑时核对，防止覆盖他人的修改。"
+    )
 
     objects = querysets.VillageIndicatorQuerySet.as_manager()
 

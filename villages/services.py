@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from pilot_admin import audit
+from pilot_admin import audit, locking
 from pilot_admin.choices import AuditAction
 from pilot_admin.excel import IMPORT_AUDIT_NOTE, ImportResult, ImportRow, RowError, constraint_message, finish_import
 from villages import permissions
@@ -42,7 +42,7 @@ def _visible_or_refuse(queryset, obj, message: str) -> None:
 
 
 @transaction.atomic
-def village_create(*, actor, township, **data) -> Village:
+def village_create(*, actor, township, version: int | None = None, **data) -> Village:
     _require(permissions.can_manage_villages(actor), "只有县领导小组办公室可以新增村。")
     _visible_or_refuse(Township.objects.editable_by(actor), township, "不能在您管辖范围以外的乡镇新增村。")
     village = Village(township=township, **data)
@@ -53,9 +53,11 @@ def village_create(*, actor, township, **data) -> Village:
 
 
 @transaction.atomic
-def village_update(*, actor, village: Village, **data) -> Village:
+def village_update(*, actor, village: Village, version: int | None = None, **data) -> Village:
+    """`version` is the one the editor saw (form or If-Match); a stale one is refused."""
     _require(permissions.can_manage_villages(actor), "只有县领导小组办公室可以修改村信息。")
     village = Village.objects.editable_by(actor).select_for_update().get(pk=village.pk)
+    locking.claim_version(village, version)
     if "township" in data:
         _visible_or_refuse(Township.objects.editable_by(actor), data["township"], "不能把村移到您管辖范围以外的乡镇。")
     before = audit.snapshot(village)
@@ -163,12 +165,15 @@ INDICATOR_FIELDS = tuple(
         "return_reason",
         "created_at",
         "updated_at",
+        "version",
     }
 )
 
 
 @transaction.atomic
-def village_indicator_submit(*, actor, village: Village, year: int, **data) -> VillageIndicator:
+def village_indicator_submit(
+    *, actor, village: Village, year: int, version: int | None = None, **data
+) -> VillageIndicator:
     """The township's yearly indicator record for a village: created, or resubmitted while not
     yet confirmed (a confirmed record is locked)."""
     _require(permissions.can_submit_indicators(actor), "您的角色不能填报村年度指标。")
@@ -181,6 +186,7 @@ def village_indicator_submit(*, actor, village: Village, year: int, **data) -> V
     else:
         if indicator.status == IndicatorStatus.CONFIRMED:
             raise ValidationError("该村本年度指标已确认，不能再修改。")
+        locking.claim_version(indicator, version)
         before = audit.snapshot(indicator)
     unknown = set(data) - set(INDICATOR_FIELDS)
     if unknown:
@@ -204,6 +210,7 @@ def village_indicator_confirm(*, actor, indicator: VillageIndicator) -> VillageI
     if indicator.status != IndicatorStatus.SUBMITTED:
         raise ValidationError("只有“已提交”的指标可以确认。")
     before = audit.snapshot(indicator)
+    locking.bump_version(indicator)
     indicator.status = IndicatorStatus.CONFIRMED
     indicator.confirmed_by = actor
     indicator.confirmed_at = timezone.now()
@@ -222,6 +229,7 @@ def village_indicator_return(*, actor, indicator: VillageIndicator, reason: str)
     if indicator.status != IndicatorStatus.SUBMITTED:
         raise ValidationError("只有“已提交”的指标可以退回。")
     before = audit.snapshot(indicator)
+    locking.bump_version(indicator)
     indicator.status = IndicatorStatus.RETURNED
     indicator.return_reason = reason
     indicator.save()
@@ -354,8 +362,10 @@ def village_import(*, actor, rows: list[ImportRow], dry_run: bool) -> ImportResu
         Village.objects.bulk_create(creates, batch_size=1000)
         for village, _ in updates:
             village.updated_at = now
+            # An edit form opened before the import is stale now.
+            locking.bump_version(village)
         Village.objects.bulk_update(
-            [village for village, _ in updates], [*sorted(changed_fields), "updated_at"], batch_size=1000
+            [village for village, _ in updates], [*sorted(changed_fields), "updated_at", "version"], batch_size=1000
         )
         audit.record_bulk(
             actor=actor,

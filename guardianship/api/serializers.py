@@ -21,7 +21,8 @@ from guardianship.choices import (
 )
 from guardianship.models import Person
 from guardianship.rules import mask_id_number
-from villages.models import Township
+from guardianship.services import PERSON_FIELDS
+from villages.models import Township, Village
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -64,6 +65,25 @@ class PersonSerializer(serializers.ModelSerializer):
 
     def get_id_number(self, person) -> str:
         return mask_id_number(person.id_number)
+
+
+# PATCH input: what the person form edits (services.PERSON_FIELDS). The village must be one the
+# caller works in (another township's id is "对象不存在"); status, exit and the derived fields
+# (birth date, gender, township) are not settable and are ignored when sent.
+class PersonUpdateSerializer(serializers.ModelSerializer):
+    village = serializers.PrimaryKeyRelatedField(queryset=Village.objects.none(), required=False)
+
+    class Meta:
+        model = Person
+        fields = list(PERSON_FIELDS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        self.fields["village"].queryset = (
+            Village.objects.township_work_by(user) if user is not None else Village.objects.none()
+        )
 
 
 # The stats query: a month (this month by default) and optionally a visible township.

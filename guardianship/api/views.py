@@ -4,13 +4,15 @@ the monthly statistics from the same selector as the county overview."""
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.response import Response
 
-from guardianship import permissions, selectors
+from guardianship import permissions, selectors, services
 from guardianship.api.filters import PersonFilterSet
 from guardianship.api.serializers import (
     GuardianshipStatsQuerySerializer,
     GuardianshipStatsSerializer,
     PersonSerializer,
+    PersonUpdateSerializer,
 )
+from pilot_admin import locking
 from pilot_admin.api.base import ScopedAPIView, ScopedReadOnlyViewSet
 
 
@@ -24,13 +26,33 @@ from pilot_admin.api.base import ScopedAPIView, ScopedReadOnlyViewSet
             "visited_in=YYYY-MM 为该月走访次数达到要求的人员，not_visited_in=YYYY-MM 为该月应走访而未达到的人员。"
         ),
     ),
-    retrieve=extend_schema(summary="特困人员详情", description="不在查看范围内的人员返回 404。"),
+    retrieve=extend_schema(
+        summary="特困人员详情",
+        description="不在查看范围内的人员返回 404。响应头 ETag 为记录当前版本。",
+        parameters=[locking.ETAG_HEADER],
+    ),
+    partial_update=extend_schema(
+        summary="修改特困人员信息",
+        description=(
+            "乡镇用户（本乡镇的人员）和县领导小组办公室。须带 If-Match（详情返回的 ETag）：缺少返回 428，"
+            "记录已被他人修改返回 412。可改字段同人员登记表单；status 等其他字段忽略。"
+            "village 只能是本人管辖的村。公民身份号码修改后，出生日期和性别随之重算。"
+        ),
+        parameters=[locking.IF_MATCH_HEADER, locking.ETAG_HEADER],
+        request=PersonUpdateSerializer,
+        responses={200: PersonSerializer, **locking.PATCH_ERRORS},
+    ),
 )
-class PersonViewSet(ScopedReadOnlyViewSet):
+class PersonViewSet(locking.VersionedPatchMixin, ScopedReadOnlyViewSet):
     selector = staticmethod(selectors.person_list)
     serializer_class = PersonSerializer
     filterset_class = PersonFilterSet
     access = staticmethod(permissions.can_view_guardianship)
+    input_serializer_class = PersonUpdateSerializer
+    write_access = staticmethod(permissions.can_edit_persons)
+
+    def versioned_update(self, obj, version, data):
+        return services.person_save(actor=self.request.user, person=obj, version=version, **data)
 
 
 class GuardianshipStatsView(ScopedAPIView):

@@ -28,8 +28,12 @@ EXPORT_CHUNK_SIZE = 2000
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 
-def xlsx_response(workbook: Workbook, filename: str) -> FileResponse:
-    """Save to a temporary file (deleted when the response closes it) so memory stays flat."""
+def xlsx_response(workbook: Workbook, filename: str, *, rows: int | None = None, audited: bool = True) -> FileResponse:
+    """Save to a temporary file (deleted when the response closes it) so memory stays flat.
+    Every workbook handed out is an export of county data (registers, ledgers, score sheets, a
+    user's marked-up upload) and is written to the audit trail here, the one place all of them
+    pass: who, when, from where, which file, the filter and the rows. Only blank import
+    templates (`audited=False`) are not."""
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
     try:
         workbook.save(handle)
@@ -37,6 +41,10 @@ def xlsx_response(workbook: Workbook, filename: str) -> FileResponse:
         handle.close()
         raise
     handle.seek(0)
+    if audited:
+        from pilot_admin import audit  # the audit trail imports the models; keep this module light
+
+        audit.record_export(what=filename, rows=rows)
     return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
 
 
@@ -68,7 +76,7 @@ def template_response(kind: "ImportKind") -> FileResponse:
             validation.add(f"{letter}2:{letter}{settings.IMPORT_MAX_ROWS + 1}")
             sheet.add_data_validation(validation)
     sheet.freeze_panes = "A2"
-    return xlsx_response(workbook, kind.template_filename)
+    return xlsx_response(workbook, kind.template_filename, audited=False)
 
 
 # --- exports ---------------------------------------------------------------------------------
@@ -85,8 +93,17 @@ class ExportColumn:
 
 
 def stream(queryset):
-    """Rows of an export, fetched in chunks (prefetches too) so memory does not grow with data."""
-    return queryset.iterator(chunk_size=EXPORT_CHUNK_SIZE)
+    """Rows of an export, fetched in chunks (prefetches too) so memory does not grow with data.
+    Tells the audit trail what kind of record, and how many, the export held."""
+    from pilot_admin import audit
+
+    count = 0
+    try:
+        for obj in queryset.iterator(chunk_size=EXPORT_CHUNK_SIZE):
+            count += 1
+            yield obj
+    finally:
+        audit.note_export_rows(queryset.model, count)
 
 
 def values_of(columns: Sequence[ExportColumn], objects: Iterable) -> Iterable[list]:
@@ -146,8 +163,10 @@ def export_response(
         header.append(cell)
     sheet.append(header)
     formats = [column.number_format for column in columns]
+    count = 0
     for values in rows:
         sheet.append([export_cell(sheet, v, fmt) for v, fmt in zip(values, formats, strict=False)])
+        count += 1
     for values in footer:
         sheet.append([export_cell(sheet, v, fmt, bold=True) for v, fmt in zip(values, formats, strict=False)])
-    return xlsx_response(workbook, filename)
+    return xlsx_response(workbook, filename, rows=count)

@@ -45,6 +45,11 @@ EXPECTED_PATHS = {
     "/api/v1/persons/{id}/": ("get", set()),
     "/api/v1/stats/guardianship/": ("get", {"month", "township"}),
 }
+# The write methods on read resources (optimistic locking: If-Match in, 412/428 documented).
+EXPECTED_WRITES = {
+    "/api/v1/villages/{id}/": "patch",
+    "/api/v1/persons/{id}/": "patch",
+}
 
 
 @pytest.fixture
@@ -76,6 +81,17 @@ def test_schema_documents_every_path_with_its_parameters(schema, path):
     assert set(_query_parameters(operation)) == expected
     if "{id}" in path:
         assert [p["name"] for p in operation["parameters"] if p["in"] == "path"] == ["id"]
+
+
+@pytest.mark.parametrize("path", sorted(EXPECTED_WRITES))
+def test_schema_documents_the_write_methods_with_if_match(schema, path):
+    operation = schema["paths"][path][EXPECTED_WRITES[path]]
+    headers = {p["name"]: p for p in operation["parameters"] if p["in"] == "header"}
+    assert headers["If-Match"]["required"] is True
+    assert {"200", "403", "404", "412", "428"} <= set(operation["responses"])
+    assert "ETag" in operation["responses"]["200"].get("headers", {})
+    assert "ETag" in schema["paths"][path]["get"]["responses"]["200"].get("headers", {})
+    assert "put" not in schema["paths"][path]
 
 
 def test_schema_types_the_filters_precisely(schema):
@@ -165,9 +181,18 @@ def test_docs_page_loads_only_local_assets(client, county_viewer):
     assets = re.findall(r"""<(?:script|link|img)\b[^>]*?\b(?:src|href)\s*=\s*["']([^"']+)["']""", html)
     assert any(url.endswith(".js") for url in assets)
     assert any(url.endswith(".css") for url in assets)
+    # Swagger UI's start-up code is served by the docs view itself (?script), not inline: the
+    # Content-Security-Policy allows no inline script.
+    init = f"{DOCS}?script="
+    assert init in assets
     for url in assets:
         assert not re.match(r"^(https?:)?//", url), url
+        if url == init:
+            continue
         assert url.startswith("/static/"), url
         assert finders.find(url.removeprefix("/static/")), f"{url} is not among the static files"
     assert not re.search(r"""\b(?:src|href)\s*=\s*["']?(?:https?:)?//""", html)
-    assert f'url: "{SCHEMA}"' in html
+    assert "<script>" not in html
+    script = client.get(init)
+    assert script["Content-Type"].startswith("application/javascript")
+    assert f'url: "{SCHEMA}"' in script.content.decode()

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from villages import selectors
 from villages.choices import PilotLevel, PilotStatus
 from villages.models import PilotAssignment, Township, Village
+from villages.services import VILLAGE_EDITABLE_FIELDS
 
 
 class TownshipSerializer(serializers.ModelSerializer):
@@ -41,6 +42,14 @@ class VillageSerializer(serializers.ModelSerializer):
         # current_pilots is prefetched by selectors.village_list, newest first.
         pilots = village.current_pilots
         return VillagePilotSerializer(pilots[0]).data if pilots else None
+
+
+# PATCH input: what the village form edits (services.VILLAGE_EDITABLE_FIELDS); the township and
+# anything else in the body are ignored, so a village cannot be moved through the API.
+class VillageUpdateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Village
+        fields = list(VILLAGE_EDITABLE_FIELDS)
 
 
 class PilotAssignmentSerializer(serializers.ModelSerializer):

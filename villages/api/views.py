@@ -3,8 +3,9 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.response import Response
 
+from pilot_admin import locking
 from pilot_admin.api.base import ScopedAPIView, ScopedReadOnlyViewSet
-from villages import selectors
+from villages import permissions, selectors, services
 from villages.api.filters import ViewFilterSetBackend, VillageAPIFilterSet
 from villages.api.serializers import (
     PilotAssignmentSerializer,
@@ -12,6 +13,7 @@ from villages.api.serializers import (
     PilotStatsSerializer,
     TownshipSerializer,
     VillageSerializer,
+    VillageUpdateSerializer,
 )
 from villages.filters import PilotAssignmentFilterSet
 from villages.models import Village
@@ -31,13 +33,32 @@ class TownshipViewSet(ScopedReadOnlyViewSet):
         summary="村列表",
         description="pilot 为该村当前（未撤销、最新）的试点；指定 program、year 时只看该项目、该年度的试点。",
     ),
-    retrieve=extend_schema(summary="村详情", description="不在查看范围内的村返回 404。"),
+    retrieve=extend_schema(
+        summary="村详情",
+        description="不在查看范围内的村返回 404。响应头 ETag 为记录当前版本。",
+        parameters=[locking.ETAG_HEADER],
+    ),
+    partial_update=extend_schema(
+        summary="修改村信息",
+        description=(
+            "仅县领导小组办公室。须带 If-Match（村详情返回的 ETag）：缺少返回 428，"
+            "记录已被他人修改返回 412。可改字段同村信息表单；township 等其他字段忽略。"
+        ),
+        parameters=[locking.IF_MATCH_HEADER, locking.ETAG_HEADER],
+        request=VillageUpdateSerializer,
+        responses={200: VillageSerializer, **locking.PATCH_ERRORS},
+    ),
 )
-class VillageViewSet(ScopedReadOnlyViewSet):
+class VillageViewSet(locking.VersionedPatchMixin, ScopedReadOnlyViewSet):
     selector = staticmethod(selectors.village_list)
     serializer_class = VillageSerializer
     filterset_class = VillageAPIFilterSet
     filter_backends = [ViewFilterSetBackend]
+    input_serializer_class = VillageUpdateSerializer
+    write_access = staticmethod(permissions.can_manage_villages)
+
+    def versioned_update(self, obj, version, data):
+        return services.village_update(actor=self.request.user, village=obj, version=version, **data)
 
     def get_queryset(self):
         # Each row's `pilot` is narrowed to the requested program and year, like the rows are.
