@@ -21,7 +21,8 @@ from guardianship.choices import (
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CODES = "10X98765432"
-_ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
+# [0-9], not \d: Python's \d also takes Arabic-Indic and other digits, which int() reads.
+_ID_PATTERN = re.compile(r"^[0-9]{17}[0-9X]$")
 # Full-width digits and X as typed on Chinese input methods.
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘx", "0123456789XXX")
 

@@ -15,6 +15,7 @@ every string a spreadsheet could take for a formula forced to text.
 Callers import from this package (`from pilot_admin.excel import …`), not from its modules.
 """
 
+from pilot_admin.excel.checks import clean_in_memory
 from pilot_admin.excel.columns import (
     BOOL,
     CHOICE,
@@ -115,6 +116,7 @@ __all__ = [
     "annotated_response",
     "can_import_any",
     "check_upload",
+    "clean_in_memory",
     "constraint_message",
     "count_data_rows",
     "export_cell",

@@ -13,7 +13,15 @@ from pilot_admin.excel.results import RowError
 
 TEXT, CODE, INT, DECIMAL, YEAR, BOOL, CHOICE, DATE = "text", "code", "int", "decimal", "year", "bool", "choice", "date"
 YES, NO = "是", "否"
-_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
+# Typed dates outside these years are typos (0024-3-5, 20240-1-1), not history.
+_DATE_YEARS = (1900, 2100)
+# The largest whole number a column takes: PostgreSQL's integer, so a long string of digits is a
+# cell error, not a database error (nor Python's refusal to parse more than 4,300 digits).
+INT_MAX = 2_147_483_647
+# Decimals (money, points) beyond this are typos; the database columns hold less anyway.
+DECIMAL_MAX = Decimal("1e12")
+_TOO_LARGE = 10**18
 
 
 class CellError(ValueError):
@@ -37,7 +45,11 @@ def _whole(value) -> int | None:
     if isinstance(value, float):
         return int(value) if value.is_integer() else None
     text = _ascii(value).replace(",", "").replace(" ", "")
-    return int(text) if re.fullmatch(r"[+-]?\d+", text) else None
+    # ASCII digits only (NFKC made full-width ones ASCII); past 18 digits a stand-in that every
+    # range check refuses, so int() never parses thousands of digits.
+    if not re.fullmatch(r"[+-]?[0-9]+", text):
+        return None
+    return int(text) if len(text.lstrip("+-")) <= 18 else _TOO_LARGE
 
 
 def _parse_text(column, value):
@@ -52,6 +64,10 @@ def _parse_text(column, value):
 def _parse_code(column, value):
     number = _whole(value) if isinstance(value, int | float) else None
     text = str(number) if number is not None else re.sub(r"\s+", "", _ascii(value))
+    # Digits of other scripts (Arabic-Indic…) pass a \d validator; in a code they are ASCII digits.
+    text = "".join(
+        str(unicodedata.decimal(c)) if not c.isascii() and unicodedata.decimal(c, None) is not None else c for c in text
+    )
     return _parse_text(column, text)
 
 
@@ -61,6 +77,8 @@ def _parse_int(column, value):
         raise CellError(f"应为整数（填写的是“{_shown(value)}”）。")
     if number < 0:
         raise CellError(f"不能为负数（填写的是“{_shown(value)}”）。")
+    if number > INT_MAX:
+        raise CellError(f"数值太大（填写的是“{_shown(value)}”）。")
     return number
 
 
@@ -73,6 +91,8 @@ def _parse_decimal(column, value):
         raise CellError(f"应为数字（填写的是“{_shown(value)}”）。") from None
     if not number.is_finite():
         raise CellError(f"应为数字（填写的是“{_shown(value)}”）。")
+    if number.adjusted() >= DECIMAL_MAX.adjusted():  # not abs(): 1e999999999 overflows the context
+        raise CellError(f"数值太大（填写的是“{_shown(value)}”）。")
     return number
 
 
@@ -102,17 +122,30 @@ def _parse_choice(column, value):
 
 
 def _parse_date(column, value):
+    """A date cell, or a date typed as text: 2024-3-5, 2024/03/05, 2024.3.5, 2024年3月5日, 20240305."""
     if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    text = _ascii(value)
+        day = value.date()
+    elif isinstance(value, datetime.date):
+        day = value
+    else:
+        day = _date_from_text(_ascii(value))
+        if day is None:
+            raise CellError(f"应为日期，如 2020-01-31（填写的是“{_shown(value)}”）。")
+    if not _DATE_YEARS[0] <= day.year <= _DATE_YEARS[1]:
+        raise CellError(f"日期的年份应在 {_DATE_YEARS[0]}–{_DATE_YEARS[1]} 之间（填写的是“{_shown(value)}”）。")
+    return day
+
+
+def _date_from_text(text: str) -> datetime.date | None:
+    # strptime would also take non-ASCII digits; only ASCII ones (NFKC made full-width ASCII) count.
+    if not re.fullmatch(r"[0-9年月日./-]{6,11}", text):
+        return None
     for pattern in _DATE_FORMATS:
         try:
             return datetime.datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-    raise CellError(f"应为日期，如 2020-01-31（填写的是“{_shown(value)}”）。")
+    return None
 
 
 _PARSERS = {

@@ -99,6 +99,10 @@ class ImportKindRegistry:
     def get(self, key: str) -> ImportKind | None:
         return self._all().get(key)
 
+    def all(self) -> list[ImportKind]:
+        """Every kind, whoever may run it: what tests enumerate so a new kind is covered."""
+        return list(self._all().values())
+
     def for_user(self, user) -> list[ImportKind]:
         return [kind for kind in self._all().values() if kind.permission(user)]
 

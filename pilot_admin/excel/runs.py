@@ -12,7 +12,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.utils import timezone
 from openpyxl import load_workbook
 from openpyxl.cell.cell import MergedCell
@@ -22,7 +22,7 @@ from openpyxl.styles import PatternFill
 from pilot_admin.choices import ImportStatus
 from pilot_admin.excel.columns import normalize_header
 from pilot_admin.excel.kinds import ImportKind, import_kinds
-from pilot_admin.excel.reading import count_data_rows
+from pilot_admin.excel.reading import UnreadableWorkbook, check_package, count_data_rows
 from pilot_admin.excel.results import RowError
 from pilot_admin.excel.writing import safe_text, xlsx_response
 from pilot_admin.models import ImportRun
@@ -203,12 +203,32 @@ def _hand_back(run_id: int) -> None:
 # --- the user's workbook with its errors marked --------------------------------------------
 
 
+def _formulas_as_text(workbook) -> None:
+    """Every formula of the upload kept as its text: the copy is served by us, to the uploader
+    and to the county office, and a planted formula (DDE, WEBSERVICE) must not run there. The
+    import refuses formulas anyway, so the corrected copy loses nothing it could use."""
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    text = str(getattr(cell.value, "text", None) or cell.value)
+                    cell.value = text if text.startswith("=") else f"={text}"
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
+
+
 def annotated_response(run: ImportRun, kind: ImportKind | None) -> FileResponse:
     """The user's own workbook with every bad cell filled light red and its messages as a
     comment (problems of a whole row go on its first cell), plus a sheet listing them all."""
     with run.upload.open("rb") as file, warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
+        try:
+            # The full (not read-only) load below must not meet a bomb the reader would refuse.
+            check_package(file)
+        except UnreadableWorkbook as error:
+            raise Http404(error.message) from error
         workbook = load_workbook(file)
+    _formulas_as_text(workbook)
     sheet = workbook.worksheets[0]
     positions = {}
     for cell in sheet[1]:
