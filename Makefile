@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format demo migrate bench install clean-venv
+.PHONY: run test test-faults audit lint format demo migrate bench install clean-venv
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,14 +42,32 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# The whole suite: lint, migrations in step with the models, then pytest on two workers.
-test: install
+# The whole suite: lint, static analysis, migrations in step with the models, then pytest on
+# two workers. The fault tests (marker `faults`) stop the servers the others use: they run
+# alone, in `make test-faults`.
+test: install audit
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python manage.py makemigrations --check --dry-run
-	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python -m pytest -n 2 --dist loadfile -m "not faults" $(PYTEST_ARGS)
 
+# Restarts PostgreSQL, stops Redis and kills Celery workers: serially, against the real servers
+# (DATABASE_URL, REDIS_URL, CELERY_BROKER_URL), and never beside another test run.
+test-faults: install
+	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python -m pytest -p no:xdist -m faults tests/faults $(PYTEST_ARGS)
+
+# Static analysis: bandit (no HIGH finding in the project's code; config in pyproject.toml) and
+# pip-audit over the pinned requirements (.ci/audit_dependencies.py says when it cannot audit).
+audit: install
+	$(BIN)/bandit -c pyproject.toml -r . -q --severity-level high
+	$(BIN)/python .ci/audit_dependencies.py requirements.txt
+
+# The load test needs wrk (Debian package); installed here when missing (as root, apt-get
+# update only when the first install fails). Without it the bench runs and says the load was skipped.
 bench: install
+	@command -v wrk >/dev/null 2>&1 || apt-get install -y -q wrk >/dev/null 2>&1 || \
+		(apt-get update -q >/dev/null 2>&1 && apt-get install -y -q wrk >/dev/null 2>&1) || \
+		echo "bench: could not install wrk; the load test will be skipped"
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean-venv:
