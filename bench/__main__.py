@@ -17,7 +17,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--runs", type=int, default=25, help="timed requests per target and scale (median)")
+    parser.add_argument("--runs", type=int, default=15, help="timed requests per target and scale (median)")
     parser.add_argument("--counties", type=int, default=100, help="counties at province scale")
     parser.add_argument("--townships-per-county", type=int, default=12)
     parser.add_argument("--villages-per-county", type=int, default=300)
@@ -29,7 +29,17 @@ def parse_args(argv):
     parser.add_argument(
         "--guardianship-persons", type=int, default=200_000, help="persons for the guardianship stats (0 skips it)"
     )
+    parser.add_argument(
+        "--import-rows", type=_sizes, default=[500, 2000], help="person-import sizes, e.g. 2000,10000 (0 skips)"
+    )
+    parser.add_argument("--export-visits", type=_sizes, default=[20_000, 100_000], help="visit-export sizes (0 skips)")
+    parser.add_argument("--load-seconds", type=int, default=30, help="seconds of wrk per side (0 skips the load)")
+    parser.add_argument("--load-connections", type=int, default=16)
     return parser.parse_args(argv)
+
+
+def _sizes(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if int(part) > 0]
 
 
 def configure(database_name: str) -> str:
@@ -76,7 +86,8 @@ def main(argv=None) -> int:
     from django.db import connection
     from django.test import Client
 
-    from bench import seed
+    from bench import guardianship as bench_guardianship
+    from bench import province, seed
     from bench.measure import format_table, measure_all, query_count_problems
 
     safe_url = url.split("@")[-1] if "@" in url else url
@@ -96,25 +107,57 @@ def main(argv=None) -> int:
     scale = seed.Scale(townships_per_county=args.townships_per_county, villages_per_county=args.villages_per_county)
     start = step("seeding the county…")
     admin, county_counts = seed.seed_measured_county(scale)
+    county_work = province.seed(1, 1)
+    persons_seeded = visits_seeded = 0
+    # The measured county's share of the persons and visits; the rest come with the province.
+    county_persons = args.guardianship_persons // max(1, args.counties)
+    if county_persons and connection.vendor == "postgresql":
+        visits_seeded += bench_guardianship.seed(
+            persons=county_persons, visitor_id=admin.pk, first_county=1, last_county=1
+        )
+        persons_seeded += county_persons
     seed.analyze()
-    done(start, f"{county_counts.villages} villages, {county_counts.pilots} pilots")
+    done(
+        start,
+        f"{county_counts.villages} villages, {county_counts.pilots} pilots, {county_work.tasks} tasks, "
+        f"{county_work.reports} reports, {county_work.inspections} inspections, {persons_seeded} persons",
+    )
 
     client = Client()
-    client.force_login(admin)
+    seed.sign_in(client, admin)
     program, year = seed.program_code(1), seed.MEASURED_YEAR
+    month = bench_guardianship.MONTH.strftime("%Y-%m")
     start = step(f"measuring at county scale ({args.runs} runs each)…")
-    results = measure_all(client=client, scale="county", program=program, year=year, runs=args.runs)
+    results = measure_all(client=client, scale="county", program=program, year=year, month=month, runs=args.runs)
     done(start)
 
     start = step(f"seeding counties 2…{args.counties}…")
     province_counts = seed.seed_counties(2, args.counties, scale, approver=admin) if args.counties > 1 else None
+    province_work = province.seed(2, args.counties) if args.counties > 1 else province.WorkCounts()
+    if args.guardianship_persons > persons_seeded and connection.vendor == "postgresql":
+        visits_seeded += bench_guardianship.seed(
+            persons=args.guardianship_persons - persons_seeded,
+            visitor_id=admin.pk,
+            first_county=2,
+            last_county=args.counties,
+            offset=persons_seeded,
+        )
+        persons_seeded = args.guardianship_persons
     seed.analyze()
+    work = province.WorkCounts()
+    work += county_work
+    work += province_work
     total_villages = county_counts.villages + (province_counts.villages if province_counts else 0)
     total_pilots = county_counts.pilots + (province_counts.pilots if province_counts else 0)
-    done(start, f"{args.counties} counties, {total_villages} villages, {total_pilots} pilots in all")
+    done(
+        start,
+        f"{args.counties} counties, {total_villages} villages, {total_pilots} pilots, {work.tasks} tasks, "
+        f"{work.reports} reports, {work.inspections} inspections, {work.rectifications} rectifications, "
+        f"{persons_seeded} persons, {visits_seeded} visits in all",
+    )
 
     start = step("measuring at province scale…")
-    results += measure_all(client=client, scale="province", program=program, year=year, runs=args.runs)
+    results += measure_all(client=client, scale="province", program=program, year=year, month=month, runs=args.runs)
     done(start)
 
     reminder_scan = None
@@ -126,12 +169,41 @@ def main(argv=None) -> int:
         done(start)
 
     guardianship = None
-    if args.guardianship_persons:
-        from bench import guardianship as bench_guardianship
+    if persons_seeded:
+        start = step(f"timing the guardianship statistics ({persons_seeded:,} persons, {visits_seeded:,} visits)…")
+        guardianship = bench_guardianship.run(admin=admin, persons=persons_seeded, visits=visits_seeded)
+        done(start)
 
-        start = step(f"seeding {args.guardianship_persons:,} persons with 12 visits each and timing the statistics…")
-        guardianship = bench_guardianship.run(admin=admin, persons=args.guardianship_persons)
-        done(start, "" if guardianship else "skipped: PostgreSQL only")
+    excel_results = []
+    if (args.import_rows or args.export_visits) and connection.vendor == "postgresql":
+        from bench import excel as bench_excel
+
+        start = step(f"Excel: importing {args.import_rows} persons, exporting {args.export_visits} visits…")
+        excel_results = bench_excel.run(
+            database_name=args.database_name or BENCH_DATABASE_NAME,
+            import_rows=args.import_rows,
+            export_visits=args.export_visits,
+            visitor_id=admin.pk,
+        )
+        done(start)
+
+    load = None
+    if args.load_seconds:
+        from rest_framework.authtoken.models import Token
+
+        from bench import load as bench_load
+
+        start = step(f"load: wrk, {args.load_connections} clients × {args.load_seconds} s, on ours then the floor…")
+        token, _ = Token.objects.get_or_create(user=admin)
+        load = bench_load.run(
+            token=token.key,
+            program=program,
+            year=year,
+            month=month,
+            seconds=args.load_seconds,
+            connections=args.load_connections,
+        )
+        done(start, load.skipped or "")
 
     print()
     print(format_table(results))
@@ -141,6 +213,19 @@ def main(argv=None) -> int:
     if guardianship is not None:
         print()
         print(bench_guardianship.format_table(guardianship))
+    if excel_results:
+        print()
+        print(bench_excel.format_table(excel_results))
+    if load is not None and load.sides:
+        print()
+        print(bench_load.format_table(load))
+    from bench import targets as bench_targets
+
+    verdicts = bench_targets.verdicts(
+        results=results, reminder_scan=reminder_scan, guardianship=guardianship, excel_results=excel_results, load=load
+    )
+    print()
+    print(bench_targets.format_table(verdicts))
     problems = query_count_problems(results) + [
         f"{r.label} at {r.scale} scale: {r.problem}" for r in results if r.available and r.problem
     ]
@@ -148,6 +233,10 @@ def main(argv=None) -> int:
         problems.append(f"reminder scan: {reminder_scan.problem}")
     if guardianship is not None:
         problems += guardianship.problems
+    for excel_result in excel_results:
+        problems += excel_result.problems
+    if load is not None:
+        problems += load.problems
     missing = sorted({r.label for r in results if not r.available})
     for label in missing:
         print(f"not available: {label}")
@@ -158,6 +247,7 @@ def main(argv=None) -> int:
         "database_version": _server_version(connection),
         "python": platform.python_version(),
         "cpu_count": os.cpu_count(),
+        "cpu_model": _cpu_model(),
         "runs": args.runs,
         "scales": {
             "county": {"counties": 1, "villages": county_counts.villages, "pilots": county_counts.pilots},
@@ -166,6 +256,9 @@ def main(argv=None) -> int:
         "results": [r.as_dict() for r in results],
         "reminder_scan": reminder_scan.as_dict() if reminder_scan is not None else None,
         "guardianship_stats": guardianship.as_dict() if guardianship is not None else None,
+        "excel": [r.as_dict() for r in excel_results],
+        "load": load.as_dict() if load is not None else None,
+        "targets": [v.as_dict() for v in verdicts],
         "problems": problems,
     }
     args.output.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -174,6 +267,14 @@ def main(argv=None) -> int:
         print("\nFAILED:", *problems, sep="\n  ", file=sys.stderr)
         return 1
     return 0
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            return next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "")
+    except OSError:
+        return platform.processor()
 
 
 def _server_version(connection) -> str:

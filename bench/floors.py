@@ -115,3 +115,282 @@ def quota_floor(request):
 
 for _view in (village_page_floor, pilot_page_floor, quota_floor):
     declare_scope(_view, "bench floor: the signed-in user's county")
+
+
+# --- statistics, the dashboard, the ledger, the register and the ranking ----------------------
+# (PostgreSQL: FILTER, ROLLUP and AT TIME ZONE; the SQLite bench measures the targets above.)
+
+
+def _table_names() -> dict:
+    from assessments.models import Inspection, Rectification
+    from guardianship.models import Agreement, Guardian, Person, Visit
+    from tasks.models import Department, ProgressReport, ReportingPeriod, Task, TaskAssignment
+
+    models = {
+        "task": Task, "assignment": TaskAssignment, "period": ReportingPeriod, "report": ProgressReport,
+        "department": Department, "inspection": Inspection, "rectification": Rectification, "person": Person,
+        "visit": Visit, "guardian": Guardian, "agreement": Agreement,
+    }  # fmt: skip
+    return {**T, **{key: model._meta.db_table for key, model in models.items()}}
+
+
+def _local_date(column: str) -> str:
+    from django.conf import settings
+
+    return f"CAST(({column} AT TIME ZONE '{settings.TIME_ZONE}') AS date)"
+
+
+def task_stats_sql() -> str:
+    """Per county department: tasks in the year it leads / cooperates on / is involved in,
+    closed out by the year's end, overdue today; per reporting unit: periods due in the year by
+    today, received, on time. One statement (UNION ALL of the two tables)."""
+    n = _table_names()
+    closed_on, submitted_on = _local_date("t.closed_out_at"), _local_date("r.first_submitted_at")
+    return f"""
+    SELECT 'department', d.id, d.name, d.kind,
+           COUNT(*) FILTER (WHERE a.role = 'lead'), COUNT(*) FILTER (WHERE a.role = 'cooperating'), COUNT(*),
+           COUNT(*) FILTER (WHERE t.status = 'closed_out' AND {closed_on} <= make_date(%(year)s, 12, 31)),
+           COUNT(*) FILTER (WHERE t.status = 'open' AND t.deadline < %(today)s)
+      FROM {n["department"]} d
+      JOIN {n["assignment"]} a ON a.department_id = d.id
+      JOIN {n["task"]} t ON t.id = a.task_id
+      JOIN {n["program"]} g ON g.id = t.program_id
+     WHERE g.county_id = %(county)s AND g.code = %(program)s AND d.kind <> 'township'
+       AND EXTRACT(YEAR FROM t.start_date) <= %(year)s AND EXTRACT(YEAR FROM t.deadline) >= %(year)s
+     GROUP BY d.id
+    UNION ALL
+    SELECT 'unit', d.id, d.name, d.kind, COUNT(*), COUNT(r.id) FILTER (WHERE r.first_submitted_at IS NOT NULL),
+           COUNT(r.id) FILTER (WHERE {submitted_on} <= p.due_date), 0, 0
+      FROM {n["period"]} p
+      JOIN {n["task"]} t ON t.id = p.task_id
+      JOIN {n["program"]} g ON g.id = t.program_id
+      JOIN {n["assignment"]} a ON a.task_id = t.id
+      JOIN {n["department"]} d ON d.id = a.department_id
+      LEFT JOIN {n["report"]} r ON r.period_id = p.id AND r.department_id = a.department_id
+     WHERE g.county_id = %(county)s AND g.code = %(program)s
+       AND EXTRACT(YEAR FROM p.due_date) = %(year)s AND p.due_date <= %(today)s
+       AND (t.status = 'open' OR {closed_on} >= p.due_date)
+     GROUP BY d.id
+    """
+
+
+def task_stats_numbers(county_id: int, program_code: str, year: int) -> dict:
+    from django.utils import timezone
+
+    params = {"county": county_id, "program": program_code, "year": year, "today": timezone.localdate()}
+    rows = _fetch(task_stats_sql(), params)
+    return {
+        "departments": sorted([r[1], r[2], r[4], r[5], r[7], r[8]] for r in rows if r[0] == "department"),
+        "reporting_units": sorted([r[2], r[4], r[5], r[6]] for r in rows if r[0] == "unit"),
+    }
+
+
+def assessment_stats_sql() -> str:
+    """The year's results (the latest confirmed inspection of each pilot): per township and in
+    total (ROLLUP) villages, mean total, grades; and the open rectifications of every
+    confirmed inspection of the year. One statement."""
+    n = _table_names()
+    confirmed = f"""SELECT i.* FROM {n["inspection"]} i JOIN {n["pilot"]} pa ON pa.id = i.pilot_id
+                    JOIN {n["program"]} g ON g.id = pa.program_id
+                   WHERE g.county_id = %(county)s AND g.code = %(program)s AND i.year = %(year)s
+                     AND i.status = 'confirmed'"""
+    return f"""
+    WITH confirmed AS ({confirmed}),
+         results AS (SELECT c.* FROM confirmed c WHERE NOT EXISTS (
+                        SELECT 1 FROM confirmed n WHERE n.pilot_id = c.pilot_id AND n.id > c.id))
+    SELECT v.township_id, COUNT(*), ROUND(AVG(r.total), 1),
+           COUNT(*) FILTER (WHERE r.grade = 'excellent'), COUNT(*) FILTER (WHERE r.grade = 'pass'),
+           COUNT(*) FILTER (WHERE r.grade = 'fail'),
+           (SELECT COUNT(*) FROM {n["rectification"]} x JOIN confirmed c ON c.id = x.inspection_id
+             WHERE x.status <> 'verified')
+      FROM results r
+      JOIN {n["pilot"]} pa ON pa.id = r.pilot_id
+      JOIN {n["village"]} v ON v.id = pa.village_id
+     GROUP BY ROLLUP (v.township_id)
+    """
+
+
+def assessment_stats_numbers(county_id: int, program_code: str, year: int) -> dict:
+    rows = _fetch(assessment_stats_sql(), {"county": county_id, "program": program_code, "year": year})
+    total = next((r for r in rows if r[0] is None), None)
+    return {
+        "inspected": total[1] if total else 0,
+        "mean_total": float(total[2]) if total and total[2] is not None else None,
+        "grades": [total[3], total[4], total[5]] if total else [0, 0, 0],
+        "open_rectifications": total[6] if total else 0,
+        "townships": sorted([r[0], r[1], float(r[2]), r[3], r[4], r[5]] for r in rows if r[0] is not None),
+    }
+
+
+def _json(request, numbers: dict) -> JsonResponse:
+    return JsonResponse(numbers)
+
+
+def task_stats_floor(request):
+    return _json(request, task_stats_numbers(request.user.county_id, request.GET["program"], int(request.GET["year"])))
+
+
+def assessment_stats_floor(request):
+    return _json(
+        request, assessment_stats_numbers(request.user.county_id, request.GET["program"], int(request.GET["year"]))
+    )
+
+
+def guardianship_stats_floor(request):
+    from bench import guardianship
+
+    return _json(request, guardianship.floor(request.user.county_id))
+
+
+def dashboard_floor(request):
+    """The four statistics floors together: what any county dashboard must at least compute."""
+    from bench import guardianship
+
+    county, program, year = request.user.county_id, request.GET["program"], int(request.GET["year"])
+    return _json(
+        request,
+        {
+            "pilots": [list(row) for row in quota_rows(county, program, year)],
+            "tasks": task_stats_numbers(county, program, year),
+            "assessments": assessment_stats_numbers(county, program, year),
+            "guardianship": guardianship.floor(county),
+        },
+    )
+
+
+def ledger_page_sql() -> str:
+    """The ledger's first page: task × unit in the page's order with the current period, the
+    unit's latest report and the earliest unmet due date of an open task."""
+    n = _table_names()
+    return f"""
+    SELECT a.id, t.code, t.title, d.name,
+           (SELECT p.label FROM {n["period"]} p WHERE p.task_id = t.id
+             ORDER BY CASE WHEN p.due_date <= %(today)s THEN 0 ELSE 1 END,
+                      CASE WHEN p.due_date <= %(today)s THEN p.due_date END DESC NULLS LAST, p.due_date
+             LIMIT 1),
+           (SELECT r.status FROM {n["report"]} r JOIN {n["period"]} p ON p.id = r.period_id
+             WHERE r.task_id = t.id AND r.department_id = a.department_id
+             ORDER BY p.due_date DESC, r.id DESC LIMIT 1),
+           CASE WHEN t.status = 'open' THEN
+               (SELECT MIN(p.due_date) FROM {n["period"]} p
+                 WHERE p.task_id = t.id AND p.due_date < %(today)s AND NOT EXISTS (
+                       SELECT 1 FROM {n["report"]} r WHERE r.period_id = p.id
+                          AND r.department_id = a.department_id AND r.status IN ('submitted', 'accepted')))
+           END,
+           COUNT(*) OVER ()
+      FROM {n["assignment"]} a
+      JOIN {n["task"]} t ON t.id = a.task_id
+      JOIN {n["program"]} g ON g.id = t.program_id
+      JOIN {n["department"]} d ON d.id = a.department_id
+     WHERE g.county_id = %(county)s
+     ORDER BY g.name, g.id, t.code, CASE a.role WHEN 'lead' THEN 0 WHEN 'cooperating' THEN 1 ELSE 2 END, d.name, a.id
+     LIMIT %(limit)s
+    """
+
+
+def ledger_page_floor(request):
+    from django.utils import timezone
+
+    params = {"county": request.user.county_id, "today": timezone.localdate(), "limit": PAGE_SIZE}
+    return _rows_response(_fetch(ledger_page_sql(), params))
+
+
+def register_page_sql() -> str:
+    """The register's first page: persons in the page's order with the month's visits, the last
+    visit, the active guardian's category and whether an agreement is signed."""
+    n = _table_names()
+    return f"""
+    SELECT pg.id, pg.name, pg.village, pg.township,
+           (SELECT COUNT(*) FROM {n["visit"]} x
+             WHERE x.person_id = pg.id AND x.visited_on >= %(start)s AND x.visited_on < %(end)s),
+           (SELECT MAX(x.visited_on) FROM {n["visit"]} x WHERE x.person_id = pg.id),
+           (SELECT g.category FROM {n["guardian"]} g WHERE g.person_id = pg.id AND g.is_active
+             ORDER BY g.start_date DESC LIMIT 1),
+           EXISTS (SELECT 1 FROM {n["agreement"]} a JOIN {n["guardian"]} g ON g.id = a.guardian_id
+                    WHERE g.person_id = pg.id AND g.is_active),
+           pg.total
+      FROM (SELECT p.id, p.name, vi.name AS village, t.name AS township, COUNT(*) OVER () AS total
+              FROM {n["person"]} p
+              JOIN {n["village"]} vi ON vi.id = p.village_id
+              JOIN {n["township"]} t ON t.id = vi.township_id
+             WHERE t.county_id = %(county)s
+             ORDER BY t.name, vi.name, p.name, p.id
+             LIMIT %(limit)s) pg
+     -- The page first, then each of its rows' figures: the subqueries run for 50 rows only.
+     ORDER BY pg.township, pg.village, pg.name, pg.id
+    """
+
+
+def register_page_floor(request):
+    import datetime
+
+    start = datetime.date.fromisoformat(request.GET["month"] + "-01")
+    end = datetime.date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+    params = {"county": request.user.county_id, "start": start, "end": end, "limit": PAGE_SIZE}
+    return _rows_response(_fetch(register_page_sql(), params))
+
+
+def ranking_page_sql() -> str:
+    """The year's results by total with the rank and the rectifications (open and all)."""
+    n = _table_names()
+    return f"""
+    SELECT i.id, v.name, i.total, RANK() OVER (ORDER BY i.total DESC),
+           (SELECT COUNT(*) FROM {n["rectification"]} x WHERE x.inspection_id = i.id AND x.status <> 'verified'),
+           (SELECT COUNT(*) FROM {n["rectification"]} x WHERE x.inspection_id = i.id),
+           COUNT(*) OVER ()
+      FROM {n["inspection"]} i
+      JOIN {n["pilot"]} pa ON pa.id = i.pilot_id
+      JOIN {n["program"]} g ON g.id = pa.program_id
+      JOIN {n["village"]} v ON v.id = pa.village_id
+     WHERE g.county_id = %(county)s AND g.code = %(program)s AND i.year = %(year)s AND i.status = 'confirmed'
+       AND NOT EXISTS (SELECT 1 FROM {n["inspection"]} x WHERE x.pilot_id = i.pilot_id AND x.year = i.year
+                          AND x.status = 'confirmed' AND x.id > i.id)
+     ORDER BY i.total DESC, v.name, i.id
+    """
+
+
+def ranking_page_floor(request):
+    params = {"county": request.user.county_id, "program": request.GET["program"], "year": int(request.GET["year"])}
+    return _rows_response(_fetch(ranking_page_sql(), params))
+
+
+for _view in (
+    task_stats_floor, assessment_stats_floor, guardianship_stats_floor, dashboard_floor, ledger_page_floor,
+    register_page_floor, ranking_page_floor,
+):  # fmt: skip
+    declare_scope(_view, "bench floor: the signed-in user's county")
+
+
+# --- the floors under load: token-authenticated like the API --------------------------------
+
+
+def _token_user(request):
+    """What DRF's TokenAuthentication does: one query for the token with its user."""
+    from rest_framework.authtoken.models import Token
+
+    key = request.headers.get("Authorization", "").removeprefix("Token ").strip()
+    token = Token.objects.select_related("user").filter(key=key).first()
+    return token.user if token and token.user.is_active else None
+
+
+def _token_floor(view):
+    from django.contrib.auth.decorators import login_not_required
+
+    def floor(request):
+        user = _token_user(request)
+        if user is None:
+            return JsonResponse({"detail": "认证令牌无效。"}, status=401)
+        request.user = user
+        return view(request)
+
+    floor.__name__ = f"token_{view.__name__}"
+    declare_scope(floor, "bench floor: the token user's county")
+    return login_not_required(floor)
+
+
+TOKEN_FLOORS = {
+    "pilots": _token_floor(quota_floor),
+    "tasks": _token_floor(task_stats_floor),
+    "assessments": _token_floor(assessment_stats_floor),
+    "guardianship": _token_floor(guardianship_stats_floor),
+}

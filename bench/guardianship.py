@@ -18,11 +18,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from bench.seed import _county_code, sign_in
+from bench.tasks_seed import version_column
 from guardianship.choices import PersonStatus, SupportMode
 from guardianship.models import Agreement, Guardian, GuardianshipPolicy, Person, Visit
 from guardianship.selectors import DEFAULT_VISITS_PER_MONTH, NEEDS_GUARDIAN, coverage, local_midnight
 from pilot_admin.choices import Role
-from villages.models import Township, Village
+from villages.models import County, Township, Village
 
 YEAR = 2019
 MONTH = datetime.date(YEAR, 6, 1)
@@ -51,7 +53,6 @@ class GuardianshipBench:
     visits: int
     month: str
     runs: int
-    seed_s: float = 0.0
     measured: list[Measured] = field(default_factory=list)
 
     def as_dict(self) -> dict:
@@ -63,18 +64,33 @@ class GuardianshipBench:
 
 
 @transaction.atomic
-def seed(*, persons: int, visitor_id: int) -> int:
-    """Persons round-robin over the bench province's villages: 85 % dispersed, self-care levels
+def seed(*, persons: int, visitor_id: int, first_county: int = 1, last_county: int = 999, offset: int = 0) -> int:
+    """Persons round-robin over the villages of the bench counties number first…last (person
+    numbers from `offset`, so later calls add to earlier ones): 85 % dispersed, self-care levels
     and civil capacities in turn, 1 % exited in the measured month's predecessor; guardians for
     most persons without full capacity, agreements for most guardians; twelve visits each.
     Returns the number of visits."""
     with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {_t(Person)}")
+        (before,) = cursor.fetchone()
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {_t(Guardian)}")
+        (guardians_before,) = cursor.fetchone()
+        codes = [_county_code(first_county), _county_code(last_county)]
+        # The village count as a constant, so `v.k = i % n` is a hash join, not a nested loop
+        # over persons × villages.
+        cursor.execute(
+            f"""SELECT COUNT(*) FROM {_t(Village)} vi JOIN {_t(Township)} t ON t.id = vi.township_id
+                JOIN {_t(County)} c ON c.id = t.county_id WHERE c.admin_code BETWEEN %s AND %s""",
+            codes,
+        )
+        (villages,) = cursor.fetchone()
+        version, one = version_column(Person)
         cursor.execute(
             f"""
             INSERT INTO {_t(Person)} (created_at, updated_at, name, gender, id_number, birth_date, village_id,
                    address, kind, disability_type, disability_grade, civil_capacity, support_mode, institution,
                    status, exit_reason, exit_date, monthly_income_yuan, property_ok, obligor_situation,
-                   self_care_level, notes)
+                   self_care_level, notes{version})
             SELECT %s, %s, '基准人员' || i, CASE WHEN i %% 2 = 0 THEN 'female' ELSE 'male' END,
                    'B' || lpad(i::text, 17, '0'), DATE '1940-01-01' + (i %% 9000), v.id, '', 'elderly', '', NULL,
                    CASE i %% 4 WHEN 0 THEN 'none' WHEN 1 THEN 'limited' ELSE 'full' END,
@@ -84,12 +100,14 @@ def seed(*, persons: int, visitor_id: int) -> int:
                    CASE WHEN i %% 100 = 7 THEN '死亡' ELSE '' END,
                    CASE WHEN i %% 100 = 7 THEN DATE '2019-05-15' END,
                    100, TRUE, 'none',
-                   CASE i %% 3 WHEN 0 THEN 'full' WHEN 1 THEN 'partial' ELSE 'none' END, ''
-              FROM generate_series(0, %s - 1) AS i
-              JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k, COUNT(*) OVER () AS n
-                      FROM {_t(Village)}) v ON v.k = i %% v.n
+                   CASE i %% 3 WHEN 0 THEN 'full' WHEN 1 THEN 'partial' ELSE 'none' END, ''{one}
+              FROM generate_series(%s, %s - 1) AS i
+              JOIN (SELECT vi.id, row_number() OVER (ORDER BY vi.id) - 1 AS k
+                      FROM {_t(Village)} vi JOIN {_t(Township)} t ON t.id = vi.township_id
+                      JOIN {_t(County)} c ON c.id = t.county_id
+                     WHERE c.admin_code BETWEEN %s AND %s) v ON v.k = i %% %s
             """,
-            [REGISTERED, REGISTERED, persons],
+            [REGISTERED, REGISTERED, offset, offset + persons, *codes, villages],
         )
         cursor.execute(
             f"""
@@ -100,18 +118,18 @@ def seed(*, persons: int, visitor_id: int) -> int:
                    CASE WHEN p.id %% 3 = 1 THEN 'village_committee' ELSE '' END, NULL, TRUE, DATE '2018-12-01',
                    NULL, TRUE, ''
               FROM {_t(Person)} p
-             WHERE p.civil_capacity IN %s AND p.id %% 10 <> 0
+             WHERE p.civil_capacity IN %s AND p.id %% 10 <> 0 AND p.id > %s
             """,
-            [REGISTERED, REGISTERED, tuple(NEEDS_GUARDIAN)],
+            [REGISTERED, REGISTERED, tuple(NEEDS_GUARDIAN), before],
         )
         cursor.execute(
             f"""
             INSERT INTO {_t(Agreement)} (created_at, updated_at, guardian_id, signed_on, duties, document,
                    document_name)
             SELECT %s, %s, g.id, DATE '2018-12-10', '["daily_watch"]', '', ''
-              FROM {_t(Guardian)} g WHERE g.id %% 8 <> 0
+              FROM {_t(Guardian)} g WHERE g.id %% 8 <> 0 AND g.id > %s
             """,
-            [REGISTERED, REGISTERED],
+            [REGISTERED, REGISTERED, guardians_before],
         )
         # Month m's visit falls in month m, except one in ten slips into month m + 1 (a gap, then
         # two visits): twelve a person. Loaded like a restore: without the table's secondary
@@ -127,8 +145,9 @@ def seed(*, persons: int, visitor_id: int) -> int:
                     + ((p.id * 7 + m) %% 28) * INTERVAL '1 day')::date,
                    %s, '联村干部', TRUE, TRUE, TRUE, TRUE, TRUE, TRUE, TRUE, '', ''
               FROM {_t(Person)} p CROSS JOIN generate_series(0, 11) AS m
+             WHERE p.id > %s
             """,
-            [REGISTERED, REGISTERED, visitor_id],
+            [REGISTERED, REGISTERED, visitor_id, before],
         )
         visits = cursor.rowcount
         for statement in rebuild:
@@ -172,6 +191,14 @@ def _floor_sql(county_id: int | None) -> tuple[str, list]:
     start = MONTH
     end = datetime.date(MONTH.year + (MONTH.month == 12), MONTH.month % 12 + 1, 1)
     county_filter = "AND t.county_id = %s" if county_id is not None else ""
+    # One county: each person's visits looked up by index; the whole province: one pass over
+    # the month's visits, grouped. The best statement for each, as a hand-written floor would be.
+    if county_id is not None:
+        visits_join = f"""LEFT JOIN LATERAL (SELECT COUNT(*) AS n FROM {_t(Visit)}
+                      WHERE person_id = p.id AND visited_on >= %s AND visited_on < %s) v ON TRUE"""
+    else:
+        visits_join = f"""LEFT JOIN (SELECT person_id, COUNT(*) AS n FROM {_t(Visit)}
+                      WHERE visited_on >= %s AND visited_on < %s GROUP BY person_id) v ON v.person_id = p.id"""
     sql = f"""
         SELECT p.township_id,
                COUNT(*),
@@ -194,8 +221,7 @@ def _floor_sql(county_id: int | None) -> tuple[str, list]:
                   JOIN {_t(Township)} t ON t.id = vi.township_id
                  WHERE p.created_at < %s AND (p.status = %s OR p.exit_date >= %s) {county_filter}) p
           LEFT JOIN {_t(Guardian)} g ON g.person_id = p.id AND g.is_active
-          LEFT JOIN (SELECT person_id, COUNT(*) AS n FROM {_t(Visit)}
-                      WHERE visited_on >= %s AND visited_on < %s GROUP BY person_id) v ON v.person_id = p.id
+          {visits_join}
           LEFT JOIN {_t(GuardianshipPolicy)} pol ON pol.county_id = p.county_id
          GROUP BY ROLLUP (p.township_id)
     """
@@ -275,18 +301,19 @@ def _measure(client: Client, scope: str, county_id: int | None, runs: int) -> Me
     return result
 
 
-def run(*, admin, persons: int = 200_000, runs: int = 3) -> GuardianshipBench | None:
-    """Seed, then time the county admin's and a province-wide API client's statistics. The
+def run(*, admin, persons: int, visits: int | None = None, runs: int = 3) -> GuardianshipBench | None:
+    """Time the county admin's and a province-wide API client's statistics (`python -m bench`
+    seeds the persons and visits with the counties and passes `visits`; without it, `persons`
+    are seeded here over every bench county first). The
     province-wide caller is the bench admin, switched for the measurement to an API client
     without a county (and back): the bench database must hold no other user (seed.py)."""
     if connection.vendor != "postgresql":
         return None
-    start = time.perf_counter()
-    visits = seed(persons=persons, visitor_id=admin.pk)
+    if visits is None:
+        visits = seed(persons=persons, visitor_id=admin.pk)
     result = GuardianshipBench(persons=persons, visits=visits, month=MONTH.strftime("%Y-%m"), runs=runs)
-    result.seed_s = round(time.perf_counter() - start, 1)
     client = Client()
-    client.force_login(admin)
+    sign_in(client, admin)
     result.measured.append(_measure(client, "county admin, one county", admin.county_id, runs))
     county, role = admin.county, admin.role
     try:

@@ -2,6 +2,7 @@
 Django's test client as the signed-in county admin, next to its floor view (bench/floors.py).
 Each target also checks that our answer and the floor's agree, so a fast wrong answer fails."""
 
+import json
 import statistics
 import time
 import unicodedata
@@ -60,6 +61,66 @@ def _same_quota_numbers(response, floor: dict) -> str | None:
     return None
 
 
+def _all_names_on_page(index: int) -> Check:
+    """Every row of the floor's answer (an unpaginated page) is on ours."""
+
+    def check(response, floor: dict) -> str | None:
+        html = response.content.decode()
+        missing = [row[index] for row in floor["results"] if row[index] not in html]
+        if missing:
+            return f"{len(missing)} of the floor's {len(floor['results'])} rows missing, e.g. {missing[0]}"
+        return None
+
+    return check
+
+
+def _same_task_stats(response, floor: dict) -> str | None:
+    data = response.json()
+    departments = sorted(
+        [d["id"], d["name"], d["tasks_led"], d["tasks_cooperating"], d["closed_out"], d["overdue"]]
+        for d in data["departments"]
+    )
+    units = sorted([u["unit"], u["expected"], u["received"], u["on_time"]] for u in data["reporting_units"])
+    if departments != floor["departments"]:
+        return "department numbers differ from the floor's"
+    if units != floor["reporting_units"]:
+        return "reporting-unit numbers differ from the floor's"
+    return None if departments and units else "no numbers to compare (nothing seeded?)"
+
+
+def _same_assessment_stats(response, floor: dict) -> str | None:
+    data = response.json()
+    ours = {
+        "inspected": data["inspected"],
+        "mean_total": data["mean_total"],
+        "grades": [data["grades"]["excellent"], data["grades"]["pass"], data["grades"]["fail"]],
+        "open_rectifications": data["open_rectifications"],
+        "townships": sorted(
+            [t["id"], t["inspected"], t["mean_total"], t["excellent"], t["pass"], t["fail"]] for t in data["townships"]
+        ),
+    }
+    differing = sorted(key for key in floor if ours.get(key) != floor[key])
+    if differing:
+        return f"differs from the floor on {', '.join(differing)}"
+    return None if data["inspected"] else "no inspections to compare (nothing seeded?)"
+
+
+def _same_guardianship_stats(response, floor: dict) -> str | None:
+    from bench.guardianship import _comparable
+
+    ours = json.loads(json.dumps(_comparable(response.json())))
+    differing = sorted(key for key in floor if ours.get(key) != floor[key])
+    if differing:
+        return f"differs from the floor on {', '.join(differing)}"
+    return None if floor["persons_active"] else "no persons to compare (nothing seeded?)"
+
+
+def _dashboard_shows_townships(response, floor: dict) -> str | None:
+    html = response.content.decode()
+    missing = [row[1] for row in floor["pilots"] if row[1] not in html]
+    return f"townships missing: {missing[:3]}" if missing else None
+
+
 @dataclass(frozen=True)
 class Target:
     key: str
@@ -68,6 +129,19 @@ class Target:
     floor_url_name: str
     check: Check
     with_program: bool = False
+    # Extra query parameters, formatted with program, year and month.
+    query: str = ""
+    # Called before each of our requests, untimed (e.g. to invalidate a cache).
+    before_each: Callable[[], None] | None = None
+    # At most this many timed rounds (a slow target: the median of fewer is enough).
+    max_runs: int | None = None
+
+
+def _invalidate_stats_cache() -> None:
+    """Every county's cached statistics are stale after this (a new data-version token)."""
+    from pilot_admin import stats_cache
+
+    stats_cache.bump()
 
 
 TARGETS = [
@@ -82,6 +156,22 @@ TARGETS = [
            "bench_floor_pilots", _same_page_of_ids),
     Target("api_pilot_stats", "GET /api/v1/stats/pilots/", "api_pilot_stats", "bench_floor_quota",
            _same_quota_numbers, with_program=True),
+    Target("api_task_stats", "GET /api/v1/stats/tasks/", "api_task_stats", "bench_floor_task_stats",
+           _same_task_stats, with_program=True),
+    Target("api_assessment_stats", "GET /api/v1/stats/assessments/", "api_assessment_stats",
+           "bench_floor_assessment_stats", _same_assessment_stats, with_program=True),
+    Target("api_guardianship_stats", "GET /api/v1/stats/guardianship/", "api_guardianship_stats",
+           "bench_floor_guardianship_stats", _same_guardianship_stats, query="month={month}"),
+    Target("dashboard", "county dashboard 首页 (floor: the 4 stats floors)", "home", "bench_floor_dashboard",
+           _dashboard_shows_townships, with_program=True, query="month={month}"),
+    Target("dashboard_cold", "county dashboard 首页, cache invalidated before each request", "home",
+           "bench_floor_dashboard", _dashboard_shows_townships, with_program=True, query="month={month}",
+           before_each=_invalidate_stats_cache, max_runs=7),
+    Target("ledger_page", "task ledger page 任务台账", "tasks:ledger", "bench_floor_ledger", _names_on_page(1)),
+    Target("register_page", "person register page 特困人员名册", "guardianship:register", "bench_floor_register",
+           _names_on_page(1), query="month={month}"),
+    Target("ranking_page", "assessment ranking page 检查排名", "assessments:ranking", "bench_floor_ranking",
+           _all_names_on_page(1), with_program=True),
 ]  # fmt: skip
 
 
@@ -118,17 +208,29 @@ def _counted_get(client: Client, url: str) -> tuple[object, int]:
     return response, len(captured.captured_queries)
 
 
-def time_pair(client: Client, url: str, floor_url: str, runs: int) -> tuple[Timing, Timing]:
-    """Two warm-up requests each, one with its queries counted, then `runs` timed rounds that
-    alternate ours and the floor, so a busy machine slows both alike; medians per side."""
-    for _ in range(2):
+def time_pair(
+    client: Client,
+    url: str,
+    floor_url: str,
+    runs: int,
+    before_each: Callable[[], None] | None = None,
+    warmups: int = 1,
+) -> tuple[Timing, Timing]:
+    """`warmups` untimed requests each, one with its queries counted, then `runs` timed rounds
+    that alternate ours and the floor, so a busy machine slows both alike; medians per side."""
+    prepare = before_each or (lambda: None)
+    for _ in range(warmups):
+        prepare()
         client.get(url)
         client.get(floor_url)
+    prepare()
     response, queries = _counted_get(client, url)
     floor_response, floor_queries = _counted_get(client, floor_url)
     durations: dict[str, list[float]] = {url: [], floor_url: []}
     for _ in range(runs):
         for target_url in (url, floor_url):
+            if target_url == url:
+                prepare()
             start = time.perf_counter()
             client.get(target_url)
             durations[target_url].append((time.perf_counter() - start) * 1000)
@@ -146,21 +248,43 @@ def _urls(target: Target, query: str) -> tuple[str, str] | None:
         return None
 
 
-def measure_all(*, client: Client, scale: str, program: str, year: int, runs: int) -> list[Result]:
-    query = f"?program={program}&year={year}"
-    urls = {target.key: _urls(target, query if target.with_program else "") for target in TARGETS}
+def target_query(target: Target, *, program: str, year: int, month: str) -> str:
+    parts = [f"program={program}&year={year}"] if target.with_program else []
+    if target.query:
+        parts.append(target.query.format(program=program, year=year, month=month))
+    return "?" + "&".join(parts) if parts else ""
+
+
+def measure_all(
+    *,
+    client: Client,
+    scale: str,
+    program: str,
+    year: int,
+    runs: int,
+    month: str = "2019-06",
+    targets=None,
+    warmups: int = 1,
+) -> list[Result]:
+    """Every target at this scale, each warmed up `warmups` times before its queries are
+    counted (the first request of a process issues a few queries of its own)."""
+    targets = TARGETS if targets is None else targets
+    urls = {
+        target.key: _urls(target, target_query(target, program=program, year=year, month=month)) for target in targets
+    }
     # Warm every code path and the database's caches first, so the first target measured
     # pays no more start-up cost than the last.
     for pair in filter(None, urls.values()):
-        for url in pair * 3:
+        for url in pair * (warmups + 1):
             client.get(url)
     results = []
-    for target in TARGETS:
+    for target in targets:
         if urls[target.key] is None:
             results.append(Result(scale, target.key, target.label, "", available=False))
             continue
         url, floor_url = urls[target.key]
-        ours, floor = time_pair(client, url, floor_url, runs)
+        target_runs = min(runs, target.max_runs) if target.max_runs else runs
+        ours, floor = time_pair(client, url, floor_url, target_runs, target.before_each, warmups)
         result = Result(
             scale,
             target.key,

@@ -17,8 +17,9 @@ from dataclasses import asdict, dataclass
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from bench import tasks_seed
 from bench.seed import BENCH_PROVINCE
-from tasks.choices import AssignmentRole, CadenceKind, DepartmentKind, ReminderKind, ReportStatus, TaskStatus
+from tasks.choices import AssignmentRole, DepartmentKind, ReminderKind, ReportStatus, TaskStatus
 from tasks.models import Department, ProgressReport, Reminder, ReportingPeriod, Task, TaskAssignment
 from tasks.reminders import reminders_scan
 from villages.models import County, PilotProgram
@@ -90,34 +91,16 @@ def seed(tasks: int) -> tuple[PilotProgram, int]:
         ]
     )
     span = datetime.timedelta(days=PERIOD_SPACING_DAYS)
-    created_tasks = Task.objects.bulk_create(
-        [
-            Task(
-                program=program,
-                code=f"R-{i:05d}",
-                title=f"基准任务{i:05d}",
-                text="按方案推进。",
-                start_date=FIRST_DUE - span,
-                deadline=FIRST_DUE + span * (PERIODS_PER_TASK + 1),
-                cadence_kind=CadenceKind.EVERY_N_MONTHS,
-                cadence_months=2,
-                status=TaskStatus.OPEN,
-            )
-            for i in range(tasks)
-        ],
-        batch_size=BATCH_SIZE,
+    tasks_seed.create_tasks_with_periods(
+        [program],
+        per_program=tasks,
+        code_prefix="R",
+        first_due=lambda i: FIRST_DUE + datetime.timedelta(days=i % PERIOD_SPACING_DAYS),
+        periods=PERIODS_PER_TASK,
+        spacing_days=PERIOD_SPACING_DAYS,
+        start_date=lambda i: FIRST_DUE - span,
+        deadline=lambda i: FIRST_DUE + span * (PERIODS_PER_TASK + 1),
     )
-    periods = []
-    for i, task in enumerate(created_tasks):
-        first = FIRST_DUE + datetime.timedelta(days=i % PERIOD_SPACING_DAYS)
-        for k in range(PERIODS_PER_TASK):
-            due = first + span * k
-            periods.append(
-                ReportingPeriod(task=task, label=f"第{k + 1}期", start=due - span + datetime.timedelta(days=1),
-                                end=due, due_date=due)
-            )  # fmt: skip
-    ReportingPeriod.objects.bulk_create(periods, batch_size=BATCH_SIZE)
-    now = _timestamp(datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC))
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -128,31 +111,13 @@ def seed(tasks: int) -> tuple[PilotProgram, int]:
             """,
             ["unit-00", AssignmentRole.LEAD, AssignmentRole.COOPERATING, program.pk, county.pk],
         )
-        cursor.execute(
-            f"""
-            INSERT INTO {_t(ProgressReport)} (task_id, period_id, department_id, text, percent_complete, figures,
-                   signed_by_principal, status, submitted_at, first_submitted_at, return_reason, created_at,
-                   updated_at)
-            SELECT p.task_id, p.id, a.department_id, '', 100, %s, %s,
-                   CASE WHEN (a.id * 31 + p.id) %% 20 = 1 THEN %s
-                        WHEN (a.id * 31 + p.id) %% 4 = 0 THEN %s ELSE %s END,
-                   %s, %s,
-                   CASE WHEN (a.id * 31 + p.id) %% 20 = 1 THEN %s ELSE '' END,
-                   %s, %s
-              FROM {_t(ReportingPeriod)} p
-              JOIN {_t(TaskAssignment)} a ON a.task_id = p.task_id
-              JOIN {_t(Task)} t ON t.id = p.task_id
-             WHERE t.program_id = %s
-               AND ((p.due_date < %s AND (a.id * 31 + p.id) %% 20 <> 0)
-                    OR (p.due_date >= %s AND p.due_date < %s AND (a.id * 31 + p.id) %% 3 = 0))
-            """,
-            [
-                "{}", False, ReportStatus.RETURNED, ReportStatus.ACCEPTED, ReportStatus.SUBMITTED, now, now,
-                "数据不全，请补充。", now, now, program.pk,
-                _date(SCAN_DATE), _date(SCAN_DATE), _date(SCAN_DATE + datetime.timedelta(days=10)),
-            ],
-        )  # fmt: skip
-        reports = cursor.rowcount
+    reports = tasks_seed.insert_reports(
+        counties_sql="%s",
+        counties_params=[county.pk],
+        cutoff=SCAN_DATE,
+        early_days=10,
+        submitted=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC),
+    )
     return program, reports
 
 

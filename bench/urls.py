@@ -10,5 +10,16 @@ urlpatterns = [
     path("bench-floor/villages/", floors.village_page_floor, name="bench_floor_villages"),
     path("bench-floor/pilots/", floors.pilot_page_floor, name="bench_floor_pilots"),
     path("bench-floor/quota/", floors.quota_floor, name="bench_floor_quota"),
+    path("bench-floor/stats/tasks/", floors.task_stats_floor, name="bench_floor_task_stats"),
+    path("bench-floor/stats/assessments/", floors.assessment_stats_floor, name="bench_floor_assessment_stats"),
+    path("bench-floor/stats/guardianship/", floors.guardianship_stats_floor, name="bench_floor_guardianship_stats"),
+    path("bench-floor/dashboard/", floors.dashboard_floor, name="bench_floor_dashboard"),
+    path("bench-floor/ledger/", floors.ledger_page_floor, name="bench_floor_ledger"),
+    path("bench-floor/register/", floors.register_page_floor, name="bench_floor_register"),
+    path("bench-floor/ranking/", floors.ranking_page_floor, name="bench_floor_ranking"),
+    *(
+        path(f"bench-floor/token/stats/{name}/", view, name=f"bench_floor_token_{name}")
+        for name, view in floors.TOKEN_FLOORS.items()
+    ),
     *site_urlpatterns,
 ]

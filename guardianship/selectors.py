@@ -1,6 +1,7 @@
 """Reads of the guardianship app: the register, monthly visit compliance (R-H14), the visit
 matrix and the statistics of the API. Every figure is SQL on visible_to querysets, so the
-number of queries never depends on the number of persons or visits.
+number of queries never depends on the number of persons or visits (the visit matrix, streamed
+for its export, adds one query per chunk of MATRIX_CHUNK_SIZE persons, never per row).
 
 Monthly compliance, the one definition used by the register, the ledger, the statistics, the
 reminders and the benchmark floor: a person is due visits in month M when they are in
@@ -12,14 +13,16 @@ current values: the register keeps no history of them.
 """
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
 from django.db.models import (
     BooleanField,
     Count,
-    Exists,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     IntegerField,
     Min,
     OuterRef,
@@ -100,7 +103,16 @@ def with_month_visits(queryset: QuerySet[Person], month: datetime.date) -> Query
 
 
 def _active_guardian():
-    return Guardian.objects.filter(person=OuterRef("pk"), is_active=True)
+    # An explicit order: Meta.ordering starts with "person", which expands to the person's own
+    # ordering and joins person, village and township inside every correlated subquery (the
+    # statistics evaluate it up to six times per person; the joins made PostgreSQL JIT-compile).
+    return Guardian.objects.filter(person=OuterRef("pk"), is_active=True).order_by("-start_date", "-pk")
+
+
+def _agreement_of(guardian):
+    # Unordered: Meta.ordering starts with "guardian", which would join the guardian, then its
+    # person, village and township inside the subquery.
+    return Agreement.objects.filter(guardian=guardian).order_by().values("pk")[:1]
 
 
 def person_register(*, user, month: datetime.date | None = None) -> QuerySet[Person]:
@@ -109,10 +121,19 @@ def person_register(*, user, month: datetime.date | None = None) -> QuerySet[Per
     and `has_agreement` (the active guardian has signed one). One query, however many rows."""
     month = month_start(month or timezone.localdate())
     last_visit = Visit.objects.filter(person=OuterRef("pk")).order_by("-visited_on").values("visited_on")[:1]
-    return with_month_visits(Person.objects.visible_to(user).select_related("village__township"), month).annotate(
-        last_visit=Subquery(last_visit),
-        guardian_category=Subquery(_active_guardian().values("category")[:1]),
-        has_agreement=Exists(Agreement.objects.filter(guardian__person=OuterRef("pk"), guardian__is_active=True)),
+    # Subqueries, not joins: PostgreSQL evaluates them for the page's rows only, after the
+    # LIMIT. The agreement is a LIMIT 1 scalar subquery rather than an EXISTS, which PostgreSQL
+    # planned as one hash over every agreement of the province (~190 of ~200 ms, one county).
+    agreement = Agreement.objects.filter(guardian__person=OuterRef("pk"), guardian__is_active=True)
+    persons = Person.objects.visible_to(user).select_related("village__township")
+    return (
+        with_month_visits(persons, month)
+        .alias(active_agreement=Subquery(agreement.order_by().values("pk")[:1]))
+        .annotate(
+            last_visit=Subquery(last_visit),
+            guardian_category=Subquery(_active_guardian().values("category")[:1]),
+            has_agreement=ExpressionWrapper(Q(active_agreement__isnull=False), output_field=BooleanField()),
+        )
     )
 
 
@@ -124,12 +145,13 @@ def monthly_compliance(*, user, month: datetime.date, township: Township | None 
     return with_month_visits(persons.select_related("village__township"), month)
 
 
-def visit_matrix(
-    *, user, year: int, township: Township | None = None, village=None
-) -> tuple[list[Person], dict[int, dict[int, datetime.date]]]:
-    """The inspections' ledger: the dispersed persons on the register at some time in `year`
-    and, per person, the date of the first visit in each month (1–12) that had one. Two
-    queries."""
+# Measured on the benchmark's export (20,000 and 100,000 visits, start-up 78 MB): peak resident
+# memory 84 and 85 MB with chunks of 500, 93 and 102 MB with 2,000; a query per chunk is ~2 ms.
+MATRIX_CHUNK_SIZE = 500
+
+
+def _matrix_persons(*, user, year: int, township: Township | None, village) -> QuerySet[Person]:
+    """The dispersed persons on the register at some time in `year`, in the register's order."""
     start, end = datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
     persons = Person.objects.visible_to(user).filter(
         Q(created_at__lt=local_midnight(end)),
@@ -140,18 +162,55 @@ def visit_matrix(
         persons = persons.filter(village__township=township)
     if village is not None:
         persons = persons.filter(village=village)
-    person_list = list(persons.select_related("village__township"))
-    cells: dict[int, dict[int, datetime.date]] = {person.pk: {} for person in person_list}
-    if person_list:
-        firsts = (
-            Visit.objects.filter(person__in=persons.values("pk"), visited_on__gte=start, visited_on__lt=end)
-            .annotate(month=ExtractMonth("visited_on"))
-            .values("person_id", "month")
-            .annotate(first=Min("visited_on"))
-            .order_by()
+    return persons.select_related("village__township")
+
+
+def _first_visits(person_ids: list[int], year: int) -> dict[int, dict[int, datetime.date]]:
+    """Per person, the date of the first visit in each month (1–12) of `year` that had one."""
+    firsts = (
+        Visit.objects.filter(
+            person_id__in=person_ids,
+            visited_on__gte=datetime.date(year, 1, 1),
+            visited_on__lt=datetime.date(year + 1, 1, 1),
         )
-        for row in firsts:
-            cells[row["person_id"]][row["month"]] = row["first"]
+        .annotate(month=ExtractMonth("visited_on"))
+        .values("person_id", "month")
+        .annotate(first=Min("visited_on"))
+        .order_by()
+    )
+    cells: dict[int, dict[int, datetime.date]] = {}
+    for row in firsts:
+        cells.setdefault(row["person_id"], {})[row["month"]] = row["first"]
+    return cells
+
+
+def visit_matrix_rows(
+    *, user, year: int, township: Township | None = None, village=None, chunk_size: int | None = None
+) -> Iterator[tuple[Person, list[datetime.date | None]]]:
+    """The inspections' ledger as a stream: each dispersed person on the register at some time
+    in `year`, in the register's order, with the first visit date of each month (a list of 12,
+    None where a month had none). Persons come `chunk_size` at a time from one cursor, and each
+    chunk's visits in one query: 1 + ⌈persons / chunk_size⌉ queries, and the memory of one
+    chunk however long the ledger (the county's export holds a year of every visit)."""
+    chunk_size = chunk_size or MATRIX_CHUNK_SIZE
+    persons = _matrix_persons(user=user, year=year, township=township, village=village)
+    rows = persons.iterator(chunk_size=chunk_size)
+    while chunk := list(islice(rows, chunk_size)):
+        cells = _first_visits([person.pk for person in chunk], year)
+        for person in chunk:
+            months = cells.get(person.pk, {})
+            yield person, [months.get(month) for month in range(1, 13)]
+
+
+def visit_matrix(
+    *, user, year: int, township: Township | None = None, village=None
+) -> tuple[list[Person], dict[int, dict[int, datetime.date]]]:
+    """visit_matrix_rows held whole: the persons and, per person, the date of the first visit in
+    each month (1–12) that had one. Two queries up to MATRIX_CHUNK_SIZE persons."""
+    person_list, cells = [], {}
+    for person, months in visit_matrix_rows(user=user, year=year, township=township, village=village):
+        person_list.append(person)
+        cells[person.pk] = {month: day for month, day in enumerate(months, start=1) if day is not None}
     return person_list, cells
 
 
@@ -207,9 +266,18 @@ def guardianship_stats(*, user, month: datetime.date, township: Township | None 
     if township is not None:
         persons = persons.filter(village__township=township)
         townships = townships.filter(pk=township.pk)
-    persons = with_month_visits(persons, month).annotate(
-        guardian=Subquery(_active_guardian().values("category")[:1]),
-        agreed=Exists(Agreement.objects.filter(guardian__person=OuterRef("pk"), guardian__is_active=True)),
+    # The active guardian as a LEFT JOIN (at most one row per person: the partial unique
+    # constraint guardian_one_active_per_person), read once, where a correlated subquery was
+    # evaluated once per figure using it. Its agreement is a scalar subquery on the agreement's
+    # guardian_id index: PostgreSQL may turn an EXISTS in a FILTER into one hash over every
+    # agreement of the province, but never a LIMIT 1 scalar subquery.
+    persons = (
+        with_month_visits(persons, month)
+        .annotate(active_guardian=FilteredRelation("guardians", condition=Q(guardians__is_active=True)))
+        .annotate(
+            guardian=F("active_guardian__category"),
+            agreement=Subquery(_agreement_of(OuterRef("active_guardian__pk"))),
+        )
     )
     dispersed = Q(support_mode=SupportMode.DISPERSED)
     # One GROUP BY township computes every figure once per person; the totals are the sums of
@@ -230,7 +298,7 @@ def guardianship_stats(*, user, month: datetime.date, township: Township | None 
                 cat_ii=Q(guardian="II"),
                 cat_iii=Q(guardian="III"),
                 missing=Q(civil_capacity__in=NEEDS_GUARDIAN, guardian__isnull=True),
-                agreements_missing=Q(guardian__isnull=False, agreed=False),
+                agreements_missing=Q(guardian__isnull=False, agreement__isnull=True),
                 dispersed_total=dispersed,
                 dispersed_visited=dispersed & Q(visited_in_month=True),
             ),
@@ -255,6 +323,18 @@ def guardianship_stats(*, user, month: datetime.date, township: Township | None 
             }
         )
     return GuardianshipStats(month=month, figures=figures, townships=rows, township_figures=per_township)
+
+
+def county_visit_coverage(*, county, month: datetime.date) -> dict:
+    """The county's dispersed persons due visits in `month` and those visited (the figures
+    guardianship_stats gives a county user), totals only: what a township may set its own
+    coverage against. One query."""
+    persons = with_month_visits(
+        Person.objects.filter(village__township__county=county).filter(due_visits_q(month_start(month))),
+        month_start(month),
+    )
+    row = persons.aggregate(dispersed_total=Count("pk"), dispersed_visited=Count("pk", filter=Q(visited_in_month=True)))
+    return {**row, "visit_coverage": coverage(row["dispersed_visited"], row["dispersed_total"])}
 
 
 def person_list(*, user, month: datetime.date | None = None) -> QuerySet[Person]:

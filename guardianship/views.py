@@ -2,6 +2,7 @@
 through one service; a person of another township is a 404."""
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -363,11 +364,12 @@ class VisitMatrixMixin(ScopedViewMixin):
             villages = Village.objects.visible_to(request.user).select_related("township")
             self.village = get_object_or_404(villages, pk=request.GET["village"])
 
-    def rows(self) -> list[MatrixRow]:
-        persons, cells = selectors.visit_matrix(
+    def rows(self) -> Iterator[MatrixRow]:
+        """Streamed, so the export holds one chunk of persons at a time; the page lists them."""
+        rows = selectors.visit_matrix_rows(
             user=self.request.user, year=self.year, township=self.township, village=self.village
         )
-        return [MatrixRow(person, [cells[person.pk].get(m) for m in range(1, 13)]) for person in persons]
+        return (MatrixRow(person, months) for person, months in rows)
 
     def title(self) -> str:
         where = self.village or self.township
@@ -380,7 +382,7 @@ class VisitMatrixView(VisitMatrixMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        rows = self.rows()
+        rows = list(self.rows())
         today = timezone.localdate()
         # Months still ahead are blank, not 未走访.
         last_month = 12 if self.year < today.year else (today.month if self.year == today.year else 0)

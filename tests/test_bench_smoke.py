@@ -1,37 +1,132 @@
-"""The benchmark's machinery at a tiny size on the test database: seeding, the floors agreeing
-with our pages and API, equal query counts at two sizes, and its refusal of foreign data."""
+"""The benchmark's machinery at a tiny size on the test database: seeding (villages, pilots,
+tasks, inspections, persons and visits), the floors agreeing with our pages, statistics, the
+dashboard and the API, equal query counts at two sizes, the Excel jobs and their floors, the
+load test's plumbing, and its refusal of foreign data."""
 
+import datetime
+import io
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.test import Client
 
-from bench import seed
+from assessments.models import Inspection, Rectification
+from bench import excel as bench_excel
+from bench import guardianship as bench_guardianship
+from bench import load as bench_load
+from bench import province, seed
 from bench.database import bench_database_url
-from bench.measure import Result, Target, _urls, measure_all, query_count_problems
+from bench.measure import TARGETS, Result, Target, _urls, measure_all, query_count_problems
+from guardianship.models import Person
+from tasks.models import ProgressReport, Task
 from villages.models import County, PilotAssignment, Village
 
+POSTGRES_ONLY = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the statistics floors and the persons' seeding are PostgreSQL only"
+)
 
+
+@POSTGRES_ONLY
 @pytest.mark.django_db
 def test_bench_seeds_two_sizes_and_every_target_agrees_with_its_floor(settings):
     settings.ROOT_URLCONF = "bench.urls"
     scale = seed.Scale(townships_per_county=3, villages_per_county=60)
     admin, counts = seed.seed_measured_county(scale)
+    work = province.seed(1, 1)
+    bench_guardianship.seed(persons=120, visitor_id=admin.pk, first_county=1, last_county=1)
     assert (counts.counties, counts.townships, counts.villages) == (1, 3, 60)
     assert counts.pilots == PilotAssignment.objects.count() > 0
+    assert work.tasks == province.TASKS_PER_COUNTY == Task.objects.count()
+    assert work.reports == ProgressReport.objects.count() > 0
+    assert work.inspections == Inspection.objects.count() > 0
+    assert work.rectifications == Rectification.objects.count() > 0
     client = Client()
-    client.force_login(admin)
-    measure = {"client": client, "program": seed.program_code(1), "year": seed.MEASURED_YEAR, "runs": 1}
+    seed.sign_in(client, admin)
+    measure = {"client": client, "program": seed.program_code(1), "year": seed.MEASURED_YEAR, "runs": 1, "warmups": 1}
 
     results = measure_all(scale="county", **measure)
     seed.seed_counties(2, 4, scale, approver=admin)
+    province.seed(2, 4)
+    bench_guardianship.seed(persons=360, visitor_id=admin.pk, first_county=2, last_county=4, offset=120)
     results += measure_all(scale="province", **measure)
 
     assert Village.objects.count() == 4 * 60
+    assert Task.objects.count() == 4 * province.TASKS_PER_COUNTY
+    assert Person.objects.count() == 480
+    assert {r.key for r in results} == {t.key for t in TARGETS}
     assert all(result.available for result in results)
     assert [(r.label, r.scale, r.problem) for r in results if r.problem] == []
     assert query_count_problems(results) == []
     assert all(result.floor_ms > 0 and result.queries > 0 for result in results)
+
+
+@POSTGRES_ONLY
+@pytest.mark.django_db
+def test_excel_jobs_import_and_export_what_their_floors_do(tmp_path):
+    """The four jobs a child process runs, here in-process at a tiny size: the import through
+    the upload's service and its bulk-insert floor create the same persons; the export and its
+    floor write one row per person."""
+    from openpyxl import load_workbook
+
+    county, user = bench_excel._prepare_county("819999")
+    for side, region in (("ours", "429901"), ("floor", "429902")):
+        path = tmp_path / f"{side}.xlsx"
+        bench_excel.write_import_file(path, rows=25, region=region)
+        job = {"file": str(path), "rows": 25}
+        problem = (bench_excel._import_ours if side == "ours" else bench_excel._import_floor)(job, user)
+        assert problem is None
+    imported = Person.objects.filter(village__township__county=county)
+    assert imported.filter(id_number__startswith="429901").count() == 25
+    assert sorted(imported.filter(id_number__startswith="429901").values_list("name", "birth_date", "kind")) == sorted(
+        imported.filter(id_number__startswith="429902").values_list("name", "birth_date", "kind")
+    )
+
+    county, user = bench_excel._prepare_county("829999")
+    visits = bench_excel._seed_export_county(county, visits=120, visitor_id=user.pk)
+    assert visits == 120
+    sheets = []
+    for export in (bench_excel._export_ours, bench_excel._export_floor):
+        problem, body = export({}, user)
+        assert problem is None
+        sheet = load_workbook(io.BytesIO(body), read_only=True).worksheets[0]
+        sheets.append(
+            [row for row in sheet.iter_rows(values_only=True) if len(row) > 2 and row[2] and "导出人员" in str(row[2])]
+        )
+    ours, floor = sheets
+    assert len(ours) == len(floor) == 10
+    # The same persons with a visit in every month of the year, on both sides.
+    assert sorted(row[2] for row in ours) == sorted(row[2] for row in floor)
+    assert all(isinstance(cell, datetime.datetime) for row in ours + floor for cell in row[4:16])
+
+
+def test_memory_counts_as_flat_only_when_the_larger_run_stays_near_the_smaller():
+    result = bench_excel.ExcelResult(what="export", unit="visits", sizes=[1000, 5000], target_ratio=1.5)
+    result.runs = [bench_excel.Run("ours", 1000, ms=100, peak_mb=120), bench_excel.Run("floor", 1000, ms=80)]
+    result.runs += [bench_excel.Run("ours", 5000, ms=400, peak_mb=130), bench_excel.Run("floor", 5000, ms=200)]
+    assert result.memory_flat is True
+    assert result.ratio == 2.0
+
+    result.run("ours", 5000).peak_mb = 260
+    assert result.memory_flat is False
+
+
+def test_the_load_test_is_skipped_with_a_reason_without_wrk(monkeypatch):
+    monkeypatch.setattr(bench_load, "wrk_path", lambda: None)
+
+    result = bench_load.run(token="t", program="p", year=2019, month="2019-06", seconds=1, connections=1)
+
+    assert result.sides == []
+    assert "wrk" in result.skipped
+
+
+def test_the_load_script_rotates_the_paths_with_the_token():
+    script = bench_load.LUA % {"paths": '"/a/", "/b/"', "token": "abc"}
+
+    assert 'local paths = {"/a/", "/b/"}' in script
+    assert "counter = counter % #paths + 1" in script
+    assert '"Token abc"' in script
+    assert "latency:percentile(99)" in script
 
 
 @pytest.mark.django_db

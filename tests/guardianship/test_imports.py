@@ -5,12 +5,16 @@ import datetime
 import io
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import Workbook
 
+from guardianship import services
 from guardianship.models import Person, Visit
-from pilot_admin.excel import import_kinds
+from pilot_admin.excel import IMPORT_AUDIT_NOTE, clean_in_memory, import_kinds
 from pilot_admin.models import AuditEntry
 from tests.factories import PersonFactory, id_number
 
@@ -55,7 +59,7 @@ def _person_row(township="水布垭镇", village="水布垭村", name="张三", 
 # --- persons -----------------------------------------------------------------------------------
 
 
-def test_person_import_registers_each_row_through_the_service(township_a_official, village_a):
+def test_person_import_registers_each_row_checked_by_the_service(township_a_official, village_a):
     rows = [
         _person_row(),
         _person_row(name="小明", number=PERSON_B, 人员类别="未成年人", 民事行为能力="限制民事行为能力"),
@@ -130,6 +134,164 @@ def test_person_import_is_refused_to_a_county_viewer(county_viewer, village_a):
         _run("persons", county_viewer, [_person_row()])
 
 
+def _numbers(count, *, start=0):
+    first = datetime.date(1940, 1, 1)
+    return [id_number(first + datetime.timedelta(days=start + i), i % 1000) for i in range(count)]
+
+
+def _counted_import(kind_key, actor, rows, *, dry_run=False):
+    # The content-type cache fills on first use: clear it so each run pays the same look-ups.
+    ContentType.objects.clear_cache()
+    with CaptureQueriesContext(connection) as queries:
+        result = _run(kind_key, actor, rows, dry_run=dry_run)
+    return result, len(queries)
+
+
+def test_person_import_query_count_is_the_same_for_20_and_200_rows(township_a_official, village_a):
+    small, small_queries = _counted_import(
+        "persons", township_a_official, [_person_row(name=f"甲{i}", number=n) for i, n in enumerate(_numbers(20))]
+    )
+    large_rows = [_person_row(name=f"乙{i}", number=n) for i, n in enumerate(_numbers(200, start=1000))]
+    large, large_queries = _counted_import("persons", township_a_official, large_rows)
+    assert (small.ok, small.created, large.ok, large.created) == (True, 20, True, 200)
+    assert Person.objects.count() == 220
+    assert large_queries == small_queries
+    # Look-ups, one INSERT of persons, one of audit entries (and their savepoint): not per row.
+    assert small_queries <= 10
+
+
+def test_person_import_dry_run_query_count_is_the_same_for_20_and_200_rows(township_a_official, village_a):
+    rows_20 = [_person_row(name=f"甲{i}", number=n) for i, n in enumerate(_numbers(20))]
+    rows_200 = [_person_row(name=f"乙{i}", number=n) for i, n in enumerate(_numbers(200, start=1000))]
+    (small, small_queries), (large, large_queries) = (
+        _counted_import("persons", township_a_official, rows_20, dry_run=True),
+        _counted_import("persons", township_a_official, rows_200, dry_run=True),
+    )
+    assert (small.created, large.created) == (20, 200)
+    assert large_queries == small_queries
+    assert not Person.objects.exists()
+
+
+def test_person_import_audits_each_person_like_person_save(township_a_official, village_a):
+    result = _run("persons", township_a_official, [_person_row()])
+    assert result.ok
+    imported = Person.objects.get(id_number=PERSON_A)
+    entry = AuditEntry.objects.get(object_id=str(imported.pk))
+    saved = services.person_save(
+        actor=township_a_official,
+        name="张三",
+        id_number=PERSON_B,
+        village=village_a,
+        kind="elderly",
+        civil_capacity="none",
+        support_mode="dispersed",
+        monthly_income_yuan=120,
+        address="一组",
+    )
+    by_service = AuditEntry.objects.get(object_id=str(saved.pk))
+    assert (entry.action, entry.note, entry.actor) == ("create", IMPORT_AUDIT_NOTE, township_a_official)
+    differing = {"id_number", "birth_date", "gender"}
+    assert {k: v for k, v in entry.changes.items() if k not in differing} == {
+        k: v for k, v in by_service.changes.items() if k not in differing
+    }
+    assert entry.changes["village"]["new"] == "水布垭村" and entry.changes["kind"]["new"] == "老年人"
+    assert imported.version == saved.version == 1
+
+
+def test_person_import_reports_every_bad_row_and_writes_nothing(township_a_official, village_a, village_b):
+    PersonFactory(village=village_a, id_number=PERSON_B, birth_date=datetime.date(2012, 9, 9), gender="female")
+    good = _numbers(4, start=500)
+    rows = [
+        _person_row(number=good[0]),  # row 2: fine
+        _person_row(number=good[1], 供养方式="集中供养"),  # 3: concentrated without institution
+        _person_row(number=good[2], 残疾类别="肢体残疾"),  # 4: type without grade
+        _person_row(number=PERSON_B),  # 5: already registered
+        _person_row(number=good[0]),  # 6: repeats row 2
+        _person_row(township="东瀼口镇", village="东瀼口村", number=good[3]),  # 7: another township
+        _person_row(number="12345"),  # 8: bad number
+        _person_row(number=_numbers(1, start=900)[0], 残疾等级=9, 残疾类别="肢体残疾"),  # 9: grade out of range
+    ]
+    audit_before = AuditEntry.objects.count()
+    result = _run("persons", township_a_official, rows)
+    errors = _errors(result)
+    assert not result.ok and result.created == 0
+    assert {row for row, _ in errors} == {3, 4, 5, 6, 7, 8, 9}
+    assert errors[(3, "")] == "集中供养须填写供养机构。"
+    assert errors[(4, "")] == "残疾类别和残疾等级须同时填写。"
+    assert errors[(5, "公民身份号码")] == "该公民身份号码已登记，请在人员页面修改。"
+    assert errors[(6, "公民身份号码")] == "与第 2 行的公民身份号码重复。"
+    assert "不在您的管辖范围内" in errors[(7, "村名")]
+    assert "应为18位" in errors[(8, "公民身份号码")]
+    assert (9, "残疾等级") in errors
+    assert Person.objects.count() == 1 and AuditEntry.objects.count() == audit_before
+
+
+def test_person_import_refuses_a_visible_village_outside_the_persons_scope(township_a_official, village_a):
+    """The scope rule comes from person_validate: a village the lookup found but the actor may
+    not keep persons in is refused with person_save's message."""
+    checks = services.PersonChecks(village_ids=frozenset(), registered={})
+    with pytest.raises(ValidationError) as caught:
+        services.person_validate(
+            actor=township_a_official,
+            checks=checks,
+            name="甲",
+            id_number=PERSON_A,
+            village=village_a,
+            kind="elderly",
+            support_mode="dispersed",
+        )
+    assert caught.value.message_dict == {"village": ["该村不在您的管辖范围内。"]}
+
+
+def test_person_validate_with_checks_refuses_a_registered_number_like_full_clean(township_a_official, village_a):
+    existing = PersonFactory(village=village_a, id_number=PERSON_A, birth_date=datetime.date(1950, 5, 1))
+    data = {"name": "甲", "id_number": PERSON_A, "village": village_a, "kind": "elderly", "support_mode": "dispersed"}
+    with pytest.raises(ValidationError) as by_query:
+        services.person_validate(actor=township_a_official, **data)
+    checks = services.person_checks(actor=township_a_official, villages=[village_a], id_numbers=[PERSON_A])
+    with pytest.raises(ValidationError) as by_checks:
+        services.person_validate(actor=township_a_official, checks=checks, **data)
+    assert by_checks.value.message_dict == by_query.value.message_dict
+    assert set(by_checks.value.message_dict) == {"id_number"}
+    assert checks.registered == {PERSON_A: existing.pk}
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {"support_mode": "concentrated"},
+        {"support_mode": "concentrated", "institution": "县福利院"},
+        {"disability_type": "physical"},
+        {"disability_grade": 2},
+        {"disability_type": "physical", "disability_grade": 2},
+        {"status": "exited"},
+        {"status": "exited", "exit_reason": "死亡"},
+        {"status": "exited", "exit_reason": "死亡", "exit_date": datetime.date(2024, 1, 1)},
+        {"support_mode": "concentrated", "disability_type": "physical", "status": "exited"},
+        {"kind": "无此类别", "support_mode": "concentrated"},
+    ],
+)
+def test_clean_in_memory_judges_the_check_constraints_as_the_database_does(village_a, fields):
+    values = {"kind": "elderly", "support_mode": "dispersed", **fields}
+    person = Person(
+        name="甲", id_number=PERSON_A, birth_date=datetime.date(1950, 5, 1), gender="male", village=village_a, **values
+    )
+
+    def messages(check):
+        try:
+            check()
+        except ValidationError as error:
+            return {name: sorted(found) for name, found in error.message_dict.items()}
+        return {}
+
+    expected = messages(lambda: person.full_clean(exclude=["village"], validate_unique=False))
+    with CaptureQueriesContext(connection) as queries:
+        found = messages(lambda: clean_in_memory(person, exclude=["village"]))
+    assert found == expected
+    assert len(queries) == 0
+
+
 # --- visits ------------------------------------------------------------------------------------
 
 
@@ -184,6 +346,42 @@ def test_visit_import_for_an_exited_person_is_an_error(township_a_official, pers
     person.save()
     errors = _errors(_run("visits", township_a_official, [_visit_row()]))
     assert errors == {(2, ""): "该人员已退出，不再登记走访。"}
+
+
+def test_visit_import_query_count_is_the_same_for_20_and_200_rows(township_a_official, village_a):
+    numbers = _numbers(200)
+    for number in numbers[:50]:
+        PersonFactory(village=village_a, id_number=number)
+    day = timezone.localdate() - datetime.timedelta(days=1)
+    small, small_queries = _counted_import(
+        "visits", township_a_official, [_visit_row(number=numbers[i % 50], day=day) for i in range(20)]
+    )
+    large, large_queries = _counted_import(
+        "visits", township_a_official, [_visit_row(number=numbers[i % 50], day=day) for i in range(200)]
+    )
+    assert (small.created, large.created) == (20, 200)
+    assert large_queries == small_queries
+    visits = Visit.objects.filter(person__village=village_a)
+    assert visits.count() == 220 and set(visits.values_list("visitor", flat=True)) == {township_a_official.pk}
+    entry = AuditEntry.objects.filter(object_id=str(visits.first().pk), action="create").get()
+    assert entry.note == IMPORT_AUDIT_NOTE and entry.changes["visitor_name"]["new"] == "李干部"
+
+
+def test_visit_import_reports_every_bad_row_and_writes_nothing(township_a_official, person):
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    rows = [
+        _visit_row(),
+        _visit_row(day=tomorrow),
+        _visit_row(checks=("否", *("是",) * 6)),
+        _visit_row(number=PERSON_B),
+        _visit_row(visitor="李" * 101),
+    ]
+    errors = _errors(_run("visits", township_a_official, rows))
+    assert {row for row, _ in errors} == {3, 4, 5, 6}
+    assert errors[(3, "走访日期")] == "走访日期不能晚于今天。"
+    assert errors[(4, "发现的问题")] == "有未保障的项目时须写明发现的问题。"
+    assert (6, "走访人") in errors
+    assert not Visit.objects.exists() and not AuditEntry.objects.filter(note=IMPORT_AUDIT_NOTE).exists()
 
 
 # --- the shared import pages -----------------------------------------------------------------------

@@ -123,6 +123,138 @@ def test_visit_matrix_gives_first_visit_per_month_in_two_queries(county_admin, v
     assert cells[person.pk] == {3: datetime.date(2024, 3, 4), 11: datetime.date(2024, 11, 30)}
 
 
+def _ledger(village_a, village_b, actor, persons: int) -> None:
+    """`persons` dispersed persons over two townships, some visited twice in a month, some in
+    another year, one concentrated and one exited before the year (neither on the ledger)."""
+    for i in range(persons):
+        person = registered((village_a, village_b)[i % 2], LONG_AGO, name=f"册{i:02d}")
+        for month in range(1 + i % 3, 13, 1 + i % 4):
+            visit(person, datetime.date(2024, month, 1 + (i * month) % 28), actor)
+            if month % 5 == 0:
+                visit(person, datetime.date(2024, month, 28), actor)
+        visit(person, datetime.date(2023, 12, 31), actor)
+    registered(village_a, LONG_AGO, name="集中", support_mode="concentrated", institution="敬老院")
+    gone = registered(village_b, LONG_AGO, name="已退")
+    gone.status, gone.exit_reason, gone.exit_date = "exited", "迁出", datetime.date(2023, 12, 1)
+    gone.save()
+
+
+def test_visit_matrix_export_gives_the_pages_cells(client, county_admin, village_a, village_b):
+    import io
+
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    _ledger(village_a, village_b, county_admin, 9)
+    client.force_login(county_admin)
+    page_rows = client.get(reverse("guardianship:visit_matrix"), {"year": 2024}).context["rows"]
+    response = client.get(reverse("guardianship:visit_matrix_export"), {"year": 2024})
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    exported = [
+        (*row[:4], *(cell.date() if isinstance(cell, datetime.datetime) else cell for cell in row[4:]))
+        for row in list(sheet.iter_rows(values_only=True))[2:]
+    ]
+    shown = [
+        (row.person.village.township.name, row.person.village.name, row.person.name, "在册",
+         *(day or "未走访" for day in row.months))
+        for row in page_rows
+    ]  # fmt: skip
+    assert len(exported) == 9 and exported == shown
+    persons, cells = selectors.visit_matrix(user=county_admin, year=2024)
+    assert [p.name for p in persons] == [row[2] for row in exported]
+    first = Person.objects.get(name="册00")
+    # 册00: visited every month, twice in May and October (the earlier date shown).
+    assert cells[first.pk][5] == datetime.date(2024, 5, 1) and len(cells[first.pk]) == 12
+
+
+def test_visit_matrix_rows_stream_one_chunk_at_a_time(county_admin, village_a, village_b):
+    _ledger(village_a, village_b, county_admin, 5)
+    whole = list(selectors.visit_matrix_rows(user=county_admin, year=2024))
+    with CaptureQueriesContext(connection) as queries:
+        rows = selectors.visit_matrix_rows(user=county_admin, year=2024, chunk_size=2)
+        first = next(rows)
+        # The persons' cursor and the first chunk's visits: nothing of the rest read yet.
+        assert len(queries) == 2
+        chunked = [first, *rows]
+    assert len(queries) == 1 + 3
+    assert [(p.pk, months) for p, months in chunked] == [(p.pk, months) for p, months in whole]
+    assert len(whole) == 5 and all(len(months) == 12 for _, months in whole)
+
+
+def test_visit_matrix_export_queries_grow_by_chunks_not_rows(client, county_admin, village_a, village_b, monkeypatch):
+    from django.urls import reverse
+
+    monkeypatch.setattr(selectors, "MATRIX_CHUNK_SIZE", 3)
+    client.force_login(county_admin)
+
+    def export_queries():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("guardianship:visit_matrix_export"), {"year": 2024})
+            b"".join(response.streaming_content)
+        return len(queries)
+
+    _ledger(village_a, village_b, county_admin, 3)
+    small = export_queries()  # one chunk
+    _ledger(village_a, village_b, county_admin, 9)
+    assert export_queries() == small + 3  # 12 persons: four chunks, each one visits query
+
+
+def test_stats_count_the_active_guardians_agreements_only(county_admin, village_a):
+    """The active guardian is joined (at most one per person); agreements of a former guardian
+    do not count, two of the active one count once."""
+    both = registered(village_a, LONG_AGO, name="双协议", civil_capacity="limited")
+    Agreement.objects.create(
+        guardian=guardian(both, "I", agreement=True), signed_on=datetime.date(2023, 5, 1), duties=["daily_watch"]
+    )
+    former_only = registered(village_a, LONG_AGO, name="前任有协议", civil_capacity="none")
+    former = guardian(former_only, "II", agreement=True)
+    former.is_active, former.end_date = False, datetime.date(2023, 12, 31)
+    former.save()
+    guardian(former_only, "III", agreement=False)
+    registered(village_a, LONG_AGO, name="无监护", civil_capacity="none")
+    stats = selectors.guardianship_stats(user=county_admin, month=FEB).as_dict()
+    assert stats["persons_active"] == 3
+    assert stats["guardian_category"] == {"I": 1, "II": 0, "III": 1, "missing": 1}
+    assert stats["agreements_missing"] == 1
+
+
+def test_stats_agreement_check_is_a_lookup_by_the_active_guardian(county_admin):
+    with CaptureQueriesContext(connection) as captured:
+        selectors.guardianship_stats(user=county_admin, month=FEB)
+    sql = max((q["sql"] for q in captured.captured_queries), key=len)
+    # No EXISTS (PostgreSQL hashed it over every agreement of the province) and no guardian
+    # subquery per figure: one join to the guardian table, one agreement lookup by its id.
+    assert "EXISTS" not in sql
+    assert sql.count('"guardianship_guardian"') == 1
+    assert sql.count('"guardianship_agreement"') == 1
+    assert '"guardian_id" = (active_guardian."id")' in sql
+
+
+def test_register_agreement_is_the_active_guardians_and_no_exists(county_admin, village_a):
+    former_only = registered(village_a, LONG_AGO, name="前任有协议")
+    former = guardian(former_only, "II", agreement=True)
+    former.is_active, former.end_date = False, datetime.date(2023, 12, 31)
+    former.save()
+    guardian(former_only, "III", agreement=False)
+    signed = registered(village_a, LONG_AGO, name="已签")
+    Agreement.objects.create(
+        guardian=guardian(signed, "I", agreement=True), signed_on=datetime.date(2023, 5, 1), duties=["daily_watch"]
+    )
+    register = selectors.person_register(user=county_admin, month=FEB)
+    rows = {p.name: (p.guardian_category, p.has_agreement) for p in register}
+    assert rows == {"前任有协议": ("III", False), "已签": ("I", True)}
+    assert [p.name for p in register.filter(has_agreement=True)] == ["已签"]
+    # PostgreSQL hashed an EXISTS over every agreement of the province before the page's LIMIT.
+    assert "EXISTS" not in str(register.query)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="JIT is a PostgreSQL setting")
+def test_connections_run_without_jit(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+
+
 def _worked_example(village_a, village_b, actor):
     """水布垭镇: 4 persons on the register in February 2024 — two dispersed (one visited), one
     concentrated, one exited in February; one more registered in March (not counted).
