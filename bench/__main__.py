@@ -30,7 +30,7 @@ def parse_args(argv):
         "--guardianship-persons", type=int, default=200_000, help="persons for the guardianship stats (0 skips it)"
     )
     parser.add_argument(
-        "--import-rows", type=_sizes, default=[500, 2000], help="person-import sizes, e.g. 2000,10000 (0 skips)"
+        "--import-rows", type=_sizes, default=[2000, 10000], help="person-import sizes, e.g. 2000,10000 (0 skips)"
     )
     parser.add_argument("--export-visits", type=_sizes, default=[20_000, 100_000], help="visit-export sizes (0 skips)")
     parser.add_argument("--load-seconds", type=int, default=30, help="seconds of wrk per side (0 skips the load)")

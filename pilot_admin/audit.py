@@ -53,7 +53,8 @@ def unbind_request(token) -> None:
 
 
 def _tracked_fields(instance: models.Model) -> tuple[models.Field, ...]:
-    return _tracked_fields_of(type(instance))
+    # _meta.model, not type(): request.user is a SimpleLazyObject wrapping the real instance.
+    return _tracked_fields_of(instance._meta.model)
 
 
 # Per model and per field, worked out once: an import audits thousands of rows of one model.
@@ -103,7 +104,7 @@ def snapshot(instance: models.Model) -> dict:
 
 
 def diff(instance: models.Model, before: dict, after: dict) -> dict:
-    labels = _labels_of(type(instance))
+    labels = _labels_of(instance._meta.model)
     return {
         name: {"label": str(labels.get(name, name)), "old": before.get(name, ""), "new": value}
         for name, value in after.items()

@@ -243,6 +243,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The longest a dashboard figure may lag a write that bypassed the services (a shell, a raw
+# UPDATE); every audited write invalidates its county's figures at once.
+STATS_CACHE_SECONDS = env_int("STATS_CACHE_SECONDS", 300)
 
 
 def _email_settings(url: str) -> dict:

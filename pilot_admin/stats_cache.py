@@ -42,7 +42,7 @@ SYSTEM_WRITE = "system"
 
 
 def _timeout() -> int:
-    return int(getattr(settings, "STATS_CACHE_SECONDS", 300))
+    return settings.STATS_CACHE_SECONDS
 
 
 def _db() -> str:
