@@ -12,21 +12,22 @@ from dataclasses import asdict, dataclass
 HELD_BACK = {
     "dashboard_cold": "computes every year of the program (its year-over-year table) for all four statistics, "
     "the floor one year; served from the statistics cache otherwise",
-    "api_guardianship_stats": "the has-agreement EXISTS inside a Count … FILTER is planned as a hashed subplan "
-    "over every agreement of the province (~220 ms of ~350 ms for one county); the guardian subquery is "
-    "evaluated once per figure that uses it; PostgreSQL JIT-compiles the statement (jit=on)",
-    "person import 特困人员导入": "each row runs person_save twice (check pass, then write pass): savepoints, "
-    "scope check, full_clean (unique ID, village, three CHECK constraints as queries), INSERT and audit "
-    "INSERT: about 34 statements a row where the floor sends one INSERT",
+    "api_guardianship_stats": "the province-wide figures aggregate every person's month of visits; the floor "
+    "does the same in one statement without the scoping joins",
+    "person import 特困人员导入": "each row is built and fully validated as a Person in Python (the same "
+    "person_validate the page uses) before the one bulk INSERT and its one audit INSERT; the floor inserts the "
+    "values as read",
+    "visit ledger export 走访台账导出": "every cell passes the formula guard and date formatting (export_cell), "
+    "and persons come 500 at a time with one visits query each; the floor writes the raw values of one cursor",
     "reminder scan": "one INSERT … SELECT … ON CONFLICT per reminder kind (5 passes over the obligations) "
     "where the floor selects them in one pass",
 }
 
 
 MEMORY_HELD_BACK = {
-    "person import 特困人员导入": "the sheet is read whole (SheetData) and the service keeps a call per row",
-    "visit ledger export 走访台账导出": "guardianship.selectors.visit_matrix returns every person as a list and "
-    "every month's cell in a dict before the first row is written, where the floor streams a cursor",
+    "person import 特困人员导入": "every row, its validated Person and its audit entry are held until the one "
+    "bulk write, so an error anywhere writes nothing and every row's error is reported at once (the floor "
+    "holds its rows too)",
 }
 
 
