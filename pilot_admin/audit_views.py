@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import ListView
 
+from pilot_admin.accounts.selectors import users_in_scope
 from pilot_admin.choices import AuditAction
 from pilot_admin.excel import ExportColumn, export_response, stream, values_of
 from pilot_admin.lists import FilteredListMixin, filtered
@@ -52,8 +53,7 @@ def _actors(request):
     user = getattr(request, "user", None)
     if user is None or not can_view_audit_log(user):
         return User.objects.none()
-    users = User.objects.order_by("username")
-    return users if user.county_id is None else users.filter(county=user.county_id)
+    return users_in_scope(user).order_by("username")
 
 
 def _townships(request):

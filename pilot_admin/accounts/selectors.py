@@ -10,7 +10,9 @@ from django.utils import timezone
 from pilot_admin.choices import Role
 
 
-def _users_in_scope(user) -> QuerySet:
+def users_in_scope(user) -> QuerySet:
+    """The accounts a county admin administers: its county's, or every one for an
+    installation-wide admin (no county)."""
     users = get_user_model().objects.all()
     return users if user.county_id is None else users.filter(county_id=user.county_id)
 
@@ -18,7 +20,7 @@ def _users_in_scope(user) -> QuerySet:
 def token_holders(*, user) -> QuerySet:
     """API clients and anyone else holding a token, with the token (one query)."""
     return (
-        _users_in_scope(user)
+        users_in_scope(user)
         .filter(Q(role=Role.API_CLIENT) | Q(auth_token__isnull=False))
         .select_related("auth_token", "township", "department")
         .order_by("role", "username")
@@ -38,5 +40,5 @@ def locked_attempts(*, user) -> QuerySet:
         # Older ones have already expired (axes deletes them at the next failure).
         attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
     if user.county_id is not None:
-        attempts = attempts.filter(username__in=_users_in_scope(user).values("username"))
+        attempts = attempts.filter(username__in=users_in_scope(user).values("username"))
     return attempts.order_by("-attempt_time")
