@@ -49,7 +49,9 @@ def test_township_official_records_a_visit_on_a_phone(new_context, township_a_of
     expect(form.get_by_label("走访日期")).to_have_value(timezone.localdate().isoformat())
     heating = form.get_by_label("取暖设施到位")
     expect(heating).to_be_checked()
-    # Thumb-sized: every switch row is at least 44 px tall on the phone.
+    # Thumb-sized: every switch row is at least 44 px tall on the phone. The form's own stylesheet
+    # must have arrived before anything is measured (the DOM can be there first).
+    page.wait_for_load_state("load")
     box = form.locator("label.check").first.bounding_box()
     assert box["height"] >= 44 and box["width"] <= PHONE["width"]
     heating.tap()
