@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from assessments import querysets
 from assessments.choices import Grade, InspectionStatus, RectificationStatus, TemplateStatus
+from pilot_admin.choices import ReminderKind
 from pilot_admin.models import TimeStampedModel
-from tasks.choices import ReminderKind
 
 TOTAL_POINTS = Decimal("100")  # R-F3: the scale itself, "采用百分制".
 
@@ -242,7 +242,7 @@ class Rectification(TimeStampedModel):
     item = models.ForeignKey(ScoreItem, verbose_name="评分项目", on_delete=models.PROTECT, related_name="+")
     issue = models.TextField("问题")
     responsible_unit = models.ForeignKey(
-        "tasks.Department", verbose_name="责任单位", on_delete=models.PROTECT, related_name="rectifications"
+        "villages.Department", verbose_name="责任单位", on_delete=models.PROTECT, related_name="rectifications"
     )
     deadline = models.DateField("整改期限")
     status = models.CharField(

@@ -26,15 +26,13 @@ from django.utils import timezone
 
 from assessments.choices import RectificationStatus
 from assessments.models import Inspection, Rectification, RectificationReminder, ScoreItem
-from pilot_admin.choices import Role
+from pilot_admin.choices import ReminderKind, Role
 from pilot_admin.models import Notification, User
-from tasks.choices import ReminderKind
-from tasks.models import Department
 
 # The SQL fragments that make dates portable between PostgreSQL and SQLite, and the unit-user
 # subquery (clerks and leaders of every unit), are the task reminders' own: one definition.
 from tasks.reminders import CLERK_KINDS, _date_param, _date_text, _in, _kind_case, _shifted_today, _unit_users
-from villages.models import PilotAssignment, PilotProgram, Village
+from villages.models import Department, PilotAssignment, PilotProgram, Village
 
 _TABLES = {
     "reminder": RectificationReminder,

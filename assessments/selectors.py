@@ -22,8 +22,8 @@ from django.db.models.functions import Rank
 
 from assessments.choices import Grade, InspectionStatus, RectificationStatus
 from assessments.models import Inspection, Rectification
-from tasks.querysets import unit_q
 from villages.models import PilotProgram
+from villages.querysets import unit_q
 
 ONE_DECIMAL = Decimal("0.1")
 

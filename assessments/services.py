@@ -21,11 +21,12 @@ from assessments.models import (
     ScoreSection,
     ScoreTemplate,
 )
-from pilot_admin import audit, locking, uploads
+from pilot_admin import locking, uploads
+from pilot_admin.audit import services as audit
 from pilot_admin.choices import AuditAction, Role
-from tasks.services import township_government_ensure
 from villages.choices import PilotStatus
 from villages.models import PilotAssignment, PilotProgram
+from villages.services import township_government_ensure
 
 HALF = Decimal("0.5")
 

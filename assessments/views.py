@@ -25,7 +25,7 @@ from assessments.forms import (
 )
 from assessments.models import Inspection, InspectionEvidence, Rectification, ScoreItem, ScoreTemplate
 from pilot_admin import uploads
-from pilot_admin.audit import audit_entries_for
+from pilot_admin.audit.services import audit_entries_for
 from pilot_admin.forms import apply_validation_error
 from pilot_admin.lists import filtered
 from pilot_admin.scoping import ScopedViewMixin

@@ -124,7 +124,8 @@ for _view in (village_page_floor, pilot_page_floor, quota_floor):
 def _table_names() -> dict:
     from assessments.models import Inspection, Rectification
     from guardianship.models import Agreement, Guardian, Person, Visit
-    from tasks.models import Department, ProgressReport, ReportingPeriod, Task, TaskAssignment
+    from tasks.models import ProgressReport, ReportingPeriod, Task, TaskAssignment
+    from villages.models import Department
 
     models = {
         "task": Task, "assignment": TaskAssignment, "period": ReportingPeriod, "report": ProgressReport,

@@ -17,10 +17,10 @@ from assessments.models import Inspection, ItemScore, Rectification, ScoreItem, 
 from bench import tasks_seed
 from bench.seed import MEASURED_YEAR, _county_code
 from bench.tasks_seed import quoted as _t
-from tasks.choices import AssignmentRole, DepartmentKind
-from tasks.models import Department, TaskAssignment
-from villages.choices import PilotStatus
-from villages.models import County, PilotAssignment, PilotProgram, Township
+from tasks.choices import AssignmentRole
+from tasks.models import TaskAssignment
+from villages.choices import DepartmentKind, PilotStatus
+from villages.models import County, Department, PilotAssignment, PilotProgram, Township
 
 TASKS_PER_COUNTY = 30
 PERIODS_PER_TASK = 6

@@ -19,10 +19,12 @@ from django.test.utils import CaptureQueriesContext
 
 from bench import tasks_seed
 from bench.seed import BENCH_PROVINCE
-from tasks.choices import AssignmentRole, DepartmentKind, ReminderKind, ReportStatus, TaskStatus
-from tasks.models import Department, ProgressReport, Reminder, ReportingPeriod, Task, TaskAssignment
+from pilot_admin.choices import ReminderKind
+from tasks.choices import AssignmentRole, ReportStatus, TaskStatus
+from tasks.models import ProgressReport, Reminder, ReportingPeriod, Task, TaskAssignment
 from tasks.reminders import reminders_scan
-from villages.models import County, PilotProgram
+from villages.choices import DepartmentKind
+from villages.models import County, Department, PilotProgram
 
 UNITS = 50
 PERIODS_PER_TASK = 10

@@ -23,8 +23,8 @@ from guardianship.choices import (
     SelfCareLevel,
     SupportMode,
 )
+from pilot_admin.choices import ReminderKind
 from pilot_admin.models import TimeStampedModel
-from tasks.choices import ReminderKind
 
 
 class GuardianshipPolicy(TimeStampedModel):

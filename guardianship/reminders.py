@@ -30,9 +30,8 @@ from django.utils import timezone
 
 from guardianship import selectors
 from guardianship.models import GuardianshipPolicy, Person, VisitReminder
-from pilot_admin.choices import Role
+from pilot_admin.choices import ReminderKind, Role
 from pilot_admin.models import Notification, User
-from tasks.choices import ReminderKind
 
 # The date helpers that make SQL portable between PostgreSQL and SQLite are the task reminders'.
 from tasks.reminders import _date_param, _date_text

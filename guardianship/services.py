@@ -21,7 +21,8 @@ from guardianship.models import (
     Visit,
     VisitPhoto,
 )
-from pilot_admin import audit, locking, uploads
+from pilot_admin import locking, uploads
+from pilot_admin.audit import services as audit
 from pilot_admin.choices import AuditAction, Role
 from pilot_admin.excel import clean_in_memory
 from pilot_admin.models import Notification, User

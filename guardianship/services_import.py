@@ -2,7 +2,7 @@
 the same validation a page's service uses (services.person_validate, services.visit_validate),
 so no rule is restated here; the database look-ups those make per record are made once for the
 whole file. Only when no row failed are all rows written, in bulk, in one transaction, with one
-audit INSERT (pilot_admin.audit.record_bulk)."""
+audit INSERT (pilot_admin.audit.services.record_bulk)."""
 
 from decimal import Decimal
 
@@ -13,7 +13,7 @@ from guardianship import permissions, rules, services
 from guardianship.choices import CivilCapacity, ObligorSituation
 from guardianship.excel import PERSON_COLUMNS, VISIT_COLUMNS
 from guardianship.models import Person, Visit
-from pilot_admin import audit
+from pilot_admin.audit import services as audit
 from pilot_admin.choices import AuditAction
 from pilot_admin.excel import IMPORT_AUDIT_NOTE, ColumnSet, ImportResult, ImportRow, RowError, finish_import
 from villages.models import Village

@@ -30,8 +30,9 @@ from guardianship.forms import (
     VisitForm,
 )
 from guardianship.models import Guardian, Person, SupervisionFinding, Visit, VisitPhoto
-from pilot_admin import audit, uploads
-from pilot_admin.audit import audit_entries_for
+from pilot_admin import uploads
+from pilot_admin.audit import services as audit
+from pilot_admin.audit.services import audit_entries_for
 from pilot_admin.choices import AuditAction
 from pilot_admin.excel import export_response, stream, values_of
 from pilot_admin.forms import apply_validation_error

@@ -3,7 +3,8 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.template.response import TemplateResponse
 
-from pilot_admin import audit, locking
+from pilot_admin import locking
+from pilot_admin.audit import services as audit
 from pilot_admin.choices import AuditAction
 from pilot_admin.models import AuditEntry, ImportRun, Notification, User
 

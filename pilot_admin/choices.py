@@ -27,3 +27,13 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", "有错误，未写入"
     CHECKED = "checked", "试导入通过，未写入"
     DONE = "done", "已导入"
+
+
+class ReminderKind(models.TextChoices):
+    """The steps of every reminder source: warnings before a deadline, then escalations after it."""
+
+    DUE_SOON = "due_soon", "即将到期"
+    DUE_TOMORROW = "due_tomorrow", "明天到期"
+    OVERDUE = "overdue", "已逾期"
+    ESCALATE_LEADER = "escalate_leader", "逾期升级：单位负责人"
+    ESCALATE_COUNTY = "escalate_county", "逾期升级：县牵头单位和县办"

@@ -27,7 +27,7 @@ class StaleVersionError(ValidationError):
 
 def stale_message(instance: models.Model) -> str:
     """Who changed it and when, from the audit trail (one indexed query), when known."""
-    from pilot_admin.audit import audit_entries_for
+    from pilot_admin.audit.services import audit_entries_for
 
     last = audit_entries_for(instance).select_related(None).only("actor_name", "created_at").first()
     if last is None:

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
 
-from pilot_admin import audit
+from pilot_admin.audit import services as audit
 from pilot_admin.scoping import view_declares_scope
 
 

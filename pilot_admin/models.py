@@ -48,7 +48,7 @@ class User(AbstractUser):
         related_name="users",
     )
     department = models.ForeignKey(
-        "tasks.Department",
+        "villages.Department",
         verbose_name="所属部门",
         on_delete=models.PROTECT,
         null=True,

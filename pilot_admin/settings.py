@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "tasks",
     "assessments",
     "guardianship",
+    "home",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -84,7 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "pilot_admin.context_processors.navigation",
+                "home.navigation.navigation",
             ],
         },
     },

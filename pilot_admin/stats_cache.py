@@ -9,7 +9,7 @@ Two rules keep it correct:
   id. Two users share an entry only when every queryset's `visible_to` gives them the same rows,
   so one township's figures are never served to another.
 - The key holds data version tokens. Every service write passes through
-  `pilot_admin.audit.record`/`record_bulk`, which call `bump_on_commit(county_id=...)`: once the
+  `pilot_admin.audit.services.record`/`record_bulk`, which call `bump_on_commit(county_id=...)`: once the
   transaction commits, the writer's county gets a new token (a write with no county, by a system
   job or a superuser, a new "system" token) and so does the installation-wide "any" token. A
   reader with a county keys on its county's and the system token; a reader without one (province

@@ -5,14 +5,14 @@ from pilot_admin import views
 from pilot_admin.api import urls as api_urls
 
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
+    path("", include("home.urls")),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("health/", views.health, name="health"),
     path("account/", include("pilot_admin.accounts.urls")),
-    path("imports/", include("pilot_admin.import_urls")),
-    path("inbox/", include("pilot_admin.notification_urls")),
-    path("audit/", include("pilot_admin.audit_urls")),
+    path("imports/", include("pilot_admin.imports.urls")),
+    path("inbox/", include("pilot_admin.notifications.urls")),
+    path("audit/", include("pilot_admin.audit.urls")),
     path("villages/", include("villages.urls")),
     path("tasks/", include("tasks.urls")),
     path("assessments/", include("assessments.urls")),

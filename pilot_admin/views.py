@@ -2,10 +2,8 @@ from django.contrib.auth import views as auth_views
 from django.db import connection
 from django.http import JsonResponse
 from django.utils.decorators import method_decorator
-from django.views.generic import TemplateView
 
-from pilot_admin import dashboard, workspace
-from pilot_admin.scoping import ScopedViewMixin, any_signed_in, public
+from pilot_admin.scoping import public
 
 
 @method_decorator(public, name="dispatch")
@@ -30,22 +28,3 @@ def health(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
-
-
-class HomeView(ScopedViewMixin, TemplateView):
-    """首页: the county dashboard for county roles, the township workspace for township officials."""
-
-    access = staticmethod(any_signed_in)
-
-    def get_template_names(self):
-        if self.request.user.township_id:
-            return ["pilot_admin/workspace.html"]
-        return ["pilot_admin/dashboard.html"]
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        if self.request.user.township_id:
-            context.update(workspace.township_workspace(request=self.request))
-        else:
-            context.update(dashboard.county_dashboard(request=self.request))
-        return context

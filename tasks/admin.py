@@ -1,14 +1,7 @@
 from django.contrib import admin
 
 from pilot_admin.admin import AuditedModelAdmin, ReadOnlyAdmin
-from tasks.models import Department, ProgressReport, Reminder, ReportingPeriod, Task, TaskAssignment
-
-
-@admin.register(Department)
-class DepartmentAdmin(AuditedModelAdmin):
-    list_display = ("name", "short_name", "kind", "county", "in_leading_group", "township")
-    list_filter = ("kind", "in_leading_group")
-    search_fields = ("name", "short_name", "key")
+from tasks.models import ProgressReport, Reminder, ReportingPeriod, Task, TaskAssignment
 
 
 class TaskAssignmentInline(admin.TabularInline):

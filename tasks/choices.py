@@ -1,14 +1,6 @@
 from django.db import models
 
 
-class DepartmentKind(models.TextChoices):
-    PARTY = "party", "党委机关"
-    GOVERNMENT = "government", "政府部门"
-    MASS_ORGANIZATION = "mass_organization", "群团组织"
-    TOWNSHIP = "township", "乡镇人民政府"
-    OTHER = "other", "其他单位"
-
-
 class Phase(models.TextChoices):
     """The phases of S0 §五 (R-G1…R-G3) and the biennial summary (R-F5)."""
 
@@ -40,11 +32,3 @@ class ReportStatus(models.TextChoices):
     SUBMITTED = "submitted", "已提交"
     RETURNED = "returned", "退回"
     ACCEPTED = "accepted", "已采纳"
-
-
-class ReminderKind(models.TextChoices):
-    DUE_SOON = "due_soon", "即将到期"
-    DUE_TOMORROW = "due_tomorrow", "明天到期"
-    OVERDUE = "overdue", "已逾期"
-    ESCALATE_LEADER = "escalate_leader", "逾期升级：单位负责人"
-    ESCALATE_COUNTY = "escalate_county", "逾期升级：县牵头单位和县办"

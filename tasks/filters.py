@@ -6,10 +6,11 @@ import django_filters
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from tasks.choices import DepartmentKind, Phase, ReportStatus, TaskStatus
-from tasks.models import Department, ProgressReport, ReportingPeriod, Task, TaskAssignment
+from tasks.choices import Phase, ReportStatus, TaskStatus
+from tasks.models import ProgressReport, ReportingPeriod, Task, TaskAssignment
+from villages.choices import DepartmentKind
 from villages.filters import YesNoAllWidget
-from villages.models import PilotProgram, Township
+from villages.models import Department, PilotProgram, Township
 
 
 def _user(request):

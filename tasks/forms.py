@@ -6,9 +6,9 @@ from django.conf import settings
 
 from pilot_admin.forms import MultipleFileField
 from pilot_admin.locking import VersionedFormMixin
-from tasks.choices import DepartmentKind
-from tasks.models import Department, ReportingPeriod, Task
-from villages.models import PilotProgram, Township
+from tasks.models import ReportingPeriod, Task
+from villages.choices import DepartmentKind
+from villages.models import Department, PilotProgram, Township
 
 
 class ReportForm(VersionedFormMixin, forms.Form):

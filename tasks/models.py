@@ -4,69 +4,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+from pilot_admin.choices import ReminderKind
 from pilot_admin.models import TimeStampedModel
 from tasks import querysets
-from tasks.choices import (
-    AssignmentRole,
-    CadenceKind,
-    DepartmentKind,
-    Phase,
-    ReminderKind,
-    ReportStatus,
-    TaskStatus,
-)
-
-
-class Department(TimeStampedModel):
-    """A county unit that leads, cooperates on or reports for pilot tasks (县直部门, 群团组织).
-    A township government is a unit too (kind 乡镇人民政府, linked to its township), so every
-    report and reminder names one unit."""
-
-    county = models.ForeignKey(
-        "villages.County", verbose_name="所属县", on_delete=models.PROTECT, related_name="departments"
-    )
-    key = models.SlugField("标识", max_length=60)
-    name = models.CharField("单位名称", max_length=100, help_text="按县里行文的写法，如“县委组织部”。")
-    short_name = models.CharField("简称", max_length=30, blank=True)
-    kind = models.CharField("单位类别", max_length=20, choices=DepartmentKind.choices)
-    in_leading_group = models.BooleanField("领导小组成员单位", default=False)
-    township = models.OneToOneField(
-        "villages.Township",
-        verbose_name="乡镇",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="government",
-        help_text="仅乡镇人民政府填写。",
-    )
-
-    objects = querysets.DepartmentQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = "部门"
-        verbose_name_plural = "部门"
-        ordering = ["county", "kind", "name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["county", "name"],
-                name="department_unique_name_in_county",
-                violation_error_message="同一县内单位名称不能重复。",
-            ),
-            models.UniqueConstraint(
-                fields=["county", "key"],
-                name="department_unique_key_in_county",
-                violation_error_message="同一县内单位标识不能重复。",
-            ),
-            models.CheckConstraint(
-                condition=(Q(kind=DepartmentKind.TOWNSHIP) & Q(township__isnull=False))
-                | (~Q(kind=DepartmentKind.TOWNSHIP) & Q(township__isnull=True)),
-                name="department_township_iff_township_kind",
-                violation_error_message="乡镇人民政府须关联乡镇，其他单位不能关联乡镇。",
-            ),
-        ]
-
-    def __str__(self):
-        return self.name
+from tasks.choices import AssignmentRole, CadenceKind, Phase, ReportStatus, TaskStatus
 
 
 class Task(TimeStampedModel):
@@ -106,7 +47,7 @@ class Task(TimeStampedModel):
     )
     close_out_note = models.TextField("销号说明", blank=True)
     departments = models.ManyToManyField(
-        Department, through="TaskAssignment", verbose_name="责任单位", related_name="tasks"
+        "villages.Department", through="TaskAssignment", verbose_name="责任单位", related_name="tasks"
     )
     version = models.PositiveIntegerField(
         "版本", default=1, editable=False, help_text="每次保存加一；编辑时核对，防止覆盖他人的修改。"
@@ -153,7 +94,7 @@ class TaskAssignment(models.Model):
 
     task = models.ForeignKey(Task, verbose_name="任务", on_delete=models.CASCADE, related_name="assignments")
     department = models.ForeignKey(
-        Department, verbose_name="单位", on_delete=models.PROTECT, related_name="assignments"
+        "villages.Department", verbose_name="单位", on_delete=models.PROTECT, related_name="assignments"
     )
     role = models.CharField("职责", max_length=20, choices=AssignmentRole.choices)
     verbatim = models.CharField("原文写法", max_length=100, blank=True)
@@ -218,7 +159,7 @@ class ProgressReport(TimeStampedModel):
     task = models.ForeignKey(Task, verbose_name="任务", on_delete=models.PROTECT, related_name="reports")
     period = models.ForeignKey(ReportingPeriod, verbose_name="报送期", on_delete=models.PROTECT, related_name="reports")
     department = models.ForeignKey(
-        Department, verbose_name="报送单位", on_delete=models.PROTECT, related_name="reports"
+        "villages.Department", verbose_name="报送单位", on_delete=models.PROTECT, related_name="reports"
     )
     text = models.TextField("进展情况", blank=True)
     percent_complete = models.PositiveSmallIntegerField("完成进度（%）", default=0, validators=[MaxValueValidator(100)])
@@ -315,7 +256,7 @@ class ReportUnlock(models.Model):
 
     period = models.ForeignKey(ReportingPeriod, verbose_name="报送期", on_delete=models.CASCADE, related_name="unlocks")
     department = models.ForeignKey(
-        Department, verbose_name="报送单位", on_delete=models.PROTECT, related_name="unlocks"
+        "villages.Department", verbose_name="报送单位", on_delete=models.PROTECT, related_name="unlocks"
     )
     reason = models.CharField("解锁原因", max_length=300)
     until = models.DateField("解锁至")

@@ -6,29 +6,13 @@ from django.db.models import Exists, OuterRef, Q
 
 from pilot_admin.choices import Role
 from pilot_admin.scoping import ScopedQuerySet, county_scoped_q
-
-
-def unit_q(user, path: str = "department") -> Q | None:
-    """The reporting unit (a Department row) a department or township user speaks for, as a
-    filter on `path`; None for roles that speak for no unit."""
-    if user.role == Role.DEPARTMENT:
-        return Q(**{path: user.department_id})
-    if user.role == Role.TOWNSHIP:
-        return Q(**{f"{path}__township": user.township_id})
-    return None
+from villages.querysets import unit_q
 
 
 def _assigned(user, task_ref: str, **extra):
     from tasks.models import TaskAssignment
 
     return Exists(TaskAssignment.objects.filter(unit_q(user), task=OuterRef(task_ref), **extra))
-
-
-class DepartmentQuerySet(ScopedQuerySet):
-    def visibility_q(self, user):
-        if user.role == Role.TOWNSHIP:
-            return Q(county__townships=user.township_id)
-        return county_scoped_q(user, "county", "county__townships")
 
 
 class TaskQuerySet(ScopedQuerySet):

@@ -25,12 +25,12 @@ from django.db import connection, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from pilot_admin.choices import Role
+from pilot_admin.choices import ReminderKind, Role
 from pilot_admin.models import Notification, User
-from pilot_admin.notifications import DigestResult, digest_send
-from tasks.choices import AssignmentRole, ReminderKind, ReportStatus, TaskStatus
-from tasks.models import Department, ProgressReport, Reminder, ReportingPeriod, Task, TaskAssignment
-from villages.models import PilotProgram
+from pilot_admin.notifications.services import DigestResult, digest_send
+from tasks.choices import AssignmentRole, ReportStatus, TaskStatus
+from tasks.models import ProgressReport, Reminder, ReportingPeriod, Task, TaskAssignment
+from villages.models import Department, PilotProgram
 
 _TABLES = {
     "reminder": Reminder,

@@ -38,9 +38,11 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from pilot_admin.choices import Role
-from tasks.choices import AssignmentRole, DepartmentKind, ReportStatus, TaskStatus
-from tasks.models import Department, ProgressReport, ReportingPeriod, Task, TaskAssignment
-from tasks.querysets import unit_q
+from tasks.choices import AssignmentRole, ReportStatus, TaskStatus
+from tasks.models import ProgressReport, ReportingPeriod, Task, TaskAssignment
+from villages.choices import DepartmentKind
+from villages.models import Department
+from villages.querysets import unit_q
 
 MET_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)
 # Lead units first, as the plan lists them (S0 §四), then cooperating units, then townships.
@@ -400,10 +402,6 @@ def task_stats(*, user, program, year: int, today: datetime.date, as_of: datetim
         "departments": [row.as_dict() for row in department_stats(user=user, program=program, year=year, today=today)],
         "reporting_units": [row.as_dict() for row in completeness(user=user, program=program, year=year, as_of=as_of)],
     }
-
-
-def department_list(*, user) -> QuerySet[Department]:
-    return Department.objects.visible_to(user).order_by("county", "kind", "name", "pk")
 
 
 def task_list_with_units(*, user) -> QuerySet[Task]:

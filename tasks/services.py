@@ -7,49 +7,19 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from pilot_admin import audit, locking, uploads
-from pilot_admin.choices import AuditAction, Role
+from pilot_admin import locking, uploads
+from pilot_admin.audit import services as audit
+from pilot_admin.choices import AuditAction
 from tasks import cadence, permissions
-from tasks.choices import AssignmentRole, DepartmentKind, ReportStatus, TaskStatus
-from tasks.models import (
-    Department,
-    ProgressReport,
-    ReportAttachment,
-    ReportingPeriod,
-    ReportUnlock,
-    Task,
-    TaskAssignment,
-)
-from villages.models import PilotProgram
+from tasks.choices import AssignmentRole, ReportStatus, TaskStatus
+from tasks.models import ProgressReport, ReportAttachment, ReportingPeriod, ReportUnlock, Task, TaskAssignment
+from villages import services as village_services
+from villages.models import Department, PilotProgram
 
 
 def _require(allowed: bool, message: str) -> None:
     if not allowed:
         raise PermissionDenied(message)
-
-
-def unit_for(user) -> Department | None:
-    """The reporting unit a department or township user speaks for."""
-    if user.role == Role.DEPARTMENT:
-        return user.department
-    if user.role == Role.TOWNSHIP:
-        return Department.objects.filter(township=user.township_id).first()
-    return None
-
-
-def township_government_ensure(*, township) -> Department:
-    """Every township is a reporting unit: its government's Department row, made on demand."""
-    department, _ = Department.objects.get_or_create(
-        township=township,
-        defaults={
-            "county_id": township.county_id,
-            "key": f"township-{township.pk}",
-            "name": f"{township.name}人民政府",
-            "short_name": township.name,
-            "kind": DepartmentKind.TOWNSHIP,
-        },
-    )
-    return department
 
 
 def task_sync_periods(*, task: Task) -> list[ReportingPeriod]:
@@ -87,7 +57,7 @@ def _task_units(*, program, lead, cooperating, townships, all_townships) -> dict
     if all_townships:
         townships = program.county.townships.all()
     for township in townships or ():
-        government = township_government_ensure(township=township)
+        government = village_services.township_government_ensure(township=township)
         units.setdefault(government.pk, (government, AssignmentRole.TOWNSHIP))
     for department, _role in units.values():
         if department.county_id != program.county_id:
@@ -320,7 +290,7 @@ def report_save(
     accepted report cannot be changed; a returned one can, and is submitted again. `version` is
     the one the editor saw (0: no report yet); a stale one is refused."""
     _require(permissions.can_report(actor), "您的角色不能报送进度。")
-    unit = unit_for(actor)
+    unit = village_services.unit_for(actor)
     period = (
         ReportingPeriod.objects.visible_to(actor).select_related("task", "task__program").filter(pk=period.pk).first()
     )

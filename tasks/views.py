@@ -12,7 +12,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from pilot_admin import uploads
-from pilot_admin.audit import audit_entries_for
+from pilot_admin.audit.services import audit_entries_for
 from pilot_admin.forms import apply_validation_error
 from pilot_admin.lists import FilteredListMixin, filtered
 from pilot_admin.scoping import ScopedViewMixin
@@ -21,7 +21,8 @@ from tasks.choices import AssignmentRole, ReportStatus, TaskStatus
 from tasks.filters import LedgerFilterSet, TaskFilterSet
 from tasks.forms import CloseOutForm, ReasonForm, ReportForm, TaskForm, UnlockForm
 from tasks.models import ProgressReport, ReportAttachment, ReportingPeriod, ReportUnlock, Task
-from tasks.querysets import unit_q
+from villages import services as village_services
+from villages.querysets import unit_q
 from villages.selectors import program_for_code, visible_programs
 
 
@@ -246,7 +247,7 @@ class ReportEditView(ScopedViewMixin, FormView):
         self.period = get_object_or_404(
             ReportingPeriod.objects.visible_to(request.user).select_related("task", "task__program"), pk=kwargs["pk"]
         )
-        self.unit = services.unit_for(request.user)
+        self.unit = village_services.unit_for(request.user)
         if self.unit is None or not self.period.task.assignments.filter(department=self.unit).exists():
             raise Http404("该任务不在您单位的职责范围内。")
         self.report = ProgressReport.objects.filter(period=self.period, department=self.unit).first()

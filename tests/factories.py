@@ -5,10 +5,8 @@ from django.utils import timezone
 
 from pilot_admin.choices import Role
 from pilot_admin.models import User
-from tasks.choices import DepartmentKind
-from tasks.models import Department
-from villages.choices import PilotLevel, PilotStatus
-from villages.models import County, PilotAssignment, PilotProgram, Township, Village, VillageIndicator
+from villages.choices import DepartmentKind, PilotLevel, PilotStatus
+from villages.models import County, Department, PilotAssignment, PilotProgram, Township, Village, VillageIndicator
 
 PASSWORD = "Correct-horse-7"
 

@@ -391,7 +391,6 @@ def _import_run(actor):
 def _task_objects(program, township, lead):
     """A task led by `lead` (the department persona's unit at home) and carried out by the
     township, with a period and the township's submitted report with an attachment."""
-    from tasks.services import township_government_ensure
     from tests.factories import (
         ProgressReportFactory,
         ReportAttachmentFactory,
@@ -399,6 +398,7 @@ def _task_objects(program, township, lead):
         TaskAssignmentFactory,
         TaskFactory,
     )
+    from villages.services import township_government_ensure
 
     task = TaskFactory(program=program)
     government = township_government_ensure(township=township)

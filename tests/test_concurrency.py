@@ -18,6 +18,7 @@ from tasks import services as task_services
 from tasks.choices import ReportStatus
 from tasks.models import ProgressReport
 from tests.factories import PersonFactory, UserFactory, bimonthly_task
+from villages import services as village_services
 from villages.models import Village
 
 pytestmark = [
@@ -70,7 +71,7 @@ def _client(user):
 def test_two_reviewers_accepting_at_once_exactly_one_acceptance(
     county_admin, township_a_official, program, department, township_a, county
 ):
-    task_services.township_government_ensure(township=township_a)
+    village_services.township_government_ensure(township=township_a)
     task = bimonthly_task(actor=county_admin, program=program, lead=[department], townships=[township_a])
     period = task.periods.order_by("due_date").first()
     report = task_services.report_save(

@@ -141,7 +141,7 @@ def test_village_update_checks_and_advances_the_version(county_admin, village_a)
 
 
 def test_task_update_refuses_a_stale_version(county_admin, program, department, township_a):
-    task_services.township_government_ensure(township=township_a)
+    village_services.township_government_ensure(township=township_a)
     task = bimonthly_task(actor=county_admin, program=program, lead=[department], townships=[township_a])
     kwargs = {"lead": [department], "townships": [township_a], "title": task.title}
     task_services.task_update(actor=county_admin, task=task, version=1, **{**kwargs, "title": "第一次修改"})
@@ -156,7 +156,7 @@ def test_task_update_refuses_a_stale_version(county_admin, program, department, 
 def test_report_save_refuses_a_stale_version_and_review_advances_it(
     county_admin, township_a_official, program, department, township_a
 ):
-    task_services.township_government_ensure(township=township_a)
+    village_services.township_government_ensure(township=township_a)
     task = bimonthly_task(actor=county_admin, program=program, lead=[department], townships=[township_a])
     period = task.periods.order_by("due_date").first()
     day = period.due_date

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from pilot_admin.admin import AuditedModelAdmin
-from villages.models import County, PilotAssignment, PilotProgram, Township, Village, VillageIndicator
+from villages.models import County, Department, PilotAssignment, PilotProgram, Township, Village, VillageIndicator
 
 
 @admin.register(County)
@@ -44,3 +44,10 @@ class VillageIndicatorAdmin(AuditedModelAdmin):
     list_filter = ("year", "status")
     list_select_related = ("village", "reported_by")
     readonly_fields = ("status", "reported_by", "reported_at", "confirmed_by", "confirmed_at")
+
+
+@admin.register(Department)
+class DepartmentAdmin(AuditedModelAdmin):
+    list_display = ("name", "short_name", "kind", "county", "in_leading_group", "township")
+    list_filter = ("kind", "in_leading_group")
+    search_fields = ("name", "short_name", "key")

@@ -48,3 +48,11 @@ class IndicatorStatus(models.TextChoices):
 class RatioRounding(models.TextChoices):
     CEIL = "ceil", "向上取整"
     ROUND = "round", "四舍五入"
+
+
+class DepartmentKind(models.TextChoices):
+    PARTY = "party", "党委机关"
+    GOVERNMENT = "government", "政府部门"
+    MASS_ORGANIZATION = "mass_organization", "群团组织"
+    TOWNSHIP = "township", "乡镇人民政府"
+    OTHER = "other", "其他单位"

@@ -11,6 +11,7 @@ from pilot_admin.models import TimeStampedModel
 from villages import querysets
 from villages.choices import (
     CountyKind,
+    DepartmentKind,
     GuidanceCategory,
     IndicatorStatus,
     PilotLevel,
@@ -424,3 +425,57 @@ class VillageIndicator(TimeStampedModel):
                 "room_fitness",
             )
         )
+
+
+class Department(TimeStampedModel):
+    """A county unit that leads, cooperates on or reports for pilot tasks (县直部门, 群团组织).
+    A township government is a unit too (kind 乡镇人民政府, linked to its township), so every
+    report and reminder names one unit."""
+
+    county = models.ForeignKey(
+        "villages.County", verbose_name="所属县", on_delete=models.PROTECT, related_name="departments"
+    )
+    key = models.SlugField("标识", max_length=60)
+    name = models.CharField("单位名称", max_length=100, help_text="按县里行文的写法，如“县委组织部”。")
+    short_name = models.CharField("简称", max_length=30, blank=True)
+    kind = models.CharField("单位类别", max_length=20, choices=DepartmentKind.choices)
+    in_leading_group = models.BooleanField("领导小组成员单位", default=False)
+    township = models.OneToOneField(
+        "villages.Township",
+        verbose_name="乡镇",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="government",
+        help_text="仅乡镇人民政府填写。",
+    )
+
+    objects = querysets.DepartmentQuerySet.as_manager()
+
+    class Meta:
+        # The table keeps the name it had when the tasks app owned the model: no data moved.
+        db_table = "tasks_department"
+        verbose_name = "部门"
+        verbose_name_plural = "部门"
+        ordering = ["county", "kind", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "name"],
+                name="department_unique_name_in_county",
+                violation_error_message="同一县内单位名称不能重复。",
+            ),
+            models.UniqueConstraint(
+                fields=["county", "key"],
+                name="department_unique_key_in_county",
+                violation_error_message="同一县内单位标识不能重复。",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind=DepartmentKind.TOWNSHIP) & Q(township__isnull=False))
+                | (~Q(kind=DepartmentKind.TOWNSHIP) & Q(township__isnull=True)),
+                name="department_township_iff_township_kind",
+                violation_error_message="乡镇人民政府须关联乡镇，其他单位不能关联乡镇。",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name

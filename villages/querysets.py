@@ -58,3 +58,20 @@ class PilotProgramQuerySet(ScopedQuerySet):
 class PilotAssignmentQuerySet(ScopedQuerySet):
     def visibility_q(self, user):
         return county_scoped_q(user, "village__township__county", "village__township")
+
+
+def unit_q(user, path: str = "department") -> Q | None:
+    """The reporting unit (a Department row) a department or township user speaks for, as a
+    filter on `path`; None for roles that speak for no unit."""
+    if user.role == Role.DEPARTMENT:
+        return Q(**{path: user.department_id})
+    if user.role == Role.TOWNSHIP:
+        return Q(**{f"{path}__township": user.township_id})
+    return None
+
+
+class DepartmentQuerySet(ScopedQuerySet):
+    def visibility_q(self, user):
+        if user.role == Role.TOWNSHIP:
+            return Q(county__townships=user.township_id)
+        return county_scoped_q(user, "county", "county__townships")

@@ -8,7 +8,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from pilot_admin.choices import Role
 from villages.choices import PilotLevel, PilotStatus, RatioRounding, VillageKind
-from villages.models import PilotAssignment, PilotProgram, Township, Village
+from villages.models import Department, PilotAssignment, PilotProgram, Township, Village
 
 ACTIVE_ADMIN_VILLAGE = Q(villages__is_active=True, villages__kind=VillageKind.ADMINISTRATIVE_VILLAGE)
 
@@ -231,3 +231,7 @@ def _quota_report(scope: QuerySet[Township], *, program: PilotProgram, year: int
 
 def visible_programs(*, user) -> QuerySet[PilotProgram]:
     return PilotProgram.objects.visible_to(user).order_by("-end_year", "name")
+
+
+def department_list(*, user) -> QuerySet[Department]:
+    return Department.objects.visible_to(user).order_by("county", "kind", "name", "pk")

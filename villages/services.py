@@ -6,13 +6,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from pilot_admin import audit, locking
-from pilot_admin.choices import AuditAction
+from pilot_admin import locking
+from pilot_admin.audit import services as audit
+from pilot_admin.choices import AuditAction, Role
 from pilot_admin.excel import IMPORT_AUDIT_NOTE, ImportResult, ImportRow, RowError, constraint_message, finish_import
 from villages import permissions
-from villages.choices import IndicatorStatus, PilotStatus
+from villages.choices import DepartmentKind, IndicatorStatus, PilotStatus
 from villages.excel import PILOT_COLUMNS, VILLAGE_COLUMNS
-from villages.models import PilotAssignment, PilotProgram, Township, Village, VillageIndicator
+from villages.models import Department, PilotAssignment, PilotProgram, Township, Village, VillageIndicator
 
 VILLAGE_EDITABLE_FIELDS = (
     "code",
@@ -494,3 +495,30 @@ def pilot_assignment_import(*, actor, rows: list[ImportRow], dry_run: bool) -> I
     return finish_import(
         columns=columns, rows=rows, errors=errors, created=len(creates), updated=0, dry_run=dry_run, write=write
     )
+
+
+# --- the county's reporting units ---------------------------------------------------------
+
+
+def unit_for(user) -> Department | None:
+    """The reporting unit a department or township user speaks for."""
+    if user.role == Role.DEPARTMENT:
+        return user.department
+    if user.role == Role.TOWNSHIP:
+        return Department.objects.filter(township=user.township_id).first()
+    return None
+
+
+def township_government_ensure(*, township) -> Department:
+    """Every township is a reporting unit: its government's Department row, made on demand."""
+    department, _ = Department.objects.get_or_create(
+        township=township,
+        defaults={
+            "county_id": township.county_id,
+            "key": f"township-{township.pk}",
+            "name": f"{township.name}人民政府",
+            "short_name": township.name,
+            "kind": DepartmentKind.TOWNSHIP,
+        },
+    )
+    return department

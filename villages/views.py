@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
-from pilot_admin.audit import audit_entries_for
+from pilot_admin.audit.services import audit_entries_for
 from pilot_admin.forms import apply_validation_error
 from pilot_admin.lists import FilteredListMixin
 from pilot_admin.scoping import ScopedViewMixin

@@ -5,7 +5,7 @@ from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
-from pilot_admin import audit
+from pilot_admin.audit import services as audit
 from pilot_admin.choices import AuditAction
 
 

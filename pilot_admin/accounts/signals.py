@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from pilot_admin import audit
+from pilot_admin.audit import services as audit
 from pilot_admin.choices import AuditAction
 from pilot_admin.middleware import IDLE_SESSION_KEY
 

@@ -18,11 +18,11 @@ from django.views.generic import FormView, TemplateView
 from django_otp import devices_for_user, match_token, user_has_device
 from django_otp import login as otp_login
 
-from pilot_admin import audit
 from pilot_admin.accounts import selectors, services
 from pilot_admin.accounts.forms import OTPCodeForm
 from pilot_admin.accounts.middleware import two_factor_required
 from pilot_admin.accounts.permissions import can_manage_account_security
+from pilot_admin.audit import services as audit
 from pilot_admin.choices import AuditAction
 from pilot_admin.scoping import ScopedViewMixin, any_signed_in
 

@@ -42,7 +42,7 @@ def xlsx_response(workbook: Workbook, filename: str, *, rows: int | None = None,
         raise
     handle.seek(0)
     if audited:
-        from pilot_admin import audit  # the audit trail imports the models; keep this module light
+        from pilot_admin.audit import services as audit  # the audit trail imports the models; keep this module light
 
         audit.record_export(what=filename, rows=rows)
     return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
@@ -95,7 +95,7 @@ class ExportColumn:
 def stream(queryset):
     """Rows of an export, fetched in chunks (prefetches too) so memory does not grow with data.
     Tells the audit trail what kind of record, and how many, the export held."""
-    from pilot_admin import audit
+    from pilot_admin.audit import services as audit
 
     count = 0
     try:

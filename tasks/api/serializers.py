@@ -5,7 +5,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tasks.choices import AssignmentRole
-from tasks.models import Department, ProgressReport, Task
+from tasks.models import ProgressReport, Task
+from villages.models import Department
 
 
 class DepartmentSerializer(serializers.ModelSerializer):

@@ -15,6 +15,7 @@ from tasks.api.serializers import (
     TaskStatsSerializer,
 )
 from tasks.filters import ProgressReportFilterSet
+from villages import selectors as village_selectors
 from villages.api.serializers import PilotStatsQuerySerializer
 
 
@@ -26,7 +27,7 @@ from villages.api.serializers import PilotStatsQuerySerializer
     retrieve=extend_schema(summary="单位详情", description="不在查看范围内的单位返回 404。"),
 )
 class DepartmentViewSet(ScopedReadOnlyViewSet):
-    selector = staticmethod(selectors.department_list)
+    selector = staticmethod(village_selectors.department_list)
     serializer_class = DepartmentSerializer
     access = staticmethod(permissions.can_view_tasks)
 

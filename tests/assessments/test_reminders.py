@@ -11,9 +11,8 @@ from assessments import services
 from assessments.choices import RectificationStatus
 from assessments.models import Rectification, RectificationReminder
 from assessments.reminders import rectification_reminders_notify, rectification_reminders_scan
-from pilot_admin.choices import Role
+from pilot_admin.choices import ReminderKind, Role
 from pilot_admin.models import Notification
-from tasks.choices import ReminderKind
 from tasks.reminders import send_due_reminders
 from tests.factories import UserFactory, full_scores, scheduled_inspection
 

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import PHONE, sign_in
-from tests.pilot_admin.test_dashboard import YEAR, seed
+from tests.home.test_dashboard import YEAR, seed
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("transactional_db")]
 

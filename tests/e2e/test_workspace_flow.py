@@ -12,12 +12,12 @@ from playwright.sync_api import expect
 
 from guardianship import services as guardianship_services
 from pilot_admin.choices import Role
-from tasks import services as task_services
 from tasks.choices import ReportStatus
 from tasks.models import ProgressReport
 from tests.e2e.conftest import save_screenshot, sign_in
 from tests.factories import PersonFactory, PilotProgramFactory, ProgressReportFactory, UserFactory
-from tests.pilot_admin.test_workspace import _inspect, _task
+from tests.home.test_workspace import _inspect, _task
+from villages import services as village_services
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("transactional_db")]
 
@@ -45,8 +45,8 @@ def seeded(county_admin, inspector, program, township_a, township_b, village_a, 
         actor=county_admin, program=program, code="W-02", title="报送议事协商情况",
         deadline=today + datetime.timedelta(days=3), townships=[township_a],
     )  # fmt: skip
-    unit_a = task_services.township_government_ensure(township=township_a)
-    unit_b = task_services.township_government_ensure(township=township_b)
+    unit_a = village_services.township_government_ensure(township=township_a)
+    unit_b = village_services.township_government_ensure(township=township_b)
     ProgressReportFactory(period=returned.periods.get(), department=unit_a, status=ReportStatus.RETURNED)
     ProgressReportFactory(period=overdue.periods.get(), department=unit_b, status=ReportStatus.SUBMITTED)
     rectify_from = today - datetime.timedelta(days=program.rectification_days + 1)

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from pilot_admin import audit
+from pilot_admin.audit import services as audit
 from pilot_admin.choices import AuditAction, Role
 from pilot_admin.models import AuditEntry
 from tests.factories import PersonFactory, TownshipFactory, UserFactory, VillageFactory

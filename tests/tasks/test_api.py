@@ -22,6 +22,7 @@ from tests.factories import (
     TownshipFactory,
     UserFactory,
 )
+from villages import services as village_services
 
 DEPARTMENTS = reverse("api_department-list")
 TASKS = reverse("api_task-list")
@@ -97,8 +98,8 @@ def world(county, program, county_admin, department, township_a, township_b):
         "T4", title="负责本辖区试点工作", start_date=d(2019, 1, 1), deadline=d(2019, 12, 31), lead=[],
         all_townships=True, cadence_months=6,
     )  # fmt: skip
-    gov_a = services.township_government_ensure(township=township_a)
-    gov_b = services.township_government_ensure(township=township_b)
+    gov_a = village_services.township_government_ensure(township=township_a)
+    gov_b = village_services.township_government_ensure(township=township_b)
     feb, apr, jun = t1.periods.order_by("due_date")
     (t2_once,) = t2.periods.all()
     t3_jun, t3_dec = t3.periods.filter(due_date__year=2018).order_by("due_date")
@@ -435,7 +436,7 @@ def test_endpoints_run_the_same_number_of_queries_at_two_sizes(
     client.force_login(personas[role])  # session auth, as the browser uses it
     units = [department, DepartmentFactory(county=county, name="县财政局")]
     _populate(admin=county_admin, program=program, units=units, township=township_a, n=1)
-    url = url.format(dept=department.pk, unit=(services.unit_for(personas[role]) or department).pk)
+    url = url.format(dept=department.pk, unit=(village_services.unit_for(personas[role]) or department).pk)
     with CaptureQueriesContext(connection) as small:
         response = client.get(url)
     assert response.status_code == 200, response.content.decode()

@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from tasks import services
 from tasks.choices import AssignmentRole, ReportStatus
 from tests.factories import (
     DepartmentFactory,
@@ -19,6 +18,7 @@ from tests.factories import (
     TaskAssignmentFactory,
     TaskFactory,
 )
+from villages import services as village_services
 
 pytestmark = pytest.mark.django_db
 
@@ -46,8 +46,8 @@ def ledger(program, department, township_a, township_b):
     period due 30 days ago."""
     today = timezone.localdate()
     commerce = DepartmentFactory(county=program.county, name="县商务局")
-    a = services.township_government_ensure(township=township_a)
-    b = services.township_government_ensure(township=township_b)
+    a = village_services.township_government_ensure(township=township_a)
+    b = village_services.township_government_ensure(township=township_b)
     social = TaskFactory(program=program, code="BD-04-01", title="健全农村社区服务体系", deadline=today)
     for unit, role in ((department, AssignmentRole.LEAD), (a, AssignmentRole.TOWNSHIP), (b, AssignmentRole.TOWNSHIP)):
         TaskAssignmentFactory(task=social, department=unit, role=role)

@@ -23,10 +23,10 @@ from django.conf import settings
 from django.db import connection
 
 from pilot_admin.celery import app as celery_app
-from pilot_admin.choices import Role
+from pilot_admin.choices import ReminderKind, Role
 from pilot_admin.models import DigestDelivery, Notification
 from tasks import services
-from tasks.choices import CadenceKind, ReminderKind
+from tasks.choices import CadenceKind
 from tasks.models import Reminder
 from tasks.tasks import send_due_reminders_task
 from tests.factories import UserFactory

@@ -12,15 +12,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from pilot_admin.choices import Role
+from pilot_admin.choices import ReminderKind, Role
 from pilot_admin.models import DigestDelivery, Notification
-from pilot_admin.notifications import digest_send
+from pilot_admin.notifications.services import digest_send
 from tasks import services
-from tasks.choices import CadenceKind, ReminderKind
+from tasks.choices import CadenceKind
 from tasks.models import Reminder, TaskAssignment
 from tasks.reminders import reminders_notify, reminders_scan, send_due_reminders
 from tasks.tasks import send_due_reminders_task
 from tests.factories import DepartmentFactory, UserFactory
+from villages import services as village_services
 
 D = datetime.timedelta
 EXACT_DAY_KINDS = {ReminderKind.DUE_SOON, ReminderKind.DUE_TOMORROW}
@@ -74,7 +75,7 @@ def world(county, county_admin, program, department, department_user, township_a
         user.save()
     task = _task(county_admin, program, code="BD-05-01", lead=[department], townships=[township_a])
     period = task.periods.get()
-    government = services.township_government_ensure(township=township_a)
+    government = village_services.township_government_ensure(township=township_a)
     return SimpleNamespace(
         program=program,
         task=task,

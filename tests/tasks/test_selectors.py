@@ -21,6 +21,7 @@ from tests.factories import (
     TownshipFactory,
     UserFactory,
 )
+from villages import services as village_services
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +48,7 @@ def report(period, unit, status, first=None, **fields):
 
 @pytest.fixture
 def government_a(township_a):
-    return services.township_government_ensure(township=township_a)
+    return village_services.township_government_ensure(township=township_a)
 
 
 # --- completeness and timeliness -----------------------------------------------------------------

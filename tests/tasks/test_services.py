@@ -18,6 +18,7 @@ from tasks import services
 from tasks.choices import ReportStatus, TaskStatus
 from tasks.models import ProgressReport, ReportAttachment, ReportUnlock
 from tests.factories import bimonthly_task
+from villages import services as village_services
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 
 @pytest.fixture
 def government_a(township_a):
-    return services.township_government_ensure(township=township_a)
+    return village_services.township_government_ensure(township=township_a)
 
 
 @pytest.fixture
@@ -320,7 +321,7 @@ def test_another_unit_cannot_attach_to_a_report(department_user, draft):
 def test_a_township_cannot_report_for_a_task_not_assigned_to_it(
     township_b_official, township_b, period, in_time, task, client
 ):
-    services.township_government_ensure(township=township_b)
+    village_services.township_government_ensure(township=township_b)
     with pytest.raises(ValidationError) as raised:
         _submit(township_b_official, period, in_time)
     assert not ProgressReport.objects.exists()

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from pilot_admin.audit import audit_entries_for
+from pilot_admin.audit.services import audit_entries_for
 from tasks import services
 from tasks.choices import AssignmentRole, CadenceKind, Phase
 from tasks.models import ProgressReport, Task

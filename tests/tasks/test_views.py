@@ -25,6 +25,7 @@ from tests.factories import (
     UserFactory,
     bimonthly_task,
 )
+from villages import services as village_services
 
 pytestmark = pytest.mark.django_db
 
@@ -37,12 +38,12 @@ def days(n: int) -> datetime.date:
 
 @pytest.fixture
 def government_a(township_a):
-    return services.township_government_ensure(township=township_a)
+    return village_services.township_government_ensure(township=township_a)
 
 
 @pytest.fixture
 def government_b(township_b):
-    return services.township_government_ensure(township=township_b)
+    return village_services.township_government_ensure(township=township_b)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
-from pilot_admin.audit import audit_entries_for
+from pilot_admin.audit.services import audit_entries_for
 from pilot_admin.choices import AuditAction, ImportStatus
 from pilot_admin.excel import import_kinds
 from pilot_admin.models import AuditEntry, ImportRun

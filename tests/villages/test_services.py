@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from pilot_admin.audit import audit_entries_for
+from pilot_admin.audit.services import audit_entries_for
 from pilot_admin.choices import AuditAction
 from tests.factories import PilotAssignmentFactory, PilotProgramFactory, TownshipFactory, VillageFactory
 from villages import services

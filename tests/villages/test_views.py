@@ -4,7 +4,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from pilot_admin.audit import audit_entries_for
+from pilot_admin.audit.services import audit_entries_for
 from tests.factories import PilotAssignmentFactory, TownshipFactory, VillageFactory, VillageIndicatorFactory
 from villages.choices import IndicatorStatus, PilotLevel, PilotStatus
 from villages.models import PilotAssignment, VillageIndicator

@@ -8,12 +8,11 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import RequestFactory
 
+from demo.county import DEMO_PASSWORD, DEMO_USERS, PROGRAM
 from pilot_admin.choices import Role
 from pilot_admin.models import AuditEntry, User
-from tasks.models import Department
 from villages.choices import PilotStatus, TownshipKind, VillageKind
-from villages.demo import DEMO_PASSWORD, DEMO_USERS, PROGRAM
-from villages.models import County, PilotAssignment, PilotProgram, Township, Village, VillageIndicator
+from villages.models import County, Department, PilotAssignment, PilotProgram, Township, Village, VillageIndicator
 from villages.selectors import pilot_quota_stats
 
 MODELS = (County, Township, Village, Department, PilotProgram, PilotAssignment, VillageIndicator, User, AuditEntry)

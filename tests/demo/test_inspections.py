@@ -11,8 +11,8 @@ from django.db import transaction
 from django.db.models import Sum
 
 from assessments.choices import Grade, InspectionStatus, RectificationStatus, TemplateStatus
-from assessments.demo import SHEET, YEAR
 from assessments.models import Inspection, ItemScore, Rectification, ScoreItem, ScoreTemplate
+from demo.inspections import SHEET, YEAR
 from pilot_admin.models import AuditEntry
 from villages.choices import PilotStatus
 from villages.models import PilotAssignment, PilotProgram

@@ -11,14 +11,16 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
+from demo.work_plan import CLOSED_OUT, REPORTS_UNTIL, SUMMARY_TASKS, TITLE_MAX
 from pilot_admin.models import AuditEntry, User
 from tasks import selectors, services
-from tasks.choices import AssignmentRole, CadenceKind, DepartmentKind, Phase, ReportStatus, TaskStatus
-from tasks.demo import CLOSED_OUT, REPORTS_UNTIL, SUMMARY_TASKS, TITLE_MAX
-from tasks.models import Department, ProgressReport, ReportingPeriod, Task, TaskAssignment
-from villages.models import PilotProgram, Township
+from tasks.choices import AssignmentRole, CadenceKind, Phase, ReportStatus, TaskStatus
+from tasks.models import ProgressReport, ReportingPeriod, Task, TaskAssignment
+from villages import services as village_services
+from villages.choices import DepartmentKind
+from villages.models import Department, PilotProgram, Township
 
-SOURCE = Path(__file__).resolve().parents[2] / "villages" / "data" / "badong_tasks.json"
+SOURCE = Path(__file__).resolve().parents[2] / "demo" / "data" / "badong_tasks.json"
 MODELS = (Task, TaskAssignment, ReportingPeriod, ProgressReport, Department, User, AuditEntry)
 
 
@@ -172,8 +174,8 @@ def test_units_with_a_demo_login_reported_through_it():
     clerk = User.objects.get(username="township_shuibuya")
     leader = User.objects.get(username="township_shuibuya_leader")
     assert (clerk.is_unit_leader, leader.is_unit_leader) == (False, True)
-    government = services.unit_for(clerk)
-    assert government == services.unit_for(leader) == Department.objects.get(township=clerk.township)
+    government = village_services.unit_for(clerk)
+    assert government == village_services.unit_for(leader) == Department.objects.get(township=clerk.township)
     township_reports = ProgressReport.objects.filter(department=government).exclude(status=ReportStatus.DRAFT)
     assert township_reports.exists()
     assert set(township_reports.values_list("submitted_by__username", flat=True)) == {"township_shuibuya"}

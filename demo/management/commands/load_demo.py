@@ -1,11 +1,11 @@
-"""`manage.py load_demo`: the demo county 巴东县 (see villages/demo.py); safe to run again."""
+"""`manage.py load_demo`: the demo county 巴东县 (see demo/county.py); safe to run again."""
 
 import unicodedata
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from villages.demo import load_demo
+from demo.county import load_demo
 
 
 def _width(text: str) -> int:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pilot_admin import audit_views
+from pilot_admin.audit import views as audit_views
 
 urlpatterns = [
     path("", audit_views.AuditLogView.as_view(), name="audit_log"),

@@ -15,14 +15,14 @@ from pathlib import Path
 
 from django.db import transaction
 
+from demo.guardianship import load_demo_guardianship
+from demo.inspections import load_demo_assessments
+from demo.work_plan import load_demo_tasks
 from pilot_admin.choices import Role
 from pilot_admin.models import User
-from tasks.choices import DepartmentKind
-from tasks.demo import load_demo_tasks
-from tasks.models import Department
 from villages import services
-from villages.choices import GuidanceCategory, PilotLevel, PilotStatus, TownshipKind, VillageKind
-from villages.models import County, PilotAssignment, PilotProgram, Township, Village, VillageIndicator
+from villages.choices import DepartmentKind, GuidanceCategory, PilotLevel, PilotStatus, TownshipKind, VillageKind
+from villages.models import County, Department, PilotAssignment, PilotProgram, Township, Village, VillageIndicator
 
 SEED = "badong-demo-2016"
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -537,12 +537,7 @@ def load_demo() -> DemoSummary:
     n_pilots = _ensure_pilots(actor=admin, program=program, villages=villages, plan=plan)
     n_indicators = _ensure_indicators(admin=admin, users=users, townships=townships, villages=villages, plan=plan)
     demo_tasks = load_demo_tasks(county=county, program=program, admin=admin)
-    # The one place the villages demo reaches into assessments (imported here, not at the top).
-    from assessments.demo import load_demo_assessments
-
     load_demo_assessments(county=county, program=program, admin=admin)
-    from guardianship.demo import load_demo_guardianship
-
     load_demo_guardianship(county=county, admin=admin)
 
     pilots = dict.fromkeys(PilotStatus.values, 0)

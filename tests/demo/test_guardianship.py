@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
+from demo.guardianship import DIBAO, INSTITUTIONS
 from guardianship import rules, selectors
-from guardianship.demo import DIBAO, INSTITUTIONS
 from guardianship.models import (
     Agreement,
     DibaoStandard,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from assessments.choices import RectificationStatus
 from assessments.models import Rectification
 from guardianship import services as guardianship_services
-from pilot_admin.workspace import Obligation, township_obligations
+from home.workspace import Obligation, township_obligations
 from tasks import services as task_services
 from tasks.choices import CadenceKind, ReportStatus
 from tests.factories import (
@@ -27,6 +27,7 @@ from tests.factories import (
     confirmed_inspection,
     scheduled_inspection,
 )
+from villages import services as village_services
 
 pytestmark = pytest.mark.django_db
 
@@ -91,8 +92,8 @@ def seeded(county_admin, inspector, program, township_a, township_b, village_a, 
         actor=county_admin, program=program, code="W-09", title="东瀼口镇专项任务",
         deadline=TODAY - datetime.timedelta(days=2), townships=[township_b],
     )  # fmt: skip
-    unit_a = task_services.township_government_ensure(township=township_a)
-    unit_b = task_services.township_government_ensure(township=township_b)
+    unit_a = village_services.township_government_ensure(township=township_a)
+    unit_b = village_services.township_government_ensure(township=township_b)
     ProgressReportFactory(period=returned.periods.get(), department=unit_a, status=ReportStatus.RETURNED)
     ProgressReportFactory(period=overdue.periods.get(), department=unit_b, status=ReportStatus.SUBMITTED)
 

@@ -7,7 +7,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import ListView
 
-from pilot_admin import notifications
+from pilot_admin.notifications import services as notifications
 from pilot_admin.scoping import ScopedViewMixin, any_signed_in
 
 

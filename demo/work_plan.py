@@ -2,7 +2,7 @@
 reporting periods, and three years (2017–2019) of synthetic progress reports, so the ledger,
 the review queue and the completeness table have something to show.
 
-Like villages/demo.py: everything comes from fixed tables and a fixed seed, and only what is
+Like demo/county.py: everything comes from fixed tables and a fixed seed, and only what is
 missing is created (a task by its code), so a second `load_demo` adds nothing. Tasks go through
 `services.task_create`; the reports of units that have a demo login go through the report
 services as that login (with the audit trail that leaves), the reports of the other ~20 units
@@ -20,14 +20,16 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-import villages
 from pilot_admin.choices import Role
 from pilot_admin.models import User
 from tasks import services
-from tasks.choices import AssignmentRole, CadenceKind, DepartmentKind, Phase, ReportStatus
-from tasks.models import Department, ProgressReport, ReportingPeriod, Task, TaskAssignment
+from tasks.choices import AssignmentRole, CadenceKind, Phase, ReportStatus
+from tasks.models import ProgressReport, ReportingPeriod, Task, TaskAssignment
+from villages import services as village_services
+from villages.choices import DepartmentKind
+from villages.models import Department
 
-DATA_DIR = Path(villages.__file__).resolve().parent / "data"
+DATA_DIR = Path(__file__).resolve().parent / "data"
 SEED = "badong-demo-tasks"
 
 # S0 gives no per-task dates: its tasks run in phase 2 (分类推进, R-G2) from the plan's date of
@@ -306,7 +308,7 @@ def _reporters(county) -> dict[int, User]:
     reporters = {}
     users = User.objects.filter(county=county, is_active=True, role__in=[Role.DEPARTMENT, Role.TOWNSHIP])
     for user in users.order_by("is_unit_leader", "username"):
-        unit = services.unit_for(user)
+        unit = village_services.unit_for(user)
         if unit is not None:
             reporters.setdefault(unit.pk, user)
     return reporters
@@ -415,7 +417,7 @@ def load_demo_tasks(*, county, program, admin) -> DemoTasks:
     """Create whatever of the demo tasks is missing: units, tasks, and the reports and
     close-outs of the tasks created now (a task that exists is left as the pages left it)."""
     for township in county.townships.order_by("code"):
-        services.township_government_ensure(township=township)
+        village_services.township_government_ensure(township=township)
     rows = load_tasks_data()
     units = _ensure_units(county, rows)
     tasks = _create_tasks(program=program, admin=admin, rows=rows, units=units)

@@ -57,9 +57,10 @@ def _actors(request):
 
 
 def _townships(request):
-    from villages.models import Township
-
-    return Township.objects.visible_to(getattr(request, "user", None)).order_by("code", "name")
+    # The township model is the one a user belongs to: reached through the user model, so the
+    # core does not import the villages app that sits above it.
+    township_model = User._meta.get_field("township").related_model
+    return township_model.objects.visible_to(getattr(request, "user", None)).order_by("code", "name")
 
 
 def _content_types(request):

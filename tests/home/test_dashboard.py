@@ -16,7 +16,8 @@ from django.urls import resolve, reverse
 from django.utils import timezone
 
 from guardianship.models import Agreement, Guardian, Visit
-from pilot_admin import audit, stats_cache
+from pilot_admin import stats_cache
+from pilot_admin.audit import services as audit
 from pilot_admin.charts import ChartRow, bar_chart
 from pilot_admin.choices import AuditAction, Role
 from tasks.choices import TaskStatus

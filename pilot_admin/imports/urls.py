@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pilot_admin import import_views
+from pilot_admin.imports import views as import_views
 
 # runs/ comes first: a kind's key is a slug and must not swallow it.
 urlpatterns = [

@@ -1,13 +1,15 @@
 from django.utils.functional import SimpleLazyObject
 
 from guardianship import permissions as guardianship_permissions
-from pilot_admin import audit_views, excel, notifications
+from pilot_admin import excel
+from pilot_admin.audit import views as audit_views
+from pilot_admin.notifications import services as notifications
 from tasks import permissions as task_permissions
 from villages import permissions as village_permissions
 
 
 def navigation(request):
-    """Which menu entries the signed-in user's role may open."""
+    """Context processor: which menu entries the signed-in user's role may open."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}

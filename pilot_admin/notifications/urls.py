@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pilot_admin import notification_views
+from pilot_admin.notifications import views as notification_views
 
 urlpatterns = [
     path("", notification_views.NotificationListView.as_view(), name="notification_list"),

@@ -1,0 +1,1 @@
+"""The import pages: upload, check, commit and follow an Excel import of any registered kind."""
