@@ -42,12 +42,13 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# The whole suite: lint, static analysis, migrations in step with the models, then pytest on
+# The whole suite: lint, the layers contract (import-linter), static analysis, migrations in step with the models, then pytest on
 # two workers. The fault tests (marker `faults`) stop the servers the others use: they run
 # alone, in `make test-faults`.
 test: install audit
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python -m pytest -n 2 --dist loadfile -m "not faults" $(PYTEST_ARGS)
 

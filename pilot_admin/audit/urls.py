@@ -1,8 +1,8 @@
 from django.urls import path
 
-from pilot_admin.audit import views as audit_views
+from pilot_admin.audit import views
 
 urlpatterns = [
-    path("", audit_views.AuditLogView.as_view(), name="audit_log"),
-    path("export/", audit_views.AuditLogExportView.as_view(), name="audit_log_export"),
+    path("", views.AuditLogView.as_view(), name="audit_log"),
+    path("export/", views.AuditLogExportView.as_view(), name="audit_log_export"),
 ]

@@ -1,10 +1,10 @@
 from django.urls import path
 
-from pilot_admin.notifications import views as notification_views
+from pilot_admin.notifications import views
 
 urlpatterns = [
-    path("", notification_views.NotificationListView.as_view(), name="notification_list"),
-    path("read-all/", notification_views.NotificationReadAllView.as_view(), name="notification_read_all"),
-    path("<int:pk>/", notification_views.NotificationOpenView.as_view(), name="notification_open"),
-    path("<int:pk>/read/", notification_views.NotificationReadView.as_view(), name="notification_read"),
+    path("", views.NotificationListView.as_view(), name="notification_list"),
+    path("read-all/", views.NotificationReadAllView.as_view(), name="notification_read_all"),
+    path("<int:pk>/", views.NotificationOpenView.as_view(), name="notification_open"),
+    path("<int:pk>/read/", views.NotificationReadView.as_view(), name="notification_read"),
 ]

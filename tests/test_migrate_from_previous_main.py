@@ -1,0 +1,158 @@
+"""A county's database made by the main before the layout change (Department in tasks, demo data
+in villages) migrates cleanly with today's code: no row is lost or added, the department content
+type moves with its audit entries, and `load_demo` recognises the county as complete.
+
+The old main's tree comes from git (`git archive`), so the database is built by that code's own
+migrations and demo loader, exactly as an installation that ran it has it. The database is a
+throwaway one of the configured engine: a SQLite file, or a fresh PostgreSQL database next to the
+test database."""
+
+import json
+import os
+import shutil
+import subprocess  # nosec B404
+import sys
+import tarfile
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[1]
+# The last main before Department moved to villages and the demo moved to demo/.
+PREVIOUS_MAIN = "30733006e45c43eb334e0ab83f6888c344f76ab3"
+
+# Every table's row count, printed as JSON by the code of whichever tree runs it.
+COUNT_ROWS = """
+import json
+from django.db import connection
+with connection.cursor() as cursor:
+    counts = {}
+    for table in sorted(connection.introspection.table_names(cursor)):
+        cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
+        counts[table] = cursor.fetchone()[0]
+print(json.dumps(counts))
+"""
+
+# The county office renames a unit with the previous main's code: an audit entry on the
+# department content type that must still name its row after the move.
+RENAME_A_DEPARTMENT = """
+from pilot_admin import audit
+from pilot_admin.models import User
+from tasks.models import Department
+department = Department.objects.exclude(kind="township").order_by("pk").first()
+before = audit.snapshot(department)
+department.short_name = department.short_name + "（改）"
+department.save()
+audit.record(actor=User.objects.get(username="county_admin"), instance=department, action="update", before=before)
+print("{}")
+"""
+
+AUDIT_OF_DEPARTMENTS = """
+import json
+from django.contrib.contenttypes.models import ContentType
+from pilot_admin.models import AuditEntry
+from villages.models import Department
+ct = ContentType.objects.get_for_model(Department)
+entries = AuditEntry.objects.filter(content_type=ct)
+print(json.dumps({
+    "app_label": ct.app_label,
+    "entries": entries.count(),
+    "resolve": all(Department.objects.filter(pk=e.object_id).exists() for e in entries),
+    "stale": ContentType.objects.filter(app_label="tasks", model="department").count(),
+    "users_with_unit": Department.objects.filter(users__isnull=False).distinct().count(),
+}))
+"""
+
+
+def _git(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, check=False)  # nosec B603 B607
+
+
+def _previous_main_tree(tmp_path: Path) -> Path:
+    if shutil.which("git") is None or _git("cat-file", "-e", f"{PREVIOUS_MAIN}^{{commit}}").returncode:
+        pytest.skip(f"no git history with the previous main {PREVIOUS_MAIN[:7]} (a shallow clone): nothing to migrate")
+    archive = tmp_path / "previous.tar"
+    with archive.open("wb") as out:
+        subprocess.run(["git", "archive", PREVIOUS_MAIN], cwd=ROOT, stdout=out, check=True)  # nosec B603 B607
+    tree = tmp_path / "previous"
+    with tarfile.open(archive) as tar:
+        tar.extractall(tree, filter="data")
+    return tree
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """A database of the configured engine that nothing else uses; dropped afterwards."""
+    if connection.vendor != "postgresql":
+        yield f"sqlite:///{tmp_path / 'county.sqlite3'}"
+        return
+    params = settings.DATABASES["default"]
+    name = f"premigrate_{uuid.uuid4().hex[:12]}"
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    port = params.get("PORT") or 5432
+    auth = params["USER"] + (f":{params['PASSWORD']}" if params.get("PASSWORD") else "")
+    try:
+        yield f"postgres://{auth}@{params.get('HOST') or '127.0.0.1'}:{port}/{name}"
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _manage(tree: Path, database_url: str, *args: str) -> str:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DJANGO_SETTINGS_MODULE", "REDIS_URL", "CELERY_BROKER_URL", "DATABASE_URL"}
+    }
+    env.update(
+        DATABASE_URL=database_url,
+        DJANGO_DEBUG="1",
+        DJANGO_SECRET_KEY="migration-test-only-key",
+        PILOT_ADMIN_VAR_DIR=str(tree / "var"),
+    )
+    result = subprocess.run(  # nosec B603
+        [sys.executable, "manage.py", *args], cwd=tree, env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, f"{' '.join(args)} in {tree}:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def _shell_json(tree: Path, database_url: str, code: str):
+    # `shell -c` may print a line of its own first; the script's JSON is the last line.
+    return json.loads(_manage(tree, database_url, "shell", "-c", code).strip().splitlines()[-1])
+
+
+# The whole tree is migrated in subprocesses; the test itself only needs a database to create
+# the throwaway one from.
+@pytest.mark.django_db(transaction=True)
+def test_a_database_of_the_previous_main_migrates_with_every_row_kept(tmp_path, database_url):
+    previous = _previous_main_tree(tmp_path)
+    _manage(previous, database_url, "migrate", "--noinput")
+    _manage(previous, database_url, "load_demo")
+    _shell_json(previous, database_url, RENAME_A_DEPARTMENT)
+    before = _shell_json(previous, database_url, COUNT_ROWS)
+    assert before["tasks_department"] > 0 and before["tasks_progressreport"] > 0
+
+    _manage(ROOT, database_url, "migrate", "--noinput")
+    after = _shell_json(ROOT, database_url, COUNT_ROWS)
+    # Only the migration log grows: by the four state-only migrations that move Department.
+    assert after.pop("django_migrations") == before.pop("django_migrations") + 4
+    assert after == before
+
+    audit = _shell_json(ROOT, database_url, AUDIT_OF_DEPARTMENTS)
+    assert audit == {
+        "app_label": "villages",
+        "entries": audit["entries"],
+        "resolve": True,
+        "stale": 0,
+        "users_with_unit": audit["users_with_unit"],
+    }
+    assert audit["entries"] > 0 and audit["users_with_unit"] > 0
+
+    # Today's demo loader finds the same county complete: it plans exactly the rows the old one made.
+    output = _manage(ROOT, database_url, "load_demo")
+    assert "演示数据已齐全，本次未新增任何记录。" in output
