@@ -3,6 +3,7 @@ import time
 from django.conf import settings
 from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
+from django.utils.cache import add_never_cache_headers
 
 from pilot_admin.audit import services as audit
 from pilot_admin.scoping import view_declares_scope
@@ -76,3 +77,21 @@ class ScopeRequiredMiddleware:
         if not view_declares_scope(view_func):
             raise PermissionDenied("页面未声明访问范围。")
         return None
+
+
+class NoStoreMiddleware:
+    """No browser or proxy keeps a copy of what a signed-in user was shown, or of any API answer:
+    pages, exports and API records carry ID numbers, health and disability of the persons in care,
+    and a county office's computers and proxies are shared. Everything behind the login gets
+    `Cache-Control: no-store`, so no page that shows personal data can be forgotten; static files
+    (served by WhiteNoise before this middleware) stay cacheable."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or request.path_info.startswith("/api/"):
+            add_never_cache_headers(response)
+        return response
