@@ -49,6 +49,9 @@ def configure(database_name: str) -> str:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pilot_admin.settings")
     os.environ["DJANGO_DEBUG"] = "0"
+    # Measured over plain HTTP on loopback, as the app is reached behind the TLS-terminating proxy;
+    # production's redirect to HTTPS would otherwise answer every request with a 301.
+    os.environ.setdefault("DJANGO_HTTPS", "0")
     os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
     url = point_django_at_bench_database(name=database_name, base_dir=BASE_DIR)
 

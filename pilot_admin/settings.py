@@ -20,6 +20,10 @@ if not DEBUG and SECRET_KEY == DEV_SECRET_KEY and not env_bool("PILOT_ADMIN_ALLO
     raise ImproperlyConfigured(
         "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG=0 (set DJANGO_DEBUG=1 for local development)."
     )
+# Production is served over HTTPS: with DJANGO_DEBUG=0 secure cookies, the redirect to HTTPS and
+# HSTS are on by default. A county that serves the site over plain HTTP inside its intranet says
+# so with DJANGO_HTTPS=0, and `check --deploy` keeps warning about it.
+HTTPS = env_bool("DJANGO_HTTPS", not DEBUG)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 # Behind the county's reverse proxy the caller's address comes from X-Forwarded-For.
@@ -136,7 +140,7 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 # limit above still applies to a session kept busy.
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -166,14 +170,16 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Security headers. TLS may end at the county's reverse proxy: then it sets
 # X-Forwarded-Proto and DJANGO_SECURE_PROXY_SSL_HEADER=1 tells Django to trust it.
-SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", HTTPS)
 # The load balancer probes health over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", False)
-SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+# A year, once the site is served over HTTPS; a county domain whose other hosts still speak plain
+# HTTP sets DJANGO_HSTS_INCLUDE_SUBDOMAINS=0 (check --deploy then warns, as it should).
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", HTTPS)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

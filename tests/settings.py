@@ -5,6 +5,9 @@ import os
 import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-for-the-suite")
+# The test client and the live server speak plain HTTP; production's HTTPS defaults are tested in
+# tests/pilot_admin/test_auth_headers.py with the production settings module.
+os.environ.setdefault("DJANGO_HTTPS", "0")
 
 from pilot_admin.settings import *  # noqa: E402,F403
 
