@@ -32,6 +32,7 @@ from guardianship.forms import (
 from guardianship.models import Guardian, Person, SupervisionFinding, Visit, VisitPhoto
 from pilot_admin import uploads
 from pilot_admin.audit import services as audit
+from pilot_admin.audit.access import PersonalData
 from pilot_admin.audit.services import audit_entries_for
 from pilot_admin.choices import AuditAction
 from pilot_admin.excel import export_response, stream, values_of
@@ -72,6 +73,7 @@ def _filtered_register(request, month):
 
 
 class PersonRegisterView(ScopedViewMixin, ListView):
+    personal_data = PersonalData("特困人员名册", "guardianship.Person")
     access = staticmethod(permissions.can_view_guardianship)
     template_name = "guardianship/person_list.html"
     context_object_name = "persons"
@@ -134,6 +136,7 @@ class PersonExportView(ScopedViewMixin, View):
 
 
 class PersonDetailView(ScopedViewMixin, DetailView):
+    personal_data = PersonalData("特困人员档案", "guardianship.Person")
     access = staticmethod(permissions.can_view_guardianship)
     template_name = "guardianship/person_detail.html"
     context_object_name = "person"
@@ -379,6 +382,7 @@ class VisitMatrixMixin(ScopedViewMixin):
 
 
 class VisitMatrixView(VisitMatrixMixin, TemplateView):
+    personal_data = PersonalData("走访台账", "guardianship.Visit")
     template_name = "guardianship/visit_matrix.html"
 
     def get_context_data(self, **kwargs):
@@ -459,6 +463,8 @@ class ScreeningView(ScopedViewMixin, TemplateView):
     """摸底排查: registered persons whose facts do not meet every condition of eligibility, with
     the conditions that fail — flagged for review, never dropped from the register."""
 
+    personal_data = PersonalData("摸底排查名单", "guardianship.Person")
+
     access = staticmethod(permissions.can_view_guardianship)
     template_name = "guardianship/screening.html"
 
@@ -484,6 +490,8 @@ class ScreeningView(ScopedViewMixin, TemplateView):
 
 class FindingListView(ScopedViewMixin, ListView):
     """督查问题: the county's findings against townships and guardians, with their results."""
+
+    personal_data = PersonalData("督查发现", "guardianship.SupervisionFinding")
 
     access = staticmethod(permissions.can_view_guardianship)
     template_name = "guardianship/finding_list.html"
@@ -534,6 +542,8 @@ class FindingResolveView(ScopedViewMixin, View):
 
 class VisitPhotoView(ScopedViewMixin, View):
     """Streams a visit photo of a visible person; never a public media URL."""
+
+    personal_data = PersonalData("走访照片", "guardianship.VisitPhoto")
 
     access = staticmethod(permissions.can_view_guardianship)
 

@@ -19,6 +19,9 @@ class AuditAction(models.TextChoices):
     LOGOUT = "logout", "退出"
     LOGIN_FAILED = "login_fail", "登录失败"
     EXPORT = "export", "导出"
+    READ = "read", "查阅"
+    DENIED = "denied", "拒绝访问"
+    WRITE_FAILED = "write_fail", "操作未成功"
 
 
 class ImportStatus(models.TextChoices):

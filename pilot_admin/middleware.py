@@ -5,6 +5,7 @@ from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
 from django.utils.cache import add_never_cache_headers
 
+from pilot_admin.audit import access
 from pilot_admin.audit import services as audit
 from pilot_admin.scoping import view_declares_scope
 
@@ -95,3 +96,22 @@ class NoStoreMiddleware:
         if (user is not None and user.is_authenticated) or request.path_info.startswith("/api/"):
             add_never_cache_headers(response)
         return response
+
+
+class AccessLogMiddleware:
+    """One audit entry for each read of declared personal data, each refusal and each failed
+    write (pilot_admin.audit.access): written after the view has answered, so it records what
+    was actually shown."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        view = getattr(request, "_access_log_view", None)
+        if view is not None:
+            access.record(request, response, *view)
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        request._access_log_view = (view_func, view_kwargs)

@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "pilot_admin.middleware.IdleTimeoutMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "pilot_admin.middleware.RequestContextMiddleware",
+    "pilot_admin.middleware.AccessLogMiddleware",
     "pilot_admin.accounts.middleware.TwoFactorRequiredMiddleware",
     "pilot_admin.middleware.ScopeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

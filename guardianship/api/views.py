@@ -14,6 +14,7 @@ from guardianship.api.serializers import (
 )
 from pilot_admin import locking
 from pilot_admin.api.base import ScopedAPIView, ScopedReadOnlyViewSet
+from pilot_admin.audit.access import PersonalData
 
 
 @extend_schema_view(
@@ -44,6 +45,7 @@ from pilot_admin.api.base import ScopedAPIView, ScopedReadOnlyViewSet
     ),
 )
 class PersonViewSet(locking.VersionedPatchMixin, ScopedReadOnlyViewSet):
+    personal_data = PersonalData("特困人员（接口）", "guardianship.Person")
     selector = staticmethod(selectors.person_list)
     serializer_class = PersonSerializer
     filterset_class = PersonFilterSet

@@ -127,11 +127,16 @@ def test_page_query_count_does_not_grow_with_the_log(client, county_admin, towns
 
 def test_post_to_the_page_is_refused(client, county_admin, changes):
     client.force_login(county_admin)
-    before = AuditEntry.objects.count()
+    before = list(AuditEntry.objects.values_list("pk", "action", "note"))
 
     assert client.post(LOG, {"action": "delete"}).status_code == 405
     assert client.post(EXPORT).status_code == 405
-    assert AuditEntry.objects.count() == before
+    # Nothing changes; the two attempts are themselves on the record, as failed writes.
+    after = list(AuditEntry.objects.values_list("pk", "action", "note"))
+    assert after[len(after) - len(before) :] == before
+    attempts = AuditEntry.objects.exclude(pk__in=[pk for pk, _, _ in before])
+    assert sorted(attempts.values_list("action", flat=True)) == [AuditAction.WRITE_FAILED] * 2
+    assert all("（405）" in note for note in attempts.values_list("note", flat=True))
 
 
 def test_export_holds_the_filtered_log_and_is_itself_recorded(client, county_admin, changes):

@@ -14,7 +14,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook
 
-from pilot_admin.choices import ImportStatus
+from pilot_admin.audit.access import ACCESS_ACTIONS
+from pilot_admin.choices import AuditAction, ImportStatus
 from pilot_admin.excel import import_kinds, read_sheet
 from pilot_admin.excel.reading import ENTITY_MESSAGE, FORMULA_MESSAGE, UNREADABLE_MESSAGE
 from pilot_admin.models import AuditEntry, ImportRun
@@ -250,13 +251,16 @@ FAILED_RUNS = [
 
 
 def _table_counts() -> dict[str, int]:
-    """Rows of every model of the four apps plus the audit trail: 'nothing written' in one value."""
+    """Rows of every model of the four apps plus the audit trail's changes: 'nothing written' in
+    one value (the access log's entry of the refused upload is counted on its own)."""
     models = [
         m
         for label in ("villages", "tasks", "assessments", "guardianship")
         for m in apps.get_app_config(label).get_models()
     ]
-    return {model._meta.label: model.objects.count() for model in [*models, AuditEntry]}
+    counts = {model._meta.label: model.objects.count() for model in models}
+    counts["changes"] = AuditEntry.objects.exclude(action__in=ACCESS_ACTIONS).count()
+    return counts
 
 
 def _post(client, kind_key, content: bytes):
@@ -279,6 +283,8 @@ def test_a_file_that_is_not_an_xlsx_is_refused_on_the_form_and_nothing_is_stored
     assert fragment in "".join(response.context["form"].errors["file"])
     assert not ImportRun.objects.exists()
     assert _table_counts() == before
+    refused = AuditEntry.objects.get(action=AuditAction.WRITE_FAILED)
+    assert fragment in refused.note and refused.actor == county_admin
     assert seconds < MAX_SECONDS
 
 
