@@ -5,7 +5,7 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from tasks import reminders
+from pilot_admin.reminders import services as reminders
 
 
 @shared_task(

@@ -3,7 +3,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from tasks.reminders import send_due_reminders
+from pilot_admin.reminders.services import send_due_reminders
 
 
 def _date(value: str) -> datetime.date:
