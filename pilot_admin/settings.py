@@ -318,10 +318,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pilot_admin.tasks.purge_expired_data",
         "schedule": crontab(hour=3, minute=10),
     },
-    # 07:30 county time (CELERY_TIMEZONE) every day: record the day's report reminders, put them
-    # in the inboxes and send each user one digest e-mail, before the offices open.
+    # 07:30 county time (CELERY_TIMEZONE) every day: record the day's reminders of every app
+    # (report deadlines, rectifications, monthly visits), put them in the inboxes and send each
+    # user one digest e-mail, before the offices open.
     "send-due-reminders": {
-        "task": "tasks.tasks.send_due_reminders_task",
+        "task": "pilot_admin.tasks.send_due_reminders_task",
         "schedule": crontab(hour=7, minute=30),
     },
     # Beat does not retry a tick the broker refused (Redis down at 07:30): the day's run would
@@ -329,7 +330,7 @@ CELERY_BEAT_SCHEDULE = {
     # delivers a missed run once Redis is back and otherwise adds nothing (a user with nothing
     # pending at 07:30 may get that day's one digest later in the day).
     "send-due-reminders-catch-up": {
-        "task": "tasks.tasks.send_due_reminders_task",
+        "task": "pilot_admin.tasks.send_due_reminders_task",
         "schedule": crontab(hour="8-17", minute=30),
     },
 }

@@ -1,6 +1,12 @@
+import datetime
+import smtplib
+
 from celery import shared_task
+from django.db import OperationalError
+from django.utils import timezone
 
 from pilot_admin import excel, services
+from pilot_admin.reminders.services import send_due_reminders
 
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
@@ -21,3 +27,18 @@ def run_import_task(self, run_id: int) -> str | None:
             raise
         raise self.retry(exc=error, countdown=min(600, 10 * 2**self.request.retries)) from error
     return run.status if run is not None else None
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError, ConnectionError, smtplib.SMTPException),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def send_due_reminders_task(date_iso: str | None = None) -> dict:
+    """The daily reminder run (every app's scan → notify, then the digest) for `date_iso`, or
+    today in the county's time zone. Safe to deliver twice or to retry: every step is idempotent
+    in the database."""
+    today = datetime.date.fromisoformat(date_iso) if date_iso else timezone.localdate()
+    return send_due_reminders(today=today).as_dict()

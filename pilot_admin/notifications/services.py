@@ -1,7 +1,7 @@
 """The in-app inbox and the daily e-mail digest: selectors for a user's own notifications, the
 services that mark them read, and `digest_send`, which gathers what is not yet e-mailed into one
 mail per user per day. Notifications themselves are written set-based by their producers (the
-reminder notify step of the tasks app)."""
+notify step of the reminder kit, pilot_admin/reminders/)."""
 
 import datetime
 import logging

@@ -13,7 +13,7 @@ from assessments.models import Rectification, RectificationReminder
 from assessments.reminders import rectification_reminders_notify, rectification_reminders_scan
 from pilot_admin.choices import ReminderKind, Role
 from pilot_admin.models import Notification
-from tasks.reminders import send_due_reminders
+from pilot_admin.reminders.services import send_due_reminders
 from tests.factories import UserFactory, full_scores, scheduled_inspection
 
 CONFIRMED_ON = datetime.date(2019, 12, 10)

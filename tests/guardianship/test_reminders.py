@@ -9,7 +9,7 @@ from django.utils import timezone
 from guardianship.models import GuardianshipPolicy, VisitReminder
 from guardianship.reminders import send_visit_reminders, visit_reminders_notify, visit_reminders_scan
 from pilot_admin.models import Notification
-from tasks.reminders import send_due_reminders
+from pilot_admin.reminders.services import send_due_reminders
 from tests.factories import UserFactory
 from tests.guardianship.test_selectors import registered, visit
 

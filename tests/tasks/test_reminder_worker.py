@@ -25,10 +25,10 @@ from django.db import connection
 from pilot_admin.celery import app as celery_app
 from pilot_admin.choices import ReminderKind, Role
 from pilot_admin.models import DigestDelivery, Notification
+from pilot_admin.tasks import send_due_reminders_task
 from tasks import services
 from tasks.choices import CadenceKind
 from tasks.models import Reminder
-from tasks.tasks import send_due_reminders_task
 from tests.factories import UserFactory
 
 pytestmark = [

@@ -15,11 +15,12 @@ from django.urls import reverse
 from pilot_admin.choices import ReminderKind, Role
 from pilot_admin.models import DigestDelivery, Notification
 from pilot_admin.notifications.services import digest_send
+from pilot_admin.reminders.services import send_due_reminders
+from pilot_admin.tasks import send_due_reminders_task
 from tasks import services
 from tasks.choices import CadenceKind
 from tasks.models import Reminder, TaskAssignment
-from tasks.reminders import reminders_notify, reminders_scan, send_due_reminders
-from tasks.tasks import send_due_reminders_task
+from tasks.reminders import reminders_notify, reminders_scan
 from tests.factories import DepartmentFactory, UserFactory
 from villages import services as village_services
 

@@ -1,9 +1,12 @@
+"""`manage.py send_reminders`: the daily reminder run of every app for a given day, by hand (the
+same run as the Celery beat task); in the core because the run is the reminder kit's."""
+
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from tasks.reminders import send_due_reminders
+from pilot_admin.reminders.services import send_due_reminders
 
 
 def _date(value: str) -> datetime.date:
@@ -14,7 +17,7 @@ def _date(value: str) -> datetime.date:
 
 
 class Command(BaseCommand):
-    help = "按某日运行报送提醒：扫描到期和逾期的报告，生成站内消息并发送邮件摘要（与每日定时任务相同）。"
+    help = "按某日运行每日提醒：扫描到期和逾期的报告、整改和走访，生成站内消息并发送邮件摘要（与每日定时任务相同）。"
 
     def add_arguments(self, parser):
         parser.add_argument("--date", help="扫描日期 YYYY-MM-DD，默认今天（本县时区）。")
