@@ -2,6 +2,8 @@
 and the visit ledger (persons × months). The register export's first columns carry the person
 import's headers, so the file can be read back by people and by the import alike."""
 
+from django.utils import timezone
+
 from guardianship import permissions, rules
 from guardianship.choices import CivilCapacity, DisabilityType, ObligorSituation, PersonKind, SupportMode
 from pilot_admin.excel import (
@@ -108,13 +110,22 @@ def _yes_no(value) -> str:
 
 def person_export_columns(*, full_id_numbers: bool) -> tuple[ExportColumn, ...]:
     """The register's columns; ID numbers masked unless the caller was allowed, and asked, to
-    see them in full."""
-    shown = (lambda p: p.id_number) if full_id_numbers else (lambda p: rules.mask_id_number(p.id_number))
+    see them in full. A masked sheet has the age where a full one has the birth date: the
+    birth date is what the mask hides (rules.shown_identity)."""
+    today = timezone.localdate()
+
+    def identity(person):
+        return rules.shown_identity(person, full=full_id_numbers, today=today)
+
+    if full_id_numbers:
+        born = ExportColumn("出生日期", lambda p: p.birth_date, width=12, number_format="yyyy-mm-dd")
+    else:
+        born = ExportColumn("年龄", lambda p: identity(p).age_text, width=10)
     return (
         ExportColumn("乡镇", lambda p: p.village.township.name),
         ExportColumn("村名", lambda p: p.village.name),
         ExportColumn("姓名", lambda p: p.name, width=10),
-        ExportColumn("公民身份号码", shown, width=22),
+        ExportColumn("公民身份号码", lambda p: identity(p).id_number, width=22),
         ExportColumn("人员类别", lambda p: p.get_kind_display(), width=10),
         ExportColumn("残疾类别", lambda p: p.get_disability_type_display(), width=10),
         ExportColumn("残疾等级", lambda p: p.disability_grade, width=10),
@@ -123,7 +134,7 @@ def person_export_columns(*, full_id_numbers: bool) -> tuple[ExportColumn, ...]:
         ExportColumn("供养机构", lambda p: p.institution, width=18),
         ExportColumn("月人均收入", lambda p: p.monthly_income_yuan, width=12),
         ExportColumn("性别", lambda p: p.get_gender_display(), width=6),
-        ExportColumn("出生日期", lambda p: p.birth_date, width=12, number_format="yyyy-mm-dd"),
+        born,
         ExportColumn("状态", lambda p: p.get_status_display(), width=8),
         ExportColumn("自理能力", lambda p: p.get_self_care_level_display(), width=10),
         ExportColumn("监护类别", lambda p: p.guardian_category or "无", width=10),

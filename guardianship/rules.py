@@ -51,12 +51,45 @@ def parse_id_number(raw: str) -> IdFacts:
 
 
 def mask_id_number(number: str) -> str:
-    """The first 6 and last 4 characters, as Chinese registers print them."""
+    """The first 6 and last 4 characters, as Chinese registers print them. The 8 hidden ones are
+    the birth date, so a masked record never shows it (see shown_identity)."""
     return f"{number[:6]}{'*' * 8}{number[-4:]}" if len(number) == 18 else "*" * len(number or "")
 
 
 def age_on(birth_date: datetime.date, day: datetime.date) -> int:
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+# Under the Civil Code a person is a minor until 18, whatever the pilot's own age limit for the
+# 未成年人 kind: below it, a masked record does not even say how old.
+MINOR_UNTIL = 18
+MINOR_AGE_TEXT = "未成年"
+
+
+@dataclass(frozen=True)
+class ShownIdentity:
+    """What a viewer is shown of who a person is. In full: the ID number and the birth date.
+    Masked: the number's first 6 and last 4 characters and, instead of the birth date the mask
+    hides, an adult's age in whole years — which leaves a year of possible birth dates, about 33
+    numbers with a valid check character — and for a minor only that they are under age (SECURITY.md,
+    "脱敏")."""
+
+    id_number: str
+    birth_date: datetime.date | None
+    age: int | None
+    masked: bool
+
+    @property
+    def age_text(self) -> str:
+        return MINOR_AGE_TEXT if self.age is None else f"{self.age}周岁"
+
+
+def shown_identity(person, *, full: bool, today: datetime.date) -> ShownIdentity:
+    age = age_on(person.birth_date, today)
+    if full:
+        return ShownIdentity(person.id_number, person.birth_date, age, masked=False)
+    minor = person.kind == PersonKind.MINOR or age < MINOR_UNTIL
+    return ShownIdentity(mask_id_number(person.id_number), None, None if minor else age, masked=True)
 
 
 @dataclass(frozen=True)
@@ -92,9 +125,13 @@ def _qualifying_disability(person, policy) -> bool:
     return False
 
 
-def eligibility(person, *, policy, dibao_monthly_yuan: Decimal | None, today: datetime.date) -> Eligibility:
-    """One of the three kinds of person and all three "无" conditions (R-I1…R-I4)."""
+def eligibility(
+    person, *, policy, dibao_monthly_yuan: Decimal | None, today: datetime.date, age_text: str | None = None
+) -> Eligibility:
+    """One of the three kinds of person and all three "无" conditions (R-I1…R-I4). The reasons
+    name the age as `age_text` (a masked viewer's, see shown_identity), or in whole years."""
     age = age_on(person.birth_date, today)
+    age_text = age_text or f"{age}周岁"
     elderly = age >= policy.elderly_min_age
     minor = age < policy.minor_age_limit
     disabled = _qualifying_disability(person, policy)
@@ -106,7 +143,7 @@ def eligibility(person, *, policy, dibao_monthly_yuan: Decimal | None, today: da
     kind = Condition(
         "三类人员",
         kind_holds,
-        f"{person.get_kind_display()}，{age}周岁" + ("" if kind_holds else "，与登记的人员类别不符"),
+        f"{person.get_kind_display()}，{age_text}" + ("" if kind_holds else "，与登记的人员类别不符"),
     )
     work_reasons = []
     if elderly:
@@ -118,7 +155,7 @@ def eligibility(person, *, policy, dibao_monthly_yuan: Decimal | None, today: da
     no_work = Condition(
         "无劳动能力",
         bool(work_reasons),
-        "、".join(work_reasons) if work_reasons else f"{age}周岁，且无符合条件的残疾等级",
+        "、".join(work_reasons) if work_reasons else f"{age_text}，且无符合条件的残疾等级",
     )
     if dibao_monthly_yuan is None:
         no_livelihood = Condition("无生活来源", False, "本县本年度低保标准未录入，无法判断")

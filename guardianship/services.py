@@ -56,22 +56,42 @@ def policy_for(county) -> GuardianshipPolicy:
     return policy
 
 
-def screening(persons, *, county, today: datetime.date | None = None) -> list[tuple[Person, rules.Eligibility]]:
+def person_identity(person: Person, *, viewer, today: datetime.date | None = None) -> rules.ShownIdentity:
+    """Who the person is, as far as `viewer` may see: in full, or masked with nothing beside the
+    mask that gives back what it hides."""
+    full = permissions.can_see_full_id_numbers(viewer)
+    return rules.shown_identity(person, full=full, today=today or timezone.localdate())
+
+
+def screening(persons, *, county, viewer, today: datetime.date | None = None) -> list[tuple[Person, rules.Eligibility]]:
     """摸底排查: every person with their eligibility, judged with the county's policy and this
-    year's dibao standard looked up once."""
+    year's dibao standard looked up once; ages named as `viewer` may see them."""
     today = today or timezone.localdate()
     policy = policy_for(county)
     dibao = DibaoStandard.objects.filter(county=county, year=today.year).values_list("monthly_yuan", flat=True).first()
     return [
-        (person, rules.eligibility(person, policy=policy, dibao_monthly_yuan=dibao, today=today)) for person in persons
+        (
+            person,
+            rules.eligibility(
+                person,
+                policy=policy,
+                dibao_monthly_yuan=dibao,
+                today=today,
+                age_text=person_identity(person, viewer=viewer, today=today).age_text,
+            ),
+        )
+        for person in persons
     ]
 
 
-def person_eligibility(person: Person, *, today: datetime.date | None = None) -> rules.Eligibility:
+def person_eligibility(person: Person, *, viewer, today: datetime.date | None = None) -> rules.Eligibility:
     today = today or timezone.localdate()
     county = person.village.township.county
     dibao = DibaoStandard.objects.filter(county=county, year=today.year).values_list("monthly_yuan", flat=True).first()
-    return rules.eligibility(person, policy=policy_for(county), dibao_monthly_yuan=dibao, today=today)
+    age_text = person_identity(person, viewer=viewer, today=today).age_text
+    return rules.eligibility(
+        person, policy=policy_for(county), dibao_monthly_yuan=dibao, today=today, age_text=age_text
+    )
 
 
 def person_villages(actor):

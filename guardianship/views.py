@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
-from guardianship import permissions, rules, selectors, services
+from guardianship import permissions, selectors, services
 from guardianship.choices import Duty, PersonStatus, SelfCareLevel, SupportMode
 from guardianship.excel import person_export_columns, visit_matrix_columns
 from guardianship.filters import PersonFilterSet
@@ -61,10 +61,6 @@ def _int_or_none(value):
         return None
 
 
-def shown_id(user, number: str) -> str:
-    return number if permissions.can_see_full_id_numbers(user) else rules.mask_id_number(number)
-
-
 def _filtered_register(request, month):
     return filtered(PersonFilterSet, request, selectors.person_register(user=request.user, month=month))
 
@@ -88,7 +84,7 @@ class PersonRegisterView(ScopedViewMixin, ListView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         for person in context["persons"]:
-            person.shown_id = shown_id(user, person.id_number)
+            person.shown_id = services.person_identity(person, viewer=user).id_number
         query = self.request.GET.copy()
         query.pop("page", None)
         context.update(
@@ -160,8 +156,8 @@ class PersonDetailView(ScopedViewMixin, DetailView):
             for agreement in guardian.agreements.all():
                 agreement.duty_labels = [duty_labels.get(d, d) for d in agreement.duties]
         context.update(
-            shown_id=shown_id(user, person.id_number),
-            eligibility=services.person_eligibility(person),
+            identity=services.person_identity(person, viewer=user),
+            eligibility=services.person_eligibility(person, viewer=user),
             assessments=assessments,
             latest_assessment=latest,
             declined=declined,
@@ -480,7 +476,7 @@ class ScreeningView(ScopedViewMixin, TemplateView):
         flagged = []
         if persons:
             county = persons[0].village.township.county
-            for person, result in services.screening(persons, county=county):
+            for person, result in services.screening(persons, county=county, viewer=user):
                 if not result.eligible:
                     failing = [c for c in result.conditions if not c.holds]
                     flagged.append({"person": person, "failing": failing})

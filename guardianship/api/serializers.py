@@ -3,13 +3,15 @@ and places stay Chinese; kinds, modes and levels are their stable English values
 
 ID numbers are always masked in the API, whatever the caller's role: the API serves statistics
 and other systems' bulk pulls, where a full number has no use and a leak is costly. Officials
-who process an application read the full number on the person's page."""
+who process an application read the full number on the person's page. Beside a masked number
+a record gives the age, never the birth date the mask hides (rules.shown_identity)."""
 
 import datetime
 
 from django.utils import timezone
 from rest_framework import serializers
 
+from guardianship import rules
 from guardianship.choices import (
     CivilCapacity,
     Gender,
@@ -20,13 +22,15 @@ from guardianship.choices import (
     SupportMode,
 )
 from guardianship.models import Person
-from guardianship.rules import mask_id_number
 from guardianship.services import PERSON_FIELDS
 from villages.models import Township, Village
 
 
 class PersonSerializer(serializers.ModelSerializer):
     id_number = serializers.SerializerMethodField(help_text="公民身份号码（脱敏：前6位和后4位）")
+    age = serializers.SerializerMethodField(
+        help_text="周岁（按今天计算）；未成年人为 null。不提供出生日期：出生日期正是身份证号中被隐去的部分。"
+    )
     gender = serializers.ChoiceField(choices=Gender.choices, read_only=True)
     township = serializers.IntegerField(source="village.township_id", read_only=True, help_text="乡镇 id")
     township_name = serializers.CharField(source="village.township.name", read_only=True)
@@ -49,7 +53,7 @@ class PersonSerializer(serializers.ModelSerializer):
             "name",
             "gender",
             "id_number",
-            "birth_date",
+            "age",
             "township",
             "township_name",
             "village",
@@ -63,8 +67,14 @@ class PersonSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def _identity(self, person):
+        return rules.shown_identity(person, full=False, today=timezone.localdate())
+
     def get_id_number(self, person) -> str:
-        return mask_id_number(person.id_number)
+        return self._identity(person).id_number
+
+    def get_age(self, person) -> int | None:
+        return self._identity(person).age
 
 
 # PATCH input: what the person form edits (services.PERSON_FIELDS). The village must be one the
