@@ -7,6 +7,7 @@ import django_filters
 from guardianship.choices import CivilCapacity, GuardianCategory, PersonKind, PersonStatus, SelfCareLevel, SupportMode
 from guardianship.models import Person
 from guardianship.selectors import NEEDS_GUARDIAN
+from pilot_admin.filters import visible_choices
 from villages.filters import YesNoAllWidget
 from villages.models import Township, Village
 
@@ -16,19 +17,13 @@ NO_GUARDIAN = "missing"
 GUARDIAN_NEEDED = "needed"
 
 
-def _visible_townships(request):
-    return Township.objects.visible_to(getattr(request, "user", None))
-
-
-def _visible_villages(request):
-    return Village.objects.visible_to(getattr(request, "user", None)).select_related("township")
-
-
 class PersonFilterSet(django_filters.FilterSet):
     township = django_filters.ModelChoiceFilter(
-        label="乡镇", queryset=_visible_townships, field_name="village__township", empty_label="全部"
+        label="乡镇", queryset=visible_choices(Township), field_name="village__township", empty_label="全部"
     )
-    village = django_filters.ModelChoiceFilter(label="村", queryset=_visible_villages, empty_label="全部")
+    village = django_filters.ModelChoiceFilter(
+        label="村", queryset=visible_choices(Village.objects.select_related("township")), empty_label="全部"
+    )
     kind = django_filters.ChoiceFilter(label="人员类别", choices=PersonKind.choices, empty_label="全部")
     civil_capacity = django_filters.ChoiceFilter(
         label="民事行为能力", choices=CivilCapacity.choices, empty_label="全部"

@@ -12,17 +12,10 @@ from drf_spectacular.utils import extend_schema_field
 from guardianship import selectors
 from guardianship.choices import GuardianCategory, PersonKind, SelfCareLevel, SupportMode
 from guardianship.models import Person
+from pilot_admin.filters import visible_choices
 from villages.models import Township, Village
 
 NO_GUARDIAN = "missing"  # as on the register page and in the statistics
-
-
-def _visible_townships(request):
-    return Township.objects.visible_to(getattr(request, "user", None))
-
-
-def _visible_villages(request):
-    return Village.objects.visible_to(getattr(request, "user", None))
 
 
 class MonthField(forms.CharField):
@@ -47,9 +40,9 @@ class MonthFilter(django_filters.Filter):
 
 class PersonFilterSet(django_filters.FilterSet):
     township = django_filters.ModelChoiceFilter(
-        label="乡镇", queryset=_visible_townships, field_name="village__township", empty_label="全部"
+        label="乡镇", queryset=visible_choices(Township), field_name="village__township", empty_label="全部"
     )
-    village = django_filters.ModelChoiceFilter(label="村（居）", queryset=_visible_villages, empty_label="全部")
+    village = django_filters.ModelChoiceFilter(label="村（居）", queryset=visible_choices(Village), empty_label="全部")
     kind = django_filters.ChoiceFilter(label="人员类别", choices=PersonKind.choices, empty_label="全部")
     support_mode = django_filters.ChoiceFilter(label="供养方式", choices=SupportMode.choices, empty_label="全部")
     self_care_level = django_filters.ChoiceFilter(label="自理能力", choices=SelfCareLevel.choices, empty_label="全部")
