@@ -37,6 +37,7 @@ from pilot_admin.choices import AuditAction
 from pilot_admin.excel import export_response, stream, values_of
 from pilot_admin.forms import apply_validation_error
 from pilot_admin.lists import filtered
+from pilot_admin.params import int_param
 from pilot_admin.scoping import ScopedViewMixin
 from villages.models import Township, Village
 
@@ -51,13 +52,6 @@ def parse_month(value, *, default: datetime.date) -> datetime.date:
         return datetime.datetime.strptime(value or "", "%Y-%m").date()
     except ValueError:
         return selectors.month_start(default)
-
-
-def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def shown_id(user, number: str) -> str:
@@ -355,13 +349,13 @@ class VisitMatrixMixin(ScopedViewMixin):
 
     def load(self, request, *args, **kwargs):
         today = timezone.localdate()
-        self.year = _int_or_none(request.GET.get("year")) or today.year
+        self.year = int_param(request.GET.get("year"), today.year)
         if not 2000 <= self.year <= today.year + 1:
             self.year = today.year
         self.township = self.village = None
-        if _int_or_none(request.GET.get("township")):
+        if int_param(request.GET.get("township")):
             self.township = get_object_or_404(Township.objects.visible_to(request.user), pk=request.GET["township"])
-        if _int_or_none(request.GET.get("village")):
+        if int_param(request.GET.get("village")):
             villages = Village.objects.visible_to(request.user).select_related("township")
             self.village = get_object_or_404(villages, pk=request.GET["village"])
 

@@ -5,7 +5,7 @@ or a message."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views import View
@@ -15,6 +15,7 @@ from pilot_admin import uploads
 from pilot_admin.audit.services import audit_entries_for
 from pilot_admin.forms import apply_validation_error
 from pilot_admin.lists import FilteredListMixin, filtered
+from pilot_admin.params import int_param, safe_next
 from pilot_admin.scoping import ScopedViewMixin
 from tasks import permissions, selectors, services
 from tasks.choices import AssignmentRole, ReportStatus, TaskStatus
@@ -24,13 +25,6 @@ from tasks.models import ProgressReport, ReportAttachment, ReportingPeriod, Repo
 from villages import services as village_services
 from villages.querysets import unit_q
 from villages.selectors import program_for_code, visible_programs
-
-
-def _safe_next(request, default):
-    next_url = request.POST.get("next", "")
-    if next_url.startswith("/") and not next_url.startswith("//"):
-        return HttpResponseRedirect(next_url)
-    return redirect(default)
 
 
 def _report_messages(request, error: ValidationError) -> None:
@@ -395,7 +389,7 @@ class ReportReviewView(ScopedViewMixin, View):
                 raise Http404
         except ValidationError as error:
             _report_messages(request, error)
-        return _safe_next(request, report)
+        return redirect(safe_next(request, report.get_absolute_url()))
 
 
 class LedgerView(ScopedViewMixin, FilteredListMixin, ListView):
@@ -431,13 +425,6 @@ class LedgerExportView(ScopedViewMixin, View):
         return ledger_response(rows=rows, program=program, today=today)
 
 
-def _int_or(value, *, default: int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
-
-
 class CompletenessView(ScopedViewMixin, TemplateView):
     """报送情况: per reporting unit, reports expected, received and on time, with the two
     rates (DHIS2), and each department's tasks and close-outs."""
@@ -453,7 +440,7 @@ class CompletenessView(ScopedViewMixin, TemplateView):
             raise Http404("没有可用的试点项目。")
         today = timezone.localdate()
         default_year = min(max(today.year, program.start_year), program.end_year)
-        year = _int_or(self.request.GET.get("year"), default=default_year)
+        year = int_param(self.request.GET.get("year"), default_year)
         if year not in program.years:
             year = default_year
         rows = selectors.completeness(user=user, program=program, year=year, as_of=today)

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -10,6 +10,7 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 from pilot_admin.audit.services import audit_entries_for
 from pilot_admin.forms import apply_validation_error
 from pilot_admin.lists import FilteredListMixin
+from pilot_admin.params import int_param, safe_next
 from pilot_admin.scoping import ScopedViewMixin
 from villages import permissions, selectors, services
 from villages.charts import quota_chart
@@ -280,10 +281,8 @@ class PilotActionView(ScopedViewMixin, View):
             if pilots:
                 verb = "审批" if action == "approve" else "撤销"
                 messages.success(request, f"已{verb} {len(pilots)} 个试点村。")
-        next_url = request.POST.get("next", "")
-        if next_url.startswith("/") and not next_url.startswith("//"):
-            return HttpResponseRedirect(next_url)
-        return redirect(pilots[0] if len(pilots) == 1 else reverse("villages:pilot_list"))
+        default = pilots[0].get_absolute_url() if len(pilots) == 1 else reverse("villages:pilot_list")
+        return redirect(safe_next(request, default))
 
 
 class PilotSelectView(ScopedViewMixin, FormView):
@@ -303,7 +302,7 @@ class PilotSelectView(ScopedViewMixin, FormView):
         township_id = params.get("township", "")
         if township_id.isdigit():
             self.township = get_object_or_404(Township.objects.editable_by(user), pk=township_id)
-        self.year = _int_or(params.get("year"), default=_default_year(self.program))
+        self.year = int_param(params.get("year"), _default_year(self.program))
 
     def candidates(self):
         queryset = (
@@ -365,7 +364,7 @@ class QuotaReportView(ScopedViewMixin, TemplateView):
         program = selectors.program_for_code(user=user, code=self.request.GET.get("program"))
         if program is None:
             raise Http404("没有可用的试点项目。")
-        year = _int_or(self.request.GET.get("year"), default=_default_year(program))
+        year = int_param(self.request.GET.get("year"), _default_year(program))
         if year not in program.years:
             year = _default_year(program)
         report = selectors.pilot_quota_stats(user=user, program=program, year=year)
@@ -377,13 +376,6 @@ class QuotaReportView(ScopedViewMixin, TemplateView):
             chart=quota_chart(report),
         )
         return context
-
-
-def _int_or(value, *, default: int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
 
 
 def _default_year(program) -> int:
