@@ -439,7 +439,7 @@ class CompletenessView(ScopedViewMixin, TemplateView):
         if program is None:
             raise Http404("没有可用的试点项目。")
         today = timezone.localdate()
-        default_year = min(max(today.year, program.start_year), program.end_year)
+        default_year = program.default_year(today)
         year = int_param(self.request.GET.get("year"), default_year)
         if year not in program.years:
             year = default_year

@@ -239,6 +239,11 @@ class PilotProgram(TimeStampedModel):
     def years(self) -> range:
         return range(self.start_year, self.end_year + 1)
 
+    def default_year(self, today) -> int:
+        """The year a page opens on: this year while the program runs, else the nearest of its
+        years."""
+        return min(max(today.year, self.start_year), self.end_year)
+
 
 class PilotAssignment(TimeStampedModel):
     """A village selected as a pilot of a program in a year (a batch, R-A8)."""

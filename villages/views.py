@@ -302,7 +302,7 @@ class PilotSelectView(ScopedViewMixin, FormView):
         township_id = params.get("township", "")
         if township_id.isdigit():
             self.township = get_object_or_404(Township.objects.editable_by(user), pk=township_id)
-        self.year = int_param(params.get("year"), _default_year(self.program))
+        self.year = int_param(params.get("year"), self.program.default_year(timezone.localdate()))
 
     def candidates(self):
         queryset = (
@@ -364,9 +364,10 @@ class QuotaReportView(ScopedViewMixin, TemplateView):
         program = selectors.program_for_code(user=user, code=self.request.GET.get("program"))
         if program is None:
             raise Http404("没有可用的试点项目。")
-        year = int_param(self.request.GET.get("year"), _default_year(program))
+        default_year = program.default_year(timezone.localdate())
+        year = int_param(self.request.GET.get("year"), default_year)
         if year not in program.years:
-            year = _default_year(program)
+            year = default_year
         report = selectors.pilot_quota_stats(user=user, program=program, year=year)
         context.update(
             program=program,
@@ -376,8 +377,3 @@ class QuotaReportView(ScopedViewMixin, TemplateView):
             chart=quota_chart(report),
         )
         return context
-
-
-def _default_year(program) -> int:
-    """This year while the program runs, else its last year."""
-    return min(max(timezone.localdate().year, program.start_year), program.end_year)
