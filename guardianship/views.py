@@ -31,6 +31,7 @@ from guardianship.forms import (
 )
 from guardianship.models import Guardian, Person, SupervisionFinding, Visit, VisitPhoto
 from pilot_admin import uploads
+from pilot_admin.actions import ActionView
 from pilot_admin.audit import services as audit
 from pilot_admin.audit.services import audit_entries_for
 from pilot_admin.choices import AuditAction
@@ -508,22 +509,21 @@ class FindingCreateView(ScopedViewMixin, FormView):
         return redirect("guardianship:finding_list")
 
 
-class FindingResolveView(ScopedViewMixin, View):
+class FindingResolveView(ActionView):
     """POST-only: the township (or the county office) records what was done."""
 
     access = staticmethod(permissions.can_edit_persons)
 
-    def post(self, request, pk):
-        finding = get_object_or_404(SupervisionFinding.objects.visible_to(request.user), pk=pk)
-        form = FindingResultForm(request.POST)
-        try:
-            services.finding_resolve(actor=request.user, finding=finding, result=form.data.get("result", ""))
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, "已填报整改结果。")
-        return redirect("guardianship:finding_list")
+    def get_queryset(self):
+        return SupervisionFinding.objects.visible_to(self.request.user)
+
+    def default_url(self, finding):
+        return reverse("guardianship:finding_list")
+
+    def perform(self, finding):
+        form = FindingResultForm(self.request.POST)
+        services.finding_resolve(actor=self.request.user, finding=finding, result=form.data.get("result", ""))
+        return "已填报整改结果。"
 
 
 class VisitPhotoView(ScopedViewMixin, View):

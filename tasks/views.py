@@ -12,10 +12,11 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from pilot_admin import uploads
+from pilot_admin.actions import ActionView
 from pilot_admin.audit.services import audit_entries_for
 from pilot_admin.forms import apply_validation_error
 from pilot_admin.lists import FilteredListMixin, filtered
-from pilot_admin.params import int_param, safe_next
+from pilot_admin.params import int_param
 from pilot_admin.scoping import ScopedViewMixin
 from tasks import permissions, selectors, services
 from tasks.choices import AssignmentRole, ReportStatus, TaskStatus
@@ -25,11 +26,6 @@ from tasks.models import ProgressReport, ReportAttachment, ReportingPeriod, Repo
 from villages import services as village_services
 from villages.querysets import unit_q
 from villages.selectors import program_for_code, visible_programs
-
-
-def _report_messages(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 class MyTasksView(ScopedViewMixin, TemplateView):
@@ -182,51 +178,43 @@ class TaskDetailView(ScopedViewMixin, DetailView):
         return context
 
 
-class TaskActionView(ScopedViewMixin, View):
+class TaskActionView(ActionView):
     """POST-only base for the county office's actions on one task."""
 
     access = staticmethod(permissions.can_manage_tasks)
 
-    def post(self, request, pk):
-        task = get_object_or_404(Task.objects.visible_to(request.user), pk=pk)
-        try:
-            self.act(request, task)
-        except ValidationError as error:
-            _report_messages(request, error)
-        return redirect(task)
-
-    def act(self, request, task):
-        raise NotImplementedError
+    def get_queryset(self):
+        return Task.objects.visible_to(self.request.user)
 
 
 class TaskCloseOutView(TaskActionView):
-    def act(self, request, task):
-        services.task_close_out(actor=request.user, task=task, note=request.POST.get("note", ""))
-        messages.success(request, "已销号，该任务不再接收报告，也不再提醒。")
+    def perform(self, task):
+        services.task_close_out(actor=self.request.user, task=task, note=self.request.POST.get("note", ""))
+        return "已销号，该任务不再接收报告，也不再提醒。"
 
 
 class TaskReopenView(TaskActionView):
-    def act(self, request, task):
-        services.task_reopen(actor=request.user, task=task, reason=request.POST.get("reason", ""))
-        messages.success(request, "已撤销销号，任务恢复为进行中。")
+    def perform(self, task):
+        services.task_reopen(actor=self.request.user, task=task, reason=self.request.POST.get("reason", ""))
+        return "已撤销销号，任务恢复为进行中。"
 
 
 class PeriodUnlockView(TaskActionView):
-    def act(self, request, task):
-        form = UnlockForm(request.POST, task=task)
+    def perform(self, task):
+        form = UnlockForm(self.request.POST, task=task)
         if not form.is_valid():
             raise ValidationError(
                 [f"{form.fields[name].label}：{'；'.join(errors)}" for name, errors in form.errors.items()]
             )
         data = form.cleaned_data
         unlock = services.period_unlock(
-            actor=request.user,
+            actor=self.request.user,
             period=data["period"],
             department=data["department"],
             reason=data["reason"],
             until=data["until"],
         )
-        messages.success(request, f"已为“{unlock.department}”解锁“{unlock.period.label}”，至 {unlock.until:%Y-%m-%d}。")
+        return f"已为“{unlock.department}”解锁“{unlock.period.label}”，至 {unlock.until:%Y-%m-%d}。"
 
 
 class ReportEditView(ScopedViewMixin, FormView):
@@ -371,25 +359,22 @@ class ReviewQueueView(ScopedViewMixin, ListView):
         return context
 
 
-class ReportReviewView(ScopedViewMixin, View):
+class ReportReviewView(ActionView):
     """POST-only: 采纳 or 退回 (with a reason) one submitted report."""
 
     access = staticmethod(permissions.can_review_reports)
+    actions = ("accept", "return")
 
-    def post(self, request, pk, action):
-        report = get_object_or_404(ProgressReport.objects.visible_to(request.user), pk=pk)
-        try:
-            if action == "accept":
-                services.report_accept(actor=request.user, report=report)
-                messages.success(request, f"已采纳：{report.department} · {report.period.label}。")
-            elif action == "return":
-                services.report_return(actor=request.user, report=report, reason=request.POST.get("reason", ""))
-                messages.success(request, f"已退回：{report.department} · {report.period.label}。")
-            else:
-                raise Http404
-        except ValidationError as error:
-            _report_messages(request, error)
-        return redirect(safe_next(request, report.get_absolute_url()))
+    def get_queryset(self):
+        return ProgressReport.objects.visible_to(self.request.user)
+
+    def do_accept(self, report):
+        services.report_accept(actor=self.request.user, report=report)
+        return f"已采纳：{report.department} · {report.period.label}。"
+
+    def do_return(self, report):
+        services.report_return(actor=self.request.user, report=report, reason=self.request.POST.get("reason", ""))
+        return f"已退回：{report.department} · {report.period.label}。"
 
 
 class LedgerView(ScopedViewMixin, FilteredListMixin, ListView):
