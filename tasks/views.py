@@ -19,7 +19,7 @@ from pilot_admin.lists import FilteredListMixin, filtered
 from pilot_admin.params import int_param
 from pilot_admin.scoping import ScopedViewMixin
 from tasks import permissions, selectors, services
-from tasks.choices import AssignmentRole, ReportStatus, TaskStatus
+from tasks.choices import ReportStatus, TaskStatus
 from tasks.filters import LedgerFilterSet, TaskFilterSet
 from tasks.forms import CloseOutForm, ReasonForm, ReportForm, TaskForm, UnlockForm
 from tasks.models import ProgressReport, ReportAttachment, ReportingPeriod, ReportUnlock, Task
@@ -126,15 +126,14 @@ class TaskDetailView(ScopedViewMixin, DetailView):
         assignments = list(
             task.assignments.select_related("department").order_by(selectors.ROLE_ORDER, "department__name")
         )
+        # One column per unit whose reports the user may read, by the same rule as the reports
+        # themselves (a unit its own; a lead department also its cooperating units', R-G17).
+        visible_units = set(task.assignments.visible_to(user).values_list("department_id", flat=True))
+        columns = [a for a in assignments if a.department_id in visible_units]
         own = unit_q(user)
-        own_ids = set()
-        if own is not None:
-            own_ids = set(task.assignments.filter(own).values_list("department_id", flat=True))
-            leads = any(a.department_id in own_ids and a.role == AssignmentRole.LEAD for a in assignments)
-            # A unit sees its own column; a lead unit also its cooperating units' (R-G17).
-            columns = assignments if leads else [a for a in assignments if a.department_id in own_ids]
-        else:
-            columns = assignments
+        own_ids = (
+            set(task.assignments.filter(own).values_list("department_id", flat=True)) if own is not None else set()
+        )
         reports = {
             (report.period_id, report.department_id): report
             for report in ProgressReport.objects.visible_to(user).filter(task=task)
