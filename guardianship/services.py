@@ -165,6 +165,26 @@ def person_save(*, actor, person: Person | None = None, version: int | None = No
     return draft.person
 
 
+FULL_ID_EXPORT_NOTE = "导出完整身份证号"
+
+
+def person_export_full_ids(*, actor, asked: bool, persons, filters: str) -> bool:
+    """Whether the register export shows full ID numbers: only when asked for by a user who may
+    (permissions.can_export_full_id). Such an export is written to the audit trail with how
+    many persons it held and the filters that chose them; any other request gets masked numbers."""
+    if not (asked and permissions.can_export_full_id(actor)):
+        return False
+    county = actor.county
+    audit.record(
+        actor=actor,
+        instance=county,
+        action=AuditAction.UPDATE,
+        before=audit.snapshot(county),
+        note=f"{FULL_ID_EXPORT_NOTE}：特困人员名册 {persons.count()} 人（筛选：{filters or '无'}）",
+    )
+    return True
+
+
 @transaction.atomic
 def person_exit(*, actor, person: Person, reason: str, exit_date: datetime.date) -> Person:
     require(permissions.can_edit_persons(actor), "您的角色不能办理退出。")
