@@ -3,17 +3,16 @@ county office and townships (permissions.can_see_full_id_numbers); every export 
 the county office asks, which is audited; the API always masks."""
 
 import datetime
-import io
 
 import pytest
 from django.urls import reverse
-from openpyxl import load_workbook
 
 from guardianship import permissions, services
 from guardianship.models import Person
 from guardianship.rules import mask_id_number
 from pilot_admin.models import AuditEntry
 from tests.factories import PersonFactory, id_number
+from tests.helpers.excel import downloaded, sheet_rows
 
 NUMBER = id_number(datetime.date(1951, 7, 8), 135)
 MASKED = mask_id_number(NUMBER)
@@ -27,8 +26,7 @@ def person(village_a):
 
 
 def _export_ids(response):
-    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    rows = list(sheet.iter_rows(values_only=True))
+    rows = sheet_rows(downloaded(response).active)
     column = rows[0].index("公民身份号码")
     return [row[column] for row in rows[1:]]
 

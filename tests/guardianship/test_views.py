@@ -3,18 +3,17 @@ change record), the forms through their services, the register and its filters, 
 ledger, the county overview, and query counts that do not grow with the data."""
 
 import datetime
-import io
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import load_workbook
 
 from guardianship import services
 from guardianship.choices import GuardianKind
 from guardianship.models import Agreement, DibaoStandard, Guardian, Person, SelfCareAssessment, Visit
 from tests.factories import PersonFactory, VillageFactory, id_number
+from tests.helpers.excel import downloaded
 
 ALL_CAN = dict.fromkeys(("can_eat", "can_dress", "can_transfer", "can_toilet", "can_walk_indoors", "can_bathe"), True)
 
@@ -382,7 +381,7 @@ def test_visit_matrix_export_has_a_date_or_unvisited_per_month(login, township_a
     seen = PersonFactory(village=village_a, name="已访者")
     _visit(township_a_official, seen, today)
     response = login(township_a_official).get(reverse("guardianship:visit_matrix_export"), {"year": today.year})
-    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    sheet = downloaded(response).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][:4] == ("乡镇", "村名", "姓名", "状态")
     assert rows[2][2] == "已访者"
