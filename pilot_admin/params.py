@@ -12,10 +12,17 @@ def int_param(value, default=None):
         return default
 
 
-def safe_next(request, default: str) -> str:
-    """The `next` the request carries (posted, else in the query string) when it leads back into
-    this site, else `default`: a crafted link cannot send the user elsewhere after an action."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
+def safe_url(request, url: str, default: str) -> str:
+    """`url` when it leads into this site, else `default`: a crafted link or a stored one cannot
+    send the user elsewhere."""
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
     return default
+
+
+def safe_next(request, default: str) -> str:
+    """Where to go after an action or a sign-in step: the `next` the request carries (posted,
+    else in the query string) when it leads into this site, else `default`."""
+    return safe_url(request, request.POST.get("next") or request.GET.get("next") or "", default)
