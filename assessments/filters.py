@@ -6,24 +6,17 @@ import django_filters
 
 from assessments.choices import Grade, InspectionStatus
 from assessments.models import Inspection
+from pilot_admin.filters import visible_choices
 from villages.models import PilotProgram, Township
-
-
-def _visible_townships(request):
-    return Township.objects.visible_to(getattr(request, "user", None))
-
-
-def _visible_programs(request):
-    return PilotProgram.objects.visible_to(getattr(request, "user", None))
 
 
 class InspectionFilterSet(django_filters.FilterSet):
     program = django_filters.ModelChoiceFilter(
-        label="试点项目", queryset=_visible_programs, to_field_name="code", field_name="pilot__program"
+        label="试点项目", queryset=visible_choices(PilotProgram), to_field_name="code", field_name="pilot__program"
     )
     year = django_filters.NumberFilter(label="年度")
     township = django_filters.ModelChoiceFilter(
-        label="乡镇", queryset=_visible_townships, field_name="pilot__village__township"
+        label="乡镇", queryset=visible_choices(Township), field_name="pilot__village__township"
     )
     grade = django_filters.ChoiceFilter(label="等次", choices=Grade.choices)
     status = django_filters.ChoiceFilter(label="状态", choices=InspectionStatus.choices)

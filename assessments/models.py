@@ -8,7 +8,7 @@ from django.urls import reverse
 from assessments import querysets
 from assessments.choices import Grade, InspectionStatus, RectificationStatus, TemplateStatus
 from pilot_admin.choices import ReminderKind
-from pilot_admin.models import TimeStampedModel
+from pilot_admin.models import TimeStampedModel, VersionedModel
 
 TOTAL_POINTS = Decimal("100")  # R-F3: the scale itself, "采用百分制".
 
@@ -104,7 +104,7 @@ class ScoreItem(models.Model):
         return f"{self.code} {self.title}"
 
 
-class Inspection(TimeStampedModel):
+class Inspection(TimeStampedModel, VersionedModel):
     """The yearly inspection of a pilot village: 草稿 → 已提交 → 已确认 (locked). A re-inspection
     after rectification is a new Inspection pointing at the original, which stays."""
 
@@ -143,9 +143,6 @@ class Inspection(TimeStampedModel):
         null=True,
         blank=True,
         related_name="+",
-    )
-    version = models.PositiveIntegerField(
-        "版本", default=1, editable=False, help_text="每次保存加一；编辑时核对，防止覆盖他人的修改。"
     )
 
     objects = querysets.InspectionQuerySet.as_manager()

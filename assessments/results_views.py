@@ -10,16 +10,14 @@ from django.views.generic import TemplateView
 
 from assessments import excel, permissions, selectors
 from assessments.choices import Grade, InspectionStatus
+from pilot_admin.params import int_param
 from pilot_admin.scoping import ScopedViewMixin
 from villages.selectors import program_for_code, visible_programs
 
 
 def _year(value, program) -> int:
     """The requested year when it is one of the program's, else the last inspection year."""
-    try:
-        year = int(value)
-    except (TypeError, ValueError):
-        year = None
+    year = int_param(value)
     return year if year in program.years else program.end_year
 
 

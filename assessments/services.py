@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
@@ -24,16 +24,12 @@ from assessments.models import (
 from pilot_admin import locking, uploads
 from pilot_admin.audit import services as audit
 from pilot_admin.choices import AuditAction, Role
+from pilot_admin.services import require
 from villages.choices import PilotStatus
 from villages.models import PilotAssignment, PilotProgram
 from villages.services import township_government_ensure
 
 HALF = Decimal("0.5")
-
-
-def _require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
 
 
 def grade_for(program: PilotProgram, total: Decimal) -> str:
@@ -51,7 +47,7 @@ def template_total(template: ScoreTemplate) -> Decimal:
 
 @transaction.atomic
 def template_publish(*, actor, template: ScoreTemplate) -> ScoreTemplate:
-    _require(permissions.can_manage_assessments(actor), "只有县领导小组办公室可以发布评分表。")
+    require(permissions.can_manage_assessments(actor), "只有县领导小组办公室可以发布评分表。")
     template = ScoreTemplate.objects.editable_by(actor).select_for_update().get(pk=template.pk)
     if template.status == TemplateStatus.PUBLISHED:
         raise ValidationError("评分表已发布。")
@@ -87,7 +83,7 @@ def template_item_save(
     item: ScoreItem | None = None,
 ) -> ScoreItem:
     """Add or change one item of a draft template (its section found or made by title)."""
-    _require(permissions.can_manage_assessments(actor), "只有县领导小组办公室可以编辑评分表。")
+    require(permissions.can_manage_assessments(actor), "只有县领导小组办公室可以编辑评分表。")
     template = _editable_template(actor, template)
     if max_points <= 0 or (max_points / HALF) % 1:
         raise ValidationError({"max_points": "满分应为大于0的整数或半分。"})
@@ -109,7 +105,7 @@ def template_item_save(
 @transaction.atomic
 def template_copy(*, actor, template: ScoreTemplate, year: int) -> ScoreTemplate:
     """A new year's draft with the same sections and items."""
-    _require(permissions.can_manage_assessments(actor), "只有县领导小组办公室可以复制评分表。")
+    require(permissions.can_manage_assessments(actor), "只有县领导小组办公室可以复制评分表。")
     template = ScoreTemplate.objects.visible_to(actor).get(pk=template.pk)
     if year not in template.program.years:
         raise ValidationError({"year": f"年度应在 {template.program.start_year}–{template.program.end_year} 之间。"})
@@ -153,7 +149,7 @@ def inspection_schedule(
     inspected_on: datetime.date | None = None,
 ) -> Inspection:
     """The county office sets up a pilot village's inspection for a year and its team."""
-    _require(permissions.can_manage_assessments(actor), "只有县领导小组办公室可以安排检查验收。")
+    require(permissions.can_manage_assessments(actor), "只有县领导小组办公室可以安排检查验收。")
     pilot = PilotAssignment.objects.editable_by(actor).select_related("program", "village").filter(pk=pilot.pk).first()
     if pilot is None or pilot.status != PilotStatus.APPROVED:
         raise ValidationError("只能检查已审批的试点村。")
@@ -198,7 +194,7 @@ def check_score(item: ScoreItem, points: Decimal | None, reason: str) -> list[st
 
 
 def _locked_for_scoring(actor, inspection) -> Inspection:
-    _require(permissions.can_score(actor), "只有检查组成员可以评分。")
+    require(permissions.can_score(actor), "只有检查组成员可以评分。")
     inspection = (
         Inspection.objects.editable_by(actor)
         .select_for_update()
@@ -280,7 +276,7 @@ def inspection_submit(*, actor, inspection: Inspection) -> Inspection:
 @transaction.atomic
 def inspection_return(*, actor, inspection: Inspection, reason: str) -> Inspection:
     """The county office sends a submitted sheet back to the team."""
-    _require(permissions.can_manage_assessments(actor), "只有县领导小组办公室可以退回检查。")
+    require(permissions.can_manage_assessments(actor), "只有县领导小组办公室可以退回检查。")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "退回须填写原因。"})
@@ -301,7 +297,7 @@ def inspection_return(*, actor, inspection: Inspection, reason: str) -> Inspecti
 def inspection_confirm(*, actor, inspection: Inspection, today: datetime.date | None = None) -> Inspection:
     """Confirm (and lock) a submitted inspection, then open a rectification for every item
     marked for it — and for every item below full marks when the village failed."""
-    _require(permissions.can_manage_assessments(actor), "只有县领导小组办公室可以确认检查结果。")
+    require(permissions.can_manage_assessments(actor), "只有县领导小组办公室可以确认检查结果。")
     visible = Inspection.objects.editable_by(actor)
     before_row = visible.filter(pk=inspection.pk).first()
     if before_row is None:
@@ -345,7 +341,7 @@ def inspection_confirm(*, actor, inspection: Inspection, today: datetime.date | 
 @transaction.atomic
 def reinspection_create(*, actor, original: Inspection, inspectors, inspected_on=None) -> Inspection:
     """A re-inspection after rectification: new scores on the same sheet; the original stays."""
-    _require(permissions.can_manage_assessments(actor), "只有县领导小组办公室可以安排复查。")
+    require(permissions.can_manage_assessments(actor), "只有县领导小组办公室可以安排复查。")
     original = Inspection.objects.editable_by(actor).get(pk=original.pk)
     if original.status != InspectionStatus.CONFIRMED:
         raise ValidationError("只能对已确认的检查安排复查。")
@@ -365,7 +361,7 @@ def reinspection_create(*, actor, original: Inspection, inspectors, inspected_on
 
 @transaction.atomic
 def rectification_submit(*, actor, rectification: Rectification, evidence_text: str) -> Rectification:
-    _require(permissions.can_report_rectification(actor), "您的角色不能报送整改情况。")
+    require(permissions.can_report_rectification(actor), "您的角色不能报送整改情况。")
     rectification = Rectification.objects.visible_to(actor).select_for_update().filter(pk=rectification.pk).first()
     if rectification is None:
         raise ValidationError("整改项目不存在。")
@@ -384,7 +380,7 @@ def rectification_submit(*, actor, rectification: Rectification, evidence_text: 
 
 @transaction.atomic
 def rectification_verify(*, actor, rectification: Rectification) -> Rectification:
-    _require(permissions.can_manage_assessments(actor), "只有县领导小组办公室可以验收整改。")
+    require(permissions.can_manage_assessments(actor), "只有县领导小组办公室可以验收整改。")
     before_row = Rectification.objects.editable_by(actor).filter(pk=rectification.pk).first()
     if before_row is None:
         raise ValidationError("整改项目不存在。")

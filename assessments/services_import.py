@@ -5,7 +5,6 @@ services.inspection_scores_save."""
 from collections import defaultdict
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from assessments import permissions, services
@@ -13,6 +12,7 @@ from assessments.choices import InspectionStatus
 from assessments.excel import SCORE_SHEET_COLUMNS
 from assessments.models import Inspection, ItemScore, ScoreItem
 from pilot_admin.excel import ImportResult, ImportRow, RowError, finish_import
+from pilot_admin.services import require
 
 # A stand-in reason, so check_score reports only what is wrong with the points themselves.
 _SOME_REASON = "-"
@@ -78,8 +78,7 @@ def score_sheet_import(*, actor, rows: list[ImportRow], dry_run: bool) -> Import
     """Scores from offline sheets, matched by (township, village, year) to draft inspections
     of the actor's team. A row with no points leaves its item unscored; any error anywhere
     means nothing is written."""
-    if not permissions.can_score(actor):
-        raise PermissionDenied("只有检查组成员可以导入评分表。")
+    require(permissions.can_score(actor), "只有检查组成员可以导入评分表。")
     columns = SCORE_SHEET_COLUMNS
     errors: list[RowError] = []
     with transaction.atomic():

@@ -6,7 +6,6 @@ a form error or a message."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView
@@ -25,15 +24,11 @@ from assessments.forms import (
 )
 from assessments.models import Inspection, InspectionEvidence, Rectification, ScoreItem, ScoreTemplate
 from pilot_admin import uploads
+from pilot_admin.actions import ActionView, Done
 from pilot_admin.audit.services import audit_entries_for
 from pilot_admin.forms import apply_validation_error
 from pilot_admin.lists import filtered
 from pilot_admin.scoping import ScopedViewMixin
-
-
-def _report_messages(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 def _sections(items):
@@ -140,29 +135,25 @@ class TemplateItemFormView(ScopedViewMixin, FormView):
         return context
 
 
-class TemplateActionView(ScopedViewMixin, View):
+class TemplateActionView(ActionView):
     """POST-only: 发布 or 复制到新年度."""
 
     access = staticmethod(permissions.can_manage_assessments)
+    actions = ("publish", "copy")
 
-    def post(self, request, pk, action):
-        template = get_object_or_404(ScoreTemplate.objects.editable_by(request.user), pk=pk)
-        try:
-            if action == "publish":
-                services.template_publish(actor=request.user, template=template)
-                messages.success(request, "评分表已发布，此后不能修改。")
-            elif action == "copy":
-                form = TemplateCopyForm(request.POST)
-                if not form.is_valid():
-                    raise ValidationError([f"新年度：{'；'.join(errors)}" for errors in form.errors.values()])
-                copy = services.template_copy(actor=request.user, template=template, year=form.cleaned_data["year"])
-                messages.success(request, f"已复制为 {copy.year} 年评分表（草稿）。")
-                return redirect(copy)
-            else:
-                raise Http404
-        except ValidationError as error:
-            _report_messages(request, error)
-        return redirect(template)
+    def get_queryset(self):
+        return ScoreTemplate.objects.editable_by(self.request.user)
+
+    def do_publish(self, template):
+        services.template_publish(actor=self.request.user, template=template)
+        return "评分表已发布，此后不能修改。"
+
+    def do_copy(self, template):
+        form = TemplateCopyForm(self.request.POST)
+        if not form.is_valid():
+            raise ValidationError([f"新年度：{'；'.join(errors)}" for errors in form.errors.values()])
+        copy = services.template_copy(actor=self.request.user, template=template, year=form.cleaned_data["year"])
+        return Done(f"已复制为 {copy.year} 年评分表（草稿）。", then=copy)
 
 
 # --- inspections --------------------------------------------------------------------------------
@@ -218,29 +209,24 @@ class InspectionScheduleView(ScopedViewMixin, FormView):
         return redirect(inspection)
 
 
-class EvidenceUploadView(ScopedViewMixin, View):
+class EvidenceUploadView(ActionView):
     """POST-only: the team adds a photo or document to a draft sheet, optionally for one item."""
 
     access = staticmethod(permissions.can_score)
 
-    def post(self, request, pk):
-        inspection = get_object_or_404(Inspection.objects.visible_to(request.user), pk=pk)
+    def get_queryset(self):
+        return Inspection.objects.visible_to(self.request.user)
+
+    def perform(self, inspection):
         item = None
-        item_id = request.POST.get("item", "")
+        item_id = self.request.POST.get("item", "")
         if item_id.isdigit():
             item = inspection.template.items.filter(pk=item_id).first()
-        upload = request.FILES.get("file")
+        upload = self.request.FILES.get("file")
         if upload is None:
-            messages.error(request, "请选择要上传的文件。")
-            return redirect(inspection)
-        try:
-            evidence = services.evidence_add(actor=request.user, inspection=inspection, upload=upload, item=item)
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, f"已上传佐证材料：{evidence.original_name}")
-        return redirect(inspection)
+            raise ValidationError("请选择要上传的文件。")
+        evidence = services.evidence_add(actor=self.request.user, inspection=inspection, upload=upload, item=item)
+        return f"已上传佐证材料：{evidence.original_name}"
 
 
 class EvidenceDownloadView(ScopedViewMixin, View):
@@ -362,39 +348,36 @@ class InspectionScoreView(ScopedViewMixin, FormView):
         return context
 
 
-class InspectionActionView(ScopedViewMixin, View):
+class InspectionActionView(ActionView):
     """POST-only: the county office's 确认 / 退回 / 安排复查 of one inspection."""
 
     access = staticmethod(permissions.can_manage_assessments)
+    actions = ("confirm", "return", "reinspect")
 
-    def post(self, request, pk, action):
-        inspection = get_object_or_404(Inspection.objects.editable_by(request.user), pk=pk)
-        try:
-            if action == "confirm":
-                inspection = services.inspection_confirm(actor=request.user, inspection=inspection)
-                opened = inspection.rectifications.count()
-                messages.success(
-                    request,
-                    f"已确认：总分 {inspection.total}，{inspection.get_grade_display()}"
-                    + (f"；已生成 {opened} 项整改。" if opened else "。"),
-                )
-            elif action == "return":
-                services.inspection_return(actor=request.user, inspection=inspection, reason=request.POST.get("reason"))
-                messages.success(request, "已退回检查组重新评分。")
-            elif action == "reinspect":
-                form = ReinspectionForm(request.POST, user=request.user)
-                if not form.is_valid():
-                    raise ValidationError("请选择复查组成员。")
-                again = services.reinspection_create(
-                    actor=request.user, original=inspection, inspectors=form.cleaned_data["inspectors"]
-                )
-                messages.success(request, "已安排复查，原检查结果保留。")
-                return redirect(again)
-            else:
-                raise Http404
-        except ValidationError as error:
-            _report_messages(request, error)
-        return redirect(inspection)
+    def get_queryset(self):
+        return Inspection.objects.editable_by(self.request.user)
+
+    def do_confirm(self, inspection):
+        inspection = services.inspection_confirm(actor=self.request.user, inspection=inspection)
+        opened = inspection.rectifications.count()
+        return f"已确认：总分 {inspection.total}，{inspection.get_grade_display()}" + (
+            f"；已生成 {opened} 项整改。" if opened else "。"
+        )
+
+    def do_return(self, inspection):
+        services.inspection_return(
+            actor=self.request.user, inspection=inspection, reason=self.request.POST.get("reason")
+        )
+        return "已退回检查组重新评分。"
+
+    def do_reinspect(self, inspection):
+        form = ReinspectionForm(self.request.POST, user=self.request.user)
+        if not form.is_valid():
+            raise ValidationError("请选择复查组成员。")
+        again = services.reinspection_create(
+            actor=self.request.user, original=inspection, inspectors=form.cleaned_data["inspectors"]
+        )
+        return Done("已安排复查，原检查结果保留。", then=again)
 
 
 # --- rectifications -----------------------------------------------------------------------------
@@ -466,33 +449,31 @@ class RectificationDetailView(ScopedViewMixin, DetailView):
         return context
 
 
-class RectificationSubmitView(ScopedViewMixin, View):
+class RectificationSubmitView(ActionView):
     """POST-only: the responsible unit reports what it did."""
 
     access = staticmethod(permissions.can_report_rectification)
 
-    def post(self, request, pk):
-        row = get_object_or_404(Rectification.objects.visible_to(request.user), pk=pk)
-        try:
-            services.rectification_submit(
-                actor=request.user, rectification=row, evidence_text=request.POST.get("evidence_text", "")
-            )
-            messages.success(request, "整改情况已报送，等待县领导小组办公室验收。")
-        except ValidationError as error:
-            _report_messages(request, error)
-        return redirect(row)
+    def get_queryset(self):
+        return Rectification.objects.visible_to(self.request.user)
+
+    def perform(self, rectification):
+        services.rectification_submit(
+            actor=self.request.user,
+            rectification=rectification,
+            evidence_text=self.request.POST.get("evidence_text", ""),
+        )
+        return "整改情况已报送，等待县领导小组办公室验收。"
 
 
-class RectificationVerifyView(ScopedViewMixin, View):
+class RectificationVerifyView(ActionView):
     """POST-only: 验收 by the county office."""
 
     access = staticmethod(permissions.can_manage_assessments)
 
-    def post(self, request, pk):
-        row = get_object_or_404(Rectification.objects.editable_by(request.user), pk=pk)
-        try:
-            services.rectification_verify(actor=request.user, rectification=row)
-            messages.success(request, "整改已验收。")
-        except ValidationError as error:
-            _report_messages(request, error)
-        return redirect(row)
+    def get_queryset(self):
+        return Rectification.objects.editable_by(self.request.user)
+
+    def perform(self, rectification):
+        services.rectification_verify(actor=self.request.user, rectification=rectification)
+        return "整改已验收。"

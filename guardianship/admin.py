@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from guardianship.models import DibaoStandard, GuardianshipPolicy, Person, Visit
-from pilot_admin.admin import AuditedModelAdmin
+from pilot_admin.admin import AuditedModelAdmin, ReadOnlyAdmin
 
 
 @admin.register(GuardianshipPolicy)
@@ -18,22 +18,12 @@ class DibaoStandardAdmin(AuditedModelAdmin):
     list_filter = ("county", "year")
 
 
-class ReadOnlyAdmin(AuditedModelAdmin):
-    """Persons and visits change only through the pages, whose services check ID numbers,
-    villages and dates; the admin lists them for the county office."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Persons and visits change only through the pages, whose services check ID numbers, villages
+# and dates; the admin lists them for the county office, scoped and with their audit history.
 
 
 @admin.register(Person)
-class PersonAdmin(ReadOnlyAdmin):
+class PersonAdmin(ReadOnlyAdmin, AuditedModelAdmin):
     list_display = ("name", "village", "kind", "civil_capacity", "support_mode", "self_care_level", "status")
     list_filter = ("status", "support_mode", "kind", "civil_capacity", "self_care_level")
     search_fields = ("name",)
@@ -41,7 +31,7 @@ class PersonAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Visit)
-class VisitAdmin(ReadOnlyAdmin):
+class VisitAdmin(ReadOnlyAdmin, AuditedModelAdmin):
     list_display = ("person", "visited_on", "visitor_name")
     list_filter = ("visited_on",)
     list_select_related = ("person",)

@@ -1,12 +1,20 @@
-"""The register's FilterSet, shared by the page and its Excel export. It filters the rows of
-selectors.person_register, whose annotations (visited_in_month, guardian_category) it narrows
-on; choice querysets are scoped, so another township's id is an invalid choice."""
+"""The register's FilterSet, shared by the page, its Excel export and the API's person list. It
+filters the rows of selectors.person_register (the API's person_list is that register, ordered),
+whose annotations (visited_in_month, guardian_category, has_agreement) it narrows on; choice
+querysets are scoped, so another township's id is an invalid choice."""
+
+import datetime
 
 import django_filters
+from django import forms
+from django.db.models import F
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
+from guardianship import selectors
 from guardianship.choices import CivilCapacity, GuardianCategory, PersonKind, PersonStatus, SelfCareLevel, SupportMode
 from guardianship.models import Person
-from guardianship.selectors import NEEDS_GUARDIAN
+from pilot_admin.filters import visible_choices
 from villages.filters import YesNoAllWidget
 from villages.models import Township, Village
 
@@ -16,19 +24,40 @@ NO_GUARDIAN = "missing"
 GUARDIAN_NEEDED = "needed"
 
 
-def _visible_townships(request):
-    return Township.objects.visible_to(getattr(request, "user", None))
+class MonthField(forms.CharField):
+    """YYYY-MM → the first day of that month."""
+
+    default_error_messages = {"invalid": "月份格式应为 YYYY-MM，例如 2024-05。"}
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            return datetime.datetime.strptime(value, "%Y-%m").date()
+        except ValueError as exc:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
 
 
-def _visible_villages(request):
-    return Village.objects.visible_to(getattr(request, "user", None)).select_related("township")
+@extend_schema_field(OpenApiTypes.STR)
+class MonthFilter(django_filters.Filter):
+    """A month named in the query string. Hidden on the register page, whose month is chosen by
+    its own `month` parameter, and kept there when the filters are resubmitted."""
+
+    field_class = MonthField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.HiddenInput)
+        super().__init__(*args, **kwargs)
 
 
 class PersonFilterSet(django_filters.FilterSet):
     township = django_filters.ModelChoiceFilter(
-        label="乡镇", queryset=_visible_townships, field_name="village__township", empty_label="全部"
+        label="乡镇", queryset=visible_choices(Township), field_name="village__township", empty_label="全部"
     )
-    village = django_filters.ModelChoiceFilter(label="村", queryset=_visible_villages, empty_label="全部")
+    village = django_filters.ModelChoiceFilter(
+        label="村", queryset=visible_choices(Village.objects.select_related("township")), empty_label="全部"
+    )
     kind = django_filters.ChoiceFilter(label="人员类别", choices=PersonKind.choices, empty_label="全部")
     civil_capacity = django_filters.ChoiceFilter(
         label="民事行为能力", choices=CivilCapacity.choices, empty_label="全部"
@@ -45,10 +74,21 @@ class PersonFilterSet(django_filters.FilterSet):
         method="filter_guardian_category",
         empty_label="全部",
     )
+    # In the register's month: the page's `month` parameter, the current month on the API.
     visited = django_filters.BooleanFilter(label="本月已走访", method="filter_visited", widget=YesNoAllWidget())
     agreement = django_filters.BooleanFilter(label="监护人已签协议", method="filter_agreement", widget=YesNoAllWidget())
     status = django_filters.ChoiceFilter(label="状态", choices=PersonStatus.choices, empty_label="全部")
     search = django_filters.CharFilter(label="姓名", field_name="name", lookup_expr="icontains")
+    visited_in = MonthFilter(
+        label="当月已走访（YYYY-MM）",
+        method="filter_visited_in",
+        help_text="该月走访次数达到每月最少走访次数的人员",
+    )
+    not_visited_in = MonthFilter(
+        label="当月未走访（YYYY-MM）",
+        method="filter_not_visited_in",
+        help_text="该月应走访（分散供养、在册）但走访次数不足的人员",
+    )
 
     class Meta:
         model = Person
@@ -58,7 +98,7 @@ class PersonFilterSet(django_filters.FilterSet):
         if value == NO_GUARDIAN:
             return queryset.filter(guardian_category__isnull=True)
         if value == GUARDIAN_NEEDED:
-            return queryset.filter(guardian_category__isnull=True, civil_capacity__in=NEEDS_GUARDIAN)
+            return queryset.filter(guardian_category__isnull=True, civil_capacity__in=selectors.NEEDS_GUARDIAN)
         return queryset.filter(guardian_category=value)
 
     def filter_visited(self, queryset, name, value):
@@ -67,3 +107,19 @@ class PersonFilterSet(django_filters.FilterSet):
     def filter_agreement(self, queryset, name, value):
         """Persons whose active guardian has (or has not) signed: no guardian, no answer."""
         return queryset.filter(guardian_category__isnull=False, has_agreement=value)
+
+    def _month_visits(self, queryset, month):
+        # An alias of its own, so the register's visited_in_month (for its own month) stays as is.
+        return queryset.alias(
+            filter_month_visits=selectors.visits_in(month), filter_required=selectors.required_visits()
+        )
+
+    def filter_visited_in(self, queryset, name, value):
+        return self._month_visits(queryset, value).filter(filter_month_visits__gte=F("filter_required"))
+
+    def filter_not_visited_in(self, queryset, name, value):
+        return (
+            self._month_visits(queryset, value)
+            .filter(selectors.due_visits_q(value))
+            .filter(filter_month_visits__lt=F("filter_required"))
+        )

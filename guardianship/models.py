@@ -24,7 +24,7 @@ from guardianship.choices import (
     SupportMode,
 )
 from pilot_admin.choices import ReminderKind
-from pilot_admin.models import TimeStampedModel
+from pilot_admin.models import TimeStampedModel, VersionedModel
 
 
 class GuardianshipPolicy(TimeStampedModel):
@@ -83,7 +83,7 @@ class DibaoStandard(models.Model):
         return f"{self.year}年 {self.monthly_yuan} 元/月"
 
 
-class Person(TimeStampedModel):
+class Person(TimeStampedModel, VersionedModel):
     """A person under special-hardship support (特困人员) and the facts behind eligibility."""
 
     name = models.CharField("姓名", max_length=50)
@@ -126,9 +126,6 @@ class Person(TimeStampedModel):
         help_text="最近一次评估的结果，由评估记录得出。",
     )
     notes = models.TextField("备注", blank=True)
-    version = models.PositiveIntegerField(
-        "版本", default=1, editable=False, help_text="每次保存加一；编辑时核对，防止覆盖他人的修改。"
-    )
 
     objects = querysets.PersonQuerySet.as_manager()
 

@@ -21,6 +21,12 @@ def can_supervise(user) -> bool:
     return user.is_authenticated and user.is_county_admin
 
 
+def can_export_full_id(user) -> bool:
+    """An export with unmasked ID numbers is the county office's alone, and is audited
+    (services.person_export_full_ids); every other export is masked."""
+    return user.is_authenticated and user.is_county_admin
+
+
 def can_see_full_id_numbers(user) -> bool:
     """Full ID numbers only for the roles that process applications: the county office and the
     township's civil-affairs staff. Everyone else, and every export by default, sees them masked."""

@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,6 +26,7 @@ from pilot_admin.audit import services as audit
 from pilot_admin.choices import AuditAction, Role
 from pilot_admin.excel import clean_in_memory
 from pilot_admin.models import Notification, User
+from pilot_admin.services import require
 from villages.models import Village
 
 PERSON_FIELDS = (
@@ -44,11 +45,6 @@ PERSON_FIELDS = (
     "obligor_situation",
     "notes",
 )
-
-
-def _require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
 
 
 def policy_for(county) -> GuardianshipPolicy:
@@ -135,7 +131,7 @@ def person_validate(*, actor, person: Person | None = None, checks: PersonChecks
     stored person is loaded again and locked: call this inside the transaction that saves it.
     With `checks` (a batch) the village and the ID number are judged from them, and the model's
     CHECK constraints in Python, instead of several queries per person."""
-    _require(permissions.can_edit_persons(actor), "您的角色不能登记特困人员。")
+    require(permissions.can_edit_persons(actor), "您的角色不能登记特困人员。")
     unknown = set(data) - set(PERSON_FIELDS)
     if unknown:
         raise ValidationError(f"字段 {', '.join(sorted(unknown))} 不可修改。")
@@ -189,9 +185,29 @@ def person_save(*, actor, person: Person | None = None, version: int | None = No
     return draft.person
 
 
+FULL_ID_EXPORT_NOTE = "导出完整身份证号"
+
+
+def person_export_full_ids(*, actor, asked: bool, persons, filters: str) -> bool:
+    """Whether the register export shows full ID numbers: only when asked for by a user who may
+    (permissions.can_export_full_id). Such an export is written to the audit trail with how
+    many persons it held and the filters that chose them; any other request gets masked numbers."""
+    if not (asked and permissions.can_export_full_id(actor)):
+        return False
+    county = actor.county
+    audit.record(
+        actor=actor,
+        instance=county,
+        action=AuditAction.UPDATE,
+        before=audit.snapshot(county),
+        note=f"{FULL_ID_EXPORT_NOTE}：特困人员名册 {persons.count()} 人（筛选：{filters or '无'}）",
+    )
+    return True
+
+
 @transaction.atomic
 def person_exit(*, actor, person: Person, reason: str, exit_date: datetime.date) -> Person:
-    _require(permissions.can_edit_persons(actor), "您的角色不能办理退出。")
+    require(permissions.can_edit_persons(actor), "您的角色不能办理退出。")
     person = Person.objects.editable_by(actor).select_for_update().get(pk=person.pk)
     before = audit.snapshot(person)
     locking.bump_version(person)
@@ -208,7 +224,7 @@ def self_care_assess(
 ) -> SelfCareAssessment:
     """Record the six items; the level follows from the policy. A decline is flagged for the
     township to review the support mode and guardian (the caller shows it)."""
-    _require(permissions.can_edit_persons(actor), "您的角色不能评估自理能力。")
+    require(permissions.can_edit_persons(actor), "您的角色不能评估自理能力。")
     person = (
         Person.objects.editable_by(actor)
         .select_for_update()
@@ -308,7 +324,7 @@ def guardian_assign(
     able_to_perform: bool = True,
 ) -> Guardian:
     """Confirm the first guardian of a person without one; the category follows from the facts."""
-    _require(permissions.can_edit_persons(actor), "您的角色不能确定监护人。")
+    require(permissions.can_edit_persons(actor), "您的角色不能确定监护人。")
     person = Person.objects.editable_by(actor).select_for_update().get(pk=person.pk)
     if person.civil_capacity == CivilCapacity.FULL:
         raise ValidationError("完全民事行为能力人不需要确定监护人（监护照护以无、限制民事行为能力人为重点）。")
@@ -344,7 +360,7 @@ def guardian_replace(
     **new,
 ) -> GuardianReplacement:
     """End the active guardian with the reason and confirm the new one; the history stays."""
-    _require(permissions.can_edit_persons(actor), "您的角色不能更换监护人。")
+    require(permissions.can_edit_persons(actor), "您的角色不能更换监护人。")
     person = Person.objects.editable_by(actor).select_for_update().get(pk=person.pk)
     old = person.guardians.filter(is_active=True).first()
     if old is None:
@@ -378,7 +394,7 @@ def guardian_replace(
 def agreement_sign(*, actor, guardian: Guardian, signed_on: datetime.date, duties: list[str], upload=None) -> Agreement:
     """An agreement must name specific duties (R-H17: vague agreements were the inspection's
     finding)."""
-    _require(permissions.can_edit_persons(actor), "您的角色不能登记监护协议。")
+    require(permissions.can_edit_persons(actor), "您的角色不能登记监护协议。")
     guardian = Guardian.objects.editable_by(actor).filter(pk=guardian.pk, is_active=True).first()
     if guardian is None:
         raise ValidationError("监护人不存在或已不是现任监护人。")
@@ -415,7 +431,7 @@ def visit_validate(
     the future, never for another township's person or one who has exited. `persons` (a batch:
     the actor's visit_persons among it by pk, loaded once) replaces the per-visit look-up, and
     the model is then checked without queries."""
-    _require(permissions.can_record_visits(actor), "您的角色不能登记走访。")
+    require(permissions.can_record_visits(actor), "您的角色不能登记走访。")
     person = visit_persons(actor).filter(pk=person.pk).first() if persons is None else persons.get(person.pk)
     if person is None:
         raise ValidationError("该人员不在您的管辖范围内。")
@@ -473,7 +489,7 @@ def finding_create(
     person: Person | None = None,
     requires_guardian_replacement: bool = False,
 ) -> SupervisionFinding:
-    _require(permissions.can_supervise(actor), "只有县民政局可以登记督查问题。")
+    require(permissions.can_supervise(actor), "只有县民政局可以登记督查问题。")
     if person is not None and person.village.township_id != township.pk:
         raise ValidationError({"person": "该人员不属于所选乡镇。"})
     finding = SupervisionFinding(
@@ -494,7 +510,7 @@ def finding_create(
 @transaction.atomic
 def finding_resolve(*, actor, finding: SupervisionFinding, result: str) -> SupervisionFinding:
     """Record what was done about a finding; the township reports it, the county office may too."""
-    _require(permissions.can_edit_persons(actor), "您的角色不能填报整改结果。")
+    require(permissions.can_edit_persons(actor), "您的角色不能填报整改结果。")
     finding = SupervisionFinding.objects.visible_to(actor).select_for_update().filter(pk=finding.pk).first()
     if finding is None:
         raise ValidationError("督查问题不存在。")

@@ -6,7 +6,7 @@ audit INSERT (pilot_admin.audit.services.record_bulk)."""
 
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from guardianship import permissions, rules, services
@@ -16,6 +16,7 @@ from guardianship.models import Person, Visit
 from pilot_admin.audit import services as audit
 from pilot_admin.choices import AuditAction
 from pilot_admin.excel import IMPORT_AUDIT_NOTE, ColumnSet, ImportResult, ImportRow, RowError, finish_import
+from pilot_admin.services import require
 from villages.models import Village
 
 PERSON_DEFAULTS = {
@@ -52,8 +53,7 @@ def person_import(*, actor, rows: list[ImportRow], dry_run: bool) -> ImportResul
     (the rules of person_save) with its look-ups made once for the file, then written with one
     INSERT per thousand rows and audited like person_save's. An ID number already registered,
     or repeated in the file, is an error: changes are made on the person's page."""
-    if not permissions.can_edit_persons(actor):
-        raise PermissionDenied("您的角色不能导入特困人员。")
+    require(permissions.can_edit_persons(actor), "您的角色不能导入特困人员。")
     columns = PERSON_COLUMNS
     errors: list[RowError] = []
     villages = _villages_by_name(actor, rows)
@@ -115,8 +115,7 @@ def visit_import(*, actor, rows: list[ImportRow], dry_run: bool) -> ImportResult
     """Paper visit records, one per row, each built and checked by services.visit_validate (the
     rules of visit_record); the person is found by ID number among those the actor may record
     visits for, all in one query. Written with one INSERT per thousand rows, audited."""
-    if not permissions.can_record_visits(actor):
-        raise PermissionDenied("您的角色不能导入走访记录。")
+    require(permissions.can_record_visits(actor), "您的角色不能导入走访记录。")
     columns = VISIT_COLUMNS
     errors: list[RowError] = []
     facts = {row.number: _parsed_id(row, columns, errors) for row in rows}

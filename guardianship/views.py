@@ -31,17 +31,16 @@ from guardianship.forms import (
 )
 from guardianship.models import Guardian, Person, SupervisionFinding, Visit, VisitPhoto
 from pilot_admin import uploads
-from pilot_admin.audit import services as audit
+from pilot_admin.actions import ActionView
 from pilot_admin.audit.access import PersonalData
 from pilot_admin.audit.services import audit_entries_for
-from pilot_admin.choices import AuditAction
 from pilot_admin.excel import export_response, stream, values_of
 from pilot_admin.forms import apply_validation_error
 from pilot_admin.lists import filtered
+from pilot_admin.params import int_param
 from pilot_admin.scoping import ScopedViewMixin
 from villages.models import Township, Village
 
-FULL_ID_EXPORT_NOTE = "导出完整身份证号"
 # Worst last: a move to the right between two assessments is a decline.
 _SEVERITY = list(SelfCareLevel.values)
 
@@ -52,13 +51,6 @@ def parse_month(value, *, default: datetime.date) -> datetime.date:
         return datetime.datetime.strptime(value or "", "%Y-%m").date()
     except ValueError:
         return selectors.month_start(default)
-
-
-def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _filtered_register(request, month):
@@ -92,7 +84,7 @@ class PersonRegisterView(ScopedViewMixin, ListView):
             month=self.month,
             query_string=query.urlencode(),
             can_edit=permissions.can_edit_persons(user),
-            can_export_full=user.is_county_admin,
+            can_export_full=permissions.can_export_full_id(user),
             dispersed=SupportMode.DISPERSED,
         )
         return context
@@ -100,25 +92,18 @@ class PersonRegisterView(ScopedViewMixin, ListView):
 
 class PersonExportView(ScopedViewMixin, View):
     """The register as .xlsx with the page's filters. ID numbers are masked unless the county
-    office ticks 显示完整身份证号, and that export is written to the audit trail."""
+    office ticks 显示完整身份证号 (services.person_export_full_ids decides, and audits it)."""
 
     access = staticmethod(permissions.can_view_guardianship)
 
     def get(self, request):
         month = parse_month(request.GET.get("month"), default=timezone.localdate())
         _, persons = _filtered_register(request, month)
-        full = request.GET.get("full_id") == "1" and request.user.is_county_admin
-        if full:
-            county = request.user.county
-            query = request.GET.copy()
-            query.pop("full_id", None)
-            audit.record(
-                actor=request.user,
-                instance=county,
-                action=AuditAction.UPDATE,
-                before=audit.snapshot(county),
-                note=f"{FULL_ID_EXPORT_NOTE}：特困人员名册 {persons.count()} 人（筛选：{query.urlencode() or '无'}）",
-            )
+        filters = request.GET.copy()
+        filters.pop("full_id", None)
+        full = services.person_export_full_ids(
+            actor=request.user, asked=request.GET.get("full_id") == "1", persons=persons, filters=filters.urlencode()
+        )
         columns = person_export_columns(full_id_numbers=full)
         return export_response(
             filename=f"特困人员名册_{month:%Y%m}.xlsx",
@@ -354,13 +339,13 @@ class VisitMatrixMixin(ScopedViewMixin):
 
     def load(self, request, *args, **kwargs):
         today = timezone.localdate()
-        self.year = _int_or_none(request.GET.get("year")) or today.year
+        self.year = int_param(request.GET.get("year"), today.year)
         if not 2000 <= self.year <= today.year + 1:
             self.year = today.year
         self.township = self.village = None
-        if _int_or_none(request.GET.get("township")):
+        if int_param(request.GET.get("township")):
             self.township = get_object_or_404(Township.objects.visible_to(request.user), pk=request.GET["township"])
-        if _int_or_none(request.GET.get("village")):
+        if int_param(request.GET.get("village")):
             villages = Village.objects.visible_to(request.user).select_related("township")
             self.village = get_object_or_404(villages, pk=request.GET["village"])
 
@@ -518,22 +503,21 @@ class FindingCreateView(ScopedViewMixin, FormView):
         return redirect("guardianship:finding_list")
 
 
-class FindingResolveView(ScopedViewMixin, View):
+class FindingResolveView(ActionView):
     """POST-only: the township (or the county office) records what was done."""
 
     access = staticmethod(permissions.can_edit_persons)
 
-    def post(self, request, pk):
-        finding = get_object_or_404(SupervisionFinding.objects.visible_to(request.user), pk=pk)
-        form = FindingResultForm(request.POST)
-        try:
-            services.finding_resolve(actor=request.user, finding=finding, result=form.data.get("result", ""))
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, "已填报整改结果。")
-        return redirect("guardianship:finding_list")
+    def get_queryset(self):
+        return SupervisionFinding.objects.visible_to(self.request.user)
+
+    def default_url(self, finding):
+        return reverse("guardianship:finding_list")
+
+    def perform(self, finding):
+        form = FindingResultForm(self.request.POST)
+        services.finding_resolve(actor=self.request.user, finding=finding, result=form.data.get("result", ""))
+        return "已填报整改结果。"
 
 
 class VisitPhotoView(ScopedViewMixin, View):

@@ -51,11 +51,6 @@ def _url(name: str, **query) -> str:
     return reverse(name) + (f"?{urlencode(query)}" if query else "")
 
 
-def _default_year(program, today: datetime.date) -> int:
-    """This year while the program runs, else the nearest of its years (as the quota page)."""
-    return min(max(today.year, program.start_year), program.end_year)
-
-
 def choose(*, request, today: datetime.date):
     """The program and year asked for in ?program=&year= (defaults: the newest visible program,
     this year clamped to its years). A bad value is answered with the stats API's Chinese
@@ -74,7 +69,7 @@ def choose(*, request, today: datetime.date):
             errors.append(f"试点项目“{code}”不存在或不在您的查看范围内，已显示“{program.name}”。")
         else:
             program = found
-    chosen = _default_year(program, today)
+    chosen = program.default_year(today)
     if year:
         try:
             asked = int(year)

@@ -265,7 +265,7 @@ def township_workspace(*, request, today: datetime.date | None = None) -> dict:
     }
     program = village_selectors.program_for_code(user=user, code=None)
     if program is not None:
-        year = min(max(today.year, program.start_year), program.end_year)
+        year = program.default_year(today)
         context.update(
             program=program, year=year, **township_figures(user=user, program=program, year=year, today=today)
         )

@@ -70,6 +70,11 @@ class UserAdmin(BaseUserAdmin):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that change only through their own pages and services (which check, audit and
+    version them) or not at all: the admin lists and shows them, nothing more. Put it before
+    AuditedModelAdmin (`class PersonAdmin(ReadOnlyAdmin, AuditedModelAdmin)`) to keep that
+    one's scoped rows and audit history as well."""
+
     def has_add_permission(self, request):
         return False
 

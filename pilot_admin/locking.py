@@ -1,8 +1,9 @@
 """Optimistic locking: an edit is saved only onto the version of the record its editor saw.
 
-Each edited model has a `version` column. Forms carry the version as a hidden field, the API
-as `ETag`/`If-Match`; the service calls `claim_version` inside its transaction, which advances
-the version with a conditional UPDATE that must change exactly one row. Two editors who both
+Each edited model inherits its `version` column from pilot_admin.models.VersionedModel. Forms
+carry the version as a hidden field, the API as `ETag`/`If-Match`; the service calls
+`claim_version` inside its transaction, which advances the version with a conditional UPDATE
+that must change exactly one row. Two editors who both
 opened version 3 race for that UPDATE: the second one blocks on the first one's row lock, then
 finds version 4 and is refused, instead of silently overwriting the first one's work.
 """

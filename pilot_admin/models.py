@@ -19,6 +19,18 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class VersionedModel(models.Model):
+    """A record edited by several people: `version` is what optimistic locking compares
+    (pilot_admin.locking.claim_version), so a second editor cannot overwrite the first."""
+
+    version = models.PositiveIntegerField(
+        "版本", default=1, editable=False, help_text="每次保存加一；编辑时核对，防止覆盖他人的修改。"
+    )
+
+    class Meta:
+        abstract = True
+
+
 class PilotUserManager(UserManager):
     def create_superuser(self, username, email=None, password=None, **extra_fields):
         # A superuser made with createsuperuser acts as the county admin.

@@ -1,13 +1,22 @@
-"""Writes of the core app that are not tied to one record type."""
+"""Writes of the core app that are not tied to one record type, and the small helper every
+app's services use to refuse."""
 
 import datetime
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from pilot_admin.models import ImportRun
+
+
+def require(allowed: bool, message: str) -> None:
+    """A service's own role check: the page or API checked already, but a service is also
+    called from imports, tasks and the shell, so it refuses by itself (PermissionDenied, 403)."""
+    if not allowed:
+        raise PermissionDenied(message)
 
 
 def purge_expired_data(*, now: datetime.datetime | None = None) -> dict:

@@ -6,32 +6,17 @@ import django_filters
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from pilot_admin.filters import visible_choices
 from tasks.choices import Phase, ReportStatus, TaskStatus
 from tasks.models import ProgressReport, ReportingPeriod, Task, TaskAssignment
 from villages.choices import DepartmentKind
 from villages.filters import YesNoAllWidget
 from villages.models import Department, PilotProgram, Township
 
-
-def _user(request):
-    return getattr(request, "user", None)
-
-
-def _visible_programs(request):
-    return PilotProgram.objects.visible_to(_user(request)).order_by("-end_year", "name")
-
-
-def _visible_departments(request):
-    return Department.objects.visible_to(_user(request)).exclude(kind=DepartmentKind.TOWNSHIP).order_by("name")
-
-
-def _visible_units(request):
-    """Every reporting unit, township governments included."""
-    return Department.objects.visible_to(_user(request))
-
-
-def _visible_townships(request):
-    return Township.objects.visible_to(_user(request)).order_by("code", "name")
+PROGRAMS = visible_choices(PilotProgram, "-end_year", "name")
+# Departments proper; a township government is chosen through the township filter.
+DEPARTMENTS = visible_choices(Department.objects.exclude(kind=DepartmentKind.TOWNSHIP), "name")
+TOWNSHIPS = visible_choices(Township, "code", "name")
 
 
 class LedgerFilterSet(django_filters.FilterSet):
@@ -40,16 +25,16 @@ class LedgerFilterSet(django_filters.FilterSet):
 
     program = django_filters.ModelChoiceFilter(
         label="试点项目",
-        queryset=_visible_programs,
+        queryset=PROGRAMS,
         to_field_name="code",
         field_name="task__program",
         empty_label="全部",
     )
     department = django_filters.ModelChoiceFilter(
-        label="部门", queryset=_visible_departments, field_name="department", empty_label="全部"
+        label="部门", queryset=DEPARTMENTS, field_name="department", empty_label="全部"
     )
     township = django_filters.ModelChoiceFilter(
-        label="乡镇", queryset=_visible_townships, field_name="department__township", empty_label="全部"
+        label="乡镇", queryset=TOWNSHIPS, field_name="department__township", empty_label="全部"
     )
     phase = django_filters.ChoiceFilter(
         label="阶段", choices=Phase.choices, field_name="task__phase", empty_label="全部"
@@ -72,13 +57,13 @@ class TaskFilterSet(django_filters.FilterSet):
     tasks that unit is assigned to; `overdue` reads the `is_overdue` annotation."""
 
     program = django_filters.ModelChoiceFilter(
-        label="试点项目", queryset=_visible_programs, to_field_name="code", empty_label="全部"
+        label="试点项目", queryset=PROGRAMS, to_field_name="code", empty_label="全部"
     )
     department = django_filters.ModelChoiceFilter(
-        label="部门", queryset=_visible_departments, method="filter_department", empty_label="全部"
+        label="部门", queryset=DEPARTMENTS, method="filter_department", empty_label="全部"
     )
     township = django_filters.ModelChoiceFilter(
-        label="乡镇", queryset=_visible_townships, method="filter_township", empty_label="全部"
+        label="乡镇", queryset=TOWNSHIPS, method="filter_township", empty_label="全部"
     )
     phase = django_filters.ChoiceFilter(label="阶段", choices=Phase.choices, empty_label="全部")
     status = django_filters.ChoiceFilter(label="状态", choices=TaskStatus.choices, empty_label="全部")
@@ -103,20 +88,13 @@ class TaskFilterSet(django_filters.FilterSet):
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
 
-# Choices come from visible_to: another county's (or township's) id is an invalid choice, a 400,
-# never a way round the scope.
-def _visible_tasks(request):
-    return Task.objects.visible_to(_user(request))
-
-
-def _visible_periods(request):
-    return ReportingPeriod.objects.visible_to(_user(request))
-
-
 class ProgressReportFilterSet(django_filters.FilterSet):
-    task = django_filters.ModelChoiceFilter(label="任务", queryset=_visible_tasks)
-    unit = django_filters.ModelChoiceFilter(label="报送单位", queryset=_visible_units, field_name="department")
-    period = django_filters.ModelChoiceFilter(label="报送期", queryset=_visible_periods)
+    task = django_filters.ModelChoiceFilter(label="任务", queryset=visible_choices(Task))
+    # Every reporting unit, township governments included.
+    unit = django_filters.ModelChoiceFilter(
+        label="报送单位", queryset=visible_choices(Department), field_name="department"
+    )
+    period = django_filters.ModelChoiceFilter(label="报送期", queryset=visible_choices(ReportingPeriod))
     status = django_filters.ChoiceFilter(label="状态", choices=ReportStatus.choices)
 
     class Meta:

@@ -5,12 +5,12 @@ from django.db.models import F, Q
 from django.urls import reverse
 
 from pilot_admin.choices import ReminderKind
-from pilot_admin.models import TimeStampedModel
+from pilot_admin.models import TimeStampedModel, VersionedModel
 from tasks import querysets
 from tasks.choices import AssignmentRole, CadenceKind, Phase, ReportStatus, TaskStatus
 
 
-class Task(TimeStampedModel):
+class Task(TimeStampedModel, VersionedModel):
     """A duty of the plan (S0 §四; SPEC §5.2) with its units, phase, deadline and the cadence on
     which its units report."""
 
@@ -48,9 +48,6 @@ class Task(TimeStampedModel):
     close_out_note = models.TextField("销号说明", blank=True)
     departments = models.ManyToManyField(
         "villages.Department", through="TaskAssignment", verbose_name="责任单位", related_name="tasks"
-    )
-    version = models.PositiveIntegerField(
-        "版本", default=1, editable=False, help_text="每次保存加一；编辑时核对，防止覆盖他人的修改。"
     )
 
     objects = querysets.TaskQuerySet.as_manager()
@@ -153,7 +150,7 @@ class ReportingPeriod(models.Model):
         return f"{self.task.code} {self.label}"
 
 
-class ProgressReport(TimeStampedModel):
+class ProgressReport(TimeStampedModel, VersionedModel):
     """A unit's report on a task for one period: 草稿 → 已提交 → 退回 / 已采纳 (locked)."""
 
     task = models.ForeignKey(Task, verbose_name="任务", on_delete=models.PROTECT, related_name="reports")
@@ -187,9 +184,6 @@ class ProgressReport(TimeStampedModel):
     return_reason = models.CharField("退回原因", max_length=500, blank=True)
     first_submitted_at = models.DateTimeField(
         "首次提交时间", null=True, blank=True, help_text="及时率按首次提交时间计算。"
-    )
-    version = models.PositiveIntegerField(
-        "版本", default=1, editable=False, help_text="每次保存加一；编辑时核对，防止覆盖他人的修改。"
     )
 
     objects = querysets.ProgressReportQuerySet.as_manager()

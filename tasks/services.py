@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -10,16 +10,12 @@ from django.utils import timezone
 from pilot_admin import locking, uploads
 from pilot_admin.audit import services as audit
 from pilot_admin.choices import AuditAction
+from pilot_admin.services import require
 from tasks import cadence, permissions
 from tasks.choices import AssignmentRole, ReportStatus, TaskStatus
 from tasks.models import ProgressReport, ReportAttachment, ReportingPeriod, ReportUnlock, Task, TaskAssignment
 from villages import services as village_services
 from villages.models import Department, PilotProgram
-
-
-def _require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
 
 
 def task_sync_periods(*, task: Task) -> list[ReportingPeriod]:
@@ -84,7 +80,7 @@ def task_create(
 ) -> Task:
     """A task with its units and periods. `townships` (or all of the program county's when
     `all_townships`) report through their township governments."""
-    _require(permissions.can_manage_tasks(actor), "只有县领导小组办公室可以新建任务。")
+    require(permissions.can_manage_tasks(actor), "只有县领导小组办公室可以新建任务。")
     if not PilotProgram.objects.editable_by(actor).filter(pk=program.pk).exists():
         raise ValidationError({"program": "试点项目不存在或不在您的管辖范围内。"})
     task = Task(
@@ -148,7 +144,7 @@ def task_update(
     """Change a task, its units and its cadence. A unit that has already reported cannot be
     taken off the task, and periods with reports survive a cadence change (task_sync_periods).
     `version` is the one the editor saw; a stale one is refused."""
-    _require(permissions.can_manage_tasks(actor), "只有县领导小组办公室可以修改任务。")
+    require(permissions.can_manage_tasks(actor), "只有县领导小组办公室可以修改任务。")
     task = Task.objects.editable_by(actor).select_for_update().select_related("program__county").get(pk=task.pk)
     locking.claim_version(task, version)
     before = audit.snapshot(task)
@@ -198,7 +194,7 @@ def task_update(
 @transaction.atomic
 def task_close_out(*, actor, task: Task, note: str) -> Task:
     """销号: the work is done; the task takes no more reports and leaves the reminder scan."""
-    _require(permissions.can_manage_tasks(actor), "只有县领导小组办公室可以销号。")
+    require(permissions.can_manage_tasks(actor), "只有县领导小组办公室可以销号。")
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": "销号须填写说明。"})
@@ -218,7 +214,7 @@ def task_close_out(*, actor, task: Task, note: str) -> Task:
 
 @transaction.atomic
 def task_reopen(*, actor, task: Task, reason: str) -> Task:
-    _require(permissions.can_manage_tasks(actor), "只有县领导小组办公室可以撤销销号。")
+    require(permissions.can_manage_tasks(actor), "只有县领导小组办公室可以撤销销号。")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "撤销销号须填写原因。"})
@@ -251,7 +247,7 @@ def is_locked(*, period: ReportingPeriod, department: Department, today: datetim
 def period_unlock(
     *, actor, period: ReportingPeriod, department: Department, reason: str, until: datetime.date
 ) -> ReportUnlock:
-    _require(permissions.can_manage_tasks(actor), "只有县领导小组办公室可以解锁。")
+    require(permissions.can_manage_tasks(actor), "只有县领导小组办公室可以解锁。")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "解锁须填写原因。"})
@@ -289,7 +285,7 @@ def report_save(
     """Write the actor's unit's report for a period, as a draft or submitted. A submitted or
     accepted report cannot be changed; a returned one can, and is submitted again. `version` is
     the one the editor saw (0: no report yet); a stale one is refused."""
-    _require(permissions.can_report(actor), "您的角色不能报送进度。")
+    require(permissions.can_report(actor), "您的角色不能报送进度。")
     unit = village_services.unit_for(actor)
     period = (
         ReportingPeriod.objects.visible_to(actor).select_related("task", "task__program").filter(pk=period.pk).first()
@@ -328,7 +324,7 @@ def report_save(
 
 def _review(actor, report: ProgressReport, *, status: str, reason: str = "") -> ProgressReport:
     """Exactly one reviewer wins: the UPDATE only matches a report still 已提交."""
-    _require(permissions.can_review_reports(actor), "只有县领导小组办公室可以审核报告。")
+    require(permissions.can_review_reports(actor), "只有县领导小组办公室可以审核报告。")
     visible = ProgressReport.objects.visible_to(actor)
     if not visible.filter(pk=report.pk).exists():
         raise ValidationError("报告不存在。")

@@ -5,37 +5,27 @@ or a message."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from pilot_admin import uploads
+from pilot_admin.actions import ActionView
 from pilot_admin.audit.services import audit_entries_for
 from pilot_admin.forms import apply_validation_error
 from pilot_admin.lists import FilteredListMixin, filtered
+from pilot_admin.params import int_param
 from pilot_admin.scoping import ScopedViewMixin
 from tasks import permissions, selectors, services
-from tasks.choices import AssignmentRole, ReportStatus, TaskStatus
+from tasks.choices import ReportStatus, TaskStatus
 from tasks.filters import LedgerFilterSet, TaskFilterSet
 from tasks.forms import CloseOutForm, ReasonForm, ReportForm, TaskForm, UnlockForm
 from tasks.models import ProgressReport, ReportAttachment, ReportingPeriod, ReportUnlock, Task
 from villages import services as village_services
 from villages.querysets import unit_q
 from villages.selectors import program_for_code, visible_programs
-
-
-def _safe_next(request, default):
-    next_url = request.POST.get("next", "")
-    if next_url.startswith("/") and not next_url.startswith("//"):
-        return HttpResponseRedirect(next_url)
-    return redirect(default)
-
-
-def _report_messages(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 class MyTasksView(ScopedViewMixin, TemplateView):
@@ -136,15 +126,14 @@ class TaskDetailView(ScopedViewMixin, DetailView):
         assignments = list(
             task.assignments.select_related("department").order_by(selectors.ROLE_ORDER, "department__name")
         )
+        # One column per unit whose reports the user may read, by the same rule as the reports
+        # themselves (a unit its own; a lead department also its cooperating units', R-G17).
+        visible_units = set(task.assignments.visible_to(user).values_list("department_id", flat=True))
+        columns = [a for a in assignments if a.department_id in visible_units]
         own = unit_q(user)
-        own_ids = set()
-        if own is not None:
-            own_ids = set(task.assignments.filter(own).values_list("department_id", flat=True))
-            leads = any(a.department_id in own_ids and a.role == AssignmentRole.LEAD for a in assignments)
-            # A unit sees its own column; a lead unit also its cooperating units' (R-G17).
-            columns = assignments if leads else [a for a in assignments if a.department_id in own_ids]
-        else:
-            columns = assignments
+        own_ids = (
+            set(task.assignments.filter(own).values_list("department_id", flat=True)) if own is not None else set()
+        )
         reports = {
             (report.period_id, report.department_id): report
             for report in ProgressReport.objects.visible_to(user).filter(task=task)
@@ -188,51 +177,43 @@ class TaskDetailView(ScopedViewMixin, DetailView):
         return context
 
 
-class TaskActionView(ScopedViewMixin, View):
+class TaskActionView(ActionView):
     """POST-only base for the county office's actions on one task."""
 
     access = staticmethod(permissions.can_manage_tasks)
 
-    def post(self, request, pk):
-        task = get_object_or_404(Task.objects.visible_to(request.user), pk=pk)
-        try:
-            self.act(request, task)
-        except ValidationError as error:
-            _report_messages(request, error)
-        return redirect(task)
-
-    def act(self, request, task):
-        raise NotImplementedError
+    def get_queryset(self):
+        return Task.objects.visible_to(self.request.user)
 
 
 class TaskCloseOutView(TaskActionView):
-    def act(self, request, task):
-        services.task_close_out(actor=request.user, task=task, note=request.POST.get("note", ""))
-        messages.success(request, "已销号，该任务不再接收报告，也不再提醒。")
+    def perform(self, task):
+        services.task_close_out(actor=self.request.user, task=task, note=self.request.POST.get("note", ""))
+        return "已销号，该任务不再接收报告，也不再提醒。"
 
 
 class TaskReopenView(TaskActionView):
-    def act(self, request, task):
-        services.task_reopen(actor=request.user, task=task, reason=request.POST.get("reason", ""))
-        messages.success(request, "已撤销销号，任务恢复为进行中。")
+    def perform(self, task):
+        services.task_reopen(actor=self.request.user, task=task, reason=self.request.POST.get("reason", ""))
+        return "已撤销销号，任务恢复为进行中。"
 
 
 class PeriodUnlockView(TaskActionView):
-    def act(self, request, task):
-        form = UnlockForm(request.POST, task=task)
+    def perform(self, task):
+        form = UnlockForm(self.request.POST, task=task)
         if not form.is_valid():
             raise ValidationError(
                 [f"{form.fields[name].label}：{'；'.join(errors)}" for name, errors in form.errors.items()]
             )
         data = form.cleaned_data
         unlock = services.period_unlock(
-            actor=request.user,
+            actor=self.request.user,
             period=data["period"],
             department=data["department"],
             reason=data["reason"],
             until=data["until"],
         )
-        messages.success(request, f"已为“{unlock.department}”解锁“{unlock.period.label}”，至 {unlock.until:%Y-%m-%d}。")
+        return f"已为“{unlock.department}”解锁“{unlock.period.label}”，至 {unlock.until:%Y-%m-%d}。"
 
 
 class ReportEditView(ScopedViewMixin, FormView):
@@ -377,25 +358,22 @@ class ReviewQueueView(ScopedViewMixin, ListView):
         return context
 
 
-class ReportReviewView(ScopedViewMixin, View):
+class ReportReviewView(ActionView):
     """POST-only: 采纳 or 退回 (with a reason) one submitted report."""
 
     access = staticmethod(permissions.can_review_reports)
+    actions = ("accept", "return")
 
-    def post(self, request, pk, action):
-        report = get_object_or_404(ProgressReport.objects.visible_to(request.user), pk=pk)
-        try:
-            if action == "accept":
-                services.report_accept(actor=request.user, report=report)
-                messages.success(request, f"已采纳：{report.department} · {report.period.label}。")
-            elif action == "return":
-                services.report_return(actor=request.user, report=report, reason=request.POST.get("reason", ""))
-                messages.success(request, f"已退回：{report.department} · {report.period.label}。")
-            else:
-                raise Http404
-        except ValidationError as error:
-            _report_messages(request, error)
-        return _safe_next(request, report)
+    def get_queryset(self):
+        return ProgressReport.objects.visible_to(self.request.user)
+
+    def do_accept(self, report):
+        services.report_accept(actor=self.request.user, report=report)
+        return f"已采纳：{report.department} · {report.period.label}。"
+
+    def do_return(self, report):
+        services.report_return(actor=self.request.user, report=report, reason=self.request.POST.get("reason", ""))
+        return f"已退回：{report.department} · {report.period.label}。"
 
 
 class LedgerView(ScopedViewMixin, FilteredListMixin, ListView):
@@ -431,13 +409,6 @@ class LedgerExportView(ScopedViewMixin, View):
         return ledger_response(rows=rows, program=program, today=today)
 
 
-def _int_or(value, *, default: int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
-
-
 class CompletenessView(ScopedViewMixin, TemplateView):
     """报送情况: per reporting unit, reports expected, received and on time, with the two
     rates (DHIS2), and each department's tasks and close-outs."""
@@ -452,8 +423,8 @@ class CompletenessView(ScopedViewMixin, TemplateView):
         if program is None:
             raise Http404("没有可用的试点项目。")
         today = timezone.localdate()
-        default_year = min(max(today.year, program.start_year), program.end_year)
-        year = _int_or(self.request.GET.get("year"), default=default_year)
+        default_year = program.default_year(today)
+        year = int_param(self.request.GET.get("year"), default_year)
         if year not in program.years:
             year = default_year
         rows = selectors.completeness(user=user, program=program, year=year, as_of=today)

@@ -5,13 +5,11 @@ own): a new route without an entry here fails `test_every_route_is_in_the_matrix
 """
 
 import datetime
-import io
 from dataclasses import dataclass, field
 
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from openpyxl import Workbook
 
 from pilot_admin.choices import ImportStatus
 from pilot_admin.models import ImportRun
@@ -25,6 +23,7 @@ from tests.factories import (
     VillageFactory,
     VillageIndicatorFactory,
 )
+from tests.helpers.excel import workbook_bytes
 from villages.choices import PilotStatus
 
 COUNTY_ROLES = {"county_admin", "county_viewer", "department", "inspector", "api_client"}
@@ -372,11 +371,6 @@ def test_every_view_declares_its_scope():
 
 def _import_run(actor):
     """A failed village import with its stored workbook, so every import-run page answers."""
-    workbook = Workbook()
-    workbook.active.append(["乡镇", "村名"])
-    workbook.active.append(["无此镇", "某村"])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
     run = ImportRun(
         actor=actor,
         kind="villages",
@@ -384,7 +378,7 @@ def _import_run(actor):
         status=ImportStatus.FAILED,
         errors=[{"row": 2, "column": "乡镇", "message": "乡镇“无此镇”不存在或不在您的管辖范围内。"}],
     )
-    run.upload.save("村.xlsx", ContentFile(buffer.getvalue()), save=True)
+    run.upload.save("村.xlsx", ContentFile(workbook_bytes(["乡镇", "村名"], [["无此镇", "某村"]])), save=True)
     return run
 
 

@@ -4,16 +4,15 @@ address the request came from. A new POST route in the matrix is driven here aut
 that needs data or state of its own gets it in PREPARE."""
 
 import datetime
-import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from openpyxl import Workbook
 
 from pilot_admin.choices import AuditAction
 from pilot_admin.models import AuditEntry
 from tests.factories import VillageFactory
+from tests.helpers.uploads import workbook_upload
 from tests.test_access_matrix import ROUTES, objects  # noqa: F401 - `objects` is a fixture
 
 ADDRESS = "10.7.7.7"
@@ -23,17 +22,6 @@ NOT_COUNTY_DATA = {
     "notification_read": "marks a message in the user's own inbox read",
     "notification_read_all": "marks the user's own inbox read",
 }
-
-
-def _xlsx(rows) -> SimpleUploadedFile:
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return SimpleUploadedFile(
-        "导入.xlsx", buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
 
 
 def _submitted_indicator(objs):
@@ -124,7 +112,7 @@ def _submitted_rectification(objs):
 
 def _village_workbook(objs):
     township = objs["village"].township.name
-    return {"file": _xlsx([["乡镇", "村名"], [township, "审计新村"]]), "dry_run": "false"}
+    return {"file": workbook_upload(["乡镇", "村名"], [[township, "审计新村"]], name="导入.xlsx"), "dry_run": "false"}
 
 
 def _pilot_workbook(objs):
@@ -132,11 +120,9 @@ def _pilot_workbook(objs):
 
     village = VillageFactory(township=objs["village"].township, name="审计试点村")
     program = objs["inspection"].pilot.program
-    rows = [
-        ["乡镇", "村名", "试点项目", "年度", "级别"],
-        [village.township.name, village.name, program.code, 2019, "县级"],
-    ]
-    return {"file": _xlsx(rows), "dry_run": "false"}
+    headers = ["乡镇", "村名", "试点项目", "年度", "级别"]
+    rows = [[village.township.name, village.name, program.code, 2019, "县级"]]
+    return {"file": workbook_upload(headers, rows, name="导入.xlsx"), "dry_run": "false"}
 
 
 def _checked_run(objs):
@@ -146,7 +132,7 @@ def _checked_run(objs):
     from pilot_admin.choices import ImportStatus
     from pilot_admin.models import ImportRun
 
-    upload = _xlsx([["乡镇", "村名"], [objs["village"].township.name, "提交新村"]])
+    upload = workbook_upload(["乡镇", "村名"], [[objs["village"].township.name, "提交新村"]], name="导入.xlsx")
     run = ImportRun(
         actor=objs["_admin"], kind="villages", filename="村.xlsx", status=ImportStatus.CHECKED, dry_run=True
     )

@@ -4,7 +4,6 @@ dashboard and the API, equal query counts at two sizes, the Excel jobs and their
 load test's plumbing, and its refusal of foreign data."""
 
 import datetime
-import io
 from pathlib import Path
 
 import pytest
@@ -67,7 +66,7 @@ def test_excel_jobs_import_and_export_what_their_floors_do(tmp_path):
     """The four jobs a child process runs, here in-process at a tiny size: the import through
     the upload's service and its bulk-insert floor create the same persons; the export and its
     floor write one row per person."""
-    from openpyxl import load_workbook
+    from tests.helpers.excel import opened
 
     county, user = bench_excel._prepare_county("819999")
     for side, region in (("ours", "429901"), ("floor", "429902")):
@@ -89,7 +88,7 @@ def test_excel_jobs_import_and_export_what_their_floors_do(tmp_path):
     for export in (bench_excel._export_ours, bench_excel._export_floor):
         problem, body = export({}, user)
         assert problem is None
-        sheet = load_workbook(io.BytesIO(body), read_only=True).worksheets[0]
+        sheet = opened(body, read_only=True).worksheets[0]
         sheets.append(
             [row for row in sheet.iter_rows(values_only=True) if len(row) > 2 and row[2] and "导出人员" in str(row[2])]
         )

@@ -2,20 +2,19 @@
 return) are written as text, for `export_cell` on any string and for every export view (every
 route named `*_export`, found from the resolver) on real data named like formulas."""
 
-import io
-
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
 from guardianship.models import Person
 from pilot_admin.choices import ImportStatus
 from pilot_admin.excel import annotated_response, export_cell, export_response, import_kinds
 from pilot_admin.models import AuditEntry, ImportRun
 from tasks.models import Task
+from tests.helpers.excel import downloaded, workbook_bytes
 from tests.test_access_matrix import (
     ROUTES,
     _request,
@@ -34,10 +33,6 @@ HOSTILE = {
     "task": "=cmd|' /C calc'!A0",
     "audit": "\t=1+1",
 }
-
-
-def _book(response):
-    return load_workbook(io.BytesIO(b"".join(response.streaming_content)))
 
 
 def _cells(book):
@@ -94,7 +89,7 @@ def test_a_written_export_reopens_with_strings_not_formulas(values):
     from pilot_admin.excel import ExportColumn
 
     response = export_response(filename="x.xlsx", columns=[ExportColumn("值", lambda v: v)], rows=([v] for v in values))
-    book = _book(response)
+    book = downloaded(response)
     _assert_no_formula(book)
     assert all(cell.data_type == "s" for cell in _cells(book))
 
@@ -124,7 +119,7 @@ def test_every_export_view_writes_formula_like_names_as_text(client, county_admi
     client.force_login(county_admin)
     response = _request(client, name, ROUTES[name], hostile)
     assert response.status_code == 200
-    book = _book(response)
+    book = downloaded(response)
     _assert_no_formula(book)
     written = {cell.value for cell in _cells(book) if isinstance(cell.value, str)}
     # The export did carry hostile text (XML reads a carriage return back as a line feed).
@@ -134,16 +129,11 @@ def test_every_export_view_writes_formula_like_names_as_text(client, county_admi
 def test_the_annotated_copy_of_an_upload_turns_its_formulas_into_text(county_admin):
     """A county admin may download the marked-up copy of a township's upload: a formula planted
     in it (in a column the import does not read) must not run on the admin's machine."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(["乡镇", "村名", "备注"])
-    sheet.append(["水布垭镇", "甲村", "=cmd|' /C calc'!A0"])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
+    content = workbook_bytes(["乡镇", "村名", "备注"], [["水布垭镇", "甲村", "=cmd|' /C calc'!A0"]])
     run = ImportRun(actor=county_admin, kind="villages", filename="村.xlsx", status=ImportStatus.FAILED)
-    run.upload.save("x.xlsx", ContentFile(buffer.getvalue()), save=False)
+    run.upload.save("x.xlsx", ContentFile(content), save=False)
     run.errors = [{"row": 2, "column": "村名", "message": "示例错误。"}]
     run.save()
-    book = _book(annotated_response(run, import_kinds.get("villages")))
+    book = downloaded(annotated_response(run, import_kinds.get("villages")))
     _assert_no_formula(book)
     assert book.worksheets[0]["C2"].value == "=cmd|' /C calc'!A0"

@@ -7,18 +7,18 @@ its URL, with every foreign-id parameter any FilterSet of the project declares."
 
 # ruff: noqa: F811 - `objects` is the access matrix's fixture, imported and then requested by name
 import datetime
-import io
 import json
 
 import django_filters
 import pytest
 from django.urls import reverse
-from openpyxl import Workbook, load_workbook
 
 from guardianship.models import Person, Visit
 from pilot_admin.excel import XLSX_CONTENT_TYPE, import_kinds
 from tasks.models import ProgressReport, ReportingPeriod
 from tests.factories import PersonFactory, PilotAssignmentFactory, VillageIndicatorFactory, id_number
+from tests.helpers.excel import downloaded, response_bytes, sheet_rows
+from tests.helpers.uploads import run_import
 from tests.test_access_matrix import (
     ROUTES,
     _task_objects,
@@ -83,11 +83,9 @@ def foreign(township_b, village_b, program, department):
 
 def _text(response) -> str:
     if response.get("Content-Type", "").startswith(XLSX_CONTENT_TYPE):
-        book = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
-        return " ".join(str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for v in row)
-    if getattr(response, "streaming", False):
-        return b"".join(response.streaming_content).decode(errors="replace")
-    return response.content.decode(errors="replace")
+        book = downloaded(response, read_only=True)
+        return " ".join(str(v) for sheet in book.worksheets for row in sheet_rows(sheet) for v in row)
+    return response_bytes(response).decode(errors="replace")
 
 
 @pytest.mark.parametrize("name", LIST_ROUTES)
@@ -303,18 +301,6 @@ def test_patching_the_other_townships_person_or_village_is_404_or_403(
 # --- import rows ------------------------------------------------------------------------------
 
 
-def _workbook(kind, rows) -> io.BytesIO:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(kind.columns.headers)
-    for row in rows:
-        sheet.append([row.get(header) for header in kind.columns.headers])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    return buffer
-
-
 def _foreign_rows(foreign):
     """For every kind a township official may run: a row naming township B's rows, otherwise valid."""
     person = foreign["person_obj"]
@@ -340,8 +326,8 @@ def test_an_import_row_naming_another_townships_rows_is_an_error_and_nothing_is_
     assert {kind.key for kind in import_kinds.for_user(township_a_official)} == set(rows)
     before = (Person.objects.count(), Visit.objects.count())
     for key, row in rows.items():
-        kind = import_kinds.get(key)
-        result = kind.run(actor=township_a_official, file=_workbook(kind, [row]), dry_run=False)
+        headers = import_kinds.get(key).columns.headers
+        result = run_import(key, township_a_official, [[row.get(header) for header in headers]])
         assert result.errors, key
         assert all(error.row == 2 for error in result.errors), key
         assert (Person.objects.count(), Visit.objects.count()) == before, key

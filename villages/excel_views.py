@@ -7,11 +7,11 @@ from django.views import View
 
 from pilot_admin.excel import export_response, stream, values_of
 from pilot_admin.lists import filtered
+from pilot_admin.params import int_param
 from pilot_admin.scoping import ScopedViewMixin
 from villages import permissions, selectors
 from villages.excel import PILOT_EXPORT_COLUMNS, QUOTA_EXPORT_COLUMNS, VILLAGE_EXPORT_COLUMNS, quota_total_rows
 from villages.filters import PilotAssignmentFilterSet, VillageFilterSet
-from villages.views import _default_year, _int_or
 
 
 def _today() -> str:
@@ -54,9 +54,10 @@ class QuotaExportView(ScopedViewMixin, View):
         program = selectors.program_for_code(user=request.user, code=request.GET.get("program"))
         if program is None:
             raise Http404("没有可用的试点项目。")
-        year = _int_or(request.GET.get("year"), default=_default_year(program))
+        default_year = program.default_year(timezone.localdate())
+        year = int_param(request.GET.get("year"), default_year)
         if year not in program.years:
-            year = _default_year(program)
+            year = default_year
         report = selectors.pilot_quota_stats(user=request.user, program=program, year=year)
         return export_response(
             filename=f"试点比例达标情况_{year}年.xlsx",

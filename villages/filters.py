@@ -4,6 +4,7 @@ scoped to the requesting user, so naming another township's id is an invalid cho
 import django_filters
 from django.db.models import Exists, OuterRef, Q
 
+from pilot_admin.filters import visible_choices
 from villages.choices import PilotLevel, PilotStatus
 from villages.models import PilotAssignment, PilotProgram, Township, Village
 
@@ -16,18 +17,14 @@ class YesNoAllWidget(django_filters.widgets.BooleanWidget):
         self.choices = [("", "全部"), ("true", "是"), ("false", "否")]
 
 
-def _visible_townships(request):
-    return Township.objects.visible_to(getattr(request, "user", None))
-
-
-def _visible_programs(request):
-    return PilotProgram.objects.visible_to(getattr(request, "user", None))
-
-
 class VillageFilterSet(django_filters.FilterSet):
-    township = django_filters.ModelChoiceFilter(label="乡镇", queryset=_visible_townships, empty_label="全部")
+    township = django_filters.ModelChoiceFilter(label="乡镇", queryset=visible_choices(Township), empty_label="全部")
     program = django_filters.ModelChoiceFilter(
-        label="试点项目", queryset=_visible_programs, to_field_name="code", method="filter_noop", empty_label="全部"
+        label="试点项目",
+        queryset=visible_choices(PilotProgram),
+        to_field_name="code",
+        method="filter_noop",
+        empty_label="全部",
     )
     year = django_filters.NumberFilter(label="试点年度", method="filter_noop")
     is_pilot = django_filters.BooleanFilter(
@@ -69,10 +66,12 @@ class VillageFilterSet(django_filters.FilterSet):
 
 
 class PilotAssignmentFilterSet(django_filters.FilterSet):
-    program = django_filters.ModelChoiceFilter(label="试点项目", queryset=_visible_programs, to_field_name="code")
+    program = django_filters.ModelChoiceFilter(
+        label="试点项目", queryset=visible_choices(PilotProgram), to_field_name="code"
+    )
     year = django_filters.NumberFilter(label="年度")
     township = django_filters.ModelChoiceFilter(
-        label="乡镇", queryset=_visible_townships, field_name="village__township"
+        label="乡镇", queryset=visible_choices(Township), field_name="village__township"
     )
     level = django_filters.ChoiceFilter(label="级别", choices=PilotLevel.choices)
     status = django_filters.ChoiceFilter(label="状态", choices=PilotStatus.choices)

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
-from pilot_admin.models import TimeStampedModel
+from pilot_admin.models import TimeStampedModel, VersionedModel
 from villages import querysets
 from villages.choices import (
     CountyKind,
@@ -86,7 +86,7 @@ class Township(TimeStampedModel):
         return reverse("villages:village_list") + f"?township={self.pk}"
 
 
-class Village(TimeStampedModel):
+class Village(TimeStampedModel, VersionedModel):
     township = models.ForeignKey(Township, verbose_name="所属乡镇", on_delete=models.PROTECT, related_name="villages")
     code = models.CharField("统计用区划代码", max_length=12, blank=True, validators=[village_code_validator])
     name = models.CharField("村名", max_length=50)
@@ -108,9 +108,6 @@ class Village(TimeStampedModel):
     )
     guidance_category = models.CharField("分类指导类型", max_length=40, choices=GuidanceCategory.choices, blank=True)
     is_active = models.BooleanField("有效", default=True, help_text="撤并后的村标记为无效，不计入试点比例。")
-    version = models.PositiveIntegerField(
-        "版本", default=1, editable=False, help_text="每次保存加一；编辑时核对，防止覆盖他人的修改。"
-    )
 
     objects = querysets.VillageQuerySet.as_manager()
 
@@ -242,6 +239,11 @@ class PilotProgram(TimeStampedModel):
     def years(self) -> range:
         return range(self.start_year, self.end_year + 1)
 
+    def default_year(self, today) -> int:
+        """The year a page opens on: this year while the program runs, else the nearest of its
+        years."""
+        return min(max(today.year, self.start_year), self.end_year)
+
 
 class PilotAssignment(TimeStampedModel):
     """A village selected as a pilot of a program in a year (a batch, R-A8)."""
@@ -324,7 +326,7 @@ class PilotAssignment(TimeStampedModel):
             raise ValidationError({"village": "该村不属于本试点项目所在县。"})
 
 
-class VillageIndicator(TimeStampedModel):
+class VillageIndicator(TimeStampedModel, VersionedModel):
     """A village's yearly indicators (SPEC §5.1, §7.2): submitted by the township, confirmed by
     the county office."""
 
@@ -378,9 +380,6 @@ class VillageIndicator(TimeStampedModel):
     )
     confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
     return_reason = models.CharField("退回原因", max_length=300, blank=True)
-    version = models.PositiveIntegerField(
-        "版本", default=1, editable=False, help_text="每次保存加一；编辑时核对，防止覆盖他人的修改。"
-    )
 
     objects = querysets.VillageIndicatorQuerySet.as_manager()
 

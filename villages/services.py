@@ -1,7 +1,7 @@
 """Every write of the villages app: each one checks the actor's rights and scope, validates,
 saves in one transaction and leaves an audit entry."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -10,6 +10,7 @@ from pilot_admin import locking
 from pilot_admin.audit import services as audit
 from pilot_admin.choices import AuditAction, Role
 from pilot_admin.excel import IMPORT_AUDIT_NOTE, ImportResult, ImportRow, RowError, constraint_message, finish_import
+from pilot_admin.services import require
 from villages import permissions
 from villages.choices import DepartmentKind, IndicatorStatus, PilotStatus
 from villages.excel import PILOT_COLUMNS, VILLAGE_COLUMNS
@@ -30,11 +31,6 @@ VILLAGE_EDITABLE_FIELDS = (
 )
 
 
-def _require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
-
-
 def _visible_or_refuse(queryset, obj, message: str) -> None:
     """Writes are re-checked: an object outside the actor's scope is refused even when a form
     or API body names it directly."""
@@ -44,7 +40,7 @@ def _visible_or_refuse(queryset, obj, message: str) -> None:
 
 @transaction.atomic
 def village_create(*, actor, township, version: int | None = None, **data) -> Village:
-    _require(permissions.can_manage_villages(actor), "只有县领导小组办公室可以新增村。")
+    require(permissions.can_manage_villages(actor), "只有县领导小组办公室可以新增村。")
     _visible_or_refuse(Township.objects.editable_by(actor), township, "不能在您管辖范围以外的乡镇新增村。")
     village = Village(township=township, **data)
     village.full_clean()
@@ -56,7 +52,7 @@ def village_create(*, actor, township, version: int | None = None, **data) -> Vi
 @transaction.atomic
 def village_update(*, actor, village: Village, version: int | None = None, **data) -> Village:
     """`version` is the one the editor saw (form or If-Match); a stale one is refused."""
-    _require(permissions.can_manage_villages(actor), "只有县领导小组办公室可以修改村信息。")
+    require(permissions.can_manage_villages(actor), "只有县领导小组办公室可以修改村信息。")
     village = Village.objects.editable_by(actor).select_for_update().get(pk=village.pk)
     locking.claim_version(village, version)
     if "township" in data:
@@ -85,7 +81,7 @@ def pilot_assignment_propose(
     notes: str = "",
 ) -> PilotAssignment:
     """Select a village as a pilot of a program for a year (status 拟定)."""
-    _require(permissions.can_manage_pilots(actor), "只有县领导小组办公室可以选定试点村。")
+    require(permissions.can_manage_pilots(actor), "只有县领导小组办公室可以选定试点村。")
     _visible_or_refuse(Village.objects.editable_by(actor), village, "该村不在您的管辖范围内。")
     _visible_or_refuse(PilotProgram.objects.visible_to(actor), program, "试点项目不存在。")
     assignment = PilotAssignment(
@@ -116,7 +112,7 @@ def _locked_assignment(actor, assignment) -> PilotAssignment:
 
 @transaction.atomic
 def pilot_assignment_approve(*, actor, assignment: PilotAssignment) -> PilotAssignment:
-    _require(permissions.can_manage_pilots(actor), "只有县领导小组办公室可以审批试点村。")
+    require(permissions.can_manage_pilots(actor), "只有县领导小组办公室可以审批试点村。")
     assignment = _locked_assignment(actor, assignment)
     if assignment.status != PilotStatus.PROPOSED:
         raise ValidationError(f"只有“拟定”状态的试点可以审批（当前：{assignment.get_status_display()}）。")
@@ -132,7 +128,7 @@ def pilot_assignment_approve(*, actor, assignment: PilotAssignment) -> PilotAssi
 
 @transaction.atomic
 def pilot_assignment_withdraw(*, actor, assignment: PilotAssignment, reason: str) -> PilotAssignment:
-    _require(permissions.can_manage_pilots(actor), "只有县领导小组办公室可以撤销试点村。")
+    require(permissions.can_manage_pilots(actor), "只有县领导小组办公室可以撤销试点村。")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "撤销试点须填写原因。"})
@@ -177,7 +173,7 @@ def village_indicator_submit(
 ) -> VillageIndicator:
     """The township's yearly indicator record for a village: created, or resubmitted while not
     yet confirmed (a confirmed record is locked)."""
-    _require(permissions.can_submit_indicators(actor), "您的角色不能填报村年度指标。")
+    require(permissions.can_submit_indicators(actor), "您的角色不能填报村年度指标。")
     _visible_or_refuse(Village.objects.indicators_submittable_by(actor), village, "该村不在您的管辖范围内。")
     indicator = VillageIndicator.objects.select_for_update().filter(village=village, year=year).first()
     action = AuditAction.UPDATE if indicator else AuditAction.CREATE
@@ -206,7 +202,7 @@ def village_indicator_submit(
 
 @transaction.atomic
 def village_indicator_confirm(*, actor, indicator: VillageIndicator) -> VillageIndicator:
-    _require(permissions.can_confirm_indicators(actor), "只有县领导小组办公室可以确认村年度指标。")
+    require(permissions.can_confirm_indicators(actor), "只有县领导小组办公室可以确认村年度指标。")
     indicator = VillageIndicator.objects.editable_by(actor).select_for_update().get(pk=indicator.pk)
     if indicator.status != IndicatorStatus.SUBMITTED:
         raise ValidationError("只有“已提交”的指标可以确认。")
@@ -222,7 +218,7 @@ def village_indicator_confirm(*, actor, indicator: VillageIndicator) -> VillageI
 
 @transaction.atomic
 def village_indicator_return(*, actor, indicator: VillageIndicator, reason: str) -> VillageIndicator:
-    _require(permissions.can_confirm_indicators(actor), "只有县领导小组办公室可以退回村年度指标。")
+    require(permissions.can_confirm_indicators(actor), "只有县领导小组办公室可以退回村年度指标。")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "退回须填写原因。"})
@@ -288,7 +284,7 @@ def village_import(*, actor, rows: list[ImportRow], dry_run: bool) -> ImportResu
     """Create or update villages from a sheet, matched by township and name. Every row passes
     the model's own validation (as in village_create/update) or nothing is written; an
     unchanged village is neither written nor counted."""
-    _require(permissions.can_import_villages(actor), "只有县领导小组办公室可以导入村。")
+    require(permissions.can_import_villages(actor), "只有县领导小组办公室可以导入村。")
     columns = VILLAGE_COLUMNS
     errors: list[RowError] = []
     townships = _townships_by_name(actor, rows)
@@ -398,7 +394,7 @@ def pilot_assignment_import(*, actor, rows: list[ImportRow], dry_run: bool) -> I
     """Propose pilots from a sheet (status 拟定, like pilot_assignment_propose; approval stays a
     deliberate act on the pilot page). A village already a pilot of the program with the same
     year and level is skipped; with another year or level it is an error."""
-    _require(permissions.can_import_pilots(actor), "只有县领导小组办公室可以导入试点村。")
+    require(permissions.can_import_pilots(actor), "只有县领导小组办公室可以导入试点村。")
     columns = PILOT_COLUMNS
     errors: list[RowError] = []
     townships = _townships_by_name(actor, rows)

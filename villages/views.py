@@ -1,15 +1,16 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
-from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
+from pilot_admin.actions import ActionView
 from pilot_admin.audit.services import audit_entries_for
 from pilot_admin.forms import apply_validation_error
 from pilot_admin.lists import FilteredListMixin
+from pilot_admin.params import int_param
 from pilot_admin.scoping import ScopedViewMixin
 from villages import permissions, selectors, services
 from villages.charts import quota_chart
@@ -191,28 +192,24 @@ def _display(instance, field):
     return value
 
 
-class IndicatorReviewView(ScopedViewMixin, View):
+class IndicatorReviewView(ActionView):
     """POST-only: the county office confirms or returns a submitted indicator record."""
 
     access = staticmethod(permissions.can_confirm_indicators)
+    actions = ("confirm", "return")
 
-    def post(self, request, pk, action):
-        indicator = get_object_or_404(VillageIndicator.objects.visible_to(request.user), pk=pk)
-        try:
-            if action == "confirm":
-                services.village_indicator_confirm(actor=request.user, indicator=indicator)
-                messages.success(request, "已确认。")
-            elif action == "return":
-                services.village_indicator_return(
-                    actor=request.user, indicator=indicator, reason=request.POST.get("reason", "")
-                )
-                messages.success(request, "已退回乡镇修改。")
-            else:
-                raise Http404
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        return redirect(indicator)
+    def get_queryset(self):
+        return VillageIndicator.objects.visible_to(self.request.user)
+
+    def do_confirm(self, indicator):
+        services.village_indicator_confirm(actor=self.request.user, indicator=indicator)
+        return "已确认。"
+
+    def do_return(self, indicator):
+        services.village_indicator_return(
+            actor=self.request.user, indicator=indicator, reason=self.request.POST.get("reason", "")
+        )
+        return "已退回乡镇修改。"
 
 
 class PilotListView(ScopedViewMixin, FilteredListMixin, ListView):
@@ -249,41 +246,38 @@ class PilotDetailView(ScopedViewMixin, DetailView):
         return context
 
 
-class PilotActionView(ScopedViewMixin, View):
+class PilotActionView(ActionView):
     """POST-only: approve or withdraw one pilot, or approve several ticked on the ledger."""
 
     access = staticmethod(permissions.can_manage_pilots)
+    actions = ("approve", "withdraw")
 
-    def post(self, request, action, pk=None):
-        visible = PilotAssignment.objects.visible_to(request.user)
-        if pk is not None:
-            pilots = [get_object_or_404(visible, pk=pk)]
-        else:
-            ids = [value for value in request.POST.getlist("pilots") if value.isdigit()]
-            pilots = list(visible.filter(pk__in=ids))
-            if not pilots:
-                messages.error(request, "请先勾选要审批的试点村。")
-        try:
-            for pilot in pilots:
-                if action == "approve":
-                    services.pilot_assignment_approve(actor=request.user, assignment=pilot)
-                elif action == "withdraw":
-                    services.pilot_assignment_withdraw(
-                        actor=request.user, assignment=pilot, reason=request.POST.get("reason", "")
-                    )
-                else:
-                    raise Http404
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        else:
-            if pilots:
-                verb = "审批" if action == "approve" else "撤销"
-                messages.success(request, f"已{verb} {len(pilots)} 个试点村。")
-        next_url = request.POST.get("next", "")
-        if next_url.startswith("/") and not next_url.startswith("//"):
-            return HttpResponseRedirect(next_url)
-        return redirect(pilots[0] if len(pilots) == 1 else reverse("villages:pilot_list"))
+    def get_object(self):
+        visible = PilotAssignment.objects.visible_to(self.request.user)
+        if "pk" in self.kwargs:
+            return [get_object_or_404(visible, pk=self.kwargs["pk"])]
+        ids = [value for value in self.request.POST.getlist("pilots") if value.isdigit()]
+        return list(visible.filter(pk__in=ids))
+
+    def default_url(self, pilots):
+        return pilots[0].get_absolute_url() if len(pilots) == 1 else reverse("villages:pilot_list")
+
+    def do_approve(self, pilots):
+        for pilot in _ticked(pilots):
+            services.pilot_assignment_approve(actor=self.request.user, assignment=pilot)
+        return f"已审批 {len(pilots)} 个试点村。"
+
+    def do_withdraw(self, pilots):
+        reason = self.request.POST.get("reason", "")
+        for pilot in _ticked(pilots):
+            services.pilot_assignment_withdraw(actor=self.request.user, assignment=pilot, reason=reason)
+        return f"已撤销 {len(pilots)} 个试点村。"
+
+
+def _ticked(pilots):
+    if not pilots:
+        raise ValidationError("请先勾选要审批的试点村。")
+    return pilots
 
 
 class PilotSelectView(ScopedViewMixin, FormView):
@@ -303,7 +297,7 @@ class PilotSelectView(ScopedViewMixin, FormView):
         township_id = params.get("township", "")
         if township_id.isdigit():
             self.township = get_object_or_404(Township.objects.editable_by(user), pk=township_id)
-        self.year = _int_or(params.get("year"), default=_default_year(self.program))
+        self.year = int_param(params.get("year"), self.program.default_year(timezone.localdate()))
 
     def candidates(self):
         queryset = (
@@ -365,9 +359,10 @@ class QuotaReportView(ScopedViewMixin, TemplateView):
         program = selectors.program_for_code(user=user, code=self.request.GET.get("program"))
         if program is None:
             raise Http404("没有可用的试点项目。")
-        year = _int_or(self.request.GET.get("year"), default=_default_year(program))
+        default_year = program.default_year(timezone.localdate())
+        year = int_param(self.request.GET.get("year"), default_year)
         if year not in program.years:
-            year = _default_year(program)
+            year = default_year
         report = selectors.pilot_quota_stats(user=user, program=program, year=year)
         context.update(
             program=program,
@@ -377,15 +372,3 @@ class QuotaReportView(ScopedViewMixin, TemplateView):
             chart=quota_chart(report),
         )
         return context
-
-
-def _int_or(value, *, default: int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
-
-
-def _default_year(program) -> int:
-    """This year while the program runs, else its last year."""
-    return min(max(timezone.localdate().year, program.start_year), program.end_year)

@@ -5,13 +5,13 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework.response import Response
 
 from guardianship import permissions, selectors, services
-from guardianship.api.filters import PersonFilterSet
 from guardianship.api.serializers import (
     GuardianshipStatsQuerySerializer,
     GuardianshipStatsSerializer,
     PersonSerializer,
     PersonUpdateSerializer,
 )
+from guardianship.filters import PersonFilterSet
 from pilot_admin import locking
 from pilot_admin.api.base import ScopedAPIView, ScopedReadOnlyViewSet
 from pilot_admin.audit.access import PersonalData
@@ -23,8 +23,10 @@ from pilot_admin.audit.access import PersonalData
         description=(
             "乡镇用户只看到本乡镇（按人员现住村）的人员，县级用户和接口用户看到本县。"
             "公民身份号码在接口中一律脱敏。support_mode 为 concentrated/dispersed；"
-            "self_care_level 为 full/partial/none；guardian_category 为 I/II/III，missing 表示无现任监护人；"
-            "visited_in=YYYY-MM 为该月走访次数达到要求的人员，not_visited_in=YYYY-MM 为该月应走访而未达到的人员。"
+            "self_care_level 为 full/partial/none；guardian_category 为 I/II/III，missing 表示无现任监护人，"
+            "needed 表示应设而未设监护人；visited_in=YYYY-MM 为该月走访次数达到要求的人员，"
+            "not_visited_in=YYYY-MM 为该月应走访而未达到的人员；visited、agreement（true/false）为本月是否已走访、"
+            "现任监护人是否已签协议；search 按姓名查找。筛选条件与特困人员名册页面相同。"
         ),
     ),
     retrieve=extend_schema(

@@ -12,7 +12,6 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import FormView, TemplateView
 from django_otp import devices_for_user, match_token, user_has_device
@@ -24,6 +23,7 @@ from pilot_admin.accounts.middleware import two_factor_required
 from pilot_admin.accounts.permissions import can_manage_account_security
 from pilot_admin.audit import services as audit
 from pilot_admin.choices import AuditAction
+from pilot_admin.params import safe_next
 from pilot_admin.scoping import ScopedViewMixin, any_signed_in
 
 
@@ -42,13 +42,6 @@ def lockout_response(request, original_response=None, credentials=None):
     if minutes:
         response["Retry-After"] = str(minutes * 60)
     return response
-
-
-def _safe_next(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return default
 
 
 class AccountView(ScopedViewMixin, TemplateView):
@@ -111,7 +104,7 @@ class TwoFactorSetupView(ScopedViewMixin, FormView):
             context["qr_svg"] = _qr_svg(self.device.config_url)
             secret = base64.b32encode(self.device.bin_key).decode()
             context["secret"] = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
-        context["next"] = _safe_next(self.request, "")
+        context["next"] = safe_next(self.request, "")
         return context
 
     def post(self, request, *args, **kwargs):
@@ -128,7 +121,7 @@ class TwoFactorSetupView(ScopedViewMixin, FormView):
         self.device.refresh_from_db()
         otp_login(self.request, self.device)
         messages.success(self.request, "两步验证已启用，以后登录时需要输入验证码。")
-        return redirect(_safe_next(self.request, reverse("accounts:account")))
+        return redirect(safe_next(self.request, reverse("accounts:account")))
 
 
 class TwoFactorVerifyView(ScopedViewMixin, FormView):
@@ -141,11 +134,11 @@ class TwoFactorVerifyView(ScopedViewMixin, FormView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and request.user.is_verified():
-            return redirect(_safe_next(request, reverse("home")))
+            return redirect(safe_next(request, reverse("home")))
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(next=_safe_next(self.request, ""), **kwargs)
+        return super().get_context_data(next=safe_next(self.request, ""), **kwargs)
 
     def form_valid(self, form):
         user = self.request.user
@@ -164,7 +157,7 @@ class TwoFactorVerifyView(ScopedViewMixin, FormView):
             return self.form_invalid(form)
         otp_login(self.request, device)
         audit.record_auth_event(action=AuditAction.LOGIN, user=user, request=self.request, note="两步验证通过")
-        return redirect(_safe_next(self.request, reverse("home")))
+        return redirect(safe_next(self.request, reverse("home")))
 
 
 class TokenListView(ScopedViewMixin, TemplateView):

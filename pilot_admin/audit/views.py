@@ -13,6 +13,7 @@ from django.views.generic import ListView
 from pilot_admin.accounts.selectors import users_in_scope
 from pilot_admin.choices import AuditAction
 from pilot_admin.excel import ExportColumn, export_response, stream, values_of
+from pilot_admin.filters import visible_choices
 from pilot_admin.lists import FilteredListMixin, filtered
 from pilot_admin.models import AuditEntry, User
 from pilot_admin.scoping import ScopedViewMixin
@@ -56,13 +57,6 @@ def _actors(request):
     return users_in_scope(user).order_by("username")
 
 
-def _townships(request):
-    # The township model is the one a user belongs to: reached through the user model, so the
-    # core does not import the villages app that sits above it.
-    township_model = User._meta.get_field("township").related_model
-    return township_model.objects.visible_to(getattr(request, "user", None)).order_by("code", "name")
-
-
 def _content_types(request):
     return ContentType.objects.filter(app_label__in=AUDITED_APPS).order_by("app_label", "model")
 
@@ -83,7 +77,12 @@ class AuditEntryFilterSet(django_filters.FilterSet):
     object_id = django_filters.CharFilter(label="记录编号", field_name="object_id")
     # An entry names no township of its own; the one it is derived from is the actor's unit.
     township = django_filters.ModelChoiceFilter(
-        label="操作人所属乡镇", field_name="actor__township", queryset=_townships, empty_label="全部"
+        label="操作人所属乡镇",
+        field_name="actor__township",
+        # The township model is the one a user belongs to: reached through the user model, so
+        # the core does not import the villages app that sits above it.
+        queryset=visible_choices(User._meta.get_field("township").related_model, "code", "name"),
+        empty_label="全部",
     )
     date_from = django_filters.DateFilter(
         label="起始日期",

@@ -3,11 +3,11 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import ListView
 
 from pilot_admin.notifications import services as notifications
+from pilot_admin.params import safe_url
 from pilot_admin.scoping import ScopedViewMixin, any_signed_in
 
 
@@ -44,10 +44,7 @@ class NotificationOpenView(_OwnNotificationMixin, View):
 
     def get(self, request, pk):
         notifications.notification_mark_read(user=request.user, notification=self.notification)
-        link = self.notification.link
-        if link and url_has_allowed_host_and_scheme(link, allowed_hosts={request.get_host()}):
-            return redirect(link)
-        return redirect(_inbox_url())
+        return redirect(safe_url(request, self.notification.link, _inbox_url()))
 
 
 class NotificationReadAllView(ScopedViewMixin, View):

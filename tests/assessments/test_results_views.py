@@ -1,16 +1,14 @@
 """The results pages: ranking, township summary, year-over-year, the 通报 and its export, on the
 worked example of test_selectors; query counts equal at two data sizes."""
 
-import io
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from openpyxl import load_workbook
 
 from tests.assessments.test_selectors import worked_example
 from tests.factories import VillageFactory, confirmed_inspection, scheduled_inspection
+from tests.helpers.excel import downloaded
 
 
 @pytest.fixture
@@ -73,7 +71,7 @@ def test_circular_commends_excellent_and_names_failed_villages(login, county_adm
 def test_circular_export_has_the_title_row_and_the_ranking(login, county_admin, program, example):
     response = login(county_admin).get(reverse("assessments:circular_export"), {"program": program.code, "year": 2019})
     assert response.status_code == 200
-    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    sheet = downloaded(response).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == f"{program.name} 2019年度试点村检查验收结果通报"
     assert rows[1][:5] == ("名次", "乡镇", "村名", "总分", "等次")
@@ -95,7 +93,7 @@ def test_circular_export_writes_a_formula_like_village_name_as_text(
     inspection = scheduled_inspection(actor=county_admin, program=program, village=village, inspectors=[inspector])
     confirmed_inspection(county_admin=county_admin, inspection=inspection)
     response = login(county_admin).get(reverse("assessments:circular_export"), {"program": program.code, "year": 2019})
-    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    sheet = downloaded(response).active
     cell = sheet.cell(row=3, column=3)
     assert cell.value == "=HYPERLINK(1)" and cell.data_type == "s" and cell.quotePrefix
 

@@ -5,9 +5,7 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from openpyxl import load_workbook
 
 from assessments.choices import Grade, InspectionStatus
 from assessments.excel import SCORE_SHEET_COLUMNS, score_sheet_kind
@@ -15,6 +13,8 @@ from assessments.models import Inspection, ItemScore
 from pilot_admin.choices import ImportStatus
 from pilot_admin.models import ImportRun
 from tests.factories import UserFactory, full_scores, scheduled_inspection
+from tests.helpers.excel import downloaded, opened, response_bytes, saved
+from tests.helpers.uploads import xlsx_upload
 
 HEADERS = ["乡镇", "村名", "年度", "编号", "评分项目", "满分", "得分", "扣分理由", "列入整改"]
 COL = {header: index for index, header in enumerate(HEADERS)}
@@ -27,21 +27,13 @@ def inspection(county_admin, program, village_a, inspector):
 
 def _download(client, inspection, blank=True):
     url = reverse("assessments:sheet_export", args=[inspection.pk]) + ("?blank=1" if blank else "")
-    response = client.get(url)
-    assert response.status_code == 200
-    return load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-
-
-def _upload(workbook, name="评分表.xlsx"):
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return SimpleUploadedFile(name, buffer.getvalue())
+    return downloaded(client.get(url))
 
 
 def _import(client, workbook, dry_run=False):
     response = client.post(
         reverse("import_upload", kwargs={"kind": "score-sheet"}),
-        {"file": _upload(workbook), "dry_run": "on" if dry_run else ""},
+        {"file": xlsx_upload(saved(workbook), "评分表.xlsx"), "dry_run": "on" if dry_run else ""},
     )
     assert response.status_code == 302
     return ImportRun.objects.latest("pk")
@@ -148,15 +140,15 @@ def test_a_bad_sheet_writes_nothing_and_names_each_bad_row_and_column(
 
     # The marked-up copy flags the same cells.
     response = client.get(reverse("import_run_annotated", args=[run.pk]))
-    marked = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    marked = downloaded(response).active
     assert "未得满分" in marked.cell(row=3, column=COL["扣分理由"] + 1).comment.text
 
 
 def test_another_teams_inspection_is_a_row_error(county_admin, program, village_a, inspection):
     stranger = UserFactory(role="inspector", county=program.county)
-    workbook = load_workbook(io.BytesIO(_sheet_bytes(county_admin, inspection)))
+    workbook = opened(_sheet_bytes(county_admin, inspection))
     _fill(workbook.active, {"1.1": 40, "2.1": 30, "1.2": 20, "2.2": 10})
-    result = score_sheet_kind.run(actor=stranger, file=io.BytesIO(_saved(workbook)), dry_run=False)
+    result = score_sheet_kind.run(actor=stranger, file=io.BytesIO(saved(workbook)), dry_run=False)
     assert not result.ok
     assert {(e.row, e.column) for e in result.errors} == {(n, "村名") for n in range(2, 6)}
     assert not ItemScore.objects.exists()
@@ -167,9 +159,9 @@ def test_a_submitted_inspection_takes_no_sheet(inspector, inspection, county_adm
 
     services.inspection_scores_save(actor=inspector, inspection=inspection, scores=full_scores(inspection))
     services.inspection_submit(actor=inspector, inspection=inspection)
-    workbook = load_workbook(io.BytesIO(_sheet_bytes(county_admin, inspection)))
+    workbook = opened(_sheet_bytes(county_admin, inspection))
     _fill(workbook.active, {"1.1": 30}, reasons={"1.1": "改分"})
-    result = score_sheet_kind.run(actor=inspector, file=io.BytesIO(_saved(workbook)), dry_run=False)
+    result = score_sheet_kind.run(actor=inspector, file=io.BytesIO(saved(workbook)), dry_run=False)
     assert [e.column for e in result.errors] == ["村名"] * 4
     assert "尚未提交" in result.errors[0].message
     assert inspection.scores.get(item__code="1.1").points == Decimal("40")
@@ -212,10 +204,4 @@ def _sheet_bytes(user, inspection):
     client = Client()
     client.force_login(user)
     response = client.get(reverse("assessments:sheet_export", args=[inspection.pk]) + "?blank=1")
-    return b"".join(response.streaming_content)
-
-
-def _saved(workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return response_bytes(response)

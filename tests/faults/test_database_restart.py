@@ -12,11 +12,11 @@ import pytest
 from django.core.wsgi import get_wsgi_application
 from django.db import connection
 from django.urls import reverse
-from openpyxl import Workbook
 from werkzeug.test import Client
 
 from pilot_admin.choices import ImportStatus
 from pilot_admin.models import AuditEntry, ImportRun
+from tests.helpers.excel import workbook_bytes
 from villages.excel import VILLAGE_COLUMNS
 from villages.models import Village
 
@@ -93,17 +93,6 @@ def test_a_restart_between_requests_is_invisible_to_the_next_one(browser, postgr
     assert village_a.name in _text(response)
 
 
-def _workbook(count: int) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(list(VILLAGE_COLUMNS.headers))
-    for i in range(count):
-        sheet.append(["水布垭镇", f"重启村{i}", "", 10 + i, 30 + i, i, "否"])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def _upload(browser, content: bytes):
     url = reverse("import_upload", args=["villages"])
     assert browser.get(url).status_code == 200  # the form, and with it the CSRF cookie
@@ -117,7 +106,9 @@ def _upload(browser, content: bytes):
 def test_an_import_cut_by_a_restart_writes_nothing_and_the_retry_imports_everything(
     browser, postgres_server, township_a
 ):
-    content = _workbook(40)
+    content = workbook_bytes(
+        VILLAGE_COLUMNS.headers, [["水布垭镇", f"重启村{i}", "", 10 + i, 30 + i, i, "否"] for i in range(40)]
+    )
     before = (Village.objects.count(), AuditEntry.objects.count(), ImportRun.objects.count())
 
     # The server goes away right after the villages were inserted, inside the import's transaction.

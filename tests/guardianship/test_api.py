@@ -116,6 +116,13 @@ def test_departments_and_inspectors_are_refused(api, department_user, inspector,
         ({"visited_in": "2024-01"}, ["丙"]),
         ({"not_visited_in": "2024-02"}, ["丙"]),
         ({"kind": "minor"}, []),
+        # The register page's filters, from the same FilterSet.
+        ({"civil_capacity": "limited"}, ["丙"]),
+        ({"guardian_category": "needed"}, ["丙"]),
+        ({"agreement": "true"}, ["甲"]),
+        ({"visited": "false"}, ["丙", "乙", "甲"]),
+        ({"status": "exited"}, []),
+        ({"search": "乙"}, ["乙"]),
     ],
 )
 def test_person_filters(api, county_admin, register, query, names):

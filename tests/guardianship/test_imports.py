@@ -2,7 +2,6 @@
 its cell, and any error (or a dry run) means nothing is written."""
 
 import datetime
-import io
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -10,28 +9,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from openpyxl import Workbook
 
 from guardianship import services
 from guardianship.models import Person, Visit
 from pilot_admin.excel import IMPORT_AUDIT_NOTE, clean_in_memory, import_kinds
 from pilot_admin.models import AuditEntry
 from tests.factories import PersonFactory, id_number
+from tests.helpers.uploads import run_import, workbook_upload
 
 PERSON_A = id_number(datetime.date(1950, 5, 1), 11)
 PERSON_B = id_number(datetime.date(2012, 9, 9), 22)
-
-
-def _run(kind_key, actor, rows, *, dry_run=False):
-    kind = import_kinds.get(kind_key)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(kind.columns.headers)
-    for row in rows:
-        sheet.append(list(row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return kind.run(actor=actor, file=io.BytesIO(buffer.getvalue()), dry_run=dry_run)
 
 
 def _errors(result):
@@ -64,7 +51,7 @@ def test_person_import_registers_each_row_checked_by_the_service(township_a_offi
         _person_row(),
         _person_row(name="小明", number=PERSON_B, 人员类别="未成年人", 民事行为能力="限制民事行为能力"),
     ]
-    result = _run("persons", township_a_official, rows)
+    result = run_import("persons", township_a_official, rows)
     assert result.ok and result.created == 2
     person = Person.objects.get(id_number=PERSON_A)
     assert (person.village, person.birth_date, person.gender) == (village_a, datetime.date(1950, 5, 1), "male")
@@ -73,7 +60,7 @@ def test_person_import_registers_each_row_checked_by_the_service(township_a_offi
 
 
 def test_person_import_dry_run_writes_nothing(township_a_official, village_a):
-    result = _run("persons", township_a_official, [_person_row()], dry_run=True)
+    result = run_import("persons", township_a_official, [_person_row()], dry_run=True)
     assert result.ok and result.created == 1
     assert not Person.objects.exists()
 
@@ -86,7 +73,7 @@ def test_person_import_reports_invalid_id_numbers(township_a_official, village_a
         _person_row(number="12345", name="丙"),
         _person_row(number=PERSON_B, name="丁"),
     ]
-    result = _run("persons", township_a_official, rows)
+    result = run_import("persons", township_a_official, rows)
     errors = _errors(result)
     assert errors[(2, "公民身份号码")] == "公民身份号码校验位不正确，请核对。"
     assert errors[(3, "公民身份号码")] == "公民身份号码中的出生日期无效。"
@@ -102,7 +89,7 @@ def test_person_import_reports_unknown_villages_and_another_townships_village(
         _person_row(village="无此村"),
         _person_row(township="东瀼口镇", village="东瀼口村", number=PERSON_B, name="乙"),
     ]
-    errors = _errors(_run("persons", township_a_official, rows))
+    errors = _errors(run_import("persons", township_a_official, rows))
     assert errors[(2, "村名")] == "“水布垭镇”没有名为“无此村”的村，或不在您的管辖范围内。"
     assert errors[(3, "村名")] == "“东瀼口镇”没有名为“东瀼口村”的村，或不在您的管辖范围内。"
     assert not Person.objects.exists()
@@ -111,7 +98,7 @@ def test_person_import_reports_unknown_villages_and_another_townships_village(
 def test_person_import_reports_duplicates_in_the_file_and_already_registered(township_a_official, village_a):
     PersonFactory(village=village_a, id_number=PERSON_B, birth_date=datetime.date(2012, 9, 9), gender="female")
     rows = [_person_row(), _person_row(name="重复"), _person_row(number=PERSON_B, name="已有")]
-    errors = _errors(_run("persons", township_a_official, rows))
+    errors = _errors(run_import("persons", township_a_official, rows))
     assert errors[(3, "公民身份号码")] == "与第 2 行的公民身份号码重复。"
     assert errors[(4, "公民身份号码")] == "该公民身份号码已登记，请在人员页面修改。"
     assert Person.objects.count() == 1
@@ -122,7 +109,7 @@ def test_person_import_reports_the_models_rules_on_their_cells(township_a_offici
         _person_row(供养方式="集中供养"),
         _person_row(number=PERSON_B, name="乙", 残疾类别="肢体残疾"),
     ]
-    errors = _errors(_run("persons", township_a_official, rows))
+    errors = _errors(run_import("persons", township_a_official, rows))
     assert "集中供养须填写供养机构。" in errors.values()
     assert "残疾类别和残疾等级须同时填写。" in errors.values()
     assert {row for row, _ in errors} == {2, 3}
@@ -131,7 +118,7 @@ def test_person_import_reports_the_models_rules_on_their_cells(township_a_offici
 
 def test_person_import_is_refused_to_a_county_viewer(county_viewer, village_a):
     with pytest.raises(PermissionDenied):
-        _run("persons", county_viewer, [_person_row()])
+        run_import("persons", county_viewer, [_person_row()])
 
 
 def _numbers(count, *, start=0):
@@ -143,7 +130,7 @@ def _counted_import(kind_key, actor, rows, *, dry_run=False):
     # The content-type cache fills on first use: clear it so each run pays the same look-ups.
     ContentType.objects.clear_cache()
     with CaptureQueriesContext(connection) as queries:
-        result = _run(kind_key, actor, rows, dry_run=dry_run)
+        result = run_import(kind_key, actor, rows, dry_run=dry_run)
     return result, len(queries)
 
 
@@ -173,7 +160,7 @@ def test_person_import_dry_run_query_count_is_the_same_for_20_and_200_rows(towns
 
 
 def test_person_import_audits_each_person_like_person_save(township_a_official, village_a):
-    result = _run("persons", township_a_official, [_person_row()])
+    result = run_import("persons", township_a_official, [_person_row()])
     assert result.ok
     imported = Person.objects.get(id_number=PERSON_A)
     entry = AuditEntry.objects.get(object_id=str(imported.pk))
@@ -212,7 +199,7 @@ def test_person_import_reports_every_bad_row_and_writes_nothing(township_a_offic
         _person_row(number=_numbers(1, start=900)[0], 残疾等级=9, 残疾类别="肢体残疾"),  # 9: grade out of range
     ]
     audit_before = AuditEntry.objects.count()
-    result = _run("persons", township_a_official, rows)
+    result = run_import("persons", township_a_official, rows)
     errors = _errors(result)
     assert not result.ok and result.created == 0
     assert {row for row, _ in errors} == {3, 4, 5, 6, 7, 8, 9}
@@ -309,7 +296,7 @@ def test_visit_import_records_each_visit(township_a_official, person):
         _visit_row(),
         _visit_row(day=datetime.date(2024, 3, 2), checks=("是", "否", *("是",) * 5), problems="被褥薄"),
     ]
-    result = _run("visits", township_a_official, rows)
+    result = run_import("visits", township_a_official, rows)
     assert result.ok and result.created == 2
     visits = list(Visit.objects.filter(person=person).order_by("visited_on"))
     assert [v.visited_on for v in visits][0] == datetime.date(2024, 3, 2)
@@ -320,14 +307,14 @@ def test_visit_import_records_each_visit(township_a_official, person):
 def test_visit_import_refuses_future_dates_and_missing_problems(township_a_official, person):
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     rows = [_visit_row(day=tomorrow), _visit_row(checks=("否", *("是",) * 6)), _visit_row()]
-    errors = _errors(_run("visits", township_a_official, rows))
+    errors = _errors(run_import("visits", township_a_official, rows))
     assert errors[(2, "走访日期")] == "走访日期不能晚于今天。"
     assert errors[(3, "发现的问题")] == "有未保障的项目时须写明发现的问题。"
     assert not Visit.objects.exists()
 
 
 def test_visit_import_refuses_a_person_of_another_township_and_unknown_numbers(township_b_official, person):
-    errors = _errors(_run("visits", township_b_official, [_visit_row(), _visit_row(number=PERSON_B)]))
+    errors = _errors(run_import("visits", township_b_official, [_visit_row(), _visit_row(number=PERSON_B)]))
     message = "未找到该公民身份号码的登记人员，或该人员不在您的管辖范围内。"
     assert errors == {(2, "公民身份号码"): message, (3, "公民身份号码"): message}
     assert not Visit.objects.exists()
@@ -335,7 +322,7 @@ def test_visit_import_refuses_a_person_of_another_township_and_unknown_numbers(t
 
 def test_visit_import_reports_bad_cells_and_writes_nothing(township_a_official, person):
     rows = [_visit_row(checks=("也许", *("是",) * 6)), _visit_row(number="123"), _visit_row()]
-    errors = _errors(_run("visits", township_a_official, rows))
+    errors = _errors(run_import("visits", township_a_official, rows))
     assert "应填写“是”或“否”" in errors[(2, "吃饭有保障")]
     assert "应为18位" in errors[(3, "公民身份号码")]
     assert not Visit.objects.exists()
@@ -344,7 +331,7 @@ def test_visit_import_reports_bad_cells_and_writes_nothing(township_a_official, 
 def test_visit_import_for_an_exited_person_is_an_error(township_a_official, person):
     person.status, person.exit_reason, person.exit_date = "exited", "死亡", datetime.date(2024, 1, 1)
     person.save()
-    errors = _errors(_run("visits", township_a_official, [_visit_row()]))
+    errors = _errors(run_import("visits", township_a_official, [_visit_row()]))
     assert errors == {(2, ""): "该人员已退出，不再登记走访。"}
 
 
@@ -376,7 +363,7 @@ def test_visit_import_reports_every_bad_row_and_writes_nothing(township_a_offici
         _visit_row(number=PERSON_B),
         _visit_row(visitor="李" * 101),
     ]
-    errors = _errors(_run("visits", township_a_official, rows))
+    errors = _errors(run_import("visits", township_a_official, rows))
     assert {row for row, _ in errors} == {3, 4, 5, 6}
     assert errors[(3, "走访日期")] == "走访日期不能晚于今天。"
     assert errors[(4, "发现的问题")] == "有未保障的项目时须写明发现的问题。"
@@ -388,21 +375,15 @@ def test_visit_import_reports_every_bad_row_and_writes_nothing(township_a_offici
 
 
 def test_township_official_imports_visits_through_the_import_page(client, township_a_official, person):
-    from django.core.files.uploadedfile import SimpleUploadedFile
     from django.urls import reverse
 
     from pilot_admin.models import ImportRun
 
     kind = import_kinds.get("visits")
-    workbook = Workbook()
-    workbook.active.append(kind.columns.headers)
-    workbook.active.append(list(_visit_row()))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
     client.force_login(township_a_official)
     assert "走访探视记录" in client.get(reverse("import_list")).content.decode()
     assert client.get(reverse("import_upload", args=["villages"])).status_code == 403
-    upload = SimpleUploadedFile("走访.xlsx", buffer.getvalue())
+    upload = workbook_upload(kind.columns.headers, [_visit_row()], name="走访.xlsx")
     response = client.post(reverse("import_upload", args=["visits"]), {"file": upload})
     run = ImportRun.objects.get()
     assert response.status_code == 302 and run.actor == township_a_official

@@ -3,15 +3,16 @@ county office and townships (permissions.can_see_full_id_numbers); every export 
 the county office asks, which is audited; the API always masks."""
 
 import datetime
-import io
 
 import pytest
 from django.urls import reverse
-from openpyxl import load_workbook
 
+from guardianship import permissions, services
+from guardianship.models import Person
 from guardianship.rules import mask_id_number
 from pilot_admin.models import AuditEntry
 from tests.factories import PersonFactory, id_number
+from tests.helpers.excel import downloaded, sheet_rows
 
 NUMBER = id_number(datetime.date(1951, 7, 8), 135)
 MASKED = mask_id_number(NUMBER)
@@ -25,8 +26,7 @@ def person(village_a):
 
 
 def _export_ids(response):
-    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    rows = list(sheet.iter_rows(values_only=True))
+    rows = sheet_rows(downloaded(response).active)
     column = rows[0].index("公民身份号码")
     return [row[column] for row in rows[1:]]
 
@@ -86,3 +86,17 @@ def test_api_masks_numbers_for_every_role(client, personas, person, role):
     body = response.content.decode()
     assert NUMBER not in body
     assert response.json()["results"][0]["id_number"] == MASKED
+
+
+def test_only_the_county_office_may_export_full_numbers(personas):
+    assert {role for role, user in personas.items() if permissions.can_export_full_id(user)} == {"county_admin"}
+
+
+def test_the_full_number_export_decision_audits_only_what_it_grants(personas, person):
+    persons = Person.objects.filter(pk=person.pk)
+    for role, asked in (("township_a", True), ("county_viewer", True), ("county_admin", False)):
+        assert not services.person_export_full_ids(actor=personas[role], asked=asked, persons=persons, filters="")
+    assert not AuditEntry.objects.filter(note__startswith=services.FULL_ID_EXPORT_NOTE).exists()
+    assert services.person_export_full_ids(actor=personas["county_admin"], asked=True, persons=persons, filters="")
+    entry = AuditEntry.objects.get(note__startswith=services.FULL_ID_EXPORT_NOTE)
+    assert (entry.actor, entry.note) == (personas["county_admin"], "导出完整身份证号：特困人员名册 1 人（筛选：无）")

@@ -140,19 +140,17 @@ def _ledger(village_a, village_b, actor, persons: int) -> None:
 
 
 def test_visit_matrix_export_gives_the_pages_cells(client, county_admin, village_a, village_b):
-    import io
-
     from django.urls import reverse
-    from openpyxl import load_workbook
+
+    from tests.helpers.excel import downloaded, sheet_rows
 
     _ledger(village_a, village_b, county_admin, 9)
     client.force_login(county_admin)
     page_rows = client.get(reverse("guardianship:visit_matrix"), {"year": 2024}).context["rows"]
     response = client.get(reverse("guardianship:visit_matrix_export"), {"year": 2024})
-    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     exported = [
         (*row[:4], *(cell.date() if isinstance(cell, datetime.datetime) else cell for cell in row[4:]))
-        for row in list(sheet.iter_rows(values_only=True))[2:]
+        for row in sheet_rows(downloaded(response).active, start=3)
     ]
     shown = [
         (row.person.village.township.name, row.person.village.name, row.person.name, "在册",

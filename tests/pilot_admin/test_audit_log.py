@@ -1,8 +1,6 @@
 """The county office's audit log: filtered, paginated, exported (and that export recorded), and
 append-only everywhere — page, admin, ORM and (on PostgreSQL) the database itself."""
 
-import io
-
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
@@ -11,12 +9,12 @@ from django.db.utils import DatabaseError
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import load_workbook
 
 from pilot_admin.audit import services as audit
 from pilot_admin.choices import AuditAction, Role
 from pilot_admin.models import AuditEntry
 from tests.factories import PersonFactory, TownshipFactory, UserFactory, VillageFactory
+from tests.helpers.excel import downloaded
 from villages import services as village_services
 from villages.models import Village
 
@@ -26,10 +24,6 @@ EXPORT = reverse("audit_log_export")
 
 def _rename(actor, village, name):
     return village_services.village_update(actor=actor, village=village, name=name)
-
-
-def _book(response):
-    return load_workbook(io.BytesIO(b"".join(response.streaming_content)))
 
 
 @pytest.fixture
@@ -145,7 +139,7 @@ def test_export_holds_the_filtered_log_and_is_itself_recorded(client, county_adm
     response = client.get(EXPORT, {"action": "update"}, REMOTE_ADDR="10.1.2.3")
 
     assert response.status_code == 200
-    sheet = _book(response).active
+    sheet = downloaded(response).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:4] == ("时间", "操作人", "账号", "操作")
     assert len(rows) == 2

@@ -5,11 +5,9 @@ import io
 import time
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from openpyxl import Workbook
 from rest_framework.test import APIClient
 
 from pilot_admin.celery import app as celery_app
@@ -27,9 +25,12 @@ from pilot_admin.models import AuditEntry, ImportRun
 from pilot_admin.tasks import run_import_task
 from tests.celery_worker import celery_worker, needs_redis_broker
 from tests.factories import TownshipFactory, UserFactory
+from tests.helpers.excel import workbook_bytes, workbook_file
+from tests.helpers.uploads import run_import, workbook_upload
 from villages.excel import VILLAGE_COLUMNS
 from villages.models import Village
 
+VILLAGE_HEADERS, VILLAGE_FILE = VILLAGE_COLUMNS.headers, "村名单.xlsx"
 REFRESH = '<meta http-equiv="refresh" content="2">'
 
 
@@ -37,29 +38,11 @@ def _rows(n, start=0, township="水布垭镇"):
     return [(township, f"新{start + i}村", "", i, 2 * i, i, "否") for i in range(n)]
 
 
-def _xlsx(rows, headers=tuple(VILLAGE_COLUMNS.headers), blank_lines_after=()) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(list(headers))
-    for index, row in enumerate(rows):
-        sheet.append(list(row))
-        if index in blank_lines_after:
-            sheet.append([None] * len(headers))
-            sheet.append(["", " "])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _upload(content: bytes, name="村名单.xlsx") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, content, content_type="application/octet-stream")
-
-
 def _queued(actor, rows, *, dry_run=False) -> ImportRun:
     return import_run_queue(
         actor=actor,
         kind=import_kinds.get("villages"),
-        upload=_upload(_xlsx(rows)),
+        upload=workbook_upload(VILLAGE_HEADERS, rows, name=VILLAGE_FILE),
         dry_run=dry_run,
         rows_total=len(rows),
     )
@@ -76,8 +59,10 @@ def small_threshold(settings):
 
 def test_count_data_rows_counts_the_rows_read_sheet_parses_and_rewinds():
     extra = (*VILLAGE_COLUMNS.headers, "备注")
-    rows = [(*row, "说明") for row in _rows(5)] + [(None,) * 7 + ("只有备注的行",)]
-    file = io.BytesIO(_xlsx(rows, headers=extra, blank_lines_after=(1, 3)))
+    data = [(*row, "说明") for row in _rows(5)]
+    blank, spaces = (None,) * len(extra), ("", " ")
+    lines = [*data[:2], blank, spaces, *data[2:4], blank, spaces, data[4], (None,) * 7 + ("只有备注的行",)]
+    file = workbook_file(extra, lines)
     assert count_data_rows(VILLAGE_COLUMNS, file) == 5
     assert file.tell() == 0
     assert len(read_sheet(VILLAGE_COLUMNS, file).rows) == 5
@@ -85,7 +70,7 @@ def test_count_data_rows_counts_the_rows_read_sheet_parses_and_rewinds():
 
 @pytest.mark.parametrize(
     "content",
-    [_xlsx(_rows(4), headers=("村名", "户数")), _xlsx([]), b"PK\x03\x04 not a workbook"],
+    [workbook_bytes(("村名", "户数"), _rows(4)), workbook_bytes(VILLAGE_HEADERS), b"PK\x03\x04 not a workbook"],
     ids=["missing-required-column", "header-only", "unreadable"],
 )
 def test_a_file_refused_before_any_row_counts_zero(content):
@@ -94,12 +79,17 @@ def test_a_file_refused_before_any_row_counts_zero(content):
 
 def test_counting_stops_one_past_the_row_limit(settings):
     settings.IMPORT_MAX_ROWS = 4
-    assert count_data_rows(VILLAGE_COLUMNS, io.BytesIO(_xlsx(_rows(9)))) == 5
+    assert count_data_rows(VILLAGE_COLUMNS, workbook_file(VILLAGE_HEADERS, _rows(9))) == 5
 
 
 def test_reading_reports_progress_every_n_rows_and_at_the_end():
     seen = []
-    sheet = read_sheet(VILLAGE_COLUMNS, io.BytesIO(_xlsx(_rows(250))), progress=seen.append, progress_every=100)
+    sheet = read_sheet(
+        VILLAGE_COLUMNS,
+        workbook_file(VILLAGE_HEADERS, _rows(250)),
+        progress=seen.append,
+        progress_every=100,
+    )
     assert len(sheet.rows) == 250
     assert seen == [100, 200, 250]
 
@@ -112,7 +102,10 @@ def test_an_upload_above_the_threshold_is_queued_and_the_page_waits_with_progres
 ):
     client.force_login(county_admin)
     with django_capture_on_commit_callbacks() as callbacks:
-        response = client.post(reverse("import_upload", args=["villages"]), {"file": _upload(_xlsx(_rows(4)))})
+        response = client.post(
+            reverse("import_upload", args=["villages"]),
+            {"file": workbook_upload(VILLAGE_HEADERS, _rows(4), name=VILLAGE_FILE)},
+        )
     run = ImportRun.objects.get()
     assert response.status_code == 302 and response["Location"] == run.get_absolute_url()
     assert (run.status, run.rows_total, run.rows_done, run.dry_run) == (ImportStatus.QUEUED, 4, 0, False)
@@ -142,7 +135,10 @@ def test_an_upload_at_the_threshold_is_imported_in_the_request(
     client.force_login(county_admin)
     # The commit also refreshes the statistics cache; what must not happen is a Celery job.
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("import_upload", args=["villages"]), {"file": _upload(_xlsx(_rows(3)))})
+        client.post(
+            reverse("import_upload", args=["villages"]),
+            {"file": workbook_upload(VILLAGE_HEADERS, _rows(3), name=VILLAGE_FILE)},
+        )
     run = ImportRun.objects.get()
     assert (run.status, run.created_count, run.rows_total, run.rows_done) == (ImportStatus.DONE, 3, 3, 3)
     assert sent == []
@@ -204,7 +200,7 @@ def test_a_background_import_with_errors_fails_with_every_row_error_and_writes_n
     rows[1] = ("无此镇", "一村", "", 1, 1, 1, "否")
     rows.append(("水布垭镇", "二村", "422823104201", -1, 1, 1, "也许"))
     run = _queued(county_admin, rows)
-    synchronous = import_kinds.get("villages").run(actor=county_admin, file=io.BytesIO(_xlsx(rows)), dry_run=False)
+    synchronous = run_import("villages", county_admin, rows)
 
     assert run_import_task(run.pk) == ImportStatus.FAILED
     run.refresh_from_db()
@@ -230,7 +226,10 @@ def test_a_large_dry_run_is_checked_in_the_background_and_its_commit_queued_agai
     client, county_admin, township_a, small_threshold, django_capture_on_commit_callbacks
 ):
     client.force_login(county_admin)
-    client.post(reverse("import_upload", args=["villages"]), {"file": _upload(_xlsx(_rows(5))), "dry_run": "on"})
+    client.post(
+        reverse("import_upload", args=["villages"]),
+        {"file": workbook_upload(VILLAGE_HEADERS, _rows(5), name=VILLAGE_FILE), "dry_run": "on"},
+    )
     run = ImportRun.objects.get()
     assert (run.status, run.dry_run) == (ImportStatus.QUEUED, True)
     run_import_task(run.pk)
@@ -325,12 +324,6 @@ def _api(user) -> APIClient:
     return client
 
 
-def _file(content: bytes, name="村.xlsx"):
-    upload = io.BytesIO(content)
-    upload.name = name
-    return upload
-
-
 RUN_FIELDS = {"id", "kind", "status", "rows_total", "rows_done", "created", "updated", "errors"}
 
 
@@ -339,7 +332,11 @@ def test_api_answers_202_for_a_large_file_and_the_run_route_reports_progress_and
 ):
     api = _api(county_admin)
     with django_capture_on_commit_callbacks() as callbacks:
-        response = api.post(reverse("api_village_import"), {"file": _file(_xlsx(_rows(4)))}, format="multipart")
+        response = api.post(
+            reverse("api_village_import"),
+            {"file": workbook_upload(VILLAGE_HEADERS, _rows(4), name="村.xlsx")},
+            format="multipart",
+        )
     run = ImportRun.objects.get()
     assert response.status_code == 202
     assert response.json() == {"run": run.pk, "status": "queued"}
@@ -367,7 +364,9 @@ def test_api_answers_202_for_a_large_file_and_the_run_route_reports_progress_and
 
 def test_api_keeps_a_file_at_the_threshold_synchronous(county_admin, township_a, small_threshold):
     response = _api(county_admin).post(
-        reverse("api_village_import"), {"file": _file(_xlsx(_rows(3)))}, format="multipart"
+        reverse("api_village_import"),
+        {"file": workbook_upload(VILLAGE_HEADERS, _rows(3), name="村.xlsx")},
+        format="multipart",
     )
     assert response.status_code == 200
     assert response.json() == {"created": 3, "updated": 0, "errors": []}
@@ -377,7 +376,11 @@ def test_api_keeps_a_file_at_the_threshold_synchronous(county_admin, township_a,
 def test_api_run_route_reports_the_errors_of_a_failed_background_import(county_admin, township_a, small_threshold):
     rows = [*_rows(3), ("无此镇", "一村", "", 1, 1, 1, "否")]
     api = _api(county_admin)
-    response = api.post(reverse("api_village_import"), {"file": _file(_xlsx(rows))}, format="multipart")
+    response = api.post(
+        reverse("api_village_import"),
+        {"file": workbook_upload(VILLAGE_HEADERS, rows, name="村.xlsx")},
+        format="multipart",
+    )
     assert response.status_code == 202
     run_import_task(response.json()["run"])
     body = api.get(response["Location"]).json()
@@ -431,7 +434,10 @@ def test_a_real_worker_imports_a_large_upload_from_the_page(
     client.force_login(county_admin)
     with celery_worker() as worker:
         monkeypatch.setitem(celery_app.conf, "task_default_queue", worker.queue)
-        response = client.post(reverse("import_upload", args=["villages"]), {"file": _upload(_xlsx(rows))})
+        response = client.post(
+            reverse("import_upload", args=["villages"]),
+            {"file": workbook_upload(VILLAGE_HEADERS, rows, name=VILLAGE_FILE)},
+        )
         run = ImportRun.objects.get()
         assert response["Location"] == run.get_absolute_url()
         deadline = time.monotonic() + 60

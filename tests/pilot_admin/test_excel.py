@@ -7,8 +7,6 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.uploadedfile import SimpleUploadedFile
-from openpyxl import Workbook, load_workbook
 
 from pilot_admin.excel import (
     BOOL,
@@ -30,6 +28,8 @@ from pilot_admin.excel import (
 )
 from pilot_admin.models import ImportRun
 from tests.factories import CountyFactory, UserFactory
+from tests.helpers.excel import downloaded, workbook_bytes, workbook_file
+from tests.helpers.uploads import xlsx_upload
 
 COLUMNS = ColumnSet(
     Column("名称", "name", required=True),
@@ -43,28 +43,14 @@ COLUMNS = ColumnSet(
 )
 
 
-def _book(rows, headers=("名称", "代码", "数量", "金额", "年度", "是否", "级别", "日期")) -> io.BytesIO:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(list(headers))
-    for row in rows:
-        sheet.append(list(row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    return buffer
-
-
-def _upload(content: bytes, name="数据.xlsx") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, content)
-
-
 def test_cells_are_normalised_into_typed_values():
     import datetime
 
     sheet = read_sheet(
         COLUMNS,
-        _book([(" 甲 ", "４２２８２３", "１２", "3.50", 2018.0, "是", "低", "2020/1/31")]),
+        io.BytesIO(
+            workbook_bytes(COLUMNS.headers, [(" 甲 ", "４２２８２３", "１２", "3.50", 2018.0, "是", "低", "2020/1/31")])
+        ),
     )
     assert sheet.errors == []
     (row,) = sheet.rows
@@ -82,7 +68,9 @@ def test_cells_are_normalised_into_typed_values():
 
 
 def test_numbers_typed_as_numbers_and_codes_stored_as_numbers_are_read_whole():
-    sheet = read_sheet(COLUMNS, _book([("甲", 422823104201, 7.0, 2.25, 2019, "否", "高", None)]))
+    sheet = read_sheet(
+        COLUMNS, workbook_file(COLUMNS.headers, [("甲", 422823104201, 7.0, 2.25, 2019, "否", "高", None)])
+    )
     assert sheet.rows[0].data["code"] == "422823104201"
     assert sheet.rows[0].data["count"] == 7
     assert sheet.rows[0].data["flag"] is False
@@ -103,7 +91,7 @@ def test_numbers_typed_as_numbers_and_codes_stored_as_numbers_are_read_whole():
     ],
 )
 def test_a_bad_cell_is_reported_with_its_row_column_and_a_chinese_message(cells, column, fragment):
-    sheet = read_sheet(COLUMNS, _book([("乙",), cells]))
+    sheet = read_sheet(COLUMNS, workbook_file(COLUMNS.headers, [("乙",), cells]))
     assert sheet.rows[0].ok
     bad = sheet.rows[1]
     assert [(e.row, e.column) for e in bad.errors] == [(3, column)]
@@ -111,18 +99,18 @@ def test_a_bad_cell_is_reported_with_its_row_column_and_a_chinese_message(cells,
 
 
 def test_every_bad_cell_of_a_row_is_reported_not_just_the_first():
-    sheet = read_sheet(COLUMNS, _book([("甲", None, -1, "x", 99, "对")]))
+    sheet = read_sheet(COLUMNS, workbook_file(COLUMNS.headers, [("甲", None, -1, "x", 99, "对")]))
     assert [e.column for e in sheet.rows[0].errors] == ["数量", "金额", "年度", "是否"]
 
 
 def test_headers_match_ignoring_spaces_full_width_spaces_and_aliases():
-    sheet = read_sheet(COLUMNS, _book([("甲", None, 3)], headers=("名\u3000称", " 代码 ", "件数*")))
+    sheet = read_sheet(COLUMNS, workbook_file(("名\u3000称", " 代码 ", "件数*"), [("甲", None, 3)]))
     assert sheet.errors == []
     assert sheet.rows[0].data == {"name": "甲", "count": 3}
 
 
 def test_missing_required_column_and_duplicate_header_are_errors_on_row_one():
-    sheet = read_sheet(COLUMNS, _book([("1", "2")], headers=("代码", "数量", "件数")))
+    sheet = read_sheet(COLUMNS, workbook_file(("代码", "数量", "件数"), [("1", "2")]))
     assert sheet.rows == []
     assert {(e.row, e.column) for e in sheet.errors} == {(1, "数量"), (1, "名称")}
     assert any("缺少必填列“名称”" in e.message for e in sheet.errors)
@@ -130,32 +118,32 @@ def test_missing_required_column_and_duplicate_header_are_errors_on_row_one():
 
 
 def test_empty_rows_are_skipped_and_row_numbers_stay_those_of_excel():
-    sheet = read_sheet(COLUMNS, _book([("甲",), (None, None), ("   ",), ("乙", None, "x")]))
+    sheet = read_sheet(COLUMNS, workbook_file(COLUMNS.headers, [("甲",), (None, None), ("   ",), ("乙", None, "x")]))
     assert [row.number for row in sheet.rows] == [2, 5]
     assert sheet.rows[1].errors[0].row == 5
 
 
 def test_a_sheet_with_only_a_header_is_an_error():
-    sheet = read_sheet(COLUMNS, _book([]))
+    sheet = read_sheet(COLUMNS, workbook_file(COLUMNS.headers, []))
     assert sheet.rows == []
     assert "没有数据行" in sheet.errors[0].message
 
 
 def test_more_rows_than_the_limit_are_refused(settings):
     settings.IMPORT_MAX_ROWS = 3
-    assert read_sheet(COLUMNS, _book([("甲",)] * 3)).errors == []
-    sheet = read_sheet(COLUMNS, _book([("甲",)] * 4))
+    assert read_sheet(COLUMNS, workbook_file(COLUMNS.headers, [("甲",)] * 3)).errors == []
+    sheet = read_sheet(COLUMNS, workbook_file(COLUMNS.headers, [("甲",)] * 4))
     assert sheet.rows == []
     assert "超过 3 行" in sheet.errors[0].message
 
 
 def test_an_upload_above_the_size_limit_is_refused_before_reading(settings):
-    content = _book([("甲",)]).getvalue()
+    content = workbook_bytes(COLUMNS.headers, [("甲",)])
     settings.IMPORT_MAX_UPLOAD_BYTES = len(content)
-    check_upload(_upload(content))
+    check_upload(xlsx_upload(content))
     settings.IMPORT_MAX_UPLOAD_BYTES = len(content) - 1
     with pytest.raises(ValidationError, match="文件太大"):
-        check_upload(_upload(content))
+        check_upload(xlsx_upload(content))
 
 
 @pytest.mark.parametrize(
@@ -168,7 +156,7 @@ def test_an_upload_above_the_size_limit_is_refused_before_reading(settings):
 )
 def test_a_file_that_is_not_an_xlsx_is_refused_in_chinese(content, fragment):
     with pytest.raises(ValidationError) as refused:
-        check_upload(_upload(content, name="名单.xlsx"))
+        check_upload(xlsx_upload(content, name="名单.xlsx"))
     assert fragment in refused.value.messages[0]
 
 
@@ -176,15 +164,11 @@ def test_a_zip_that_is_not_a_workbook_is_reported_unreadable():
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("word/document.xml", "<w/>")
-    check_upload(_upload(buffer.getvalue()))  # the signature is a zip's…
+    check_upload(xlsx_upload(buffer.getvalue()))  # the signature is a zip's…
     sheet = read_sheet(COLUMNS, io.BytesIO(buffer.getvalue()))  # …but openpyxl cannot read it
     assert sheet.rows == []
     assert [(e.row, e.column) for e in sheet.errors] == [(None, "")]
     assert "不是有效的 Excel 工作簿" in sheet.errors[0].message
-
-
-def _response_book(response):
-    return load_workbook(io.BytesIO(b"".join(response.streaming_content)))
 
 
 @pytest.mark.parametrize("kind_key", ["villages", "pilot-assignments"])
@@ -192,7 +176,7 @@ def test_template_has_the_spec_headers_bold_frozen_explained_and_drop_downs(kind
     kind = import_kinds.get(kind_key)
     response = template_response(kind)
     assert response["Content-Disposition"].startswith("attachment")
-    sheet = _response_book(response).active
+    sheet = downloaded(response).active
     headers = [cell.value for cell in sheet[1]]
     assert headers == kind.columns.headers
     assert all(cell.font.b for cell in sheet[1])
@@ -205,7 +189,7 @@ def test_template_has_the_spec_headers_bold_frozen_explained_and_drop_downs(kind
 
 
 def test_template_offers_yes_no_list_for_boolean_columns():
-    sheet = _response_book(template_response(import_kinds.get("villages"))).active
+    sheet = downloaded(template_response(import_kinds.get("villages"))).active
     (validation,) = sheet.data_validations.dataValidation
     assert validation.formula1 == '"是,否"'
     assert str(validation.sqref).startswith("G2:G")
@@ -222,7 +206,7 @@ def test_export_writes_formula_like_strings_as_text_never_as_formulas():
         rows=([value, True] for value in FORMULAS),
         title="标题=1",
     )
-    sheet = _response_book(response).active
+    sheet = downloaded(response).active
     assert sheet["A1"].value == "标题=1"
     assert sheet.freeze_panes == "A3"  # below the title and the header
     assert [c.value for c in sheet[2]] == ["名称", "是否"]
@@ -257,7 +241,7 @@ def test_import_runs_are_seen_by_their_actor_and_that_countys_office_only(county
 def test_annotated_workbook_marks_cells_and_puts_row_errors_on_the_first_cell(county_admin):
     run = ImportRun(actor=county_admin, kind="villages", filename="我的村.xlsx", status="failed")
     # Headers in another order, with an extra column before them: cells are found by header text.
-    content = _book([("备注", "水布垭镇", "甲村", -1)], headers=("序号", "乡镇", "村名", "户数")).getvalue()
+    content = workbook_bytes(("序号", "乡镇", "村名", "户数"), [("备注", "水布垭镇", "甲村", -1)])
     run.upload.save("x.xlsx", ContentFile(content), save=False)
     run.errors = [
         {"row": 2, "column": "户数", "message": "不能为负数。"},
@@ -269,7 +253,7 @@ def test_annotated_workbook_marks_cells_and_puts_row_errors_on_the_first_cell(co
     run.save()
     response = annotated_response(run, import_kinds.get("villages"))
     assert "%E6%88%91%E7%9A%84%E6%9D%91" in response["Content-Disposition"]  # 我的村
-    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    book = downloaded(response)
     sheet = book.worksheets[0]
     assert sheet["D2"].comment.text == "不能为负数。\n另一个问题。"
     assert sheet["D2"].fill.fgColor.rgb.endswith("FFC7CE")

@@ -10,15 +10,15 @@ import zipfile
 import openpyxl.xml
 import pytest
 from django.apps import apps
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from openpyxl import Workbook
 
 from pilot_admin.audit.access import ACCESS_ACTIONS
 from pilot_admin.choices import AuditAction, ImportStatus
 from pilot_admin.excel import import_kinds, read_sheet
 from pilot_admin.excel.reading import ENTITY_MESSAGE, FORMULA_MESSAGE, UNREADABLE_MESSAGE
 from pilot_admin.models import AuditEntry, ImportRun
+from tests.helpers.excel import workbook_bytes, workbook_file
+from tests.helpers.uploads import xlsx_upload
 
 KINDS = sorted(kind.key for kind in import_kinds.all())
 # Generous ceilings: what matters is that the worst file cannot cost without bound.
@@ -39,19 +39,6 @@ def test_openpyxl_parses_workbook_xml_through_defusedxml():
 
 
 # --- building hostile files --------------------------------------------------------------------
-
-
-def _workbook(headers, rows=(), edit=None) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(list(headers))
-    for row in rows:
-        sheet.append(list(row))
-    if edit:
-        edit(sheet)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def _with_part(content: bytes, name: str, data) -> bytes:
@@ -90,14 +77,14 @@ def _million_empty_rows(headers) -> bytes:
             yield b"".join(b'<row r="%d"><c r="A%d" s="0"/></row>' % (n, n) for n in range(start, start + 50_000))
         yield b"</sheetData></worksheet>"
 
-    return _with_part(_workbook(headers), SHEET, chunks())
+    return _with_part(workbook_bytes(headers), SHEET, chunks())
 
 
 def _far_row(headers) -> bytes:
     """Header, then one cell a million rows down: openpyxl makes up the rows in between."""
     body = _text_row(1, headers) + _text_row(1_000_000, ["甲"])
     return _with_part(
-        _workbook(headers),
+        workbook_bytes(headers),
         SHEET,
         f'<worksheet xmlns="{MAIN_NS}"><dimension ref="A1:Z1000000"/><sheetData>'.encode()
         + body
@@ -112,7 +99,7 @@ BOMB_BYTES = 256 * 1024 * 1024
 def zip_bomb() -> bytes:
     """A workbook of about a megabyte whose sheet inflates to 256 MB (built once: it takes a
     second)."""
-    base = _workbook(["乡镇"])
+    base = workbook_bytes(["乡镇"])
     blank = b" " * (1 << 20)
 
     def chunks():
@@ -157,7 +144,7 @@ def _lying(bomb: bytes) -> bytes:
 
 def test_a_sheet_cut_short_by_its_declared_size_is_unreadable_not_a_crash():
     columns = import_kinds.get("villages").columns
-    content = _workbook(columns.headers, [["水布垭镇", f"村{n}"] for n in range(5000)])
+    content = workbook_bytes(columns.headers, [["水布垭镇", f"村{n}"] for n in range(5000)])
     sheet = read_sheet(columns, io.BytesIO(_declared(content, lambda actual: actual - 10)))
     assert [(e.row, e.column, e.message) for e in sheet.errors] == [(None, "", UNREADABLE_MESSAGE)]
 
@@ -178,11 +165,11 @@ def _external_entity(headers, *, padding: int = 0) -> bytes:
         f'<worksheet xmlns="{MAIN_NS}"><sheetData>'
     ).encode()
     body += _text_row(1, headers) + b'<row r="2"><c r="A2" t="inlineStr"><is><t>&xxe;</t></is></c></row>'
-    return _with_part(_workbook(headers), SHEET, body + b"</sheetData></worksheet>")
+    return _with_part(workbook_bytes(headers), SHEET, body + b"</sheetData></worksheet>")
 
 
 def _many_parts(headers) -> bytes:
-    source = zipfile.ZipFile(io.BytesIO(_workbook(headers)))
+    source = zipfile.ZipFile(workbook_file(headers))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as target:
         for info in source.infolist():
@@ -229,7 +216,7 @@ FAILED_RUNS = [
     ("too-many-parts", _many_parts, (None, ""), "个部件，超过上限"),
     (
         "billion-laughs",
-        lambda headers: _with_part(_workbook(headers), STRINGS, BILLION_LAUGHS),
+        lambda headers: _with_part(workbook_bytes(headers), STRINGS, BILLION_LAUGHS),
         (None, ""),
         ENTITY_MESSAGE,
     ),
@@ -239,14 +226,29 @@ FAILED_RUNS = [
     ("row-a-million-down", _far_row, (None, ""), "没有数据行"),
     (
         "duplicate-header",
-        lambda headers: _workbook([*headers, headers[0]], _filled_rows(headers)),
+        lambda headers: workbook_bytes([*headers, headers[0]], _filled_rows(headers)),
         (1, None),
         "出现了不止一次",
     ),
-    ("missing-column", lambda headers: _workbook(headers[1:], _filled_rows(headers[1:])), (1, None), "缺少必填列"),
-    ("formula", lambda headers: _workbook(headers, _filled_rows(headers), _formula), (2, None), FORMULA_MESSAGE),
-    ("merged-cells", lambda headers: _workbook(headers, _filled_rows(headers), _merged), (2, None), "合并单元格"),
-    ("error-value", lambda headers: _workbook(headers, _filled_rows(headers), _error_value), (2, None), "错误值“#N/A”"),
+    ("missing-column", lambda headers: workbook_bytes(headers[1:], _filled_rows(headers[1:])), (1, None), "缺少必填列"),
+    (
+        "formula",
+        lambda headers: workbook_bytes(headers, _filled_rows(headers), edit=_formula),
+        (2, None),
+        FORMULA_MESSAGE,
+    ),
+    (
+        "merged-cells",
+        lambda headers: workbook_bytes(headers, _filled_rows(headers), edit=_merged),
+        (2, None),
+        "合并单元格",
+    ),
+    (
+        "error-value",
+        lambda headers: workbook_bytes(headers, _filled_rows(headers), edit=_error_value),
+        (2, None),
+        "错误值“#N/A”",
+    ),
 ]
 
 
@@ -264,7 +266,7 @@ def _table_counts() -> dict[str, int]:
 
 
 def _post(client, kind_key, content: bytes):
-    upload = SimpleUploadedFile("台账.xlsx", content)
+    upload = xlsx_upload(content, "台账.xlsx")
     started = time.perf_counter()
     response = client.post(reverse("import_upload", args=[kind_key]), {"file": upload, "dry_run": ""})
     return response, time.perf_counter() - started
@@ -351,7 +353,7 @@ def test_the_worst_files_cost_bounded_time_and_memory(case, zip_bomb, settings):
         "zip-bomb": lambda: zip_bomb,
         "lying-zip-bomb": lambda: _lying(zip_bomb),
         "million-empty-rows": lambda: _million_empty_rows(headers),
-        "billion-laughs": lambda: _with_part(_workbook(headers), STRINGS, BILLION_LAUGHS),
+        "billion-laughs": lambda: _with_part(workbook_bytes(headers), STRINGS, BILLION_LAUGHS),
     }[case]()
     sheet, seconds, peak = _measured(lambda: read_sheet(kind.columns, io.BytesIO(content)))
     print(f"{case}: {seconds:.2f} s, peak {peak / 1048576:.1f} MB")
@@ -363,7 +365,7 @@ def test_the_worst_files_cost_bounded_time_and_memory(case, zip_bomb, settings):
 
 def test_the_empty_row_stop_and_the_uncompressed_limit_come_from_settings(settings):
     columns = import_kinds.get("villages").columns
-    gap = _workbook(columns.headers, [["水布垭镇", "甲村"], *[[None]] * 5, ["水布垭镇", "乙村"]])
+    gap = workbook_bytes(columns.headers, [["水布垭镇", "甲村"], *[[None]] * 5, ["水布垭镇", "乙村"]])
     # Empty rows in the sheet are only "rows" to the reader when they hold a cell.
     gap = _with_part(
         gap,
@@ -413,7 +415,7 @@ def test_full_width_digits_spaces_and_dates_as_text_are_normalised_on_a_real_imp
             "月人均收入": "１２０",
         }
     )
-    content = _workbook(persons.columns.headers, [list(row.values())])
+    content = workbook_bytes(persons.columns.headers, [list(row.values())])
     result = persons.run(actor=township_a_official, file=io.BytesIO(content), dry_run=False)
     assert result.errors == []
     person = Person.objects.get()
@@ -430,7 +432,7 @@ def test_full_width_digits_spaces_and_dates_as_text_are_normalised_on_a_real_imp
         visit.update({"公民身份号码": number, "走访日期": typed, "走访人": "\u3000李四 "})
         result = visits.run(
             actor=township_a_official,
-            file=io.BytesIO(_workbook(visits.columns.headers, [list(visit.values())])),
+            file=workbook_file(visits.columns.headers, [list(visit.values())]),
             dry_run=False,
         )
         assert result.errors == [], typed
@@ -446,9 +448,7 @@ def test_a_date_that_is_not_one_names_its_row_and_column_and_nothing_is_written(
         visit = dict.fromkeys(visits.columns.headers)
         visit.update({"公民身份号码": "422823195005010112", "走访日期": typed, "走访人": "李四"})
         rows.append(list(visit.values()))
-    result = visits.run(
-        actor=township_a_official, file=io.BytesIO(_workbook(visits.columns.headers, rows)), dry_run=False
-    )
+    result = visits.run(actor=township_a_official, file=workbook_file(visits.columns.headers, rows), dry_run=False)
     date_errors = [(e.row, e.column) for e in result.errors if e.column == "走访日期"]
     assert date_errors == [(2, "走访日期"), (3, "走访日期"), (4, "走访日期"), (5, "走访日期")]
     assert not Visit.objects.exists()
@@ -474,14 +474,14 @@ def test_a_hostile_workbook_posted_to_the_api_is_a_400_in_chinese_and_writes_not
     headers = ["乡镇", "村名", "试点项目", "年度", "级别"]
     content = {
         "random-bytes": lambda: bytes(range(256)) * 64,
-        "billion-laughs": lambda: _with_part(_workbook(headers), STRINGS, BILLION_LAUGHS),
-        "formula": lambda: _workbook(headers, _filled_rows(headers), _formula),
+        "billion-laughs": lambda: _with_part(workbook_bytes(headers), STRINGS, BILLION_LAUGHS),
+        "formula": lambda: workbook_bytes(headers, _filled_rows(headers), edit=_formula),
         "zip-bomb": lambda: zip_bomb,
     }[case]()
     client.force_login(county_admin)
     before = _table_counts()
     started = time.perf_counter()
-    response = client.post(reverse(name), {"file": SimpleUploadedFile("a.xlsx", content)})
+    response = client.post(reverse(name), {"file": xlsx_upload(content, "a.xlsx")})
     assert time.perf_counter() - started < MAX_SECONDS
     assert response.status_code == 400
     errors = response.json()["errors"]

@@ -14,7 +14,11 @@ SCHEMA = reverse("api_schema")
 DOCS = reverse("api_docs")
 
 PAGINATION = {"page", "page_size"}
-PERSON_FILTERS = {"township", "village", "kind", "support_mode", "self_care_level", "guardian_category"} | {
+PERSON_FILTERS = {"township", "village", "kind", "civil_capacity", "support_mode", "self_care_level", "status"} | {
+    "guardian_category",
+    "visited",
+    "agreement",
+    "search",
     "visited_in",
     "not_visited_in",
 }

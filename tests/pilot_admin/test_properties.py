@@ -2,20 +2,19 @@
 input and answer with a value or a Chinese error, never an exception; valid values round-trip."""
 
 import datetime
-import io
 import re
 
 import pytest
 from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from openpyxl import Workbook
 
 from guardianship.rules import parse_id_number
 from pilot_admin.excel import BOOL, CHOICE, CODE, DATE, DECIMAL, INT, NO, TEXT, YEAR, YES, CellError, Column, ColumnSet
 from pilot_admin.excel.columns import DECIMAL_MAX, INT_MAX
 from pilot_admin.excel.reading import read_sheet
 from tests.factories import id_number
+from tests.helpers.excel import workbook_file
 
 # Modest counts and a deadline: these run in every `make test`.
 FAST = settings(max_examples=150, deadline=500, suppress_health_check=[HealthCheck.too_slow])
@@ -33,6 +32,7 @@ COLUMNS = {
     CHOICE: Column("级别", "level", kind=CHOICE, choices=(("high", "高"), ("low", "低"))),
     DATE: Column("日期", "day", kind=DATE),
 }
+HEADERS = [column.header for column in COLUMNS.values()]
 
 # Everything a cell can hold once openpyxl has read it, and then some.
 CELL_VALUES = st.one_of(
@@ -143,17 +143,6 @@ def test_choices_and_yes_no_round_trip_their_labels():
     assert [COLUMNS[BOOL].parse(v) for v in (YES, NO, True, False)] == [True, False, True, False]
 
 
-def _sheet(cells) -> io.BytesIO:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append([column.header for column in COLUMNS.values()])
-    sheet.append(cells)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    return buffer
-
-
 # Text starting with "=" is written by openpyxl as a formula: the reader refuses it as one.
 TEXT_CELLS = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=30)
 
@@ -167,7 +156,7 @@ TEXT_CELLS = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("
     )
 )
 def test_a_whole_sheet_of_arbitrary_cells_reads_into_values_or_row_errors(cells):
-    sheet = read_sheet(ColumnSet(*COLUMNS.values()), _sheet(cells))
+    sheet = read_sheet(ColumnSet(*COLUMNS.values()), workbook_file(HEADERS, [cells]))
     for error in sheet.errors + [e for row in sheet.rows for e in row.errors]:
         assert CHINESE.search(error.message)
         assert error.row in (None, 2)

@@ -3,12 +3,10 @@ borders, frozen header, landscape fitted to width with the header repeated), onl
 page's filters select, the township's own rows only, and no formulas from user text."""
 
 import datetime
-import io
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import load_workbook
 
 from tasks.choices import AssignmentRole, ReportStatus
 from tests.factories import (
@@ -18,6 +16,7 @@ from tests.factories import (
     TaskAssignmentFactory,
     TaskFactory,
 )
+from tests.helpers.excel import downloaded, sheet_rows
 from villages import services as village_services
 
 pytestmark = pytest.mark.django_db
@@ -59,20 +58,13 @@ def ledger(program, department, township_a, township_b):
     return {"social": social, "commerce": commerce_task, "period": period, "commerce_unit": commerce}
 
 
-def _open(response):
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    return workbook["任务台账"]
-
-
-def _data(sheet):
-    return list(sheet.iter_rows(min_row=4, values_only=True))
+# The printed layout: a title row and two header rows above the data.
+SHEET, FIRST_DATA_ROW = "任务台账", 4
 
 
 def test_the_export_has_the_printed_layout(login, county_admin, program, ledger):
     today = timezone.localdate()
-    sheet = _open(login(county_admin).get(reverse("tasks:ledger_export"), {"program": program.code}))
+    sheet = downloaded(login(county_admin).get(reverse("tasks:ledger_export"), {"program": program.code}))[SHEET]
 
     assert sheet["A1"].value == f"{program.name} 任务台账（截至 {today:%Y-%m-%d}）"
     assert sheet["A1"].font.bold
@@ -95,7 +87,7 @@ def test_the_export_has_the_printed_layout(login, county_admin, program, ledger)
     for cell in (sheet["A2"], sheet["N3"], sheet["F4"]):
         assert cell.border.left.style == cell.border.bottom.style == "thin"
 
-    rows = _data(sheet)
+    rows = sheet_rows(sheet, start=FIRST_DATA_ROW)
     # Units as the county writes them, lead first, then the townships.
     assert [(row[0], row[5], row[6]) for row in rows] == [
         ("BD-04-01", "县民政局", "牵头单位"),
@@ -112,26 +104,32 @@ def test_the_export_has_the_printed_layout(login, county_admin, program, ledger)
 
 def test_the_export_holds_the_filtered_rows_only(login, county_admin, ledger):
     client = login(county_admin)
-    sheet = _open(client.get(reverse("tasks:ledger_export"), {"department": ledger["commerce_unit"].pk}))
-    assert [(row[0], row[5]) for row in _data(sheet)] == [("BD-06-01", "县商务局")]
-    sheet = _open(client.get(reverse("tasks:ledger_export"), {"overdue": "true"}))
-    assert [(row[0], row[5]) for row in _data(sheet)] == [("BD-04-01", "县民政局")]
+    sheet = downloaded(client.get(reverse("tasks:ledger_export"), {"department": ledger["commerce_unit"].pk}))[SHEET]
+    assert [(row[0], row[5]) for row in sheet_rows(sheet, start=FIRST_DATA_ROW)] == [("BD-06-01", "县商务局")]
+    sheet = downloaded(client.get(reverse("tasks:ledger_export"), {"overdue": "true"}))[SHEET]
+    assert [(row[0], row[5]) for row in sheet_rows(sheet, start=FIRST_DATA_ROW)] == [("BD-04-01", "县民政局")]
     # No program chosen: the title says so without naming one.
     assert sheet["A1"].value.startswith("任务台账（截至 ")
 
 
 def test_a_township_users_export_contains_no_other_unit(login, township_a_official, township_b, ledger):
     client = login(township_a_official)
-    rows = _data(_open(client.get(reverse("tasks:ledger_export"))))
+    rows = sheet_rows(downloaded(client.get(reverse("tasks:ledger_export")))[SHEET], start=FIRST_DATA_ROW)
     assert [(row[0], row[5]) for row in rows] == [("BD-04-01", "水布垭镇人民政府")]
     # Asking for another township's rows is an invalid filter: nothing, not its rows.
-    assert _data(_open(client.get(reverse("tasks:ledger_export"), {"township": township_b.pk}))) == []
+    assert (
+        sheet_rows(
+            downloaded(client.get(reverse("tasks:ledger_export"), {"township": township_b.pk}))[SHEET],
+            start=FIRST_DATA_ROW,
+        )
+        == []
+    )
 
 
 def test_user_text_is_never_written_as_a_formula(login, county_admin, program, department):
     task = TaskFactory(program=program, code="=1+1", title='=HYPERLINK("http://evil.example","点击")')
     TaskAssignmentFactory(task=task, department=department)
-    sheet = _open(login(county_admin).get(reverse("tasks:ledger_export")))
+    sheet = downloaded(login(county_admin).get(reverse("tasks:ledger_export")))[SHEET]
     code, title = sheet["A4"], sheet["B4"]
     assert (code.value, code.data_type) == ("=1+1", "s")
     assert (title.value, title.data_type) == ('=HYPERLINK("http://evil.example","点击")', "s")

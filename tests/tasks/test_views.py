@@ -14,7 +14,7 @@ from django.utils import timezone
 from pilot_admin.choices import Role
 from tasks import services
 from tasks.choices import AssignmentRole, ReportStatus, TaskStatus
-from tasks.models import ProgressReport, ReportUnlock
+from tasks.models import ProgressReport, ReportUnlock, TaskAssignment
 from tests.factories import (
     DepartmentFactory,
     ProgressReportFactory,
@@ -102,6 +102,35 @@ def test_a_department_sees_only_the_tasks_it_is_assigned_to(login, department_us
     html = _page(client, current_task.get_absolute_url())
     # The lead department sees the township's column of the task it leads.
     assert "水布垭镇人民政府" in html and "县民政局" in html
+
+
+def test_a_township_leading_a_task_sees_only_the_columns_it_may_read(
+    login, county_admin, township_a_official, program, department, government_a
+):
+    """Reading a cooperating unit's reports is a lead department's right (R-G17), not a township
+    government's: the page of a task the township leads shows its own unit's column only, the
+    units whose rows TaskAssignment.visible_to gives it, not columns its reports would leave empty."""
+    task = bimonthly_task(
+        actor=county_admin,
+        program=program,
+        lead=[government_a],
+        cooperating=[department],
+        code="BD-07-01",
+        title="水布垭镇牵头的社区服务站建设",
+        start_date=days(-70),
+        deadline=days(200),
+    )
+    period = task.periods.get(start__lte=timezone.localdate(), due_date__gte=timezone.localdate())
+    ProgressReportFactory(period=period, department=department, status=ReportStatus.SUBMITTED)
+
+    response = login(township_a_official).get(task.get_absolute_url())
+    assert response.status_code == 200
+    readable = TaskAssignment.objects.visible_to(township_a_official).filter(task=task)
+    assert [a.department for a in response.context["columns"]] == [a.department for a in readable] == [government_a]
+    html = response.content.decode()
+    assert 'data-unit="水布垭镇人民政府"' in html and 'data-unit="县民政局"' not in html
+    # The task's units are still listed, only their reports are not.
+    assert "县民政局" in html
 
 
 def test_a_township_sees_only_tasks_assigned_to_it(

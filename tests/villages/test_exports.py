@@ -1,36 +1,24 @@
 """Excel exports of the village list, the pilot ledger and the quota report."""
 
-import io
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from openpyxl import load_workbook
 
 from tests.factories import PilotAssignmentFactory, TownshipFactory, VillageFactory
+from tests.helpers.excel import downloaded, sheet_rows
 from villages import selectors
 from villages.choices import PilotLevel, PilotStatus
 from villages.excel import VILLAGE_COLUMNS
 
 
-def _sheet(response):
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
-    return load_workbook(io.BytesIO(b"".join(response.streaming_content))).worksheets[0]
-
-
-def _rows(sheet, start=2):
-    return [[cell.value for cell in row] for row in sheet.iter_rows(min_row=start)]
-
-
 def test_village_export_holds_what_the_filtered_page_shows(client, county_admin, township_a, village_a, village_b):
     VillageFactory(township=township_a, name="第二村", households=12, is_poverty_village=True)
     client.force_login(county_admin)
-    sheet = _sheet(client.get(reverse("villages:village_export"), {"township": township_a.pk}))
+    sheet = downloaded(client.get(reverse("villages:village_export"), {"township": township_a.pk})).active
     header = [cell.value for cell in sheet[1]]
     assert header[:7] == VILLAGE_COLUMNS.headers  # importable as exported
-    rows = _rows(sheet)
+    rows = sheet_rows(sheet, start=2)
     assert {row[1] for row in rows} == {"水布垭村", "第二村"}
     assert {row[0] for row in rows} == {"水布垭镇"}
     second = next(row for row in rows if row[1] == "第二村")
@@ -41,15 +29,15 @@ def test_village_export_holds_what_the_filtered_page_shows(client, county_admin,
 
 def test_village_export_search_filter_is_applied(client, county_admin, village_a, village_b):
     client.force_login(county_admin)
-    sheet = _sheet(client.get(reverse("villages:village_export"), {"search": "东瀼"}))
-    assert [row[1] for row in _rows(sheet)] == ["东瀼口村"]
+    sheet = downloaded(client.get(reverse("villages:village_export"), {"search": "东瀼"})).active
+    assert [row[1] for row in sheet_rows(sheet, start=2)] == ["东瀼口村"]
 
 
 @pytest.mark.parametrize("name", ['=HYPERLINK("http://x","y")', "+1", "@SUM(1)", "-1+1"])
 def test_formula_like_village_names_come_back_as_plain_strings(client, county_admin, township_a, name):
     VillageFactory(township=township_a, name=name)
     client.force_login(county_admin)
-    sheet = _sheet(client.get(reverse("villages:village_export")))
+    sheet = downloaded(client.get(reverse("villages:village_export"))).active
     cell = sheet.cell(row=2, column=2)
     assert cell.value == name
     assert cell.data_type == "s"
@@ -58,11 +46,11 @@ def test_formula_like_village_names_come_back_as_plain_strings(client, county_ad
 
 def test_township_official_export_has_no_other_townships_rows(client, township_a_official, village_a, village_b):
     client.force_login(township_a_official)
-    sheet = _sheet(client.get(reverse("villages:village_export")))
-    assert [row[1] for row in _rows(sheet)] == ["水布垭村"]
+    sheet = downloaded(client.get(reverse("villages:village_export"))).active
+    assert [row[1] for row in sheet_rows(sheet, start=2)] == ["水布垭村"]
     # Naming the other township is an invalid filter: no rows, never its villages.
-    sheet = _sheet(client.get(reverse("villages:village_export"), {"township": village_b.township_id}))
-    assert _rows(sheet) == []
+    sheet = downloaded(client.get(reverse("villages:village_export"), {"township": village_b.township_id})).active
+    assert sheet_rows(sheet, start=2) == []
 
 
 def test_pilot_export_applies_the_ledger_filters_and_scope(
@@ -71,17 +59,17 @@ def test_pilot_export_applies_the_ledger_filters_and_scope(
     PilotAssignmentFactory(program=program, village=village_a, year=2018, level=PilotLevel.PROVINCIAL_KEY)
     PilotAssignmentFactory(program=program, village=village_b, year=2019, status=PilotStatus.PROPOSED)
     client.force_login(county_admin)
-    sheet = _sheet(client.get(reverse("villages:pilot_export"), {"program": program.code, "year": 2018}))
+    sheet = downloaded(client.get(reverse("villages:pilot_export"), {"program": program.code, "year": 2018})).active
     assert [cell.value for cell in sheet[1]][:5] == ["乡镇", "村名", "试点项目", "年度", "级别"]
-    assert _rows(sheet) == [
-        ["水布垭镇", "水布垭村", program.name, 2018, "省级重点支持", "已审批", None, "否", None, None, None]
+    assert sheet_rows(sheet, start=2) == [
+        ("水布垭镇", "水布垭村", program.name, 2018, "省级重点支持", "已审批", None, "否", None, None, None)
     ]
-    sheet = _sheet(client.get(reverse("villages:pilot_export"), {"status": PilotStatus.PROPOSED}))
-    assert [row[1] for row in _rows(sheet)] == ["东瀼口村"]
+    sheet = downloaded(client.get(reverse("villages:pilot_export"), {"status": PilotStatus.PROPOSED})).active
+    assert [row[1] for row in sheet_rows(sheet, start=2)] == ["东瀼口村"]
 
     client.force_login(township_b_official)
-    sheet = _sheet(client.get(reverse("villages:pilot_export")))
-    assert [row[1] for row in _rows(sheet)] == ["东瀼口村"]
+    sheet = downloaded(client.get(reverse("villages:pilot_export"))).active
+    assert [row[1] for row in sheet_rows(sheet, start=2)] == ["东瀼口村"]
 
 
 def test_quota_export_writes_the_report_with_title_and_county_total(client, county_admin, program, township_a):
@@ -89,7 +77,7 @@ def test_quota_export_writes_the_report_with_title_and_county_total(client, coun
     PilotAssignmentFactory(program=program, village=villages[0], year=2018, level=PilotLevel.PROVINCIAL_KEY)
     PilotAssignmentFactory(program=program, village=villages[1], year=2017)
     client.force_login(county_admin)
-    sheet = _sheet(client.get(reverse("villages:quota_export"), {"program": program.code, "year": 2018}))
+    sheet = downloaded(client.get(reverse("villages:quota_export"), {"program": program.code, "year": 2018})).active
     assert sheet["A1"].value == f"{program.name} · 2018年试点比例达标情况"
     assert [c.value for c in sheet[2]] == [
         "乡镇",
@@ -102,21 +90,21 @@ def test_quota_export_writes_the_report_with_title_and_county_total(client, coun
         "期末累计要求",
     ]
     report = selectors.pilot_quota_stats(user=county_admin, program=program, year=2018)
-    rows = _rows(sheet, start=3)
+    rows = sheet_rows(sheet, start=3)
     township = next(row for row in rows if row[0] == "水布垭镇")
     expected = report.townships[0]
-    assert township[:4] == [expected.name, expected.villages, expected.new_pilots, expected.required_new_pilots]
-    assert township[5:] == [2, pytest.approx(expected.cumulative_share), expected.required_cumulative_pilots]
+    assert township[:4] == (expected.name, expected.villages, expected.new_pilots, expected.required_new_pilots)
+    assert township[5:] == (2, pytest.approx(expected.cumulative_share), expected.required_cumulative_pilots)
     total = rows[-2]
-    assert total[:6] == ["合计", report.county.villages, 1, program.county_annual_min_count, "未达标", 2]
-    assert rows[-1][:5] == ["省级重点支持", None, 1, program.provincial_annual_min_count, "未达标"]
+    assert total[:6] == ("合计", report.county.villages, 1, program.county_annual_min_count, "未达标", 2)
+    assert rows[-1][:5] == ("省级重点支持", None, 1, program.provincial_annual_min_count, "未达标")
     assert sheet.freeze_panes == "A3"
 
 
 def test_quota_export_for_a_township_official_holds_only_that_township(client, township_a_official, program, village_b):
     client.force_login(township_a_official)
-    sheet = _sheet(client.get(reverse("villages:quota_export"), {"program": program.code}))
-    names = [row[0] for row in _rows(sheet, start=3)]
+    sheet = downloaded(client.get(reverse("villages:quota_export"), {"program": program.code})).active
+    names = [row[0] for row in sheet_rows(sheet, start=3)]
     assert names == ["水布垭镇", "合计", "省级重点支持"]
 
 
@@ -140,8 +128,8 @@ def test_village_export_runs_the_same_queries_at_two_sizes(client, county_admin,
 
     populate(2)
     with CaptureQueriesContext(connection) as small:
-        assert len(_rows(_sheet(client.get(reverse("villages:village_export"))))) == 2
+        assert len(sheet_rows(downloaded(client.get(reverse("villages:village_export"))).active, start=2)) == 2
     populate(30)
     with CaptureQueriesContext(connection) as large:
-        assert len(_rows(_sheet(client.get(reverse("villages:village_export"))))) == 32
+        assert len(sheet_rows(downloaded(client.get(reverse("villages:village_export"))).active, start=2)) == 32
     assert len(large) == len(small)

@@ -1,45 +1,26 @@
 """Village and pilot imports: the services behind them and the generic import pages."""
 
-import io
-
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
 
 from pilot_admin.audit.services import audit_entries_for
 from pilot_admin.choices import AuditAction, ImportStatus
-from pilot_admin.excel import import_kinds
 from pilot_admin.models import AuditEntry, ImportRun
 from pilot_admin.services import purge_expired_data
 from tests.factories import PilotAssignmentFactory, PilotProgramFactory, TownshipFactory, UserFactory, VillageFactory
+from tests.helpers.excel import downloaded, workbook_bytes
+from tests.helpers.uploads import run_import, workbook_upload, xlsx_upload
 from villages.choices import PilotLevel, PilotStatus
 from villages.excel import PILOT_COLUMNS, VILLAGE_COLUMNS
 from villages.models import PilotAssignment, Village
 
 VILLAGE_HEADERS = VILLAGE_COLUMNS.headers
 PILOT_HEADERS = PILOT_COLUMNS.headers
-
-
-def _xlsx(rows, headers=VILLAGE_HEADERS) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(list(headers))
-    for row in rows:
-        sheet.append(list(row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _run(kind_key, actor, rows, *, dry_run=False, headers=None):
-    kind = import_kinds.get(kind_key)
-    content = _xlsx(rows, headers or kind.columns.headers)
-    return kind.run(actor=actor, file=io.BytesIO(content), dry_run=dry_run)
+VILLAGE_FILE = "村名单.xlsx"
 
 
 def _errors(result):
@@ -60,7 +41,7 @@ def test_village_import_with_bad_rows_writes_nothing_and_names_every_row_and_col
     county_admin, township_a, township_b, village_a
 ):
     before = Village.objects.count()
-    result = _run(
+    result = run_import(
         "villages",
         county_admin,
         [
@@ -100,7 +81,7 @@ def test_village_import_with_bad_rows_writes_nothing_and_names_every_row_and_col
 
 
 def test_dry_run_reports_what_would_be_created_and_writes_nothing(county_admin, township_a, township_b):
-    result = _run("villages", county_admin, CLEAN_ROWS, dry_run=True)
+    result = run_import("villages", county_admin, CLEAN_ROWS, dry_run=True)
     assert result.errors == []
     assert (result.created, result.updated) == (3, 0)
     assert not Village.objects.exists()
@@ -108,7 +89,7 @@ def test_dry_run_reports_what_would_be_created_and_writes_nothing(county_admin, 
 
 
 def test_clean_import_creates_and_the_same_file_again_creates_nothing(county_admin, township_a, township_b):
-    result = _run("villages", county_admin, CLEAN_ROWS)
+    result = run_import("villages", county_admin, CLEAN_ROWS)
     assert (result.created, result.updated, result.errors) == (3, 0, [])
     new = Village.objects.get(township=township_a, name="新村")
     assert (new.code, new.households, new.population, new.resident_population) == ("422823104202", 120, 400, 380)
@@ -117,7 +98,7 @@ def test_clean_import_creates_and_the_same_file_again_creates_nothing(county_adm
     entry = audit_entries_for(new).get()
     assert (entry.action, entry.note, entry.actor) == (AuditAction.CREATE, "Excel导入", county_admin)
 
-    again = _run("villages", county_admin, CLEAN_ROWS)
+    again = run_import("villages", county_admin, CLEAN_ROWS)
     assert (again.created, again.updated, again.errors) == (0, 0, [])
     assert Village.objects.count() == 3
     # One entry per imported village; the sign-in has its own entry, not counted here.
@@ -125,11 +106,11 @@ def test_clean_import_creates_and_the_same_file_again_creates_nothing(county_adm
 
 
 def test_changed_values_update_only_the_changed_villages_with_audit_entries(county_admin, township_a, township_b):
-    _run("villages", county_admin, CLEAN_ROWS)
+    run_import("villages", county_admin, CLEAN_ROWS)
     changed = [list(row) for row in CLEAN_ROWS]
     changed[0][3] = 125  # 新村 households
     changed[1][6] = "是"  # 山村 becomes a poverty village
-    result = _run("villages", county_admin, changed)
+    result = run_import("villages", county_admin, changed)
     assert (result.created, result.updated) == (0, 2)
     new = Village.objects.get(name="新村")
     assert new.households == 125
@@ -143,7 +124,7 @@ def test_changed_values_update_only_the_changed_villages_with_audit_entries(coun
 def test_blank_optional_cells_leave_existing_values_alone(county_admin, village_a):
     village_a.households, village_a.is_poverty_village = 333, True
     village_a.save()
-    result = _run("villages", county_admin, [("水布垭镇", "水布垭村", None, None, 999, None, None)])
+    result = run_import("villages", county_admin, [("水布垭镇", "水布垭村", None, None, 999, None, None)])
     assert (result.created, result.updated) == (0, 1)
     village_a.refresh_from_db()
     assert (village_a.households, village_a.population, village_a.is_poverty_village) == (333, 999, True)
@@ -152,14 +133,14 @@ def test_blank_optional_cells_leave_existing_values_alone(county_admin, village_
 
 def test_a_township_of_another_county_is_unknown_to_the_county_admin(county_admin, township_a):
     TownshipFactory(county__name="建始县", county__admin_code="422822", name="业州镇", code="422822100")
-    result = _run("villages", county_admin, [("业州镇", "外村", "", 1, 1, 1, "否")])
+    result = run_import("villages", county_admin, [("业州镇", "外村", "", 1, 1, 1, "否")])
     assert "不在您的管辖范围内" in _errors(result)[(2, "乡镇")]
     assert not Village.objects.filter(name="外村").exists()
 
 
 def test_township_officials_may_not_import(township_a_official, township_a):
     with pytest.raises(PermissionDenied):
-        _run("villages", township_a_official, [("水布垭镇", "新村", "", 1, 1, 1, "否")])
+        run_import("villages", township_a_official, [("水布垭镇", "新村", "", 1, 1, 1, "否")])
     assert not Village.objects.exists()
 
 
@@ -168,9 +149,9 @@ def test_import_query_count_does_not_grow_with_rows(county_admin, township_a):
         return [("水布垭镇", f"村{start + i}", "", i, i, i, "否") for i in range(n)]
 
     with CaptureQueriesContext(connection) as small:
-        assert _run("villages", county_admin, rows(3, 0)).created == 3
+        assert run_import("villages", county_admin, rows(3, 0)).created == 3
     with CaptureQueriesContext(connection) as large:
-        assert _run("villages", county_admin, rows(60, 100)).created == 60
+        assert run_import("villages", county_admin, rows(60, 100)).created == 60
     assert len(large) == len(small)
 
 
@@ -186,21 +167,21 @@ def pilot_rows(program):
 
 
 def test_pilot_import_proposes_pilots_and_skips_identical_ones(county_admin, village_a, village_b, pilot_rows):
-    result = _run("pilot-assignments", county_admin, pilot_rows)
+    result = run_import("pilot-assignments", county_admin, pilot_rows)
     assert (result.created, result.errors) == (2, [])
     pilot = PilotAssignment.objects.get(village=village_a)
     assert (pilot.year, pilot.level, pilot.status) == (2018, PilotLevel.PROVINCIAL_KEY, PilotStatus.PROPOSED)
     assert pilot.proposed_by == county_admin and pilot.approved_by is None
     assert audit_entries_for(pilot).get().note == "Excel导入"
 
-    again = _run("pilot-assignments", county_admin, pilot_rows)
+    again = run_import("pilot-assignments", county_admin, pilot_rows)
     assert (again.created, again.errors) == (0, [])
     assert PilotAssignment.objects.count() == 2
 
 
 def test_pilot_import_refuses_a_village_already_a_pilot_with_another_year(county_admin, program, village_a, village_b):
     PilotAssignmentFactory(program=program, village=village_a, year=2017, level=PilotLevel.COUNTY)
-    result = _run(
+    result = run_import(
         "pilot-assignments",
         county_admin,
         [("东瀼口镇", "东瀼口村", program.code, 2018, "县级"), ("水布垭镇", "水布垭村", program.code, 2018, "县级")],
@@ -213,7 +194,7 @@ def test_a_withdrawn_pilot_does_not_block_a_new_proposal(county_admin, program, 
     PilotAssignmentFactory(
         program=program, village=village_a, year=2017, status=PilotStatus.WITHDRAWN, withdraw_reason="撤并"
     )
-    result = _run("pilot-assignments", county_admin, [("水布垭镇", "水布垭村", program.code, 2019, "县级")])
+    result = run_import("pilot-assignments", county_admin, [("水布垭镇", "水布垭村", program.code, 2019, "县级")])
     assert (result.created, result.errors) == (1, [])
 
 
@@ -223,7 +204,7 @@ def test_pilot_import_year_outside_program_unknown_level_and_unknowns(county_adm
     )
     VillageFactory(township=other_county_township, name="外县村")
     foreign_program = PilotProgramFactory(county=other_county_township.county, code="jianshi", name="建始试点")
-    result = _run(
+    result = run_import(
         "pilot-assignments",
         county_admin,
         [
@@ -247,21 +228,17 @@ def test_pilot_import_year_outside_program_unknown_level_and_unknowns(county_adm
 
 def test_pilot_import_refuses_the_same_village_twice_in_a_file(county_admin, program, village_a):
     row = ("水布垭镇", "水布垭村", program.code, 2018, "县级")
-    result = _run("pilot-assignments", county_admin, [row, row])
+    result = run_import("pilot-assignments", county_admin, [row, row])
     assert "与第 2 行重复" in _errors(result)[(3, "村名")]
     assert not PilotAssignment.objects.exists()
 
 
 def test_pilot_import_is_refused_to_township_officials(township_a_official, program, village_a):
     with pytest.raises(PermissionDenied):
-        _run("pilot-assignments", township_a_official, [("水布垭镇", "水布垭村", program.code, 2018, "县级")])
+        run_import("pilot-assignments", township_a_official, [("水布垭镇", "水布垭村", program.code, 2018, "县级")])
 
 
 # --- pages --------------------------------------------------------------------------------
-
-
-def _upload(content, name="村名单.xlsx"):
-    return SimpleUploadedFile(name, content, content_type="application/octet-stream")
 
 
 def test_import_list_offers_the_kinds_with_template_and_upload(client, county_admin):
@@ -304,7 +281,7 @@ def test_template_download_headers_equal_the_column_spec(client, county_admin):
     client.force_login(county_admin)
     response = client.get(reverse("import_template", args=["villages"]))
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    sheet = downloaded(response).active
     assert [cell.value for cell in sheet[1]] == ["乡镇", "村名", "村代码", "户数", "人口", "常住人口", "贫困村"]
 
 
@@ -319,14 +296,15 @@ def test_upload_with_errors_shows_the_error_table_and_the_annotated_workbook(
     client, county_admin, township_a, village_a
 ):
     client.force_login(county_admin)
-    content = _xlsx(
+    content = workbook_bytes(
+        VILLAGE_HEADERS,
         [
             ("水布垭镇", "新村", "", 10, 20, 20, "否"),
             ("无此镇", "一村", "", 10, 20, 20, "否"),
             ("水布垭镇", "二村", "", -1, 20, 20, "也许"),
-        ]
+        ],
     )
-    response = client.post(reverse("import_upload", args=["villages"]), {"file": _upload(content)})
+    response = client.post(reverse("import_upload", args=["villages"]), {"file": xlsx_upload(content, VILLAGE_FILE)})
     run = ImportRun.objects.get()
     assert response.status_code == 302 and response["Location"] == run.get_absolute_url()
     assert run.status == ImportStatus.FAILED and run.actor == county_admin and run.filename == "村名单.xlsx"
@@ -341,7 +319,7 @@ def test_upload_with_errors_shows_the_error_table_and_the_annotated_workbook(
 
     annotated = client.get(annotated_url)
     assert "%EF%BC%88%E9%94%99%E8%AF%AF%E6%A0%87%E6%B3%A8%EF%BC%89.xlsx" in annotated["Content-Disposition"]
-    book = load_workbook(io.BytesIO(b"".join(annotated.streaming_content)))
+    book = downloaded(annotated)
     sheet = book.worksheets[0]
     assert "不存在或不在您的管辖范围内" in sheet["A3"].comment.text
     assert "不能为负数" in sheet["D4"].comment.text
@@ -359,7 +337,7 @@ def test_a_csv_renamed_xlsx_is_refused_on_the_form_and_nothing_is_stored(client,
     client.force_login(county_admin)
     response = client.post(
         reverse("import_upload", args=["villages"]),
-        {"file": _upload("乡镇,村名\n水布垭镇,新村\n".encode(), name="村.xlsx")},
+        {"file": xlsx_upload("乡镇,村名\n水布垭镇,新村\n".encode(), "村.xlsx")},
     )
     assert response.status_code == 200
     assert "文件不是 Excel 工作簿（.xlsx）" in response.content.decode()
@@ -369,7 +347,9 @@ def test_a_csv_renamed_xlsx_is_refused_on_the_form_and_nothing_is_stored(client,
 
 def test_random_bytes_are_refused_on_the_form(client, county_admin):
     client.force_login(county_admin)
-    response = client.post(reverse("import_upload", args=["villages"]), {"file": _upload(bytes(range(256)))})
+    response = client.post(
+        reverse("import_upload", args=["villages"]), {"file": xlsx_upload(bytes(range(256)), VILLAGE_FILE)}
+    )
     assert "文件不是 Excel 工作簿" in response.content.decode()
     assert not ImportRun.objects.exists()
 
@@ -377,7 +357,8 @@ def test_random_bytes_are_refused_on_the_form(client, county_admin):
 def test_dry_run_then_commit_imports_the_stored_file(client, county_admin, township_a, township_b):
     client.force_login(county_admin)
     response = client.post(
-        reverse("import_upload", args=["villages"]), {"file": _upload(_xlsx(CLEAN_ROWS)), "dry_run": "on"}
+        reverse("import_upload", args=["villages"]),
+        {"file": workbook_upload(VILLAGE_HEADERS, CLEAN_ROWS, name=VILLAGE_FILE), "dry_run": "on"},
     )
     run = ImportRun.objects.get()
     assert (run.status, run.dry_run, run.created_count) == (ImportStatus.CHECKED, True, 3)
@@ -399,7 +380,10 @@ def test_dry_run_then_commit_imports_the_stored_file(client, county_admin, towns
 
 def test_import_runs_are_hidden_from_other_counties(client, county_admin, township_a):
     client.force_login(county_admin)
-    client.post(reverse("import_upload", args=["villages"]), {"file": _upload(_xlsx(CLEAN_ROWS[:1]))})
+    client.post(
+        reverse("import_upload", args=["villages"]),
+        {"file": workbook_upload(VILLAGE_HEADERS, CLEAN_ROWS[:1], name=VILLAGE_FILE)},
+    )
     run = ImportRun.objects.get()
     other_admin = UserFactory(role="county_admin", county=TownshipFactory(county__name="建始县").county)
     client.force_login(other_admin)
@@ -416,7 +400,10 @@ def test_commit_checks_again_and_writes_nothing_if_the_data_changed_since_the_dr
 ):
     client.force_login(county_admin)
     rows = [("水布垭镇", "新村", "422823104202", 1, 1, 1, "否")]
-    client.post(reverse("import_upload", args=["villages"]), {"file": _upload(_xlsx(rows)), "dry_run": "on"})
+    client.post(
+        reverse("import_upload", args=["villages"]),
+        {"file": workbook_upload(VILLAGE_HEADERS, rows, name=VILLAGE_FILE), "dry_run": "on"},
+    )
     run = ImportRun.objects.get()
     assert run.status == ImportStatus.CHECKED
     village_a.code = "422823104202"  # someone takes the code in between
@@ -432,10 +419,14 @@ def test_commit_checks_again_and_writes_nothing_if_the_data_changed_since_the_dr
 def test_a_run_whose_file_was_purged_offers_no_annotated_copy_or_commit(client, county_admin, township_a):
     client.force_login(county_admin)
     client.post(
-        reverse("import_upload", args=["villages"]), {"file": _upload(_xlsx([("无此镇", "村", "", 1, 1, 1, "否")]))}
+        reverse("import_upload", args=["villages"]),
+        {"file": workbook_upload(VILLAGE_HEADERS, [("无此镇", "村", "", 1, 1, 1, "否")], name=VILLAGE_FILE)},
     )
     failed = ImportRun.objects.get()
-    client.post(reverse("import_upload", args=["villages"]), {"file": _upload(_xlsx(CLEAN_ROWS[:2])), "dry_run": "on"})
+    client.post(
+        reverse("import_upload", args=["villages"]),
+        {"file": workbook_upload(VILLAGE_HEADERS, CLEAN_ROWS[:2], name=VILLAGE_FILE), "dry_run": "on"},
+    )
     checked = ImportRun.objects.exclude(pk=failed.pk).get()
     purge_expired_data(now=timezone.now() + timezone.timedelta(days=365))
     client.force_login(county_admin)  # the purge also ended the session

@@ -1,25 +1,18 @@
 """API-side filter plumbing. The FilterSets themselves live in villages/filters.py, shared with
 the pages and the exports; nothing here changes what they filter."""
 
-import copy
-
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema_field
 
+from pilot_admin.filters import schema_typed
 from villages.filters import VillageFilterSet
-
-
-def _typed(filterset_class, name, schema):
-    # A copy, so the page's FilterSet object is not annotated as a side effect.
-    return extend_schema_field(schema)(copy.deepcopy(filterset_class.base_filters[name]))
 
 
 class VillageAPIFilterSet(VillageFilterSet):
     """VillageFilterSet unchanged, except that the schema learns the types of its method filters
     on fields the Village model lacks, which drf-spectacular cannot infer."""
 
-    program = _typed(VillageFilterSet, "program", {"type": "string", "description": "试点项目代码"})
-    year = _typed(VillageFilterSet, "year", {"type": "integer", "description": "试点年度"})
+    program = schema_typed(VillageFilterSet, "program", {"type": "string", "description": "试点项目代码"})
+    year = schema_typed(VillageFilterSet, "year", {"type": "integer", "description": "试点年度"})
 
 
 class ViewFilterSetBackend(DjangoFilterBackend):
