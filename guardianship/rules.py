@@ -27,6 +27,9 @@ _ID_PATTERN = re.compile(r"^[0-9]{17}[0-9X]$")
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘx", "0123456789XXX")
 
 
+EARLIEST_BIRTH = datetime.date(1900, 1, 1)
+
+
 @dataclass(frozen=True)
 class IdFacts:
     number: str
@@ -43,6 +46,10 @@ def parse_id_number(raw: str) -> IdFacts:
         birth = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError as exc:
         raise ValidationError("公民身份号码中的出生日期无效。") from exc
+    # A calendar date is not yet a birth date: nobody in the register was born before 1900 or
+    # after today (a year such as 0999 passes the check character all the same).
+    if not EARLIEST_BIRTH <= birth <= datetime.date.today():
+        raise ValidationError("公民身份号码中的出生日期无效。")
     expected = _CHECK_CODES[sum(int(d) * w for d, w in zip(number[:17], _WEIGHTS, strict=True)) % 11]
     if number[17] != expected:
         raise ValidationError("公民身份号码校验位不正确，请核对。")

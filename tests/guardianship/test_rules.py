@@ -265,3 +265,21 @@ def test_lower_case_x_is_accepted_as_check_character():
 
 def test_mask_keeps_first_six_and_last_four():
     assert rules.mask_id_number("11010519491231002X") == "110105********002X"
+
+
+@pytest.mark.parametrize(
+    "born, accepted",
+    [
+        (datetime.date(1899, 12, 31), False),
+        (datetime.date(1900, 1, 1), True),
+        (datetime.date.today(), True),
+        (datetime.date.today() + datetime.timedelta(days=1), False),
+    ],
+)
+def test_a_birth_date_before_1900_or_after_today_is_refused(born, accepted):
+    number = id_number(born, 12)
+    if accepted:
+        assert rules.parse_id_number(number).birth_date == born
+    else:
+        with pytest.raises(ValidationError, match="出生日期无效"):
+            rules.parse_id_number(number)

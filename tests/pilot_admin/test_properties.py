@@ -227,6 +227,8 @@ def test_swapping_two_different_neighbouring_digits_is_refused(birth, serial, fi
     )
 )
 @example(raw="")
+# A calendar date but no birth date: the year 0999 (the check character is right).
+@example(raw="422823099901010013")
 # A valid number (42282319500501004X) in Arabic-Indic digits: digits to Python's \d and int(),
 # not to GB 11643.
 @example(raw="٤٢٢٨٢٣١٩٥٠٠٥٠١٠٠٤X")
