@@ -70,7 +70,7 @@ def age_on(birth_date: datetime.date, day: datetime.date) -> int:
 # Under the Civil Code a person is a minor until 18, whatever the pilot's own age limit for the
 # 未成年人 kind: below it, a masked record does not even say how old.
 MINOR_UNTIL = 18
-MINOR_AGE_TEXT = "未成年"
+MINOR_AGE_TEXT = f"未满{MINOR_UNTIL}周岁"
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class ShownIdentity:
     """What a viewer is shown of who a person is. In full: the ID number and the birth date.
     Masked: the number's first 6 and last 4 characters and, instead of the birth date the mask
     hides, an adult's age in whole years — which leaves a year of possible birth dates, about 33
-    numbers with a valid check character — and for a minor only that they are under age (SECURITY.md,
+    numbers with a valid check character — and for a minor only that they are under 18 (SECURITY.md,
     "脱敏")."""
 
     id_number: str

@@ -5,7 +5,7 @@ page, export and API route that shows a person, under every role, and wherever t
 masked number it counts the ID numbers an attacker could still hold true given everything the
 response shows: the mask's 10 characters, the check character, and the birth date or the age if
 either appears. An adult shown with an age keeps about 33 candidates (a year of birth dates, one
-in 11 passing the check character); a minor, shown only as 未成年, hundreds. Where the full
+in 11 passing the check character); a minor, shown only as under 18, hundreds. Where the full
 number is shown, the role must be one allowed to see it."""
 
 import datetime
@@ -17,7 +17,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from guardianship.rules import _CHECK_CODES, _WEIGHTS, age_on, mask_id_number
+from guardianship.rules import _CHECK_CODES, _WEIGHTS, MINOR_AGE_TEXT, age_on, mask_id_number
 from tests.factories import PersonFactory, id_number
 
 TODAY = datetime.date.today()
@@ -68,7 +68,7 @@ def candidates(number: str, shown: str) -> int:
         age = age_on(true_birth, TODAY)
         if re.search(rf"(?<!\d){age}周岁|\"age\": ?{age}\b|(?<!\d){age}岁", shown):
             days = [d for d in days if age_on(d, TODAY) == age]
-        elif "未成年" in shown:
+        elif MINOR_AGE_TEXT in shown:
             days = [d for d in days if age_on(d, TODAY) < 18]
     prefix, serial, check = number[:6], number[14:17], number[17]
     return sum(_check_char(f"{prefix}{d:%Y%m%d}{serial}") == check for d in days)
@@ -142,7 +142,7 @@ def test_a_masked_minor_shows_no_age_anywhere(client, county_viewer, persons):
     client.force_login(county_viewer)
     minor = persons["minor"]
     page = client.get(minor.get_absolute_url()).content.decode()
-    assert "未成年" in page and f"{age_on(MINOR_BORN, TODAY)}周岁" not in page
+    assert MINOR_AGE_TEXT in page and f"{age_on(MINOR_BORN, TODAY)}周岁" not in page
     record = client.get(f"/api/v1/persons/{minor.pk}/").json()
     assert record["age"] is None and "birth_date" not in record
 
