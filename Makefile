@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-faults audit lint format demo migrate bench install install-dev clean-venv
+.PHONY: run test checks test-faults audit lint format demo migrate bench install install-dev clean-venv
 
 # What production runs (requirements.txt) for run, demo and migrate; the test, lint and audit
 # tools on top of it (requirements-dev.txt) for the rest. Each stamp follows its files.
@@ -49,14 +49,18 @@ format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# The whole suite: lint, static analysis, migrations in step with the models, then pytest on
-# two workers. The fault tests (marker `faults`) stop the servers the others use: they run
-# alone, in `make test-faults`.
-test: install-dev audit
+# The whole suite: the checks (lint, static analysis, migrations in step with the models), then
+# pytest on two workers. CHECKS=0 leaves the checks out, for a second run of the same code on
+# another database (.ci/run). The fault tests (marker `faults`) stop the servers the others use:
+# they run alone, in `make test-faults`.
+CHECKS ?= 1
+test: install-dev $(if $(filter 1,$(CHECKS)),checks)
+	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python -m pytest -n 2 --dist loadfile -m "not faults" $(PYTEST_ARGS)
+
+checks: install-dev audit
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python manage.py makemigrations --check --dry-run
-	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python -m pytest -n 2 --dist loadfile -m "not faults" $(PYTEST_ARGS)
 
 # Restarts PostgreSQL, stops Redis and kills Celery workers: serially, against the real servers
 # (DATABASE_URL, REDIS_URL, CELERY_BROKER_URL), and never beside another test run.
