@@ -3,15 +3,22 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-faults audit lint format demo migrate bench install clean-venv
+.PHONY: run test checks test-faults audit lint format demo migrate bench install install-dev clean-venv
 
+# What production runs (requirements.txt) for run, demo and migrate; the test, lint and audit
+# tools on top of it (requirements-dev.txt) for the rest. Each stamp follows its files.
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
+$(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
 install: $(BIN)/.installed
+install-dev: $(BIN)/.installed-dev
 
 # Development server with the Celery worker and beat beside it. Without DATABASE_URL and
 # REDIS_URL it uses SQLite and a filesystem broker, so a bare machine with Python runs it.
@@ -34,38 +41,43 @@ demo: install
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: install
+format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# The whole suite: lint, the layers contract (import-linter), static analysis, migrations in step with the models, then pytest on
-# two workers. The fault tests (marker `faults`) stop the servers the others use: they run
-# alone, in `make test-faults`.
-test: install audit
+# The whole suite: the checks (lint, the layers contract, static analysis, migrations in step
+# with the models), then pytest on two workers. CHECKS=0 leaves the checks out, for a second
+# run of the same code on another database (.ci/run). The fault tests (marker `faults`) stop the servers the others use:
+# they run alone, in `make test-faults`.
+CHECKS ?= 1
+test: install-dev $(if $(filter 1,$(CHECKS)),checks)
+	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python -m pytest -n 2 --dist loadfile -m "not faults" $(PYTEST_ARGS)
+
+checks: install-dev audit
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python manage.py makemigrations --check --dry-run
-	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python -m pytest -n 2 --dist loadfile -m "not faults" $(PYTEST_ARGS)
 
 # Restarts PostgreSQL, stops Redis and kills Celery workers: serially, against the real servers
 # (DATABASE_URL, REDIS_URL, CELERY_BROKER_URL), and never beside another test run.
-test-faults: install
+test-faults: install-dev
 	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python -m pytest -p no:xdist -m faults tests/faults $(PYTEST_ARGS)
 
 # Static analysis: bandit (no HIGH finding in the project's code; config in pyproject.toml) and
-# pip-audit over the pinned requirements (.ci/audit_dependencies.py says when it cannot audit).
-audit: install
+# pip-audit over the pinned requirements, production's and the tools' (.ci/audit_dependencies.py
+# says when it cannot audit).
+audit: install-dev
 	$(BIN)/bandit -c pyproject.toml -r . -q --severity-level high
-	$(BIN)/python .ci/audit_dependencies.py requirements.txt
+	$(BIN)/python .ci/audit_dependencies.py requirements.txt requirements-dev.txt
 
 # The load test needs wrk (Debian package); installed here when missing (as root, apt-get
 # update only when the first install fails). Without it the bench runs and says the load was skipped.
-bench: install
+bench: install-dev
 	@command -v wrk >/dev/null 2>&1 || apt-get install -y -q wrk >/dev/null 2>&1 || \
 		(apt-get update -q >/dev/null 2>&1 && apt-get install -y -q wrk >/dev/null 2>&1) || \
 		echo "bench: could not install wrk; the load test will be skipped"

@@ -10,7 +10,9 @@ pip-audit exits 0 and prints "No known vulnerabilities found" even when it could
   then a notice is printed and the audit does not fail (see SECURITY.md, "Dependencies");
 - pip-audit failing for any other reason fails.
 
-Usage: .ci/audit_dependencies.py [requirements.txt] (PIP_AUDIT=path/to/pip-audit to choose the binary).
+Usage: .ci/audit_dependencies.py [requirements.txt ...] (PIP_AUDIT=path/to/pip-audit to choose the binary).
+Give each file: pip-audit does not follow a file's `-r` includes (requirements-dev.txt's of
+requirements.txt), so `make audit` names both.
 """
 
 import json
@@ -35,11 +37,12 @@ def service_reachable() -> bool:
 
 
 def main() -> int:
-    requirements = sys.argv[1] if len(sys.argv) > 1 else "requirements.txt"
+    requirements = sys.argv[1:] or ["requirements.txt"]
     binary = os.environ.get("PIP_AUDIT") or os.path.join(os.path.dirname(sys.executable), "pip-audit")
-    # Every line of requirements.txt is pinned (==), so no resolution is needed: faster, and the
-    # packages audited are exactly the ones installed.
-    command = [binary, "-r", requirements, "--no-deps", "--disable-pip", "--progress-spinner", "off", "-f", "json"]
+    # Every line of the requirements files is pinned (==), so no resolution is needed: faster, and
+    # the packages audited are exactly the ones installed.
+    files = [argument for path in requirements for argument in ("-r", path)]
+    command = [binary, *files, "--no-deps", "--disable-pip", "--progress-spinner", "off", "-f", "json"]
     result = subprocess.run(command, capture_output=True, text=True, check=False)  # nosec B603  # fixed argument list
     try:
         report = json.loads(result.stdout)

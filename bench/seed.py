@@ -62,7 +62,9 @@ def non_bench_data_present() -> bool:
     probes = [
         (County._meta.db_table, "province <> %s", BENCH_PROVINCE),
         # The bench's own users are all named bench_… (the measured admin, the Excel counties').
-        (User._meta.db_table, "username NOT LIKE %s", "bench\\_%"),
+        # A prefix compared, not LIKE: SQLite's LIKE has no escape character unless one is named
+        # (so the pattern bench\_% matched no username there) and ignores case; substr reads the same on both.
+        (User._meta.db_table, "substr(username, 1, 6) <> %s", "bench_"),
     ]
     with connection.cursor() as cursor:
         for table, condition, value in probes:

@@ -112,6 +112,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # 310 ms without). Merged with any options given in DATABASE_URL.
     _db_options = DATABASES["default"].setdefault("OPTIONS", {})
     _db_options["options"] = f"{_db_options.get('options', '')} -c jit=off".strip()
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite backend with the library's real parameter limit, so bulk writes take as
+    # many statements here as on PostgreSQL (pilot_admin/sqlite/base.py).
+    DATABASES["default"]["ENGINE"] = "pilot_admin.sqlite"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "pilot_admin.User"

@@ -136,3 +136,31 @@ def pytest_sessionstart(session):
         engine = settings.DATABASES["default"]["ENGINE"]
         if "postgresql" not in engine or not settings.REDIS_URL:
             raise pytest.UsageError("PILOT_ADMIN_REQUIRE_SERVICES=1 but PostgreSQL or Redis is not configured")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--skips-json",
+        metavar="PATH",
+        help="write each skipped test and its reason to PATH (JSON); .ci/embedded_skips.py compares them with README",
+    )
+
+
+_skipped: dict[str, str] = {}
+
+
+def pytest_runtest_logreport(report):
+    """Under xdist the controller sees every worker's reports here too."""
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple | list) else str(report.longrepr)
+        _skipped[report.nodeid] = reason.removeprefix("Skipped: ")
+
+
+def pytest_sessionfinish(session):
+    import json
+    from pathlib import Path
+
+    path = session.config.getoption("--skips-json")
+    if path and not hasattr(session.config, "workerinput"):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(json.dumps(dict(sorted(_skipped.items())), ensure_ascii=False, indent=1) + "\n")

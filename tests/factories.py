@@ -290,7 +290,8 @@ def id_number(birth_date: datetime.date, serial: int, *, area: str = "422823") -
     `serial` (0–999) fills positions 15–17, its parity giving the gender (odd: male)."""
     from guardianship.rules import _CHECK_CODES, _WEIGHTS
 
-    body = f"{area}{birth_date:%Y%m%d}{serial % 1000:03d}"
+    # The year by hand: strftime's %Y does not pad years before 1000 to four digits on Linux.
+    body = f"{area}{birth_date.year:04d}{birth_date:%m%d}{serial % 1000:03d}"
     return body + _CHECK_CODES[sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True)) % 11]
 
 

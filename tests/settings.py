@@ -28,6 +28,11 @@ WHITENOISE_AUTOREFRESH = True
 # Live-server threads and worker subprocesses must not keep sessions open on the test database,
 # or it cannot be dropped at the end of the run.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# On SQLite each test process keeps its test database in memory, as Django does by default;
+# said here because pytest-django's xdist support recognises SQLite by Django's engine name
+# only, not ours (pilot_admin.sqlite), and would otherwise name a file per worker.
+if DATABASES["default"]["ENGINE"] == "pilot_admin.sqlite":  # noqa: F405
+    DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", ":memory:")  # noqa: F405
 
 # About a hundred tests sign the county admin in with force_login, which gives no second factor;
 # tests/pilot_admin/test_auth_two_factor.py turns the requirement back on and proves the flow.

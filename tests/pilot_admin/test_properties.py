@@ -232,6 +232,8 @@ def test_swapping_two_different_neighbouring_digits_is_refused(birth, serial, fi
 # A valid number (42282319500501004X) in Arabic-Indic digits: digits to Python's \d and int(),
 # not to GB 11643.
 @example(raw="٤٢٢٨٢٣١٩٥٠٠٥٠١٠٠٤X")
+# A valid number whose birth year is before 1000 (found by Hypothesis).
+@example(raw="422823099901020019")
 def test_any_string_is_an_id_number_or_a_chinese_error_and_accepted_ones_are_ascii(raw):
     try:
         facts = parse_id_number(raw)

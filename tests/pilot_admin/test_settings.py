@@ -29,7 +29,7 @@ def test_production_refuses_the_development_secret_key():
 def test_defaults_need_no_server():
     result = _load_settings(DJANGO_DEBUG="1")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["True", "django.db.backends.sqlite3"]
+    assert result.stdout.split() == ["True", "pilot_admin.sqlite"]
 
 
 def test_database_url_selects_postgresql():
@@ -67,3 +67,26 @@ def test_env_list(monkeypatch):
 
 def test_ui_language_is_simplified_chinese():
     assert settings.LANGUAGE_CODE == "zh-hans"
+
+
+@pytest.mark.django_db
+def test_a_thousand_row_bulk_write_is_one_insert_on_every_database():
+    """The embedded default writes an import's batch in one statement, as PostgreSQL does:
+    Django 5.2 would split it by SQLite's old 999-parameter limit (pilot_admin/sqlite/base.py)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from pilot_admin.choices import AuditAction
+    from pilot_admin.models import AuditEntry
+
+    kind = ContentType.objects.get_for_model(AuditEntry)
+    entries = [
+        AuditEntry(action=AuditAction.CREATE, content_type=kind, object_id=str(i), object_repr="一条")
+        for i in range(1000)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        AuditEntry.objects.bulk_create(entries, batch_size=1000)
+
+    assert len(queries) == 1
+    assert AuditEntry.objects.count() == 1000
