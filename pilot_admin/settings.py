@@ -340,6 +340,11 @@ CELERY_BEAT_SCHEDULE = {
 }
 IMPORT_RETENTION_DAYS = env_int("IMPORT_RETENTION_DAYS", 7)
 
+# `manage.py backup` encrypts with the first key; `restore` decrypts with any of them, so a key is
+# rotated by putting the new one first and keeping the old ones until their backups are deleted.
+# Without a key, backup refuses to run unless DEBUG is on (pilot_admin/backups.py).
+BACKUP_ENCRYPTION_KEYS = env_list("BACKUP_ENCRYPTION_KEY", [])
+
 REST_FRAMEWORK = {
     # Token first, so an unauthenticated call gets 401 with WWW-Authenticate rather than 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
