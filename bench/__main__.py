@@ -192,12 +192,11 @@ def main(argv=None) -> int:
 
     load = None
     if args.load_seconds:
-        from rest_framework.authtoken.models import Token
-
         from bench import load as bench_load
+        from pilot_admin.models import ApiToken
 
         start = step(f"load: wrk, {args.load_connections} clients × {args.load_seconds} s, on ours then the floor…")
-        token, _ = Token.objects.get_or_create(user=admin)
+        token, _ = ApiToken.objects.get_or_create(user=admin)
         load = bench_load.run(
             token=token.key,
             program=program,

@@ -1,9 +1,11 @@
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import transaction
 from django.template.response import TemplateResponse
 
 from pilot_admin import locking
+from pilot_admin.accounts import services as account_services
 from pilot_admin.audit import services as audit
 from pilot_admin.choices import AuditAction
 from pilot_admin.models import AuditEntry, ImportRun, Notification, User
@@ -67,6 +69,39 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = BaseUserAdmin.add_fieldsets + (
         ("角色与单位", {"fields": ("role", "county", "township", "department")}),
     )
+    # Changed only through the services (password change and reset, the nightly task, re-enabling).
+    readonly_fields = ("must_change_password", "password_changed_at", "inactivity_disabled_at", "reactivated_at")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return fieldsets + (
+            (
+                "密码与停用",
+                {"fields": ("must_change_password", "password_changed_at", "inactivity_disabled_at", "reactivated_at")},
+            ),
+        )
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            # The administrator chose the first password: the user must replace it.
+            account_services.account_create(actor=request.user, user=obj)
+
+    def user_change_password(self, request, id, form_url=""):
+        """The admin's password form sets someone else's password: a reset, which the user must
+        replace at the next sign-in. Django's view saves the password; the service, in the same
+        transaction, marks the account and records who did it."""
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            # Success redirects to the user's page; a refused form re-renders or redirects back here.
+            if request.method == "POST" and response.status_code == 302 and response.url != request.get_full_path():
+                user = self.get_object(request, unquote(id))
+                if user.has_usable_password():
+                    account_services.password_reset(actor=request.user, user=user)
+        return response
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -3,14 +3,14 @@ from django.contrib.auth.backends import ModelBackend
 from pilot_admin.choices import Role
 
 # The apps whose admin pages the county office works in; axes and otp_totp so it can read the
-# login records and remove the authenticator of someone who lost their phone.
+# login records and remove the authenticator of someone who lost their phone. API tokens are
+# managed on the 账户 pages, where a key is shown once and never again.
 COUNTY_ADMIN_APPS = {
     "pilot_admin",
     "villages",
     "tasks",
     "assessments",
     "guardianship",
-    "authtoken",
     "axes",
     "otp_totp",
 }

@@ -1,3 +1,6 @@
+import datetime
+import secrets
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.models import ContentType
@@ -5,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from pilot_admin.choices import AuditAction, ImportStatus, Role
 from pilot_admin.querysets import AUDIT_APPEND_ONLY, AuditEntryQuerySet, ImportRunQuerySet
@@ -71,6 +75,18 @@ class User(AbstractUser):
     is_unit_leader = models.BooleanField(
         "单位负责人", default=False, help_text="逾期升级提醒发给本单位（部门或乡镇）的负责人。"
     )
+    password_changed_at = models.DateTimeField(
+        "密码设置时间", null=True, blank=True, help_text="超过 PASSWORD_MAX_AGE_DAYS 天须修改密码。"
+    )
+    must_change_password = models.BooleanField(
+        "须修改密码", default=False, help_text="管理员新建账户或重设密码后，用户登录时须先改为自己的密码。"
+    )
+    inactivity_disabled_at = models.DateTimeField(
+        "因长期未使用停用时间", null=True, blank=True, help_text="连续 ACCOUNT_INACTIVE_DAYS 天未使用，夜间自动停用。"
+    )
+    reactivated_at = models.DateTimeField(
+        "重新启用时间", null=True, blank=True, help_text="停用后重新启用，从此时起重新计算未使用天数。"
+    )
 
     objects = PilotUserManager()
 
@@ -93,6 +109,35 @@ class User(AbstractUser):
     def __str__(self):
         return self.get_full_name() or self.username
 
+    def set_password(self, raw_password):
+        """Every new password, whoever sets it, starts the age clock (PASSWORD_MAX_AGE_DAYS)."""
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+
+    def check_password(self, raw_password):
+        # A successful check may re-hash the same password with stronger parameters (through
+        # set_password, saving the hash only): that is not a new password, the clock keeps running.
+        changed_at = self.password_changed_at
+        try:
+            return super().check_password(raw_password)
+        finally:
+            self.password_changed_at = changed_at
+
+    async def acheck_password(self, raw_password):
+        changed_at = self.password_changed_at
+        try:
+            return await super().acheck_password(raw_password)
+        finally:
+            self.password_changed_at = changed_at
+
+    @property
+    def password_expires_at(self) -> datetime.datetime | None:
+        """When the password must be replaced; None when passwords do not age or none is set."""
+        days = settings.PASSWORD_MAX_AGE_DAYS
+        if not days or not self.has_usable_password():
+            return None
+        return (self.password_changed_at or self.date_joined) + datetime.timedelta(days=days)
+
     @property
     def is_county_admin(self) -> bool:
         return self.is_active and (self.is_superuser or self.role == Role.COUNTY_ADMIN)
@@ -101,6 +146,43 @@ class User(AbstractUser):
     def is_county_level(self) -> bool:
         """County-wide reading rights: the office, county viewers and API clients."""
         return self.is_county_admin or self.role in (Role.COUNTY_VIEWER, Role.API_CLIENT)
+
+
+def new_token_key() -> str:
+    return secrets.token_hex(20)
+
+
+def token_expiry(start: datetime.datetime | None = None) -> datetime.datetime | None:
+    """When a token issued or renewed at `start` expires: API_TOKEN_MAX_AGE_DAYS later (0: never)."""
+    days = settings.API_TOKEN_MAX_AGE_DAYS
+    return (start or timezone.now()) + datetime.timedelta(days=days) if days else None
+
+
+class ApiToken(models.Model):
+    """An API client's credential, sent as `Authorization: Token <key>` (DRF's wire format). One
+    per user; it expires, the county office renews or replaces it, and its last use is kept."""
+
+    key = models.CharField("令牌", max_length=40, primary_key=True, default=new_token_key)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE, related_name="auth_token"
+    )
+    created_at = models.DateTimeField("签发时间", default=timezone.now)
+    expires_at = models.DateTimeField(
+        "到期时间", null=True, blank=True, default=token_expiry, help_text="为空表示永不过期。"
+    )
+    last_used_at = models.DateTimeField("最近使用时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "接口令牌"
+        verbose_name_plural = "接口令牌"
+        ordering = ["user"]
+
+    def __str__(self):
+        # Never the key: this text goes into logs and the audit trail.
+        return f"{self.user} 的接口令牌"
+
+    def is_expired(self, now: datetime.datetime | None = None) -> bool:
+        return self.expires_at is not None and (now or timezone.now()) >= self.expires_at
 
 
 class AuditEntry(models.Model):

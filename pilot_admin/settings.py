@@ -8,6 +8,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from pilot_admin.choices import Role
 from pilot_admin.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -38,7 +39,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "pilot_admin.middleware.RequestContextMiddleware",
     "pilot_admin.middleware.AccessLogMiddleware",
     "pilot_admin.accounts.middleware.TwoFactorRequiredMiddleware",
+    # After the second factor: a password that must be replaced is replaced by its owner.
+    "pilot_admin.accounts.middleware.PasswordChangeRequiredMiddleware",
     "pilot_admin.middleware.ScopeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -140,6 +142,17 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"min_classes": PASSWORD_MIN_CHARACTER_CLASSES},
     },
 ]
+# A password older than this many days must be changed before any page opens (0: passwords do not
+# age); API tokens are not affected, they expire on their own clock below.
+PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90)
+# Accounts nobody signed in to (or used a token of) for this many days are disabled at night
+# (0: never); the county office lists and re-enables them on the 账户 pages.
+ACCOUNT_INACTIVE_DAYS = env_int("ACCOUNT_INACTIVE_DAYS", 90)
+# An API token works this many days after it was issued or last renewed (0: no expiry).
+API_TOKEN_MAX_AGE_DAYS = env_int("API_TOKEN_MAX_AGE_DAYS", 365)
+for _name in ("PASSWORD_MAX_AGE_DAYS", "ACCOUNT_INACTIVE_DAYS", "API_TOKEN_MAX_AGE_DAYS"):
+    if globals()[_name] < 0:
+        raise ImproperlyConfigured(f"{_name} must be 0 (off) or a number of days, got {globals()[_name]}")
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 # Signed out after this many seconds without a request (IdleTimeoutMiddleware); the absolute
 # limit above still applies to a session kept busy.
@@ -166,9 +179,16 @@ AXES_LOCKOUT_CALLABLE = "pilot_admin.accounts.views.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "pilot_admin.middleware.client_ip"
 AXES_VERBOSE = False
 
-# Two-factor login: required for the county office, offered to everyone. API tokens are
-# machine credentials and are not affected (see pilot_admin/accounts/middleware.py).
+# Two-factor login: required for the roles listed (by default the county's: its office and its
+# viewers, who read every township's register), offered to everyone else; a county that wants it
+# for all adds the other roles. PILOT_ADMIN_REQUIRE_2FA=0 turns the requirement off entirely. API
+# tokens are machine credentials and are not affected (see pilot_admin/accounts/middleware.py).
 PILOT_ADMIN_REQUIRE_2FA = env_bool("PILOT_ADMIN_REQUIRE_2FA", True)
+PILOT_ADMIN_2FA_ROLES = env_list("PILOT_ADMIN_2FA_ROLES", [Role.COUNTY_ADMIN.value, Role.COUNTY_VIEWER.value])
+if set(PILOT_ADMIN_2FA_ROLES) - set(Role.values):
+    raise ImproperlyConfigured(
+        f"PILOT_ADMIN_2FA_ROLES may name only {', '.join(Role.values)}; got {', '.join(PILOT_ADMIN_2FA_ROLES)}"
+    )
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "试点工作管理系统")
 # The admin never shows an authenticator's secret.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
@@ -322,6 +342,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pilot_admin.tasks.purge_expired_data",
         "schedule": crontab(hour=3, minute=10),
     },
+    # 02:40 every night, before the offices open: disable the accounts nobody has used for
+    # ACCOUNT_INACTIVE_DAYS (audited); the county office re-enables them on the 账户 pages.
+    "disable-inactive-accounts": {
+        "task": "pilot_admin.tasks.disable_inactive_accounts",
+        "schedule": crontab(hour=2, minute=40),
+    },
     # 07:30 county time (CELERY_TIMEZONE) every day: record the day's reminders of every app
     # (report deadlines, rectifications, monthly visits), put them in the inboxes and send each
     # user one digest e-mail, before the offices open.
@@ -348,7 +374,7 @@ BACKUP_ENCRYPTION_KEYS = env_list("BACKUP_ENCRYPTION_KEY", [])
 REST_FRAMEWORK = {
     # Token first, so an unauthenticated call gets 401 with WWW-Authenticate rather than 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "pilot_admin.accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

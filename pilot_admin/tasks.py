@@ -6,12 +6,20 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from pilot_admin import excel, services
+from pilot_admin.accounts import services as account_services
 from pilot_admin.reminders.services import send_due_reminders
 
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
 def purge_expired_data() -> dict:
     return services.purge_expired_data()
+
+
+@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def disable_inactive_accounts() -> int:
+    """Nightly: disable accounts unused for ACCOUNT_INACTIVE_DAYS. Safe to run twice: the second
+    run finds them already disabled."""
+    return account_services.accounts_disable_inactive()
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from pilot_admin.choices import ImportStatus
 from pilot_admin.models import ImportRun
@@ -304,6 +305,13 @@ def _api_client_of(village):
     return UserFactory(role="api_client", county=village.township.county)
 
 
+def _disabled_account_of(village):
+    """An account of the village's county that the nightly task disabled for inactivity."""
+    return UserFactory(
+        role="county_viewer", county=village.township.county, is_active=False, inactivity_disabled_at=timezone.now()
+    )
+
+
 def _locked_username(objs):
     from axes.models import AccessAttempt
     from django.conf import settings
@@ -318,7 +326,8 @@ def _locked_username(objs):
     return {"username": user.username}
 
 
-# Account pages: everyone's own account; token and lockout management for the county office.
+# Account pages: everyone's own account; token, lockout and inactive-account management for the
+# county office.
 ROUTES.update(
     {
         "accounts:account": Route(),
@@ -336,6 +345,14 @@ ROUTES.update(
         ),
         "accounts:lockout_list": Route(allowed=ADMIN_ONLY),
         "accounts:lockout_reset": Route(allowed=ADMIN_ONLY, method="post", data=_locked_username, ok=302),
+        "accounts:inactive_list": Route(allowed=ADMIN_ONLY),
+        "accounts:inactive_reactivate": Route(
+            allowed=ADMIN_ONLY,
+            target="village",
+            method="post",
+            kwargs=lambda objs: {"pk": _disabled_account_of(objs["village"]).pk},
+            ok=302,
+        ),
     }
 )
 

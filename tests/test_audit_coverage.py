@@ -55,12 +55,11 @@ def _draft_template(objs):
 
 
 def _api_client_with_token(objs):
-    from rest_framework.authtoken.models import Token
-
+    from pilot_admin.models import ApiToken
     from tests.test_access_matrix import _api_client_of
 
     holder = _api_client_of(objs["village"])
-    Token.objects.create(user=holder)
+    ApiToken.objects.create(user=holder)
     return {"pk": holder.pk, "action": "revoke"}
 
 

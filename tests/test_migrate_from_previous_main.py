@@ -50,6 +50,23 @@ audit.record(actor=User.objects.get(username="county_admin"), instance=departmen
 print("{}")
 """
 
+# An API client's token issued by the previous main (DRF's own token table).
+ISSUE_A_DRF_TOKEN = """
+import json
+from rest_framework.authtoken.models import Token
+from pilot_admin.models import User
+token = Token.objects.create(user=User.objects.get(username="api_client"))
+print(json.dumps({"key": token.key, "created": token.created.isoformat()}))
+"""
+
+CARRIED_OVER_TOKEN = """
+import json
+from pilot_admin.models import ApiToken
+token = ApiToken.objects.get(user__username="api_client")
+print(json.dumps({"key": token.key, "lifetime_days": (token.expires_at - token.created_at).days,
+                  "created": token.created_at.isoformat()}))
+"""
+
 AUDIT_OF_DEPARTMENTS = """
 import json
 from django.contrib.contenttypes.models import ContentType
@@ -134,16 +151,25 @@ def test_a_database_of_the_previous_main_migrates_with_every_row_kept(tmp_path, 
     _manage(previous, database_url, "migrate", "--noinput")
     _manage(previous, database_url, "load_demo")
     _shell_json(previous, database_url, RENAME_A_DEPARTMENT)
+    drf_token = _shell_json(previous, database_url, ISSUE_A_DRF_TOKEN)
     before = _shell_json(previous, database_url, COUNT_ROWS)
     assert before["tasks_department"] > 0 and before["tasks_progressreport"] > 0
 
     _manage(ROOT, database_url, "migrate", "--noinput")
     after = _shell_json(ROOT, database_url, COUNT_ROWS)
     # Only the migration log grows, by the migrations since (four of them state-only, moving
-    # Department), and every one of them is applied.
+    # Department), and every one of them is applied; DRF's tokens move to our own table,
+    # leaving theirs empty.
     assert after.pop("django_migrations") > before.pop("django_migrations")
+    assert (after.pop("pilot_admin_apitoken"), after["authtoken_token"]) == (before["authtoken_token"], 0)
+    after["authtoken_token"] = before["authtoken_token"]
+    # One model added (ApiToken): its content type and its four permissions.
+    assert after.pop("django_content_type") == before.pop("django_content_type") + 1
+    assert after.pop("auth_permission") == before.pop("auth_permission") + 4
     assert after == before
     _manage(ROOT, database_url, "migrate", "--check")
+    # The carried-over token is the same secret, expiring API_TOKEN_MAX_AGE_DAYS after its creation.
+    assert _shell_json(ROOT, database_url, CARRIED_OVER_TOKEN) == {**drf_token, "lifetime_days": 365}
 
     audit = _shell_json(ROOT, database_url, AUDIT_OF_DEPARTMENTS)
     assert audit == {

@@ -1,4 +1,6 @@
 from django import forms
+from django.contrib.auth import forms as auth_forms
+from django.views.decorators.debug import sensitive_variables
 
 
 class OTPCodeForm(forms.Form):
@@ -17,3 +19,18 @@ class OTPCodeForm(forms.Form):
         if not code.isdigit():
             raise forms.ValidationError("验证码是 6 位数字。")
         return code
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """Django's, and the new password must differ from the current one: a forced or expired
+    change that kept the password would change nothing."""
+
+    @sensitive_variables("old", "new")
+    def clean(self):
+        cleaned_data = super().clean()
+        old, new = cleaned_data.get("old_password"), cleaned_data.get("new_password1")
+        if old and new and old == new:
+            self.add_error(
+                "new_password1", forms.ValidationError("新密码不能与当前密码相同。", code="password_unchanged")
+            )
+        return cleaned_data

@@ -14,4 +14,6 @@ urlpatterns = [
     path("tokens/<int:pk>/<str:action>/", views.TokenActionView.as_view(), name="token_action"),
     path("lockouts/", views.LockoutListView.as_view(), name="lockout_list"),
     path("lockouts/unlock/", views.LockoutResetView.as_view(), name="lockout_reset"),
+    path("inactive/", views.InactiveAccountListView.as_view(), name="inactive_list"),
+    path("inactive/<int:pk>/reactivate/", views.InactiveAccountReactivateView.as_view(), name="inactive_reactivate"),
 ]

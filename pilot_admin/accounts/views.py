@@ -1,5 +1,5 @@
 """账户 pages: the user's own account, password and second factor, and for the county office the
-API tokens and the login lockouts."""
+API tokens, the login lockouts and the accounts disabled for inactivity."""
 
 import base64
 
@@ -7,19 +7,21 @@ import segno
 from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView, TemplateView
 from django_otp import devices_for_user, match_token, user_has_device
 from django_otp import login as otp_login
 
 from pilot_admin.accounts import selectors, services
-from pilot_admin.accounts.forms import OTPCodeForm
-from pilot_admin.accounts.middleware import two_factor_required
+from pilot_admin.accounts.forms import OTPCodeForm, PasswordChangeForm
+from pilot_admin.accounts.middleware import password_change_message, password_change_reason, two_factor_required
 from pilot_admin.accounts.permissions import can_manage_account_security
 from pilot_admin.audit import services as audit
 from pilot_admin.choices import AuditAction
@@ -58,20 +60,36 @@ class AccountView(ScopedViewMixin, TemplateView):
             two_factor_required=two_factor_required(user),
             can_manage=can_manage_account_security(user),
             idle_minutes=settings.SESSION_IDLE_TIMEOUT // 60,
+            password_expires_at=user.password_expires_at,
             **kwargs,
         )
 
 
 class PasswordChangeView(ScopedViewMixin, auth_views.PasswordChangeView):
+    """修改密码; also where a session is held until a password set by an administrator, or too
+    old, is replaced (PasswordChangeRequiredMiddleware), and from where it goes on to `next`."""
+
     scope_declared = "own account"
     access = staticmethod(any_signed_in)
     template_name = "registration/password_change_form.html"
+    form_class = PasswordChangeForm
     success_url = reverse_lazy("accounts:password_change_done")
 
+    def get_context_data(self, **kwargs):
+        reason = password_change_reason(self.request.user)
+        return super().get_context_data(
+            forced_message=password_change_message(reason), next=safe_next(self.request, ""), **kwargs
+        )
+
     def form_valid(self, form):
-        response = super().form_valid(form)
-        services.password_changed(user=self.request.user)
-        return response
+        services.password_change(user=form.user, password=form.cleaned_data["new_password1"])
+        # The password is part of the session hash: keep this session signed in.
+        update_session_auth_hash(self.request, form.user)
+        target = safe_next(self.request, "")
+        if target:
+            messages.success(self.request, "密码已修改，下次登录请使用新密码。")
+            return redirect(target)
+        return redirect(self.get_success_url())
 
 
 class PasswordChangeDoneView(ScopedViewMixin, auth_views.PasswordChangeDoneView):
@@ -161,17 +179,23 @@ class TwoFactorVerifyView(ScopedViewMixin, FormView):
 
 
 class TokenListView(ScopedViewMixin, TemplateView):
-    """接口令牌: who holds an API token; the county office revokes or reissues them."""
+    """接口令牌: who holds an API token, until when, last used when; the county office revokes,
+    renews or reissues them."""
 
     access = staticmethod(can_manage_account_security)
     template_name = "pilot_admin/account_tokens.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(holders=selectors.token_holders(user=self.request.user), **kwargs)
+        return super().get_context_data(
+            holders=selectors.token_holders(user=self.request.user),
+            now=timezone.now(),
+            max_age_days=settings.API_TOKEN_MAX_AGE_DAYS,
+            **kwargs,
+        )
 
 
 class TokenActionView(ScopedViewMixin, View):
-    """POST revoke or issue. A new token is shown once, in this response, and never again."""
+    """POST revoke, renew or issue. A new token is shown once, in this response, and never again."""
 
     access = staticmethod(can_manage_account_security)
     http_method_names = ["post"]
@@ -186,6 +210,13 @@ class TokenActionView(ScopedViewMixin, View):
         if action == "revoke":
             if services.token_revoke(actor=request.user, user=self.holder):
                 messages.success(request, f"已吊销 {self.holder} 的接口令牌，使用它的调用将被拒绝。")
+            return redirect("accounts:token_list")
+        if action == "renew":
+            token = services.token_renew(actor=request.user, user=self.holder)
+            if token is None:
+                raise Http404
+            until = f"有效期至 {timezone.localtime(token.expires_at):%Y-%m-%d}" if token.expires_at else "永不过期"
+            messages.success(request, f"已为 {self.holder} 的接口令牌续期，{until}；令牌本身不变。")
             return redirect("accounts:token_list")
         if action == "issue":
             token = services.token_issue(actor=request.user, user=self.holder)
@@ -221,3 +252,34 @@ class LockoutResetView(ScopedViewMixin, View):
         services.lockout_reset(actor=request.user, username=username)
         messages.success(request, f"已解除账户 {username} 的登录锁定。")
         return redirect("accounts:lockout_list")
+
+
+class InactiveAccountListView(ScopedViewMixin, TemplateView):
+    """长期未使用停用: accounts the nightly task disabled; the county office re-enables them."""
+
+    access = staticmethod(can_manage_account_security)
+    template_name = "pilot_admin/account_inactive.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            accounts=selectors.accounts_disabled_for_inactivity(user=self.request.user),
+            inactive_days=settings.ACCOUNT_INACTIVE_DAYS,
+            **kwargs,
+        )
+
+
+class InactiveAccountReactivateView(ScopedViewMixin, View):
+    access = staticmethod(can_manage_account_security)
+    http_method_names = ["post"]
+
+    def load(self, request, *args, **kwargs):
+        try:
+            self.account = selectors.account_disabled_for_inactivity_get(user=request.user, pk=kwargs["pk"])
+        except ObjectDoesNotExist as exc:
+            raise Http404 from exc
+
+    def post(self, request, pk):
+        services.account_reactivate(actor=request.user, user=self.account)
+        days = settings.ACCOUNT_INACTIVE_DAYS
+        messages.success(request, f"已重新启用账户 {self.account.username}。若再连续 {days} 天未使用，将再次自动停用。")
+        return redirect("accounts:inactive_list")

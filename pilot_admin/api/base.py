@@ -6,11 +6,13 @@ from rest_framework import viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from pilot_admin.scoping import any_signed_in
 
 PASSWORD_TOKEN_REFUSED = "此账户须两步验证登录，不能仅凭密码换取接口令牌；请由县领导小组办公室在“接口令牌”页面签发。"
+PASSWORD_CHANGE_FIRST = "此账户的密码须先修改（管理员设置的密码，或已过期）：请先登录网页修改密码，再换取接口令牌。"
 
 
 def password_token_refused(user) -> bool:
@@ -73,11 +75,18 @@ class TokenView(_ApiViewMixin, ObtainAuthToken):
         return {"request": self.request._request, "format": self.format_kwarg, "view": self}
 
     def post(self, request, *args, **kwargs):
+        from pilot_admin.accounts import services
+        from pilot_admin.accounts.middleware import password_change_reason
+
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        if password_token_refused(serializer.validated_data["user"]):
+        user = serializer.validated_data["user"]
+        if password_token_refused(user):
             raise ValidationError({"non_field_errors": [PASSWORD_TOKEN_REFUSED]})
-        return super().post(request, *args, **kwargs)
+        # A password its owner must replace would otherwise keep working here, for good.
+        if password_change_reason(user):
+            raise ValidationError({"non_field_errors": [PASSWORD_CHANGE_FIRST]})
+        return Response({"token": services.token_obtain(user=user).key})
 
 
 class SchemaView(_ApiViewMixin, SpectacularAPIView):

@@ -64,8 +64,9 @@ def _tracked_fields_of(model: type[models.Model]) -> tuple[models.Field, ...]:
         field
         for field in model._meta.concrete_fields
         if not (field.primary_key or getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
-        # The optimistic-locking counter: it changes on every save and says nothing.
-        and field.name != "version"
+        # The optimistic-locking counter changes on every save and says nothing; a password hash
+        # is a secret that an audit reader must never get (the fact of a change is noted instead).
+        and field.name not in ("version", "password")
     )
 
 

@@ -11,9 +11,8 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.urls import reverse
 from kombu.exceptions import OperationalError as BrokerError
-from rest_framework.authtoken.models import Token
 
-from pilot_admin.models import DigestDelivery, Notification
+from pilot_admin.models import ApiToken, DigestDelivery, Notification
 from tasks.models import Reminder
 from tests.tasks.test_reminder_worker import Broker, _state, world  # noqa: F401  (world: a fixture)
 
@@ -46,7 +45,7 @@ def test_pages_and_the_api_work_without_redis_and_the_cache_returns_with_it(
     client, county_admin, village_a, program, redis_server, production_cache
 ):
     client.force_login(county_admin)
-    token = Token.objects.create(user=county_admin)
+    token = ApiToken.objects.create(user=county_admin)
     pages = [reverse("home"), reverse("villages:village_list")]
     api = reverse("api_village-list")
     for url in pages:

@@ -6,11 +6,10 @@ import datetime
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from guardianship.models import Person
 from pilot_admin.choices import AuditAction
-from pilot_admin.models import AuditEntry
+from pilot_admin.models import ApiToken, AuditEntry
 from tests.factories import PersonFactory, id_number
 
 BORN = datetime.date(1951, 7, 8)
@@ -59,7 +58,7 @@ def test_a_register_page_is_one_entry_with_its_filters_and_rows_not_one_per_pers
 
 
 def test_api_records_read_with_a_token_name_the_client(client, api_client_user, person, others):
-    token = Token.objects.create(user=api_client_user)
+    token = ApiToken.objects.create(user=api_client_user)
     auth = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
     assert client.get("/api/v1/persons/", **auth).status_code == 200
     assert client.get(f"/api/v1/persons/{person.pk}/", **auth).status_code == 200

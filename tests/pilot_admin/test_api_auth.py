@@ -2,9 +2,9 @@
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from pilot_admin.models import ApiToken
 from tests.factories import PASSWORD
 
 TOKEN_URL = reverse("api_token")
@@ -25,10 +25,10 @@ def test_valid_credentials_return_the_users_token(api, api_client_user):
     response = _obtain(api, api_client_user.username, PASSWORD)
 
     assert response.status_code == 200
-    assert response.json() == {"token": Token.objects.get(user=api_client_user).key}
+    assert response.json() == {"token": ApiToken.objects.get(user=api_client_user).key}
     # Asking again returns the same token rather than minting another.
     assert _obtain(api, api_client_user.username, PASSWORD).json() == response.json()
-    assert Token.objects.filter(user=api_client_user).count() == 1
+    assert ApiToken.objects.filter(user=api_client_user).count() == 1
 
 
 def test_wrong_password_is_a_400_without_a_token(api, api_client_user):
@@ -37,7 +37,7 @@ def test_wrong_password_is_a_400_without_a_token(api, api_client_user):
     assert response.status_code == 400
     body = response.json()
     assert "token" not in body
-    assert not Token.objects.filter(user=api_client_user).exists()
+    assert not ApiToken.objects.filter(user=api_client_user).exists()
     assert "无法使用提供的认证信息登录" in body["non_field_errors"][0]
 
 
@@ -48,7 +48,7 @@ def test_missing_fields_are_reported_per_field(api, db):
     body = response.json()
     assert set(body) == {"username", "password"}
     assert body["username"] == ["该字段是必填项。"]
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_inactive_user_gets_no_token(api, api_client_user):
@@ -59,7 +59,7 @@ def test_inactive_user_gets_no_token(api, api_client_user):
 
     assert response.status_code == 400
     assert "token" not in response.json()
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_token_header_opens_the_lists_within_the_users_scope(api, township_a_official, village_a, village_b):

@@ -3,10 +3,9 @@ token shown once."""
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from pilot_admin.choices import AuditAction
-from pilot_admin.models import AuditEntry
+from pilot_admin.models import ApiToken, AuditEntry
 from tests.factories import CountyFactory, UserFactory
 
 TOKENS = reverse("accounts:token_list")
@@ -23,11 +22,11 @@ def _api(client, key):
 
 @pytest.fixture
 def token(api_client_user):
-    return Token.objects.create(user=api_client_user)
+    return ApiToken.objects.create(user=api_client_user)
 
 
 def test_page_lists_api_clients_and_other_holders_without_the_secret(client, county_admin, token, township_a_official):
-    Token.objects.create(user=township_a_official)
+    ApiToken.objects.create(user=township_a_official)
     client.force_login(county_admin)
 
     body = client.get(TOKENS).content.decode()
@@ -44,7 +43,7 @@ def test_revoked_token_is_refused_by_the_api(client, county_admin, token, villag
     response = client.post(_action(token.user, "revoke"))
 
     assert response.status_code == 302
-    assert not Token.objects.filter(user=token.user).exists()
+    assert not ApiToken.objects.filter(user=token.user).exists()
     assert _api(client.__class__(), token.key).status_code == 401
     entry = AuditEntry.objects.get(note="吊销接口令牌")
     assert (entry.actor, entry.action, entry.object_id) == (county_admin, AuditAction.UPDATE, str(token.user.pk))
@@ -57,7 +56,7 @@ def test_new_token_is_shown_once_and_replaces_the_old(client, county_admin, toke
     response = client.post(_action(token.user, "issue"))
 
     assert response.status_code == 200
-    new = Token.objects.get(user=token.user)
+    new = ApiToken.objects.get(user=token.user)
     assert new.key != token.key
     assert new.key in response.content.decode()
     assert "no-store" in {part.strip() for part in response["Cache-Control"].split(",")}
@@ -71,7 +70,7 @@ def test_revoke_is_post_only(client, county_admin, token):
     client.force_login(county_admin)
 
     assert client.get(_action(token.user, "revoke")).status_code == 405
-    assert Token.objects.filter(pk=token.pk).exists()
+    assert ApiToken.objects.filter(pk=token.pk).exists()
 
 
 def test_other_roles_cannot_manage_tokens(client, township_a_official, county_viewer, token):
@@ -79,17 +78,17 @@ def test_other_roles_cannot_manage_tokens(client, township_a_official, county_vi
         client.force_login(user)
         assert client.get(TOKENS).status_code == 403
         assert client.post(_action(token.user, "revoke")).status_code == 403
-    assert Token.objects.filter(pk=token.pk).exists()
+    assert ApiToken.objects.filter(pk=token.pk).exists()
 
 
 def test_another_countys_client_is_a_404(client, county_admin):
     stranger = UserFactory(role="api_client", county=CountyFactory(name="建始县", admin_code="422822"))
-    Token.objects.create(user=stranger)
+    ApiToken.objects.create(user=stranger)
     client.force_login(county_admin)
 
     assert client.post(_action(stranger, "revoke")).status_code == 404
     assert client.post(_action(stranger, "issue")).status_code == 404
-    assert Token.objects.filter(user=stranger).exists()
+    assert ApiToken.objects.filter(user=stranger).exists()
     assert stranger.username not in client.get(TOKENS).content.decode()
 
 
@@ -97,7 +96,7 @@ def test_token_page_query_count_does_not_grow(client, county_admin, django_asser
     client.force_login(county_admin)
     for size in (2, 20):
         for _ in range(size):
-            Token.objects.create(user=UserFactory(role="api_client", county=county_admin.county))
+            ApiToken.objects.create(user=UserFactory(role="api_client", county=county_admin.county))
         with django_assert_max_num_queries(8):
             response = client.get(TOKENS)
-        assert response.content.decode().count("吊销</button>") == Token.objects.count()
+        assert response.content.decode().count("吊销</button>") == ApiToken.objects.count()

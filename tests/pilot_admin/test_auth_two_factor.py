@@ -1,15 +1,15 @@
-"""Two-factor login (TOTP): required for the county office when PILOT_ADMIN_REQUIRE_2FA is on
-(tests/settings.py turns it off for the rest of the suite), available to everyone."""
+"""Two-factor login (TOTP): required for the roles in PILOT_ADMIN_2FA_ROLES (the county's by
+default) when PILOT_ADMIN_REQUIRE_2FA is on (tests/settings.py turns it off for the rest of the
+suite), available to everyone."""
 
 import pytest
 from django.test import override_settings
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
 from pilot_admin.choices import AuditAction
-from pilot_admin.models import AuditEntry
+from pilot_admin.models import ApiToken, AuditEntry
 from tests.factories import PASSWORD
 
 SETUP = reverse("accounts:two_factor_setup")
@@ -177,13 +177,61 @@ def test_a_password_alone_buys_no_token_for_a_two_factor_account(client, county_
         )
         assert response.status_code == 400
         assert "两步验证" in response.json()["non_field_errors"][0]
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_issued_tokens_are_unaffected_by_the_second_factor(client, county_admin, village_a):
-    token = Token.objects.create(user=county_admin)
+    token = ApiToken.objects.create(user=county_admin)
 
     response = client.get(reverse("api_village-list"), HTTP_AUTHORIZATION=f"Token {token.key}")
 
     assert response.status_code == 200
     assert response.json()["count"] == 1
+
+
+# --- which roles: PILOT_ADMIN_2FA_ROLES ---------------------------------------------------
+
+
+def test_by_default_the_county_roles_must_use_it_and_the_others_may(
+    client, county_viewer, township_a_official, department_user, inspector
+):
+    _password_login(client, county_viewer)
+    response = client.get(reverse("home"))
+    assert response["Location"].startswith(SETUP)
+    assert "按本系统规定，县级查看必须启用两步验证" in client.get(SETUP).content.decode()
+
+    for user in (township_a_official, department_user, inspector):
+        client.post(reverse("logout"))
+        _password_login(client, user)
+        assert client.get(reverse("home")).status_code == 200, user.role
+
+
+def test_a_county_may_require_it_of_township_officials_too(client, township_a_official, county_viewer):
+    with override_settings(PILOT_ADMIN_2FA_ROLES=["county_admin", "county_viewer", "township"]):
+        _password_login(client, township_a_official)
+        assert client.get(reverse("home"))["Location"].startswith(SETUP)
+        assert "按本系统规定，乡镇必须启用两步验证" in client.get(SETUP).content.decode()
+
+
+def test_roles_left_out_of_the_list_are_not_forced(client, county_admin, county_viewer):
+    with override_settings(PILOT_ADMIN_2FA_ROLES=["county_admin"]):
+        _password_login(client, county_viewer)
+        assert client.get(reverse("home")).status_code == 200
+        client.post(reverse("logout"))
+        _password_login(client, county_admin)
+        assert client.get(reverse("home"))["Location"].startswith(SETUP)
+
+
+def test_a_superuser_counts_as_the_county_office(client, county):
+    from tests.factories import UserFactory
+
+    root = UserFactory(username="root", role="county_viewer", is_superuser=True, is_staff=True, county=county)
+    with override_settings(PILOT_ADMIN_2FA_ROLES=["county_admin"]):
+        _password_login(client, root)
+        assert client.get(reverse("home"))["Location"].startswith(SETUP)
+
+
+def test_the_switch_off_frees_every_listed_role(client, county_viewer):
+    with override_settings(PILOT_ADMIN_REQUIRE_2FA=False):
+        _password_login(client, county_viewer)
+        assert client.get(reverse("home")).status_code == 200

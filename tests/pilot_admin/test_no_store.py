@@ -5,8 +5,8 @@ import datetime
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
+from pilot_admin.models import ApiToken
 from tests.factories import PersonFactory, id_number
 
 
@@ -36,7 +36,7 @@ def test_every_page_and_export_of_a_person_is_not_stored(client, personas, perso
 
 
 def test_api_records_are_not_stored_with_a_token(client, api_client_user, person):
-    token = Token.objects.create(user=api_client_user)
+    token = ApiToken.objects.create(user=api_client_user)
     for url in ("/api/v1/persons/", f"/api/v1/persons/{person.pk}/"):
         response = client.get(url, HTTP_AUTHORIZATION=f"Token {token.key}")
         assert response.status_code == 200, url

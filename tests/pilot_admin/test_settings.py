@@ -44,6 +44,19 @@ def test_bad_email_url_fails_loudly():
     assert "EMAIL_URL scheme" in result.stderr
 
 
+def test_an_unknown_two_factor_role_fails_loudly():
+    result = _load_settings(DJANGO_DEBUG="1", PILOT_ADMIN_2FA_ROLES="county_admin,township_head")
+    assert result.returncode != 0
+    assert "PILOT_ADMIN_2FA_ROLES may name only" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["PASSWORD_MAX_AGE_DAYS", "ACCOUNT_INACTIVE_DAYS", "API_TOKEN_MAX_AGE_DAYS"])
+def test_a_negative_number_of_days_fails_loudly(name):
+    result = _load_settings(DJANGO_DEBUG="1", **{name: "-1"})
+    assert result.returncode != 0
+    assert f"{name} must be 0 (off) or a number of days" in result.stderr
+
+
 @pytest.mark.parametrize(("raw", "expected"), [("1", True), ("true", True), ("off", False), ("0", False)])
 def test_env_bool(monkeypatch, raw, expected):
     monkeypatch.setenv("X_FLAG", raw)

@@ -2,10 +2,9 @@
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from pilot_admin.models import AuditEntry
+from pilot_admin.models import ApiToken, AuditEntry
 from tests.helpers.uploads import workbook_upload, xlsx_upload
 from villages.choices import PilotStatus
 from villages.excel import PILOT_COLUMNS, VILLAGE_COLUMNS
@@ -18,7 +17,7 @@ PILOTS_URL = "/api/v1/imports/pilot-assignments/"
 @pytest.fixture
 def api(county_admin):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=county_admin).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.objects.create(user=county_admin).key}")
     return client
 
 
