@@ -54,8 +54,8 @@ def inactivity_cutoff(*, now: datetime.datetime) -> datetime.datetime | None:
 
 
 def accounts_unused_since(*, now: datetime.datetime) -> QuerySet:
-    """Active accounts with no sign-in, no token use, no creation and no re-enabling after the
-    cutoff. Superusers (createsuperuser's break-glass accounts) are left alone: disabling them
+    """Active accounts with no sign-in, no token issued or used, no creation and no re-enabling
+    after the cutoff. Superusers (createsuperuser's break-glass accounts) are left alone: disabling them
     could leave an installation with nobody to re-enable anyone."""
     cutoff = inactivity_cutoff(now=now)
     users = get_user_model().objects.filter(is_active=True, is_superuser=False)
@@ -65,7 +65,7 @@ def accounts_unused_since(*, now: datetime.datetime) -> QuerySet:
     return users.filter(
         Q(last_login__isnull=True) | Q(last_login__lte=cutoff),
         Q(reactivated_at__isnull=True) | Q(reactivated_at__lte=cutoff),
-        ~Exists(ApiToken.objects.filter(user=OuterRef("pk"), last_used_at__gt=cutoff)),
+        ~Exists(ApiToken.objects.filter(Q(last_used_at__gt=cutoff) | Q(created_at__gt=cutoff), user=OuterRef("pk"))),
         date_joined__lte=cutoff,
     )
 

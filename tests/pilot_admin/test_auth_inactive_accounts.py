@@ -64,7 +64,18 @@ def test_an_account_never_signed_in_counts_from_its_creation(db, joined_days_ago
 def test_an_api_client_is_kept_by_using_its_token(db, used_days_ago, disabled):
     now = timezone.now()
     client = _user(now, role="api_client")
-    ApiToken.objects.create(user=client, last_used_at=now - used_days_ago * DAY)
+    ApiToken.objects.create(user=client, created_at=now - 400 * DAY, last_used_at=now - used_days_ago * DAY)
+
+    services.accounts_disable_inactive(now=now)
+
+    assert _disabled(client) is disabled
+
+
+@pytest.mark.parametrize(("issued_days_ago", "disabled"), [(89, False), (91, True)])
+def test_a_token_issued_but_not_used_yet_counts_as_use(db, issued_days_ago, disabled):
+    now = timezone.now()
+    client = _user(now, role="api_client")
+    ApiToken.objects.create(user=client, created_at=now - issued_days_ago * DAY)
 
     services.accounts_disable_inactive(now=now)
 
@@ -120,7 +131,7 @@ def test_nothing_is_disabled_when_set_to_zero(db):
 def test_a_disabled_account_can_neither_sign_in_nor_use_its_session_or_token(client, village_a):
     now = timezone.now()
     user = _user(now, role="api_client", county=village_a.township.county)
-    token = ApiToken.objects.create(user=user)
+    token = ApiToken.objects.create(user=user, created_at=now - 100 * DAY)
     client.force_login(user)
     # Signed in long ago, and the session kept (force_login itself stamps last_login).
     User.objects.filter(pk=user.pk).update(last_login=now - 100 * DAY)
