@@ -2,11 +2,7 @@
 three categories with a few agreements missing, a year of visits with gaps, the findings and the
 replacement — and nothing added by a second run."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 from django.utils import timezone
 
 from demo.guardianship import DIBAO, INSTITUTIONS
@@ -23,6 +19,7 @@ from guardianship.models import (
     Visit,
 )
 from pilot_admin.models import User
+from tests.demo.helpers import demo_loaded_twice
 
 MODELS = (
     GuardianshipPolicy,
@@ -37,18 +34,7 @@ MODELS = (
 )
 
 
-def _counts():
-    return {model.__name__: model.objects.count() for model in MODELS}
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_demo", "--allow-production", stdout=StringIO())
-        first = _counts()
-        call_command("load_demo", "--allow-production", stdout=StringIO())
-        yield {"first": first, "second": _counts()}
-        transaction.set_rollback(True)
+demo = demo_loaded_twice(MODELS)
 
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]

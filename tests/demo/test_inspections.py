@@ -3,35 +3,22 @@ with every grade, rectifications in every state, drafts for the demo inspector, 
 added by a second run."""
 
 from decimal import Decimal
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Sum
 
 from assessments.choices import Grade, InspectionStatus, RectificationStatus, TemplateStatus
 from assessments.models import Inspection, ItemScore, Rectification, ScoreItem, ScoreTemplate
 from demo.inspections import SHEET, YEAR
 from pilot_admin.models import AuditEntry
+from tests.demo.helpers import demo_loaded_twice
 from villages.choices import PilotStatus
 from villages.models import PilotAssignment, PilotProgram
 
 MODELS = (ScoreTemplate, ScoreItem, Inspection, ItemScore, Rectification, AuditEntry)
 
 
-def _counts():
-    return {model.__name__: model.objects.count() for model in MODELS}
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_demo", "--allow-production", stdout=StringIO())
-        first = _counts()
-        call_command("load_demo", "--allow-production", stdout=StringIO())
-        yield {"first": first, "second": _counts()}
-        transaction.set_rollback(True)
+demo = demo_loaded_twice(MODELS)
 
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
