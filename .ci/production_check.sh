@@ -41,6 +41,10 @@ unset DATABASE_URL REDIS_URL CELERY_BROKER_URL PILOT_ADMIN_REQUIRE_SERVICES PILO
 export DJANGO_DEBUG=0
 DJANGO_SECRET_KEY="$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(50))')"
 export DJANGO_SECRET_KEY
+# The keys a production install must have (README, "配置"): personal data at rest, backups.
+key() { "$BIN/python" -c 'import base64, secrets; print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())'; }
+PERSONAL_DATA_KEY="$(key)" PERSONAL_DATA_INDEX_KEY="$(key)" BACKUP_ENCRYPTION_KEY="$(key)"
+export PERSONAL_DATA_KEY PERSONAL_DATA_INDEX_KEY BACKUP_ENCRYPTION_KEY
 export DJANGO_ALLOWED_HOSTS=pilot-admin.example.gov.cn,127.0.0.1
 export DJANGO_CSRF_TRUSTED_ORIGINS=https://pilot-admin.example.gov.cn
 unset DJANGO_HTTPS DJANGO_SECURE_COOKIES DJANGO_SECURE_SSL_REDIRECT DJANGO_HSTS_SECONDS DJANGO_HSTS_INCLUDE_SUBDOMAINS \

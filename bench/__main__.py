@@ -53,6 +53,11 @@ def configure(database_name: str) -> str:
     # production's redirect to HTTPS would otherwise answer every request with a 301.
     os.environ.setdefault("DJANGO_HTTPS", "0")
     os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+    # Personal data is encrypted as in production; throwaway keys, handed to the child processes.
+    from cryptography.fernet import Fernet
+
+    os.environ.setdefault("PERSONAL_DATA_KEY", Fernet.generate_key().decode())
+    os.environ.setdefault("PERSONAL_DATA_INDEX_KEY", Fernet.generate_key().decode())
     url = point_django_at_bench_database(name=database_name, base_dir=BASE_DIR)
 
     import warnings

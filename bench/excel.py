@@ -144,6 +144,7 @@ def _seed_export_county(county, *, visits: int, visitor_id: int) -> int:
     """visits / 12 dispersed persons of the county, each visited once a month in EXPORT_YEAR."""
     from django.db import connection
 
+    from bench.guardianship import encrypted_id_numbers
     from bench.tasks_seed import quoted, version_column
     from guardianship.models import Person, Visit
     from villages.models import Township, Village
@@ -152,21 +153,27 @@ def _seed_export_county(county, *, visits: int, visitor_id: int) -> int:
     registered = datetime.datetime(EXPORT_YEAR - 1, 12, 1, tzinfo=datetime.UTC)
     version, one = version_column(Person)
     with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {quoted(Person)}")
+        (before,) = cursor.fetchone()
         cursor.execute(
             f"""
             INSERT INTO {quoted(Person)} (created_at, updated_at, name, gender, id_number, birth_date, village_id,
                    address, kind, disability_type, disability_grade, civil_capacity, support_mode, institution,
                    status, exit_reason, exit_date, monthly_income_yuan, property_ok, obligor_situation,
-                   self_care_level, notes{version})
-            SELECT %s, %s, '导出人员' || i, 'female', %s || lpad(i::text, 11, '0'), DATE '1940-01-01', v.id, '',
-                   'elderly', '', NULL, 'full', 'dispersed', '', 'active', '', NULL, 100, TRUE, 'none', 'full', ''{one}
-              FROM generate_series(0, %s - 1) AS i
+                   self_care_level, notes, id_number_index{version})
+            SELECT %s, %s, '导出人员' || n.i, 'female', n.token, DATE '1940-01-01', v.id, '',
+                   'elderly', '', NULL, 'full', 'dispersed', '', 'active', '', NULL, 100, TRUE, 'none', 'full', '',
+                   n.idx{one}
+              FROM unnest(%s::int[], %s::text[], %s::text[]) AS n(i, token, idx)
               JOIN (SELECT vi.id, row_number() OVER (ORDER BY vi.id) - 1 AS k
                       FROM {quoted(Village)} vi JOIN {quoted(Township)} t ON t.id = vi.township_id
-                     WHERE t.county_id = %s) v ON v.k = i %% %s
+                     WHERE t.county_id = %s) v ON v.k = n.i %% %s
             """,
-            [registered, registered, f"E{county.admin_code}", persons, county.pk, VILLAGES_PER_COUNTY],
-        )
+            [
+                registered, registered, *encrypted_id_numbers(f"E{county.admin_code}", 0, persons),
+                county.pk, VILLAGES_PER_COUNTY,
+            ],
+        )  # fmt: skip
         cursor.execute(
             f"""
             INSERT INTO {quoted(Visit)} (created_at, updated_at, person_id, visited_on, visitor_id, visitor_name,
@@ -175,9 +182,9 @@ def _seed_export_county(county, *, visits: int, visitor_id: int) -> int:
             SELECT %s, %s, p.id, make_date(%s, m, CAST(1 + (p.id + m) %% 28 AS integer)), %s, '联村干部',
                    TRUE, TRUE, TRUE, TRUE, TRUE, TRUE, TRUE, '', ''
               FROM {quoted(Person)} p CROSS JOIN generate_series(1, 12) AS m
-             WHERE p.id_number LIKE %s
+             WHERE p.id > %s
             """,
-            [registered, registered, EXPORT_YEAR, visitor_id, f"E{county.admin_code}%"],
+            [registered, registered, EXPORT_YEAR, visitor_id, before],
         )
         created = cursor.rowcount
         cursor.execute(f"ANALYZE {quoted(Visit)}")

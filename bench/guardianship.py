@@ -32,6 +32,20 @@ REGISTERED = datetime.datetime(2018, 12, 1, tzinfo=datetime.UTC)
 BATCH = 50_000
 
 
+def encrypted_id_numbers(prefix: str, start: int, count: int) -> tuple[list[int], list[str], list[str]]:
+    """Numbers start…start+count-1 as stored ID numbers: (i, token, blind index) columns for
+    unnest(), so seeded rows are encrypted as the application writes them."""
+    from pilot_admin import crypto
+
+    numbers = range(start, start + count)
+    plain = [f"{prefix}{i:0{18 - len(prefix)}d}" for i in numbers]
+    return (
+        list(numbers),
+        [crypto.encrypt(p) for p in plain],
+        [crypto.blind_index(p, purpose="id_number") for p in plain],
+    )
+
+
 def _t(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
@@ -90,9 +104,9 @@ def seed(*, persons: int, visitor_id: int, first_county: int = 1, last_county: i
             INSERT INTO {_t(Person)} (created_at, updated_at, name, gender, id_number, birth_date, village_id,
                    address, kind, disability_type, disability_grade, civil_capacity, support_mode, institution,
                    status, exit_reason, exit_date, monthly_income_yuan, property_ok, obligor_situation,
-                   self_care_level, notes{version})
+                   self_care_level, notes, id_number_index{version})
             SELECT %s, %s, '基准人员' || i, CASE WHEN i %% 2 = 0 THEN 'female' ELSE 'male' END,
-                   'B' || lpad(i::text, 17, '0'), DATE '1940-01-01' + (i %% 9000), v.id, '', 'elderly', '', NULL,
+                   n.token, DATE '1940-01-01' + (i %% 9000), v.id, '', 'elderly', '', NULL,
                    CASE i %% 4 WHEN 0 THEN 'none' WHEN 1 THEN 'limited' ELSE 'full' END,
                    CASE WHEN i %% 20 < 3 THEN 'concentrated' ELSE 'dispersed' END,
                    CASE WHEN i %% 20 < 3 THEN '基准敬老院' ELSE '' END,
@@ -100,14 +114,14 @@ def seed(*, persons: int, visitor_id: int, first_county: int = 1, last_county: i
                    CASE WHEN i %% 100 = 7 THEN '死亡' ELSE '' END,
                    CASE WHEN i %% 100 = 7 THEN DATE '2019-05-15' END,
                    100, TRUE, 'none',
-                   CASE i %% 3 WHEN 0 THEN 'full' WHEN 1 THEN 'partial' ELSE 'none' END, ''{one}
-              FROM generate_series(%s, %s - 1) AS i
+                   CASE i %% 3 WHEN 0 THEN 'full' WHEN 1 THEN 'partial' ELSE 'none' END, '', n.idx{one}
+              FROM unnest(%s::int[], %s::text[], %s::text[]) AS n(i, token, idx)
               JOIN (SELECT vi.id, row_number() OVER (ORDER BY vi.id) - 1 AS k
                       FROM {_t(Village)} vi JOIN {_t(Township)} t ON t.id = vi.township_id
                       JOIN {_t(County)} c ON c.id = t.county_id
-                     WHERE c.admin_code BETWEEN %s AND %s) v ON v.k = i %% %s
+                     WHERE c.admin_code BETWEEN %s AND %s) v ON v.k = n.i %% %s
             """,
-            [REGISTERED, REGISTERED, offset, offset + persons, *codes, villages],
+            [REGISTERED, REGISTERED, *encrypted_id_numbers("B", offset, persons), *codes, villages],
         )
         cursor.execute(
             f"""

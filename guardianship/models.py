@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -23,6 +24,7 @@ from guardianship.choices import (
     SelfCareLevel,
     SupportMode,
 )
+from pilot_admin import crypto
 from pilot_admin.choices import ReminderKind
 from pilot_admin.models import TimeStampedModel, VersionedModel
 
@@ -88,15 +90,21 @@ class Person(TimeStampedModel, VersionedModel):
 
     name = models.CharField("姓名", max_length=50)
     gender = models.CharField("性别", max_length=10, choices=Gender.choices)
-    id_number = models.CharField("公民身份号码", max_length=18, unique=True)
+    # Encrypted at rest (pilot_admin/crypto.py); equality goes through the keyed hash beside it,
+    # which is what is unique. Birth date and sex stay in clear: the statistics count by age and
+    # sex, and they are not enough to rebuild the number.
+    id_number = crypto.EncryptedCharField("公民身份号码", max_length=18)
+    id_number_index = crypto.BlindIndexField("公民身份号码索引", source="id_number", unique=True)
     birth_date = models.DateField("出生日期")
     village = models.ForeignKey(
         "villages.Village", verbose_name="村（居）", on_delete=models.PROTECT, related_name="persons"
     )
     address = models.CharField("住址", max_length=200, blank=True)
     kind = models.CharField("人员类别", max_length=20, choices=PersonKind.choices)
-    disability_type = models.CharField("残疾类别", max_length=20, choices=DisabilityType.choices, blank=True)
-    disability_grade = models.PositiveSmallIntegerField(
+    # Health data (PIPL art. 28): encrypted, and never counted in SQL. The self-care level stays in
+    # clear because the statistics and the register's filter count by it.
+    disability_type = crypto.EncryptedCharField("残疾类别", max_length=20, choices=DisabilityType.choices, blank=True)
+    disability_grade = crypto.EncryptedSmallIntegerField(
         "残疾等级", null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(4)]
     )
     civil_capacity = models.CharField(
@@ -125,7 +133,7 @@ class Person(TimeStampedModel, VersionedModel):
         blank=True,
         help_text="最近一次评估的结果，由评估记录得出。",
     )
-    notes = models.TextField("备注", blank=True)
+    notes = crypto.EncryptedTextField("备注", blank=True)
 
     objects = querysets.PersonQuerySet.as_manager()
 
@@ -161,6 +169,22 @@ class Person(TimeStampedModel, VersionedModel):
 
     def get_absolute_url(self):
         return reverse("guardianship:person_detail", args=[self.pk])
+
+    def validate_unique(self, exclude=None):
+        # The number is unique through its keyed hash, which is written only at save: judged
+        # here from the number itself, and reported against the number, as a unique field is.
+        exclude = {*(exclude or ()), "id_number_index"}
+        super().validate_unique(exclude=exclude)
+        if "id_number" in exclude or not self.id_number:
+            return
+        if Person.objects.filter(id_number=self.id_number).exclude(pk=self.pk).exists():
+            raise ValidationError({"id_number": [self.unique_error_message(Person, ("id_number",))]})
+
+    def save(self, *args, update_fields=None, **kwargs):
+        # The index follows the number; a save naming only the number must write both.
+        if update_fields is not None and "id_number" in update_fields:
+            update_fields = {*update_fields, "id_number_index"}
+        super().save(*args, update_fields=update_fields, **kwargs)
 
 
 class SelfCareAssessment(TimeStampedModel):

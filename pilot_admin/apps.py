@@ -7,6 +7,10 @@ class PilotAdminConfig(AppConfig):
     name = "pilot_admin"
     verbose_name = "系统"
 
+    def ready(self):
+        # Registers the system checks that refuse production without its keys.
+        from pilot_admin import crypto  # noqa: F401
+
 
 class PilotAdminSiteConfig(admin_apps.AdminConfig):
     default = False

@@ -371,6 +371,14 @@ IMPORT_RETENTION_DAYS = env_int("IMPORT_RETENTION_DAYS", 7)
 # Without a key, backup refuses to run unless DEBUG is on (pilot_admin/backups.py).
 BACKUP_ENCRYPTION_KEYS = env_list("BACKUP_ENCRYPTION_KEY", [])
 
+# Personal data encrypted at rest (pilot_admin/crypto.py): ID numbers, disability and notes of
+# the persons in care. PERSONAL_DATA_KEY is a list like the backup keys (the first encrypts, all
+# decrypt; `manage.py rotate_personal_data_keys` re-encrypts under the first); the index key
+# hashes ID numbers for lookups and uniqueness. Both are required with DJANGO_DEBUG=0; keep them
+# apart from the database and from the backups.
+PERSONAL_DATA_KEYS = env_list("PERSONAL_DATA_KEY", [])
+PERSONAL_DATA_INDEX_KEY = env_str("PERSONAL_DATA_INDEX_KEY", "")
+
 REST_FRAMEWORK = {
     # Token first, so an unauthenticated call gets 401 with WWW-Authenticate rather than 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -11,6 +11,11 @@ os.environ.setdefault("DJANGO_HTTPS", "0")
 
 from pilot_admin.settings import *  # noqa: E402,F403
 
+# Fixed keys, as a deployment has: generated once for the suite and used nowhere else. Tests of
+# rotation and of a missing key override them.
+PERSONAL_DATA_KEYS = ["LTx_2Sum3aeuTgQWKNNbYaYgovG2LCFX_X0Nonl94sg="]
+PERSONAL_DATA_INDEX_KEY = "REEfOm_XN0qr9z0WcWpFpMkV_-ese7BNPgNOuObM5yY="
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # A private folder per test process; a Celery worker started by a test is handed the same one.

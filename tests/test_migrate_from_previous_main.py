@@ -84,6 +84,43 @@ print(json.dumps({
 """
 
 
+# The register as the code reads it: the previous main from plain columns, today's through the
+# encrypted fields. Equal lists mean the migration encrypted every value and lost none.
+PERSON_VALUES = """
+import json
+from guardianship.models import Person
+rows = Person.objects.order_by("pk").values_list("pk", "id_number", "disability_type", "disability_grade", "notes")
+print(json.dumps([list(r) for r in rows]))
+"""
+
+# An audit entry of the previous main that holds an ID number in clear, as its audit did.
+PLANT_PLAIN_AUDIT_ENTRY = """
+import json
+from django.contrib.contenttypes.models import ContentType
+from guardianship.models import Person
+from pilot_admin.models import AuditEntry
+person = Person.objects.order_by("pk").first()
+AuditEntry.objects.create(
+    action="update", content_type=ContentType.objects.get_for_model(Person), object_id=str(person.pk),
+    object_repr=person.name, changes={"id_number": {"label": "公民身份号码", "old": "", "new": person.id_number},
+                                      "name": {"label": "姓名", "old": "", "new": person.name}})
+print(json.dumps(person.id_number))
+"""
+
+RAW_PERSON_COLUMNS = """
+import json
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute("SELECT id_number, id_number_index FROM guardianship_person")
+    rows = cursor.fetchall()
+    cursor.execute("SELECT changes FROM pilot_admin_auditentry")
+    # JSON text on SQLite (its non-ASCII escaped), text or a dict from PostgreSQL: read back as written.
+    audit = [json.dumps(json.loads(r[0]) if isinstance(r[0], str) else r[0], ensure_ascii=False)
+             for r in cursor.fetchall()]
+print(json.dumps({"numbers": [r[0] for r in rows], "indexes": [r[1] for r in rows], "audit": audit}))
+"""
+
+
 def _git(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, check=False)  # nosec B603 B607
 
@@ -152,6 +189,8 @@ def test_a_database_of_the_previous_main_migrates_with_every_row_kept(tmp_path, 
     _manage(previous, database_url, "load_demo")
     _shell_json(previous, database_url, RENAME_A_DEPARTMENT)
     drf_token = _shell_json(previous, database_url, ISSUE_A_DRF_TOKEN)
+    planted_number = _shell_json(previous, database_url, PLANT_PLAIN_AUDIT_ENTRY)
+    persons_before = _shell_json(previous, database_url, PERSON_VALUES)
     before = _shell_json(previous, database_url, COUNT_ROWS)
     assert before["tasks_department"] > 0 and before["tasks_progressreport"] > 0
 
@@ -170,6 +209,16 @@ def test_a_database_of_the_previous_main_migrates_with_every_row_kept(tmp_path, 
     _manage(ROOT, database_url, "migrate", "--check")
     # The carried-over token is the same secret, expiring API_TOKEN_MAX_AGE_DAYS after its creation.
     assert _shell_json(ROOT, database_url, CARRIED_OVER_TOKEN) == {**drf_token, "lifetime_days": 365}
+
+    # Personal data encrypted in place: the same values read back, none left in clear in the
+    # table or in the audit trail (the planted entry now carries a fingerprint), every row indexed.
+    assert _shell_json(ROOT, database_url, PERSON_VALUES) == persons_before and len(persons_before) > 0
+    raw = _shell_json(ROOT, database_url, RAW_PERSON_COLUMNS)
+    plain = {row[1] for row in persons_before}
+    assert not plain & set(raw["numbers"]) and all(len(token) > 100 for token in raw["numbers"])
+    assert len(set(raw["indexes"])) == len(persons_before) and None not in raw["indexes"]
+    assert not any(number in entry for entry in raw["audit"] for number in plain)
+    assert sum("（加密内容）" in entry for entry in raw["audit"]) >= 1 and planted_number in plain
 
     audit = _shell_json(ROOT, database_url, AUDIT_OF_DEPARTMENTS)
     assert audit == {

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from pilot_admin import stats_cache
+from pilot_admin import crypto, stats_cache
 from pilot_admin.choices import AuditAction
 from pilot_admin.models import AuditEntry
 
@@ -67,6 +67,8 @@ def _tracked_fields_of(model: type[models.Model]) -> tuple[models.Field, ...]:
         # The optimistic-locking counter changes on every save and says nothing; a password hash
         # is a secret that an audit reader must never get (the fact of a change is noted instead).
         and field.name not in ("version", "password")
+        # A blind index says nothing a reader could use; its source field is audited.
+        and not isinstance(field, crypto.BlindIndexField)
     )
 
 
@@ -84,6 +86,10 @@ def _display(instance: models.Model, field: models.Field):
     value = getattr(instance, field.attname)
     if value is None or value == "":
         return ""
+    if getattr(field, "encrypted", False):
+        # Encrypted at rest, so never in clear in the log either: a keyed fingerprint shows that
+        # the value changed and whether it changed back, not what it is.
+        return crypto.fingerprint(value)
     if field.choices:
         return str(_choice_labels(field).get(value, value))
     if isinstance(field, models.BooleanField):

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.urls import reverse
 
@@ -82,6 +83,10 @@ PRODUCTION = {
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
     "DJANGO_ALLOWED_HOSTS": "pilot.badong.example",
     "DJANGO_SECURE_PROXY_SSL_HEADER": "1",
+    # The keys README's production steps require (personal data at rest, backups).
+    "PERSONAL_DATA_KEY": Fernet.generate_key().decode(),
+    "PERSONAL_DATA_INDEX_KEY": Fernet.generate_key().decode(),
+    "BACKUP_ENCRYPTION_KEY": Fernet.generate_key().decode(),
 }
 
 
@@ -91,6 +96,13 @@ def test_check_deploy_is_clean_with_readmes_production_steps():
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
     assert "WARNING" not in result.stderr + result.stdout
+
+
+def test_check_deploy_warns_when_backups_would_be_refused():
+    result = _run_check(**{k: v for k, v in PRODUCTION.items() if k != "BACKUP_ENCRYPTION_KEY"})
+
+    assert result.returncode != 0
+    assert "pilot_admin.W103" in result.stderr + result.stdout
 
 
 def test_check_deploy_notices_insecure_cookies():
