@@ -94,7 +94,8 @@ class Person(TimeStampedModel, VersionedModel):
     # which is what is unique. Birth date and sex stay in clear: the statistics count by age and
     # sex, and they are not enough to rebuild the number.
     id_number = crypto.EncryptedCharField("公民身份号码", max_length=18)
-    id_number_index = crypto.BlindIndexField("公民身份号码索引", source="id_number", unique=True)
+    # Empty (NULL) only for an archived person, whose number was removed.
+    id_number_index = crypto.BlindIndexField("公民身份号码索引", source="id_number", unique=True, null=True)
     birth_date = models.DateField("出生日期")
     village = models.ForeignKey(
         "villages.Village", verbose_name="村（居）", on_delete=models.PROTECT, related_name="persons"
@@ -134,6 +135,13 @@ class Person(TimeStampedModel, VersionedModel):
         help_text="最近一次评估的结果，由评估记录得出。",
     )
     notes = crypto.EncryptedTextField("备注", blank=True)
+    archived_at = models.DateTimeField(
+        "归档时间",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="退出满 PERSON_RETENTION_YEARS 年后夜间归档：身份信息删除，统计所需的记录保留。",
+    )
 
     objects = querysets.PersonQuerySet.as_manager()
 
@@ -157,6 +165,11 @@ class Person(TimeStampedModel, VersionedModel):
                 | (~Q(disability_type="") & Q(disability_grade__isnull=False)),
                 name="person_disability_type_and_grade_together",
                 violation_error_message="残疾类别和残疾等级须同时填写。",
+            ),
+            models.CheckConstraint(
+                condition=Q(archived_at__isnull=True) | Q(status=PersonStatus.EXITED, id_number=""),
+                name="person_archived_has_exited_and_no_number",
+                violation_error_message="只有已退出的人员才能归档，归档后不保留公民身份号码。",
             ),
         ]
         indexes = [

@@ -17,14 +17,19 @@ def _person_q(user, path: str) -> Q | None:
     return county_scoped_q(user, f"{prefix}village__township__county", f"{prefix}village__township")
 
 
+def _and(scope: Q | None, condition: Q) -> Q:
+    return condition if scope is None else scope & condition
+
+
 class PersonQuerySet(ScopedQuerySet):
     def visibility_q(self, user):
         return _person_q(user, "")
 
     def edit_q(self, user):
-        """Township officials keep their own register; the county office all of its county."""
+        """Township officials keep their own register; the county office all of its county. An
+        archived person is nobody's to change: what identified them is gone."""
         if user.role == Role.TOWNSHIP or user.is_county_admin:
-            return _person_q(user, "")
+            return _and(_person_q(user, ""), Q(archived_at__isnull=True))
         return Q(pk__in=[])
 
 
@@ -36,7 +41,7 @@ class PersonChildQuerySet(ScopedQuerySet):
 
     def edit_q(self, user):
         if user.role == Role.TOWNSHIP or user.is_county_admin:
-            return _person_q(user, "person")
+            return _and(_person_q(user, "person"), Q(person__archived_at__isnull=True))
         return Q(pk__in=[])
 
 

@@ -348,6 +348,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pilot_admin.tasks.disable_inactive_accounts",
         "schedule": crontab(hour=2, minute=40),
     },
+    # 03:30 every night: archive the persons who left the register more than
+    # PERSON_RETENTION_YEARS ago (their identifying data removed, their figures kept; audited).
+    "archive-exited-persons": {
+        "task": "guardianship.tasks.archive_exited_persons",
+        "schedule": crontab(hour=3, minute=30),
+    },
     # 07:30 county time (CELERY_TIMEZONE) every day: record the day's reminders of every app
     # (report deadlines, rectifications, monthly visits), put them in the inboxes and send each
     # user one digest e-mail, before the offices open.
@@ -365,6 +371,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 IMPORT_RETENTION_DAYS = env_int("IMPORT_RETENTION_DAYS", 7)
+# Years after a person's exit from the special-hardship register until their identifying data
+# is removed (guardianship/services_retention.py). No rule of the pilot sets it; five years
+# covers the annual reviews and inspections that look back at past years (SECURITY.md).
+PERSON_RETENTION_YEARS = env_int("PERSON_RETENTION_YEARS", 5)
 
 # `manage.py backup` encrypts with the first key; `restore` decrypts with any of them, so a key is
 # rotated by putting the new one first and keeping the old ones until their backups are deleted.
