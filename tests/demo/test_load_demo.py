@@ -133,3 +133,14 @@ def test_load_demo_refuses_a_production_configuration(settings):
 
     assert not County.objects.exists()
     assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_production_refuses_the_demo_and_its_public_password(settings):
+    # 等保 8.1.4.2 b: no account with a published default password reaches a production database.
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="演示账号的密码是公开的，已拒绝载入"):
+        call_command("load_demo", stdout=StringIO())
+
+    assert not User.objects.exists() and not County.objects.exists()
