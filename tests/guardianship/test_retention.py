@@ -145,6 +145,8 @@ def test_an_archived_person_cannot_be_changed_and_says_why(due, client, township
     page = client.get(person.get_absolute_url()).content.decode()
     assert "已满保存期限" in page and "已删除（归档）" in page and "1940年" in page
     assert "二组12号" not in page and "王监护" not in page and "长期卧床" not in page
+    # Eligibility judged on an approximate birth date of someone long gone would mislead.
+    assert 'id="eligibility"' not in page
 
 
 def test_the_same_number_can_be_registered_again_after_archiving(due, township_a_official, village_a):
