@@ -137,7 +137,11 @@ def person_validate(*, actor, person: Person | None = None, checks: PersonChecks
     unknown = set(data) - set(PERSON_FIELDS)
     if unknown:
         raise ValidationError(f"字段 {', '.join(sorted(unknown))} 不可修改。")
-    facts = rules.parse_id_number(data.get("id_number", person.id_number if person else ""))
+    try:
+        facts = rules.parse_id_number(data.get("id_number", person.id_number if person else ""))
+    except ValidationError as error:
+        # The number's field carries its error, on the form and in the API's field map alike.
+        raise ValidationError({"id_number": error.messages}) from error
     village = data.get("village") or (person.village if person else None)
     if village is None or not (
         village.pk in checks.village_ids

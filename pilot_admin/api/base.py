@@ -6,6 +6,7 @@ from rest_framework import viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -48,6 +49,21 @@ class _ApiViewMixin:
         # redirect token clients to the login form.
         view.login_required = False
         return view
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Errors and OPTIONS answer in plain JSON on every route, also where the view's own
+        # renderer writes the schema's YAML or the docs page's HTML.
+        response = super().finalize_response(request, response, *args, **kwargs)
+        renderer = getattr(response, "accepted_renderer", None)
+        if (
+            (getattr(response, "exception", False) or request.method == "OPTIONS")
+            and renderer is not None
+            and renderer.media_type != JSONRenderer.media_type
+            and not isinstance(renderer, BrowsableAPIRenderer)
+        ):
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        return response
 
 
 class ScopedReadOnlyViewSet(_ApiViewMixin, viewsets.ReadOnlyModelViewSet):

@@ -200,3 +200,32 @@ def test_docs_page_loads_only_local_assets(client, county_viewer):
     script = client.get(init)
     assert script["Content-Type"].startswith("application/javascript")
     assert f'url: "{SCHEMA}"' in script.content.decode()
+
+
+def _operations(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method in ("get", "post", "put", "patch", "delete"):
+                yield path, method, operation
+
+
+def test_every_operation_documents_its_errors_in_the_one_error_shape(schema):
+    assert schema["components"]["schemas"]["Error"]["required"] == ["detail"]
+    refs = {"#/components/schemas/Error", "#/components/schemas/ValidationError"}
+    for path, method, operation in _operations(schema):
+        responses = operation["responses"]
+        expected = {"401", "403", "429"}
+        if "{id}" in path:
+            expected.add("404")
+        if method in ("post", "patch"):
+            expected |= {"400", "413", "415"}
+        if method == "patch":
+            expected |= {"412", "428"}
+        assert expected <= set(responses), (path, method, expected - set(responses))
+        for code, response in responses.items():
+            if code.startswith("2"):
+                continue
+            body = response["content"]["application/json"]["schema"]
+            named = {body.get("$ref")} | {alternative.get("$ref") for alternative in body.get("oneOf", [])}
+            assert named & refs, (path, method, code, body)
+            assert re.search(r"[\u4e00-\u9fff]", response["description"]), (path, method, code)
