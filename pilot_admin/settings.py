@@ -397,6 +397,15 @@ REST_FRAMEWORK = {
         "pilot_admin.accounts.authentication.ExpiringTokenAuthentication",
         "pilot_admin.accounts.authentication.CsrfSessionAuthentication",
     ],
+    # JSON only; the browsable HTML API is a development aid, never served in production.
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        *(["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    ],
+    # OPTIONS without the views' docstrings; `?format=` a renderer lacks is a Chinese 404
+    # (pilot_admin/api/http.py).
+    "DEFAULT_METADATA_CLASS": "pilot_admin.api.http.Metadata",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "pilot_admin.api.http.ContentNegotiation",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "pilot_admin.api.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

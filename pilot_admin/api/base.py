@@ -1,6 +1,7 @@
 """Bases of every API view. Each declares its scope; the queryset always comes from a selector
 built on visible_to, so another township's row is a 404 like on the pages."""
 
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -80,6 +81,15 @@ class ScopedAPIView(_ApiViewMixin, APIView):
     """Writes and statistics: input serializer → service or selector → output."""
 
 
+@extend_schema_view(
+    post=extend_schema(
+        summary="换取接口令牌",
+        description=(
+            '用户名和密码换取接口令牌 {"token": "…"}，此后的请求带请求头 Authorization: Token <令牌>。'
+            "须两步验证登录的账户、须先修改密码的账户不能用密码换取。登录失败次数过多时暂时锁定（429）。"
+        ),
+    )
+)
 class TokenView(_ApiViewMixin, ObtainAuthToken):
     scope_declared = "public"
     permission_classes = [AllowAny]

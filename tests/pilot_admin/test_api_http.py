@@ -1,6 +1,7 @@
 """The API's HTTP semantics (issue 18): If-Match by RFC 9110 on both PATCH endpoints, a PATCH
-that changes nothing, and one JSON error shape in Chinese for every error status under /api/.
-Measured from outside on main, each defect tested here answered 500, HTML or English."""
+that changes nothing, one JSON error shape in Chinese for every error status under /api/, and no
+internals in OPTIONS or HTML. Measured from outside on main, each defect tested here answered 500,
+HTML or English."""
 
 import json
 import re
@@ -440,3 +441,69 @@ def test_an_echoed_value_is_cut_short():
     response = exception_handler(ValidationError({"kind": [f"“{'x' * 5000}” 不是合法选项。"]}), {})
 
     assert len(response.data["kind"][0]) == MAX_MESSAGE_LENGTH
+
+
+# --- no internals -----------------------------------------------------------------------------------
+
+
+def _api_routes():
+    """(route name, kwargs) of every API route, with pk=1 where it takes one."""
+    from tests.test_access_matrix import _route_names
+
+    seen = set()
+    for name, pattern in _route_names():
+        if name.startswith("api_") and name not in seen:
+            seen.add(name)
+            yield name, ({"pk": 1} if "pk" in pattern.pattern.regex.groupindex else {})
+
+
+def test_options_shows_no_docstring(client, county_admin):
+    from villages.api.views import PilotStatsView
+
+    client.force_login(county_admin)
+    routes = list(_api_routes())
+    for name, kwargs in routes:
+        response = client.options(reverse(name, kwargs=kwargs))
+        assert response.status_code == 200, (name, response.status_code)
+        assert set(json.loads(response.content)) == {"renders", "parses", "schema"}, name
+    stats = client.options(reverse("api_pilot_stats")).content.decode()
+    assert "SPEC" not in stats and PilotStatsView.__doc__[:20] not in stats
+    assert len(routes) >= 25
+
+
+def test_the_browsable_api_is_off_without_debug(client, county_admin):
+    client.force_login(county_admin)
+
+    as_api = client.get(reverse("api_village-list") + "?format=api")
+    as_html = client.get(reverse("api_village-list"), HTTP_ACCEPT="text/html")
+
+    assert "format" in _assert_error(as_api, 404)["detail"]
+    _assert_error(as_html, 406)
+    assert client.get(reverse("api_village-list") + "?format=json").status_code == 200
+
+
+def test_the_browsable_api_exists_only_with_debug():
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    def renderers(**env):
+        clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import pilot_admin.settings as s; print(s.REST_FRAMEWORK['DEFAULT_RENDERER_CLASSES'])",
+            ],
+            env={**clean, **env},
+            cwd=settings.BASE_DIR,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return result.stdout
+
+    assert "BrowsableAPIRenderer" in renderers(DJANGO_DEBUG="1")
+    assert "BrowsableAPIRenderer" not in renderers(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="k" * 50)

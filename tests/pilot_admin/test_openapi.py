@@ -229,3 +229,14 @@ def test_every_operation_documents_its_errors_in_the_one_error_shape(schema):
             named = {body.get("$ref")} | {alternative.get("$ref") for alternative in body.get("oneOf", [])}
             assert named & refs, (path, method, code, body)
             assert re.search(r"[\u4e00-\u9fff]", response["description"]), (path, method, code)
+
+
+def test_descriptions_are_for_clients_in_chinese(schema):
+    for path, method, operation in _operations(schema):
+        for key in ("summary", "description"):
+            assert re.search(r"[\u4e00-\u9fff]", operation.get(key, "")), (path, method, key)
+    for name, scheme in schema["components"]["securitySchemes"].items():
+        assert re.search(r"[\u4e00-\u9fff]", scheme["description"]), name
+    text = str(schema)
+    # The views' docstrings carry notes for developers; none of them may reach the schema.
+    assert "SPEC" not in text and "§" not in text and "anyone else" not in text
