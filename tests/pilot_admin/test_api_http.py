@@ -1,7 +1,7 @@
 """The API's HTTP semantics (issue 18): If-Match by RFC 9110 on both PATCH endpoints, a PATCH
-that changes nothing, one JSON error shape in Chinese for every error status under /api/, and no
-internals in OPTIONS or HTML. Measured from outside on main, each defect tested here answered 500,
-HTML or English."""
+that changes nothing, one JSON error shape in Chinese for every error status under /api/, no
+internals in OPTIONS or HTML, and the /api/v1/ index. Measured from outside on main, each
+defect tested here answered 500, HTML or English."""
 
 import json
 import re
@@ -507,3 +507,29 @@ def test_the_browsable_api_exists_only_with_debug():
 
     assert "BrowsableAPIRenderer" in renderers(DJANGO_DEBUG="1")
     assert "BrowsableAPIRenderer" not in renderers(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="k" * 50)
+
+
+# --- the index ----------------------------------------------------------------------------------
+
+
+def test_the_index_lists_every_resource_and_links_the_schema(client, api_client_user):
+    _token_client(client, api_client_user)
+
+    response = client.get("/api/v1/")
+
+    assert response.status_code == 200
+    index = response.json()
+    assert (index["version"], index["schema"], index["docs"]) == ("v1", "/api/v1/schema/", "/api/v1/docs/")
+    urls = {resource["url"] for resource in index["resources"]}
+    assert all(CJK.search(resource["description"]) for resource in index["resources"])
+    collections = {
+        reverse(name)
+        for name, kwargs in _api_routes()
+        if not kwargs and name not in ("api_index", "api_schema", "api_docs")
+    }
+    assert collections - urls == set()
+    assert client.get(index["resources"][0]["url"]).status_code == 200
+
+
+def test_the_index_needs_sign_in(client, db):
+    _assert_error(client.get("/api/v1/"), 401)

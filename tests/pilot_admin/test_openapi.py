@@ -24,6 +24,7 @@ PERSON_FILTERS = {"township", "village", "kind", "civil_capacity", "support_mode
 }
 # Every path of the contract with the query parameters each must document.
 EXPECTED_PATHS = {
+    "/api/v1/": ("get", set()),
     "/api/v1/auth/token/": ("post", set()),
     "/api/v1/townships/": ("get", PAGINATION),
     "/api/v1/townships/{id}/": ("get", set()),
