@@ -118,10 +118,12 @@ def person_checks(*, actor, villages, id_numbers) -> PersonChecks:
 @dataclass(frozen=True)
 class PersonDraft:
     """A person built and checked by person_validate, not saved; `before` is the stored person's
-    audit snapshot when it is a change (None for a new person)."""
+    audit snapshot and `stored` its field values (locking.field_values) when it is a change
+    (None for a new person)."""
 
     person: Person
     before: dict | None
+    stored: dict | None = None
 
 
 def person_validate(*, actor, person: Person | None = None, checks: PersonChecks | None = None, **data) -> PersonDraft:
@@ -135,7 +137,11 @@ def person_validate(*, actor, person: Person | None = None, checks: PersonChecks
     unknown = set(data) - set(PERSON_FIELDS)
     if unknown:
         raise ValidationError(f"字段 {', '.join(sorted(unknown))} 不可修改。")
-    facts = rules.parse_id_number(data.get("id_number", person.id_number if person else ""))
+    try:
+        facts = rules.parse_id_number(data.get("id_number", person.id_number if person else ""))
+    except ValidationError as error:
+        # The number's field carries its error, on the form and in the API's field map alike.
+        raise ValidationError({"id_number": error.messages}) from error
     village = data.get("village") or (person.village if person else None)
     if village is None or not (
         village.pk in checks.village_ids
@@ -144,10 +150,10 @@ def person_validate(*, actor, person: Person | None = None, checks: PersonChecks
     ):
         raise ValidationError({"village": "该村不在您的管辖范围内。"})
     if person is None:
-        person, before = Person(), None
+        person, before, stored = Person(), None, None
     else:
         person = Person.objects.editable_by(actor).select_for_update().get(pk=person.pk)
-        before = audit.snapshot(person)
+        before, stored = audit.snapshot(person), locking.field_values(person)
     for name, value in data.items():
         setattr(person, name, value)
     person.id_number, person.birth_date, person.gender = facts.number, facts.birth_date, facts.gender
@@ -155,7 +161,7 @@ def person_validate(*, actor, person: Person | None = None, checks: PersonChecks
         person.full_clean()
     else:
         _clean_with_checks(person, checks)
-    return PersonDraft(person=person, before=before)
+    return PersonDraft(person=person, before=before, stored=stored)
 
 
 def _clean_with_checks(person: Person, checks: PersonChecks) -> None:
@@ -175,10 +181,11 @@ def _clean_with_checks(person: Person, checks: PersonChecks) -> None:
 @transaction.atomic
 def person_save(*, actor, person: Person | None = None, version: int | None = None, **data) -> Person:
     """Create or change a person, checked by person_validate. `version` is the one the editor
-    saw; a stale one is refused."""
+    saw; a stale one is refused. A change to the values already stored writes nothing: no new
+    version, no audit entry."""
     draft = person_validate(actor=actor, person=person, **data)
-    if draft.before is not None:
-        locking.claim_version(draft.person, version)
+    if draft.before is not None and not locking.claim_version_if_changed(draft.person, version, draft.stored):
+        return draft.person
     draft.person.save()
     action = AuditAction.CREATE if draft.before is None else AuditAction.UPDATE
     audit.record(actor=actor, instance=draft.person, action=action, before=draft.before)

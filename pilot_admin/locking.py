@@ -8,6 +8,8 @@ opened version 3 race for that UPDATE: the second one blocks on the first one's 
 finds version 4 and is refused, instead of silently overwriting the first one's work.
 """
 
+import re
+
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
@@ -37,21 +39,50 @@ def stale_message(instance: models.Model) -> str:
     return f"该记录已被{last.actor_name}于 {when:%Y-%m-%d %H:%M} 修改，请刷新后重新编辑。"
 
 
+def _expected_version(instance: models.Model, expected) -> int:
+    if expected is None:
+        return instance.version
+    try:
+        return int(expected)
+    except (TypeError, ValueError):
+        raise StaleVersionError(STALE_MESSAGE, code=STALE_CODE) from None
+
+
 def claim_version(instance: models.Model, expected: int | None) -> None:
     """Advance `instance`'s version from `expected` (the version the editor saw; None when the
     caller has none, e.g. an import, and the loaded version is taken) or refuse with
     StaleVersionError. Must run inside the service's transaction, before the save; the row stays
     locked until the transaction ends, so a concurrent claim waits and then fails."""
-    if expected is None:
-        expected = instance.version
-    try:
-        expected = int(expected)
-    except (TypeError, ValueError):
-        raise StaleVersionError(STALE_MESSAGE, code=STALE_CODE) from None
+    expected = _expected_version(instance, expected)
     changed = type(instance)._base_manager.filter(pk=instance.pk, version=expected).update(version=F("version") + 1)
     if changed != 1:
         raise StaleVersionError(stale_message(instance), code=STALE_CODE)
     instance.version = expected + 1
+
+
+def field_values(instance: models.Model) -> dict:
+    """The stored form of every concrete field but the version and the timestamps (foreign keys
+    as ids): what `claim_version_if_changed` compares. Raw values, not the audit trail's
+    displayed ones, which two different villages of the same name would share."""
+    return {
+        field.attname: field.value_from_object(instance)
+        for field in instance._meta.concrete_fields
+        if field.attname != "version"
+        and not (getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
+    }
+
+
+def claim_version_if_changed(instance: models.Model, expected: int | None, before: dict) -> bool:
+    """`claim_version` when `instance` differs from `before` (its field_values as loaded) and
+    True; when the edit changed nothing, False: the version is only checked (a stale editor is
+    still refused), not advanced, and the caller writes nothing and records no audit entry, so
+    other editors' open forms and ETags stay valid."""
+    if field_values(instance) != before:
+        claim_version(instance, expected)
+        return True
+    if _expected_version(instance, expected) != instance.version:
+        raise StaleVersionError(stale_message(instance), code=STALE_CODE)
+    return False
 
 
 def bump_version(instance: models.Model) -> None:
@@ -77,6 +108,18 @@ class VersionedFormMixin:
 # --- the API: ETag on read, If-Match on write ------------------------------------------------
 
 IF_MATCH_REQUIRED = "修改须带 If-Match 请求头：先读取该记录，把返回的 ETag 原样作为 If-Match 提交。"
+IF_MATCH_MALFORMED = (
+    'If-Match 请求头格式不正确：应为读取记录时得到的 ETag（带双引号，如 "3"），多个用英文逗号分隔，或为 *。'
+)
+IF_MATCH_WEAK = 'If-Match 须用强 ETag（如 "3"）：弱 ETag（W/"3"）不能用于修改。'
+# Our ETags are a few digits; a list of a few dozen tags fits. Anything longer is refused unread.
+IF_MATCH_MAX_LENGTH = 512
+# RFC 9110 §8.8.3 and §13.1.1: `If-Match = "*" / #entity-tag`, entity-tag = [W/] DQUOTE *etagc
+# DQUOTE, etagc = %x21 / %x23-7E (obs-text left out: our tags are ASCII). A list may hold empty
+# elements, which are ignored (§5.6.1).
+_ENTITY_TAG = r'(?:W/)?"[\x21\x23-\x7e]*"'
+_IF_MATCH = re.compile(rf"[ \t,]*{_ENTITY_TAG}(?:[ \t]*,[ \t,]*{_ENTITY_TAG})*[ \t,]*")
+_TAGS = re.compile(r'(W/)?"([\x21\x23-\x7e]*)"')
 
 
 class PreconditionRequired(APIException):
@@ -91,48 +134,83 @@ class PreconditionFailed(APIException):
     default_code = STALE_CODE
 
 
+class MalformedIfMatch(APIException):
+    status_code = 400
+    default_detail = IF_MATCH_MALFORMED
+    default_code = "malformed_if_match"
+
+
 def etag(instance: models.Model) -> str:
     return f'"{instance.version}"'
 
 
-def if_match_version(request) -> int:
-    """The version named by If-Match ("3", W/"3" or 3): missing is 428, unreadable or "*" 412
-    (a client must say which version it edits)."""
-    header = request.headers.get("If-Match", "").strip()
-    if not header:
+def if_match_tags(header: str) -> list[tuple[bool, str]] | None:
+    """The (weak, opaque-tag) pairs an If-Match header lists, None for `*`; MalformedIfMatch
+    (400) for anything else: too long, not ASCII, not a list of quoted entity-tags."""
+    if len(header) > IF_MATCH_MAX_LENGTH or not header.isascii():
+        raise MalformedIfMatch()
+    if header.strip(" \t") == "*":
+        return None
+    if _IF_MATCH.fullmatch(header) is None:
+        raise MalformedIfMatch()
+    return [(bool(weak), opaque) for weak, opaque in _TAGS.findall(header)]
+
+
+def if_match_version(request, instance: models.Model) -> int | None:
+    """The version of `instance` a PATCH claims, by RFC 9110 §13.1.1: a strong tag in the list
+    equal to the current ETag gives the current version, `*` gives None (whichever version is
+    current when the service locks the row). If-Match missing is 428, malformed 400; no match,
+    weak tags included (strong comparison), 412. Tags are compared as strings, never converted
+    to numbers."""
+    header = request.META.get("HTTP_IF_MATCH")
+    if header is None:
         raise PreconditionRequired()
-    value = header.split(",")[0].strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise PreconditionFailed()
-    return int(value)
+    tags = if_match_tags(header)
+    if tags is None:
+        return None
+    current = str(instance.version)
+    if (False, current) in tags:
+        return instance.version
+    if (True, current) in tags:
+        raise PreconditionFailed(IF_MATCH_WEAK)
+    raise PreconditionFailed(stale_message(instance))
 
 
 ETAG_HEADER = OpenApiParameter(
     "ETag", str, OpenApiParameter.HEADER, response=[200], description="记录当前版本，修改时作为 If-Match 提交"
 )
 IF_MATCH_HEADER = OpenApiParameter(
-    "If-Match", str, OpenApiParameter.HEADER, required=True, description='读取该记录时得到的 ETag，如 "3"'
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description=(
+        '读取该记录时得到的 ETag，原样提交，如 "3"（带双引号）。可列出多个（逗号分隔），任一与当前版本相同即可；'
+        '* 表示不论当前版本。按强比较：弱 ETag（W/"3"）不匹配。缺少返回 428，格式不对返回 400，'
+        "与当前版本不符返回 412。"
+    ),
 )
 PATCH_ERRORS = {
-    400: OpenApiResponse(description="字段有误（中文说明）"),
+    400: OpenApiResponse(description="字段有误（按字段列出中文说明），或 If-Match 格式不正确"),
     403: OpenApiResponse(description="您的角色无权修改"),
     404: OpenApiResponse(description="不在您的管辖范围内"),
-    412: OpenApiResponse(description="该记录已被他人修改（If-Match 与当前版本不符）"),
+    412: OpenApiResponse(description="该记录已被他人修改（If-Match 与当前版本不符），或 If-Match 用了弱 ETag"),
     428: OpenApiResponse(description="缺少 If-Match 请求头"),
 }
 
 
 class VersionedPatchMixin:
     """PATCH on a read resource (ScopedReadOnlyViewSet): the detail GET returns the version as
-    ETag; a PATCH needs If-Match (428 without, 412 when stale), is refused (403) to roles without
-    `write_access`, finds the object through the read scope (404 outside it), validates with
-    `input_serializer_class`, calls `versioned_update(obj, version, data)` (a service) and answers
-    with the read serializer and the new ETag."""
+    ETag; a PATCH is refused (403) to roles without `write_access`, finds the object through the
+    read scope (404 outside it), needs a matching If-Match (if_match_version: 428, 400, 412),
+    validates with `input_serializer_class`, calls `versioned_update(obj, version, data)` (a
+    service, which writes nothing when nothing changes) and answers with the read serializer and
+    the ETag, new or unchanged."""
 
     input_serializer_class = None
     write_access = None
 
-    def versioned_update(self, obj, version: int, data: dict):
+    def versioned_update(self, obj, version: int | None, data: dict):
         raise NotImplementedError
 
     def retrieve(self, request, *args, **kwargs):
@@ -143,9 +221,7 @@ class VersionedPatchMixin:
         if not type(self).write_access(request.user):
             raise PermissionDenied("您的角色无权修改此记录。")
         instance = self.get_object()
-        version = if_match_version(request)
-        if version != instance.version:
-            raise PreconditionFailed(stale_message(instance))
+        version = if_match_version(request, instance)
         # Bound to the instance so uniqueness checks leave the record itself out; the serializer
         # only validates, the service writes.
         serializer = self.input_serializer_class(

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # An API URL too long is refused in JSON (414) before anything else reads the request.
+    "pilot_admin.api.middleware.UrlLengthMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -393,8 +395,17 @@ REST_FRAMEWORK = {
     # Token first, so an unauthenticated call gets 401 with WWW-Authenticate rather than 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "pilot_admin.accounts.authentication.ExpiringTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "pilot_admin.accounts.authentication.CsrfSessionAuthentication",
     ],
+    # JSON only; the browsable HTML API is a development aid, never served in production.
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        *(["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    ],
+    # OPTIONS without the views' docstrings; `?format=` a renderer lacks is a Chinese 404
+    # (pilot_admin/api/http.py).
+    "DEFAULT_METADATA_CLASS": "pilot_admin.api.http.Metadata",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "pilot_admin.api.http.ContentNegotiation",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "pilot_admin.api.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -20,3 +20,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_urls)),
 ]
+
+# Under /api/ every error is JSON in the API's shape; the pages keep their error pages
+# (pilot_admin/api/exceptions.py).
+handler400 = "pilot_admin.api.exceptions.bad_request"
+handler403 = "pilot_admin.api.exceptions.permission_denied"
+handler404 = "pilot_admin.api.exceptions.page_not_found"
+handler500 = "pilot_admin.api.exceptions.server_error"

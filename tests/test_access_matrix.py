@@ -115,6 +115,7 @@ ROUTES = {
         data=lambda objs: {"pilots": [objs["pilot"].pk]},
     ),
     "villages:quota_report": Route(),
+    "api_index": Route(api=True),
     "api_schema": Route(api=True),
     "api_township-list": Route(api=True),
     "api_township-detail": Route(api=True, target="village", kwargs=lambda objs: {"pk": objs["village"].township_id}),

@@ -1,6 +1,7 @@
 """Optimistic locking: two people editing the same record — the second save is refused with a
 clear message instead of overwriting the first; on the API, If-Match is required (428) and a
-stale one gets 412. Sequential here (both editors load, then both save); real threads racing
+stale one gets 412 (If-Match parsing and the PATCH that changes nothing: tests/pilot_admin/
+test_api_http.py). Sequential here (both editors load, then both save); real threads racing
 for the same version are in tests/test_concurrency.py."""
 
 import json
@@ -236,12 +237,14 @@ def test_village_api_etag_and_if_match(client, county_admin, village_a, village_
     assert client.put(url, json.dumps({"name": "x"}), content_type="application/json").status_code == 405
 
 
-def test_weak_and_unquoted_etags_are_accepted_and_garbage_is_412(client, county_admin, village_a):
+def test_if_match_compares_strongly_and_refuses_what_is_not_an_entity_tag(client, county_admin, village_a):
+    # RFC 9110 §13.1.1; every case on both endpoints and roles is in tests/pilot_admin/test_api_http.py.
     url = reverse("api_village-detail", args=[village_a.pk])
     client.force_login(county_admin)
-    assert _patch(client, url, {"name": "一"}, if_match='W/"1"').status_code == 200
-    assert _patch(client, url, {"name": "二"}, if_match="2").status_code == 200
-    assert _patch(client, url, {"name": "三"}, if_match="*").status_code == 412
+    assert _patch(client, url, {"name": "一"}, if_match='W/"1"').status_code == 412
+    assert _patch(client, url, {"name": "一"}, if_match="1").status_code == 400
+    assert _patch(client, url, {"name": "一"}, if_match='"7", "1"').status_code == 200
+    assert _patch(client, url, {"name": "二"}, if_match="*").status_code == 200
     assert Village.objects.get(pk=village_a.pk).name == "二"
 
 

@@ -51,17 +51,19 @@ def village_create(*, actor, township, version: int | None = None, **data) -> Vi
 
 @transaction.atomic
 def village_update(*, actor, village: Village, version: int | None = None, **data) -> Village:
-    """`version` is the one the editor saw (form or If-Match); a stale one is refused."""
+    """`version` is the one the editor saw (form or If-Match); a stale one is refused. Values
+    equal to the stored ones write nothing: no new version, no audit entry."""
     require(permissions.can_manage_villages(actor), "只有县领导小组办公室可以修改村信息。")
     village = Village.objects.editable_by(actor).select_for_update().get(pk=village.pk)
-    locking.claim_version(village, version)
     if "township" in data:
         _visible_or_refuse(Township.objects.editable_by(actor), data["township"], "不能把村移到您管辖范围以外的乡镇。")
-    before = audit.snapshot(village)
+    before, stored = audit.snapshot(village), locking.field_values(village)
     for name, value in data.items():
         if name not in VILLAGE_EDITABLE_FIELDS and name != "township":
             raise ValidationError(f"字段 {name} 不可修改。")
         setattr(village, name, value)
+    if not locking.claim_version_if_changed(village, version, stored):
+        return village
     village.full_clean()
     village.save()
     audit.record(actor=actor, instance=village, action=AuditAction.UPDATE, before=before)

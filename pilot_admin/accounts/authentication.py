@@ -2,8 +2,9 @@
 Chinese, and each token's last use is recorded."""
 
 from django.utils import timezone
-from rest_framework.authentication import TokenAuthentication
-from rest_framework.exceptions import AuthenticationFailed
+from drf_spectacular.authentication import SessionScheme, TokenScheme
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 
 from pilot_admin.accounts import services
 
@@ -25,3 +26,44 @@ class ExpiringTokenAuthentication(TokenAuthentication):
             )
         services.token_touch(token=token, now=now)
         return user, token
+
+
+CSRF_FAILED = (
+    "CSRF 校验失败：以网页登录的会话调用接口修改数据时，须带 X-CSRFToken 请求头（值取自 csrftoken Cookie）；"
+    "程序调用请改用接口令牌。"
+)
+
+
+class CsrfSessionAuthentication(SessionAuthentication):
+    """DRF's session authentication, refusing a write without the CSRF token in Chinese (DRF's
+    refusal is English, with Django's reason in it)."""
+
+    def enforce_csrf(self, request):
+        try:
+            super().enforce_csrf(request)
+        except PermissionDenied:
+            raise PermissionDenied(CSRF_FAILED) from None
+
+
+# How the schema describes the two (drf-spectacular finds these by their target class).
+class ExpiringTokenScheme(TokenScheme):
+    target_class = ExpiringTokenAuthentication
+    priority = 0
+
+    def get_security_definition(self, auto_schema):
+        return {
+            **super().get_security_definition(auto_schema),
+            "description": "请求头 Authorization: Token <令牌>；令牌用 POST /api/v1/auth/token/ 换取，"
+            "或由管理员在“接口令牌”页面签发。",
+        }
+
+
+class CsrfSessionScheme(SessionScheme):
+    target_class = CsrfSessionAuthentication
+    priority = 0
+
+    def get_security_definition(self, auto_schema):
+        return {
+            **super().get_security_definition(auto_schema),
+            "description": "网页登录后的会话（Cookie）；修改数据时还须带 X-CSRFToken 请求头。",
+        }

@@ -1,11 +1,13 @@
 """Bases of every API view. Each declares its scope; the queryset always comes from a selector
 built on visible_to, so another township's row is a 404 like on the pages."""
 
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -49,6 +51,21 @@ class _ApiViewMixin:
         view.login_required = False
         return view
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Errors and OPTIONS answer in plain JSON on every route, also where the view's own
+        # renderer writes the schema's YAML or the docs page's HTML.
+        response = super().finalize_response(request, response, *args, **kwargs)
+        renderer = getattr(response, "accepted_renderer", None)
+        if (
+            (getattr(response, "exception", False) or request.method == "OPTIONS")
+            and renderer is not None
+            and renderer.media_type != JSONRenderer.media_type
+            and not isinstance(renderer, BrowsableAPIRenderer)
+        ):
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        return response
+
 
 class ScopedReadOnlyViewSet(_ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     """Read resources. Subclasses set `selector`, a function of `user` returning a queryset
@@ -64,6 +81,15 @@ class ScopedAPIView(_ApiViewMixin, APIView):
     """Writes and statistics: input serializer → service or selector → output."""
 
 
+@extend_schema_view(
+    post=extend_schema(
+        summary="换取接口令牌",
+        description=(
+            '用户名和密码换取接口令牌 {"token": "…"}，此后的请求带请求头 Authorization: Token <令牌>。'
+            "须两步验证登录的账户、须先修改密码的账户不能用密码换取。登录失败次数过多时暂时锁定（429）。"
+        ),
+    )
+)
 class TokenView(_ApiViewMixin, ObtainAuthToken):
     scope_declared = "public"
     permission_classes = [AllowAny]

@@ -1,32 +1,49 @@
 """The error answers of REST API v1 in its OpenAPI schema. drf-spectacular documents only the
 success of each operation; clients (and the contract fuzzing in tests/pilot_admin/
-test_schema_fuzz.py) must also be told which errors an operation can answer and their body."""
+test_schema_fuzz.py) must also be told which errors an operation can answer and their body, in
+the one shape pilot_admin/api/exceptions.py gives every error."""
+
+from django.conf import settings
 
 ERROR_SCHEMA = {
     "type": "object",
-    "description": "错误说明。",
-    "properties": {"detail": {"type": "string"}},
+    "description": "错误说明：整个请求的错误，detail 为中文说明。",
+    "properties": {"detail": {"type": "string", "description": "中文说明"}},
     "required": ["detail"],
 }
-# Field errors: {field: [messages]}, with `non_field_errors` or `detail` for the whole input; a
-# nested serializer nests the same shape, so the values are left open.
+# Field errors: {field or parameter: [messages]}, `non_field_errors` for the input as a whole;
+# a nested serializer would nest the same shape, hence the object alternative.
 VALIDATION_ERROR_SCHEMA = {
     "type": "object",
-    "description": "输入有误：按字段列出错误信息。",
-    "additionalProperties": {},
+    "description": "输入有误：按字段（或查询参数）名列出中文错误说明；non_field_errors 为整个输入的错误。",
+    "additionalProperties": {
+        "oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "object"}],
+    },
+}
+# A 400 of an operation with a request body: its fields, or the request itself (a body that is
+# not JSON, a malformed If-Match).
+BAD_REQUEST_SCHEMA = {
+    "oneOf": [{"$ref": "#/components/schemas/ValidationError"}, {"$ref": "#/components/schemas/Error"}],
 }
 
+
+def _too_large() -> str:
+    size = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
+    return f"请求体过大：除上传的文件外超过 {size:g} MB，或表单字段超过 {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} 个。"
+
+
 _ERRORS = {
-    "400": ("输入或查询参数有误。", "ValidationError"),
+    "400": ("输入或查询参数有误（按字段列出）。", "ValidationError"),
     "401": ("未登录或令牌无效。", "Error"),
     "403": ("当前角色无权调用此接口，或尚未完成两步验证。", "Error"),
     "404": ("对象不存在或不在您的范围内，或页码超出范围。", "Error"),
-    "412": ("If-Match 与当前版本不符：记录已被他人修改。", "Error"),
-    "413": ("上传的文件过大。", "Error"),
-    "415": ("请求的内容类型不受支持。", "Error"),
+    "412": ("If-Match 与当前版本不符：记录已被他人修改，或用了弱 ETag。", "Error"),
+    "413": (None, "Error"),
+    "415": ("请求体的格式（Content-Type）不受支持。", "Error"),
     "428": ("修改须带 If-Match 请求头。", "Error"),
-    "429": ("尝试过于频繁，已被暂时锁定。", "Error"),
+    "429": ("请求过于频繁，或登录失败次数过多已被暂时锁定。", "Error"),
 }
+WRITE_METHODS = ("post", "put", "patch")
 
 
 def _codes(path: str, method: str, operation: dict) -> list[str]:
@@ -36,11 +53,18 @@ def _codes(path: str, method: str, operation: dict) -> list[str]:
     parameters = operation.get("parameters", [])
     if method == "get" and any(p.get("in") == "query" for p in parameters):
         codes += ["400", "404"]  # a filter value out of its choices; a page past the end
-    if method in ("post", "put", "patch"):
+    if method in WRITE_METHODS:
         codes += ["400", "413", "415"]
     if method in ("put", "patch", "delete"):
         codes += ["412", "428"]
     return codes
+
+
+def _error(code: str, method: str) -> tuple[str, dict]:
+    description, component = _ERRORS.get(code, ("请求未能完成。", "Error"))
+    if code == "400" and method in WRITE_METHODS:
+        return "输入有误（按字段列出），或请求体、请求头格式不正确。", BAD_REQUEST_SCHEMA
+    return description or _too_large(), {"$ref": f"#/components/schemas/{component}"}
 
 
 def document_error_responses(result, generator, request, public):
@@ -55,12 +79,20 @@ def document_error_responses(result, generator, request, public):
                 continue
             responses = operation.setdefault("responses", {})
             for code in _codes(path, method, operation):
-                description, component = _ERRORS[code]
-                responses.setdefault(
-                    code,
-                    {
-                        "description": description,
-                        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{component}"}}},
-                    },
-                )
+                responses.setdefault(code, {})
+            for code, response in responses.items():
+                if code.startswith("2"):
+                    response.setdefault("description", "")
+                    response["description"] = response["description"] or "成功。"
+                    continue
+                # An error the view documents keeps its own words (and body, if it gives one: an
+                # import's row errors, which a body that cannot be parsed at all does not reach).
+                description, schema = _error(code, method)
+                response["description"] = response.get("description") or description
+                own = response.get("content", {}).get("application/json", {}).get("schema")
+                if own is not None and code == "400" and method in WRITE_METHODS:
+                    schema = {"oneOf": [own, {"$ref": "#/components/schemas/Error"}]}
+                elif own is not None:
+                    schema = own
+                response["content"] = {"application/json": {"schema": schema}}
     return result

@@ -2,8 +2,10 @@ from django.urls import include, path
 
 from pilot_admin.api.base import DocsView, SchemaView, TokenView
 from pilot_admin.api.imports import ImportRunAPIView
+from pilot_admin.api.index import ApiIndexView
 
 urlpatterns = [
+    path("", ApiIndexView.as_view(), name="api_index"),
     path("auth/token/", TokenView.as_view(), name="api_token"),
     path("schema/", SchemaView.as_view(), name="api_schema"),
     path("docs/", DocsView.as_view(url_name="api_schema", title="试点工作管理系统 API 文档"), name="api_docs"),

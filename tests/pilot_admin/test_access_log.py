@@ -122,7 +122,8 @@ def test_a_form_sent_back_with_errors_is_a_failed_write(client, township_a_offic
 
     entry = _only_entry()
     assert (entry.action, entry.actor) == (AuditAction.WRITE_FAILED, township_a_official)
-    assert entry.note.startswith("POST /guardianship/persons/new/ 未成功（200）：公民身份号码应为18位")
+    # The service names the field with the error, so the note gives its label first.
+    assert entry.note.startswith("POST /guardianship/persons/new/ 未成功（200）：公民身份号码：公民身份号码应为18位")
 
 
 def test_an_api_write_refused_as_invalid_is_a_failed_write(client, county_admin, person):

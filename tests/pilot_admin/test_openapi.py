@@ -24,6 +24,7 @@ PERSON_FILTERS = {"township", "village", "kind", "civil_capacity", "support_mode
 }
 # Every path of the contract with the query parameters each must document.
 EXPECTED_PATHS = {
+    "/api/v1/": ("get", set()),
     "/api/v1/auth/token/": ("post", set()),
     "/api/v1/townships/": ("get", PAGINATION),
     "/api/v1/townships/{id}/": ("get", set()),
@@ -200,3 +201,43 @@ def test_docs_page_loads_only_local_assets(client, county_viewer):
     script = client.get(init)
     assert script["Content-Type"].startswith("application/javascript")
     assert f'url: "{SCHEMA}"' in script.content.decode()
+
+
+def _operations(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method in ("get", "post", "put", "patch", "delete"):
+                yield path, method, operation
+
+
+def test_every_operation_documents_its_errors_in_the_one_error_shape(schema):
+    assert schema["components"]["schemas"]["Error"]["required"] == ["detail"]
+    refs = {"#/components/schemas/Error", "#/components/schemas/ValidationError"}
+    for path, method, operation in _operations(schema):
+        responses = operation["responses"]
+        expected = {"401", "403", "429"}
+        if "{id}" in path:
+            expected.add("404")
+        if method in ("post", "patch"):
+            expected |= {"400", "413", "415"}
+        if method == "patch":
+            expected |= {"412", "428"}
+        assert expected <= set(responses), (path, method, expected - set(responses))
+        for code, response in responses.items():
+            if code.startswith("2"):
+                continue
+            body = response["content"]["application/json"]["schema"]
+            named = {body.get("$ref")} | {alternative.get("$ref") for alternative in body.get("oneOf", [])}
+            assert named & refs, (path, method, code, body)
+            assert re.search(r"[\u4e00-\u9fff]", response["description"]), (path, method, code)
+
+
+def test_descriptions_are_for_clients_in_chinese(schema):
+    for path, method, operation in _operations(schema):
+        for key in ("summary", "description"):
+            assert re.search(r"[\u4e00-\u9fff]", operation.get(key, "")), (path, method, key)
+    for name, scheme in schema["components"]["securitySchemes"].items():
+        assert re.search(r"[\u4e00-\u9fff]", scheme["description"]), name
+    text = str(schema)
+    # The views' docstrings carry notes for developers; none of them may reach the schema.
+    assert "SPEC" not in text and "§" not in text and "anyone else" not in text
