@@ -3,10 +3,13 @@ else; none sees county data; the county office keeps its business work and loses
 duties' pages; one role per account; every administrator act is audited, the auditor's too."""
 
 import datetime
+import importlib
+import io
 
 import pytest
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
+from django.core.management import CommandError, call_command
 from django.db.models import Q
 from django.test import override_settings
 from django.urls import reverse
@@ -564,3 +567,58 @@ def test_the_auditor_sees_the_system_acts_on_its_county_and_the_break_glass_supe
     # accounts are not.
     assert visible.filter(actor=root, object_id=str(foreign.pk)).exists()
     assert not AuditEntry.objects.visible_to(system_admin).exists()
+
+
+# --- the upgrade: the duty accounts of each county ------------------------------------------------
+
+
+def _migration():
+    return importlib.import_module("pilot_admin.migrations.0012_duty_accounts")
+
+
+def test_the_upgrade_makes_three_duty_accounts_per_county_with_a_county_office(db, county_admin):
+    quiet = CountyFactory(name="建始县", admin_code="")
+    migration = _migration()
+
+    migration.create_duty_accounts(apps, None)
+    migration.create_duty_accounts(apps, None)  # again: nothing more
+
+    made = User.objects.filter(role__in=sorted(DUTY_ROLES)).order_by("username")
+    assert [user.username for user in made] == ["422823-auditadmin", "422823-secadmin", "422823-sysadmin"]
+    for user in made:
+        assert user.county == county_admin.county and user.must_change_password
+        assert not user.has_usable_password()
+    assert not User.objects.filter(county=quiet, role__in=sorted(DUTY_ROLES)).exists()
+    county_admin.refresh_from_db()
+    assert county_admin.role == "county_admin"
+    assert _entries(actor__isnull=True, note=migration.NOTE).count() == 3
+
+    used = made.get(username="422823-sysadmin")
+    User.objects.filter(pk=used.pk).update(last_login=timezone.now())
+    migration.remove_duty_accounts(apps, None)
+    assert list(User.objects.filter(role__in=sorted(DUTY_ROLES)).values_list("username", "is_active")) == [
+        ("422823-sysadmin", False)
+    ]
+
+
+def test_set_duty_password_sets_a_password_to_replace_and_is_audited(db, county_admin, monkeypatch):
+    _migration().create_duty_accounts(apps, None)
+    monkeypatch.setattr("sys.stdin", io.StringIO(NEW_PASSWORD + "\n"))
+    out = io.StringIO()
+
+    call_command("set_duty_password", "422823-auditadmin", "--stdin", stdout=out)
+
+    user = User.objects.get(username="422823-auditadmin")
+    assert user.check_password(NEW_PASSWORD) and user.must_change_password
+    assert "已设置 422823-auditadmin（审计管理员）的密码" in out.getvalue()
+    entry = _entries(object_id=str(user.pk), action=AuditAction.UPDATE).get()
+    assert entry.actor is None and "set_duty_password" in entry.note
+    monkeypatch.setattr("sys.stdin", io.StringIO(NEW_PASSWORD + "\n"))
+    with pytest.raises(CommandError, match="只用于系统、安全、审计管理员账户"):
+        call_command("set_duty_password", county_admin.username, "--stdin")
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    with pytest.raises(CommandError, match="密码长度太短"):
+        call_command("set_duty_password", "422823-secadmin", "--stdin")
+    listing = io.StringIO()
+    call_command("set_duty_password", stdout=listing)
+    assert "422823-auditadmin\t审计管理员\t" in listing.getvalue() and "未设置密码" in listing.getvalue()
