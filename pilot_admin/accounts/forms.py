@@ -44,6 +44,13 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
 # --- the administrators' forms ---------------------------------------------------------------
 
 
+# The User constraints that name the unit a role requires, and that unit's field.
+UNIT_CONSTRAINTS = {
+    "user_township_role_has_township": "township",
+    "user_department_role_has_department": "department",
+}
+
+
 class AccountForm(forms.ModelForm):
     """The system administrator's account form: who the person is, their role and unit. Input
     shape only: the User model's constraints and the separation rules are the service's
@@ -98,6 +105,20 @@ class AccountForm(forms.ModelForm):
     def _post_clean(self):
         # Model validation runs inside the service, which owns the write.
         pass
+
+    def add_service_error(self, error) -> None:
+        """The service's refusal on the form: a unit the role requires (the User model's named
+        constraints) under that unit's field, the rest per field or above the form."""
+        unit_fields = {
+            str(constraint.violation_error_message): UNIT_CONSTRAINTS[constraint.name]
+            for constraint in User._meta.constraints
+            if constraint.name in UNIT_CONSTRAINTS
+        }
+        pairs = error.message_dict.items() if hasattr(error, "error_dict") else [(None, error.messages)]
+        for field, messages in pairs:
+            for message in messages:
+                target = unit_fields.get(message, field)
+                self.add_error(target if target in self.fields else None, message)
 
 
 class AccountCreateForm(SetPasswordMixin, AccountForm):

@@ -18,6 +18,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pilot_admin.accounts import services
+from pilot_admin.audit import services as audit
 from pilot_admin.choices import DUTY_ROLES, AuditAction, Role
 from pilot_admin.models import AuditEntry, User
 from pilot_admin.scoping import ScopedQuerySet, county_scoped_q
@@ -236,8 +237,8 @@ def test_an_account_created_on_the_page_must_change_its_password_and_is_audited(
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
-        ({}, None, "乡镇角色的用户必须指定所属乡镇。"),
-        ({"role": "department"}, None, "部门角色的用户必须指定所属部门。"),
+        ({}, "township", "乡镇角色的用户必须指定所属乡镇。"),
+        ({"role": "department"}, "department", "部门角色的用户必须指定所属部门。"),
         ({"role": "county_viewer", "password2": "Other-pw-12345"}, "password2", "两个密码不一致"),
         ({"role": "county_viewer", "password1": "123", "password2": "123"}, "password2", "密码长度太短"),
         ({"role": "county_viewer", "username": "sysadmin"}, "username", "已存在"),
@@ -566,6 +567,11 @@ def test_the_auditor_sees_the_system_acts_on_its_county_and_the_break_glass_supe
     # The break-glass superuser's acts are seen everywhere; the system's acts on another county's
     # accounts are not.
     assert visible.filter(actor=root, object_id=str(foreign.pk)).exists()
+    # Failed logins under its county's usernames, not under another county's nor unknown names.
+    for username in (county_viewer.username, foreign.username, "guess"):
+        audit.record_auth_event(action=AuditAction.LOGIN_FAILED, username=username)
+    failed = AuditEntry.objects.visible_to(audit_admin).filter(action=AuditAction.LOGIN_FAILED)
+    assert list(failed.values_list("object_repr", flat=True)) == [county_viewer.username]
     assert not AuditEntry.objects.visible_to(system_admin).exists()
 
 

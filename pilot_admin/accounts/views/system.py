@@ -15,7 +15,6 @@ from pilot_admin.accounts import selectors, services
 from pilot_admin.accounts.filters import AccountFilterSet
 from pilot_admin.accounts.forms import AccountCreateForm, AccountUpdateForm, PasswordResetForm
 from pilot_admin.accounts.permissions import can_manage_accounts
-from pilot_admin.forms import apply_validation_error
 from pilot_admin.lists import FilteredListMixin
 from pilot_admin.models import User
 from pilot_admin.scoping import ScopedViewMixin
@@ -51,11 +50,14 @@ class _AccountFormView(ScopedViewMixin, FormView):
     def form_valid(self, form):
         try:
             account = self.save(form)
-        except ValidationError as error:
-            apply_validation_error(form, error)
-            return self.form_invalid(form)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
+        except (ValidationError, PermissionDenied) as error:
+            if isinstance(error, ValidationError):
+                form.add_service_error(error)
+            else:
+                form.add_error(None, str(error))
+            if self.account is not None:
+                # The page's heading shows the account as stored, not the refused change.
+                self.account.refresh_from_db()
             return self.form_invalid(form)
         return redirect(f"{reverse('accounts:account_list')}?q={account.username}")
 
