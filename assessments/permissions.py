@@ -1,7 +1,7 @@
 from pilot_admin.choices import Role
-from pilot_admin.scoping import any_signed_in
+from pilot_admin.scoping import any_business_user
 
-can_view_assessments = any_signed_in
+can_view_assessments = any_business_user
 
 
 def can_manage_assessments(user) -> bool:

@@ -18,6 +18,7 @@ from django.db import transaction
 from demo.guardianship import load_demo_guardianship
 from demo.inspections import load_demo_assessments
 from demo.work_plan import load_demo_tasks
+from pilot_admin.accounts.duties import duty_username_for
 from pilot_admin.choices import Role
 from pilot_admin.models import User
 from villages import services
@@ -123,6 +124,16 @@ DEMO_USERS = [
     DemoUser("township_dongrangkou", Role.TOWNSHIP, "东瀼口镇人民政府", township="东瀼口镇"),
     DemoUser("inspector", Role.INSPECTOR, "县检查验收组"),
     DemoUser("api_client", Role.API_CLIENT, "州民政局数据接口"),
+    # The three separated administrator duties (三权分立), named as the upgrade names them
+    # (pilot_admin/accounts/duties.py), so an upgraded demo finds them.
+    *(
+        DemoUser(
+            duty_username_for(COUNTY["admin_code"], role),
+            role,
+            f"{COUNTY['name']}{Role(role).label}",
+        )
+        for role in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
+    ),
 ]
 
 DEPARTMENT_KINDS = {
@@ -408,7 +419,11 @@ def _ensure_users(county, townships, departments) -> tuple[dict[str, User], list
         user.is_unit_leader = demo.is_unit_leader
         user.is_superuser = False
         user.is_active = True
+        user.inactivity_disabled_at = None
         user.set_password(DEMO_PASSWORD)
+        # The documented password opens the demo straight away (the upgrade made the duty
+        # accounts with a password to be set and replaced).
+        user.must_change_password = False
         user.full_clean()
         user.save()
         users[demo.username] = user

@@ -59,8 +59,29 @@ class AuditedModelAdmin(admin.ModelAdmin):
         super().delete_queryset(request, queryset)
 
 
+class SuperuserOnlyAdmin(admin.ModelAdmin):
+    """Pages of the separated administrator duties (accounts, the audit log): in the admin for
+    superusers only (break-glass). The county office, though staff, does not see them; the
+    system and audit administrators have their own pages and no admin at all."""
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(SuperuserOnlyAdmin, BaseUserAdmin):
     list_display = ("username", "last_name", "first_name", "role", "county", "township", "department", "is_active")
     list_filter = ("role", "is_active", "county", "township")
     fieldsets = BaseUserAdmin.fieldsets + (
@@ -85,7 +106,9 @@ class UserAdmin(BaseUserAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
+            before = audit.snapshot(User.objects.get(pk=obj.pk))
             super().save_model(request, obj, form, change)
+            audit.record(actor=request.user, instance=obj, action=AuditAction.UPDATE, before=before, note="后台修改")
         else:
             # The administrator chose the first password: the user must replace it.
             account_services.account_create(actor=request.user, user=obj)
@@ -121,7 +144,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnlyAdmin):
+class AuditEntryAdmin(SuperuserOnlyAdmin, ReadOnlyAdmin):
     list_display = ("created_at", "actor_name", "action", "content_type", "object_repr", "ip_address")
     list_filter = ("action", "content_type")
     search_fields = ("object_repr", "actor_name", "object_id")

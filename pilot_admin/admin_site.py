@@ -7,6 +7,8 @@ class PilotAdminSite(admin.AdminSite):
     index_title = "数据管理"
 
     def has_permission(self, request):
-        # Django admin is for the county office only, whatever is_staff says.
+        # Django admin is the county office's (its business data) and the superusers' (break-glass:
+        # accounts and the audit log too), whatever is_staff says for anyone else. The three
+        # administrator duties work on their own pages and never here.
         user = request.user
         return user.is_active and user.is_authenticated and user.is_county_admin and user.is_staff

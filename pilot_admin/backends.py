@@ -2,17 +2,15 @@ from django.contrib.auth.backends import ModelBackend
 
 from pilot_admin.choices import Role
 
-# The apps whose admin pages the county office works in; axes and otp_totp so it can read the
-# login records and remove the authenticator of someone who lost their phone. API tokens are
-# managed on the 账户 pages, where a key is shown once and never again.
+# The apps whose admin pages the county office works in: its business data. Login records,
+# authenticators, accounts and the audit log are the separated administrator duties' (their
+# own pages under /account/ and /audit/; in the admin, superusers only: pilot_admin/admin.py).
 COUNTY_ADMIN_APPS = {
     "pilot_admin",
     "villages",
     "tasks",
     "assessments",
     "guardianship",
-    "axes",
-    "otp_totp",
 }
 
 

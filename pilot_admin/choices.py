@@ -8,6 +8,15 @@ class Role(models.TextChoices):
     TOWNSHIP = "township", "乡镇"
     INSPECTOR = "inspector", "检查验收组"
     API_CLIENT = "api_client", "接口客户端"
+    # The three separated administrator duties (等保 2.0 三级 "三权分立"): each manages one side
+    # of the system and sees no county data; see SECURITY.md.
+    SYSTEM_ADMIN = "system_admin", "系统管理员"
+    SECURITY_ADMIN = "security_admin", "安全管理员"
+    AUDIT_ADMIN = "audit_admin", "审计管理员"
+
+
+# The administrator duties, one per account; every other role is a business role.
+DUTY_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
 
 
 class AuditAction(models.TextChoices):

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from pilot_admin.choices import AuditAction, ImportStatus, Role
+from pilot_admin.choices import DUTY_ROLES, AuditAction, ImportStatus, Role
 from pilot_admin.querysets import AUDIT_APPEND_ONLY, AuditEntryQuerySet, ImportRunQuerySet
 from pilot_admin.scoping import ScopedQuerySet
 
@@ -104,6 +104,12 @@ class User(AbstractUser):
                 name="user_department_role_has_department",
                 violation_error_message="部门角色的用户必须指定所属部门。",
             ),
+            models.CheckConstraint(
+                condition=~Q(role__in=sorted(DUTY_ROLES))
+                | Q(county__isnull=False, township__isnull=True, department__isnull=True),
+                name="user_duty_role_has_county_only",
+                violation_error_message="管理员职责账户（系统、安全、审计管理员）必须指定所属县，且不属于乡镇或部门。",
+            ),
         ]
 
     def __str__(self):
@@ -143,6 +149,12 @@ class User(AbstractUser):
         return self.is_active and (self.is_superuser or self.role == Role.COUNTY_ADMIN)
 
     @property
+    def is_duty_admin(self) -> bool:
+        """Holds one of the three administrator duties, and so no business role: such an account
+        sees no county data. A superuser (break-glass) is never one, whatever its role says."""
+        return self.role in DUTY_ROLES and not self.is_superuser
+
+    @property
     def is_county_level(self) -> bool:
         """County-wide reading rights: the office, county viewers and API clients."""
         return self.is_county_admin or self.role in (Role.COUNTY_VIEWER, Role.API_CLIENT)
@@ -160,7 +172,7 @@ def token_expiry(start: datetime.datetime | None = None) -> datetime.datetime | 
 
 class ApiToken(models.Model):
     """An API client's credential, sent as `Authorization: Token <key>` (DRF's wire format). One
-    per user; it expires, the county office renews or replaces it, and its last use is kept."""
+    per user; it expires, the system administrator renews or replaces it, and its last use is kept."""
 
     key = models.CharField("令牌", max_length=40, primary_key=True, default=new_token_key)
     user = models.OneToOneField(

@@ -42,7 +42,9 @@ class ScopedQuerySet(models.QuerySet):
 def county_scoped_q(user, county_path: str, township_path: str) -> Q | None:
     """The rule shared by all geography-bound rows: county roles see their county (all
     counties when unset), township officials their township, departments and inspectors read
-    their county."""
+    their county. The administrator duties see nothing: they manage the system, not its data."""
+    if user.is_duty_admin:
+        return Q(pk__in=[])
     if user.role == Role.TOWNSHIP:
         return Q(**{township_path: user.township_id})
     if user.county_id is None and (user.is_superuser or user.role == Role.API_CLIENT):
@@ -97,3 +99,9 @@ class ScopedViewMixin:
 
 def any_signed_in(user) -> bool:
     return user.is_authenticated and user.is_active
+
+
+def any_business_user(user) -> bool:
+    """Signed in with a business role: the base rule of every page and API route that shows
+    county data. The three administrator duties (system, security, audit) are refused."""
+    return any_signed_in(user) and not user.is_duty_admin

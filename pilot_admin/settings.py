@@ -148,7 +148,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # age); API tokens are not affected, they expire on their own clock below.
 PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90)
 # Accounts nobody signed in to (or used a token of) for this many days are disabled at night
-# (0: never); the county office lists and re-enables them on the 账户 pages.
+# (0: never); the security administrator lists and re-enables them on the 账户 pages.
 ACCOUNT_INACTIVE_DAYS = env_int("ACCOUNT_INACTIVE_DAYS", 90)
 # An API token works this many days after it was issued or last renewed (0: no expiry).
 API_TOKEN_MAX_AGE_DAYS = env_int("API_TOKEN_MAX_AGE_DAYS", 365)
@@ -166,7 +166,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 
 # Login throttling (django-axes): failures are counted per account and per address, each on
 # its own; reaching the limit locks that account or address until the cool-off ends or the
-# county office unlocks it (账户安全 page). Lockouts answer 429 (a page, or JSON on the API).
+# security administrator unlocks it (登录锁定 page). Lockouts answer 429 (a page, or JSON on the API).
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
 # "username+ip_address" would count the pair instead.
@@ -182,11 +182,22 @@ AXES_CLIENT_IP_CALLABLE = "pilot_admin.middleware.client_ip"
 AXES_VERBOSE = False
 
 # Two-factor login: required for the roles listed (by default the county's: its office and its
-# viewers, who read every township's register), offered to everyone else; a county that wants it
-# for all adds the other roles. PILOT_ADMIN_REQUIRE_2FA=0 turns the requirement off entirely. API
-# tokens are machine credentials and are not affected (see pilot_admin/accounts/middleware.py).
+# viewers, who read every township's register, and the three administrator duties, whose
+# separation rests on it: a system administrator who resets another administrator's password
+# still lacks their phone), offered to everyone else; a county that wants it for all adds the
+# other roles. PILOT_ADMIN_REQUIRE_2FA=0 turns the requirement off entirely. API tokens are
+# machine credentials and are not affected (see pilot_admin/accounts/middleware.py).
 PILOT_ADMIN_REQUIRE_2FA = env_bool("PILOT_ADMIN_REQUIRE_2FA", True)
-PILOT_ADMIN_2FA_ROLES = env_list("PILOT_ADMIN_2FA_ROLES", [Role.COUNTY_ADMIN.value, Role.COUNTY_VIEWER.value])
+PILOT_ADMIN_2FA_ROLES = env_list(
+    "PILOT_ADMIN_2FA_ROLES",
+    [
+        Role.COUNTY_ADMIN.value,
+        Role.COUNTY_VIEWER.value,
+        Role.SYSTEM_ADMIN.value,
+        Role.SECURITY_ADMIN.value,
+        Role.AUDIT_ADMIN.value,
+    ],
+)
 if set(PILOT_ADMIN_2FA_ROLES) - set(Role.values):
     raise ImproperlyConfigured(
         f"PILOT_ADMIN_2FA_ROLES may name only {', '.join(Role.values)}; got {', '.join(PILOT_ADMIN_2FA_ROLES)}"
@@ -345,7 +356,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=10),
     },
     # 02:40 every night, before the offices open: disable the accounts nobody has used for
-    # ACCOUNT_INACTIVE_DAYS (audited); the county office re-enables them on the 账户 pages.
+    # ACCOUNT_INACTIVE_DAYS (audited); the security administrator re-enables them on the 账户 pages.
     "disable-inactive-accounts": {
         "task": "pilot_admin.tasks.disable_inactive_accounts",
         "schedule": crontab(hour=2, minute=40),

@@ -1,9 +1,9 @@
 """What each role may do with tasks and reports; which rows is the querysets' business."""
 
 from pilot_admin.choices import Role
-from pilot_admin.scoping import any_signed_in
+from pilot_admin.scoping import any_business_user
 
-can_view_tasks = any_signed_in
+can_view_tasks = any_business_user
 
 
 def can_manage_tasks(user) -> bool:

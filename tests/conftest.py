@@ -1,5 +1,6 @@
 """Personas (Healthchecks style): the county office, a viewer, two township officials of
-different townships, a department user, an inspector, an API client and a stranger."""
+different townships, a department user, an inspector, an API client and a stranger; and the
+three separated administrator duties (system, security, audit), which see no county data."""
 
 import pytest
 
@@ -90,6 +91,26 @@ def inspector(county):
 @pytest.fixture
 def api_client_user(county):
     return UserFactory(username="api_client", role=Role.API_CLIENT, county=county)
+
+
+@pytest.fixture
+def system_admin(county):
+    return UserFactory(username="sysadmin", role=Role.SYSTEM_ADMIN, county=county, last_name="系统管理员")
+
+
+@pytest.fixture
+def security_admin(county):
+    return UserFactory(username="secadmin", role=Role.SECURITY_ADMIN, county=county, last_name="安全管理员")
+
+
+@pytest.fixture
+def audit_admin(county):
+    return UserFactory(username="auditadmin", role=Role.AUDIT_ADMIN, county=county, last_name="审计管理员")
+
+
+@pytest.fixture
+def duty_personas(system_admin, security_admin, audit_admin):
+    return {"system_admin": system_admin, "security_admin": security_admin, "audit_admin": audit_admin}
 
 
 @pytest.fixture

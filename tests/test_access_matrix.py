@@ -28,7 +28,15 @@ from tests.helpers.excel import workbook_bytes
 from villages.choices import PilotStatus
 
 COUNTY_ROLES = {"county_admin", "county_viewer", "department", "inspector", "api_client"}
+# The business roles: every page and API route with county data is theirs (by default all of them).
 ALL_ROLES = COUNTY_ROLES | {"township_a", "township_b"}
+# The three separated administrator duties: each only its own pages, none any county data.
+SYSTEM_ADMIN = {"system_admin"}
+SECURITY_ADMIN = {"security_admin"}
+AUDIT_ADMIN = {"audit_admin"}
+DUTY_ROLES = SYSTEM_ADMIN | SECURITY_ADMIN | AUDIT_ADMIN
+# Pages every signed-in account has: its home page, its inbox and its own account.
+EVERYONE = ALL_ROLES | DUTY_ROLES
 ADMIN_ONLY = {"county_admin"}
 # Inspectors import their offline score sheets (the "score-sheet" kind); township officials
 # their persons and paper visit records.
@@ -37,7 +45,7 @@ IMPORTERS = ADMIN_ONLY | {"inspector", "township_a", "township_b"}
 OWN_RUNS_ONLY = {"inspector", "township_a", "township_b"}
 GUARDIANSHIP_READERS = {"county_admin", "county_viewer", "api_client", "township_a", "township_b"}
 GUARDIANSHIP_EDITORS = {"county_admin", "township_a", "township_b"}
-ROLES = ["anonymous", *sorted(ALL_ROLES)]
+ROLES = ["anonymous", *sorted(ALL_ROLES), *sorted(DUTY_ROLES)]
 
 
 @dataclass
@@ -77,7 +85,7 @@ def _guardian_of(person):
 
 
 ROUTES = {
-    "home": Route(),
+    "home": Route(allowed=EVERYONE),
     "villages:township_list": Route(),
     "villages:village_list": Route(),
     "villages:village_create": Route(allowed=ADMIN_ONLY),
@@ -151,13 +159,15 @@ ROUTES = {
     "villages:pilot_export": Route(),
     "villages:quota_export": Route(),
     "api_docs": Route(api=True),
-    # The audit log and its export: the county office only; POST is 405 (tests/pilot_admin/test_audit_log.py).
-    "audit_log": Route(allowed=ADMIN_ONLY),
-    "audit_log_export": Route(allowed=ADMIN_ONLY),
-    "notification_list": Route(),
-    "notification_read_all": Route(method="post", ok=302),
-    "notification_open": Route(own=True, target="notification", kwargs=_pk("notification"), ok=302),
-    "notification_read": Route(own=True, target="notification", method="post", kwargs=_pk("notification"), ok=302),
+    # The audit log and its export: the audit administrator only; POST is 405 (tests/pilot_admin/test_audit_log.py).
+    "audit_log": Route(allowed=AUDIT_ADMIN),
+    "audit_log_export": Route(allowed=AUDIT_ADMIN),
+    "notification_list": Route(allowed=EVERYONE),
+    "notification_read_all": Route(allowed=EVERYONE, method="post", ok=302),
+    "notification_open": Route(allowed=EVERYONE, own=True, target="notification", kwargs=_pk("notification"), ok=302),
+    "notification_read": Route(
+        allowed=EVERYONE, own=True, target="notification", method="post", kwargs=_pk("notification"), ok=302
+    ),
     "tasks:task_list": Route(),
     "tasks:my_tasks": Route(),
     "tasks:task_detail": Route(target="task", kwargs=_pk("task")),
@@ -327,33 +337,64 @@ def _locked_username(objs):
     return {"username": user.username}
 
 
-# Account pages: everyone's own account; token, lockout and inactive-account management for the
-# county office.
+def _account_of(village):
+    """A township official of the village's township: an account the system administrator manages."""
+    return UserFactory(role="township", township=village.township, county=village.township.county)
+
+
+def _two_factor_account_of(village):
+    """An account of the village's county with a confirmed authenticator (the 2FA reset target)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = _account_of(village)
+    TOTPDevice.objects.create(user=user, name="手机验证器", confirmed=True)
+    return user
+
+
+# Account pages: everyone's own account; accounts and tokens for the system administrator;
+# lockouts, second factors, dormant accounts and the password policy for the security administrator.
 ROUTES.update(
     {
-        "accounts:account": Route(),
-        "accounts:password_change": Route(),
-        "accounts:password_change_done": Route(),
-        "accounts:two_factor_setup": Route(),
-        "accounts:two_factor_verify": Route(),
-        "accounts:token_list": Route(allowed=ADMIN_ONLY),
+        "accounts:account": Route(allowed=EVERYONE),
+        "accounts:password_change": Route(allowed=EVERYONE),
+        "accounts:password_change_done": Route(allowed=EVERYONE),
+        "accounts:two_factor_setup": Route(allowed=EVERYONE),
+        "accounts:two_factor_verify": Route(allowed=EVERYONE),
+        "accounts:account_list": Route(allowed=SYSTEM_ADMIN),
+        "accounts:account_create": Route(allowed=SYSTEM_ADMIN),
+        "accounts:account_update": Route(
+            allowed=SYSTEM_ADMIN, target="village", kwargs=lambda objs: {"pk": _account_of(objs["village"]).pk}
+        ),
+        "accounts:account_password_reset": Route(
+            allowed=SYSTEM_ADMIN, target="village", kwargs=lambda objs: {"pk": _account_of(objs["village"]).pk}
+        ),
+        "accounts:token_list": Route(allowed=SYSTEM_ADMIN),
         "accounts:token_action": Route(
-            allowed=ADMIN_ONLY,
+            allowed=SYSTEM_ADMIN,
             target="village",
             method="post",
             kwargs=lambda objs: {"pk": _api_client_of(objs["village"]).pk, "action": "revoke"},
             ok=302,
         ),
-        "accounts:lockout_list": Route(allowed=ADMIN_ONLY),
-        "accounts:lockout_reset": Route(allowed=ADMIN_ONLY, method="post", data=_locked_username, ok=302),
-        "accounts:inactive_list": Route(allowed=ADMIN_ONLY),
+        "accounts:lockout_list": Route(allowed=SECURITY_ADMIN),
+        "accounts:lockout_reset": Route(allowed=SECURITY_ADMIN, method="post", data=_locked_username, ok=302),
+        "accounts:two_factor_accounts": Route(allowed=SECURITY_ADMIN),
+        "accounts:two_factor_reset": Route(
+            allowed=SECURITY_ADMIN,
+            target="village",
+            method="post",
+            kwargs=lambda objs: {"pk": _two_factor_account_of(objs["village"]).pk},
+            ok=302,
+        ),
+        "accounts:inactive_list": Route(allowed=SECURITY_ADMIN),
         "accounts:inactive_reactivate": Route(
-            allowed=ADMIN_ONLY,
+            allowed=SECURITY_ADMIN,
             target="village",
             method="post",
             kwargs=lambda objs: {"pk": _disabled_account_of(objs["village"]).pk},
             ok=302,
         ),
+        "accounts:password_policy": Route(allowed=SECURITY_ADMIN),
     }
 )
 
@@ -551,8 +592,9 @@ def _expected(role, route, in_scope):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", sorted(ROUTES))
-def test_access(client, personas, objects, foreign_objects, role, name):
+def test_access(client, personas, duty_personas, objects, foreign_objects, role, name):
     route = ROUTES[name]
+    personas = {**personas, **duty_personas}
     if role != "anonymous":
         client.force_login(personas[role])
         if route.own:
@@ -574,8 +616,11 @@ def test_public_routes_answer_anonymous(client, db):
     assert "登录" in client.get(reverse("login")).content.decode()
 
 
-def test_admin_is_for_the_county_office_only(client, personas):
-    for role, user in personas.items():
+def test_admin_is_for_the_county_office_only(client, personas, duty_personas):
+    for role, user in {**personas, **duty_personas}.items():
+        # Staff or not: the administrator duties have their own pages and never the admin.
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
         client.force_login(user)
         response = client.get(reverse("admin:index"))
         expected = 200 if role == "county_admin" else 302
@@ -609,10 +654,11 @@ API_WRITES = {
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", sorted(API_WRITES))
-def test_api_write_access(client, personas, objects, foreign_objects, role, name):
+def test_api_write_access(client, personas, duty_personas, objects, foreign_objects, role, name):
     import json
 
     route = API_WRITES[name]
+    personas = {**personas, **duty_personas}
     if role != "anonymous":
         client.force_login(personas[role])
     for objs, in_scope in ((objects, role != "township_b"), (foreign_objects, False)):

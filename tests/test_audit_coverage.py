@@ -180,9 +180,15 @@ def test_every_post_route_is_driven_or_excused():
 
 
 @pytest.mark.parametrize("name", POST_ROUTES)
-def test_post_route_records_an_audit_entry_with_actor_and_address(client, personas, objects, name):  # noqa: F811
+def test_post_route_records_an_audit_entry_with_actor_and_address(
+    client,
+    personas,
+    duty_personas,
+    objects,  # noqa: F811
+    name,
+):
     route = ROUTES[name]
-    user = personas[_actor_role(route)]
+    user = {**personas, **duty_personas}[_actor_role(route)]
     objs = {**objects, "_admin": personas["county_admin"]}
     # Signed in first: a sign-in clears the account's failed logins (axes), which one route needs.
     client.force_login(user)
@@ -221,9 +227,15 @@ def test_every_export_route_is_listed():
 
 
 @pytest.mark.parametrize("name", EXPORT_ROUTES)
-def test_export_records_who_what_filter_rows_and_address(client, personas, objects, name):  # noqa: F811
+def test_export_records_who_what_filter_rows_and_address(
+    client,
+    personas,
+    duty_personas,
+    objects,  # noqa: F811
+    name,
+):
     route = ROUTES[name]
-    user = personas[_actor_role(route)]
+    user = {**personas, **duty_personas}[_actor_role(route)]
     client.force_login(user)
     url = reverse(name, kwargs=route.kwargs(objects) if route.kwargs else None) + (route.query or "?x=1")
     before = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0

@@ -1,5 +1,6 @@
 """A county's database made by the main before the layout change (Department in tasks, demo data
-in villages) migrates cleanly with today's code: no row is lost or added, the department content
+in villages) migrates cleanly with today's code: no row is lost or added but the county's three
+administrator accounts (三权分立, with their creation in the audit log), the department content
 type moves with its audit entries, and `load_demo` recognises the county as complete.
 
 The old main's tree comes from git (`git archive`), so the database is built by that code's own
@@ -121,6 +122,18 @@ print(json.dumps({"numbers": [r[0] for r in rows], "indexes": [r[1] for r in row
 """
 
 
+# The administrator accounts after the upgrade: role, usable password, must change it, county.
+DUTY_ACCOUNTS = """
+import json
+from pilot_admin.models import User
+users = User.objects.filter(role__in=["county_admin", "system_admin", "security_admin", "audit_admin"])
+print(json.dumps({
+    user.username: [user.role, user.has_usable_password(), user.must_change_password, str(user.county)]
+    for user in users.select_related("county")
+}))
+"""
+
+
 def _git(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, check=False)  # nosec B603 B607
 
@@ -193,6 +206,7 @@ def test_a_database_of_the_previous_main_migrates_with_every_row_kept(tmp_path, 
     persons_before = _shell_json(previous, database_url, PERSON_VALUES)
     before = _shell_json(previous, database_url, COUNT_ROWS)
     assert before["tasks_department"] > 0 and before["tasks_progressreport"] > 0
+    before_users = before["pilot_admin_user"]
 
     _manage(ROOT, database_url, "migrate", "--noinput")
     after = _shell_json(ROOT, database_url, COUNT_ROWS)
@@ -205,6 +219,10 @@ def test_a_database_of_the_previous_main_migrates_with_every_row_kept(tmp_path, 
     # One model added (ApiToken): its content type and its four permissions.
     assert after.pop("django_content_type") == before.pop("django_content_type") + 1
     assert after.pop("auth_permission") == before.pop("auth_permission") + 4
+    # 三权分立: the county with county-office accounts gets its three administrator accounts,
+    # each creation in the audit log; nothing else is added or lost.
+    assert after.pop("pilot_admin_user") == before.pop("pilot_admin_user") + 3
+    assert after.pop("pilot_admin_auditentry") == before.pop("pilot_admin_auditentry") + 3
     assert after == before
     _manage(ROOT, database_url, "migrate", "--check")
     # The carried-over token is the same secret, expiring API_TOKEN_MAX_AGE_DAYS after its creation.
@@ -230,6 +248,17 @@ def test_a_database_of_the_previous_main_migrates_with_every_row_kept(tmp_path, 
     }
     assert audit["entries"] > 0 and audit["users_with_unit"] > 0
 
-    # Today's demo loader finds the same county complete: it plans exactly the rows the old one made.
+    duties = _shell_json(ROOT, database_url, DUTY_ACCOUNTS)
+    assert duties == {
+        "422823-auditadmin": ["audit_admin", False, True, "巴东县"],
+        "422823-secadmin": ["security_admin", False, True, "巴东县"],
+        "422823-sysadmin": ["system_admin", False, True, "巴东县"],
+        "county_admin": ["county_admin", True, False, "巴东县"],
+    }
+
+    # Today's demo loader finds the same county complete: it plans exactly the rows the old one made,
+    # and takes the upgrade's duty accounts for its own (same names), giving them the demo password.
     output = _manage(ROOT, database_url, "load_demo")
     assert "演示数据已齐全，本次未新增任何记录。" in output
+    assert "422823-auditadmin" in output
+    assert _shell_json(ROOT, database_url, COUNT_ROWS)["pilot_admin_user"] == before_users + 3

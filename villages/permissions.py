@@ -2,9 +2,9 @@
 business (visible_to / editable_by); these say which actions its role allows."""
 
 from pilot_admin.choices import Role
-from pilot_admin.scoping import any_signed_in
+from pilot_admin.scoping import any_business_user
 
-can_view_villages = any_signed_in
+can_view_villages = any_business_user
 
 
 def can_manage_villages(user) -> bool:
@@ -15,7 +15,7 @@ def can_manage_pilots(user) -> bool:
     return user.is_authenticated and user.is_county_admin
 
 
-can_view_quota_report = any_signed_in
+can_view_quota_report = any_business_user
 
 
 def can_submit_indicators(user) -> bool:

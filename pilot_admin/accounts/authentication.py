@@ -22,7 +22,7 @@ class ExpiringTokenAuthentication(TokenAuthentication):
         if token.is_expired(now):
             raise AuthenticationFailed(
                 f"接口令牌已于 {timezone.localtime(token.expires_at):%Y-%m-%d %H:%M} 过期，"
-                "请联系县领导小组办公室续期或签发新令牌。"
+                "请联系系统管理员续期或签发新令牌。"
             )
         services.token_touch(token=token, now=now)
         return user, token

@@ -1,6 +1,11 @@
 from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.contrib.auth.forms import SetPasswordMixin
 from django.views.decorators.debug import sensitive_variables
+
+from pilot_admin.accounts import selectors
+from pilot_admin.choices import Role
+from pilot_admin.models import User
 
 
 class OTPCodeForm(forms.Form):
@@ -33,4 +38,126 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
             self.add_error(
                 "new_password1", forms.ValidationError("新密码不能与当前密码相同。", code="password_unchanged")
             )
+        return cleaned_data
+
+
+# --- the administrators' forms ---------------------------------------------------------------
+
+
+# The User constraints that name the unit a role requires, and that unit's field.
+UNIT_CONSTRAINTS = {
+    "user_township_role_has_township": "township",
+    "user_department_role_has_department": "department",
+}
+
+
+class AccountForm(forms.ModelForm):
+    """The system administrator's account form: who the person is, their role and unit. Input
+    shape only: the User model's constraints and the separation rules are the service's
+    (account_create / account_update), whose refusals come back onto these fields."""
+
+    class Meta:
+        model = User
+        fields = (
+            "username",
+            "last_name",
+            "email",
+            "phone",
+            "role",
+            "county",
+            "township",
+            "department",
+            "is_unit_leader",
+            "is_staff",
+            "is_active",
+        )
+        labels = {
+            "last_name": "姓名或单位名称",
+            "email": "电子邮箱",
+            "is_staff": "可进入后台（数据管理）",
+            "is_active": "在用",
+        }
+        help_texts = {
+            "username": "登录用的名字：字母、数字和 @ . + - _，不超过 150 个字符。",
+            "email": "每日提醒摘要发到这个邮箱；可不填。",
+            "township": "乡镇角色必填，其他角色不填。",
+            "department": "县直部门角色必填，其他角色不填。",
+            "is_unit_leader": "仅乡镇和县直部门：逾期升级提醒发给单位负责人。",
+            "is_staff": "仅县级管理员（领导小组办公室）可用，其他角色保存时自动取消。",
+            "is_active": "停用后该账户立即不能登录，接口令牌也随之失效。",
+        }
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["last_name"].required = True
+        self.fields["role"].choices = [("", "请选择角色"), *Role.choices]
+        self.fields["township"].queryset = selectors.county_townships(user=actor)
+        self.fields["township"].empty_label = "（不属于乡镇）"
+        self.fields["department"].queryset = selectors.county_departments(user=actor)
+        self.fields["department"].empty_label = "（不属于部门）"
+        if actor.county_id is not None:
+            # Accounts are made in the administrator's own county (the view sets it).
+            del self.fields["county"]
+        else:
+            self.fields["county"].required = True
+            self.fields["county"].empty_label = "请选择县"
+
+    def _post_clean(self):
+        # Model validation runs inside the service, which owns the write.
+        pass
+
+    def add_service_error(self, error) -> None:
+        """The service's refusal on the form: a unit the role requires (the User model's named
+        constraints) under that unit's field, the rest per field or above the form."""
+        unit_fields = {
+            str(constraint.violation_error_message): UNIT_CONSTRAINTS[constraint.name]
+            for constraint in User._meta.constraints
+            if constraint.name in UNIT_CONSTRAINTS
+        }
+        pairs = error.message_dict.items() if hasattr(error, "error_dict") else [(None, error.messages)]
+        for field, messages in pairs:
+            for message in messages:
+                target = unit_fields.get(message, field)
+                self.add_error(target if target in self.fields else None, message)
+
+
+class AccountCreateForm(SetPasswordMixin, AccountForm):
+    """A new account and its first password, which the user must replace at the first sign-in."""
+
+    password1, password2 = SetPasswordMixin.create_password_fields(label1="初始密码", label2="再次输入初始密码")
+
+    class Meta(AccountForm.Meta):
+        fields = tuple(name for name in AccountForm.Meta.fields if name != "is_active")
+
+    def clean(self):
+        cleaned_data = super().clean()
+        self.validate_passwords()
+        # The similarity check compares the password with the name and username just typed.
+        candidate = User(
+            username=cleaned_data.get("username") or "",
+            last_name=cleaned_data.get("last_name") or "",
+            email=cleaned_data.get("email") or "",
+        )
+        self.validate_password_for_user(candidate)
+        return cleaned_data
+
+
+class AccountUpdateForm(AccountForm):
+    class Meta(AccountForm.Meta):
+        fields = tuple(name for name in AccountForm.Meta.fields if name != "username")
+
+
+class PasswordResetForm(SetPasswordMixin, forms.Form):
+    """An administrator sets another person's password, which they must replace at next sign-in."""
+
+    password1, password2 = SetPasswordMixin.create_password_fields(label1="新密码", label2="再次输入新密码")
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        self.validate_passwords()
+        self.validate_password_for_user(self.user)
         return cleaned_data

@@ -5,6 +5,7 @@ import datetime
 
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -12,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pilot_admin.accounts import selectors
 from pilot_admin.audit import services as audit
-from pilot_admin.choices import AuditAction
+from pilot_admin.choices import DUTY_ROLES, AuditAction, Role
 from pilot_admin.models import ApiToken, User, token_expiry
 
 # A token's last use is written at most this often: the list page needs the day, not the request.
@@ -32,28 +33,172 @@ def _note_on_user(*, actor, user, note: str, before: dict | None = None) -> None
 
 # --- accounts and passwords ----------------------------------------------------------------
 
+# The fields an administrator sets on the account pages (AccountForm); the rest are the
+# user's own (password, second factor) or the system's (dates, flags).
+ACCOUNT_FIELDS = (
+    "last_name",
+    "email",
+    "phone",
+    "role",
+    "township",
+    "department",
+    "is_unit_leader",
+    "is_staff",
+    "is_active",
+)
+
+# Duties that oversee the others: a county must always keep one of each in use.
+OVERSIGHT_DUTIES = (Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
+
+
+def _fit_to_role(user: User) -> None:
+    """Clear what the role does not use, so a stale unit never widens what an account sees: a
+    township only for a township official, a department only for a department user, the
+    unit-leader flag only for those two, the admin site (is_staff) only for the county office."""
+    if user.role != Role.TOWNSHIP:
+        user.township = None
+    if user.role != Role.DEPARTMENT:
+        user.department = None
+    if user.role not in (Role.TOWNSHIP, Role.DEPARTMENT):
+        user.is_unit_leader = False
+    if user.role != Role.COUNTY_ADMIN and not user.is_superuser:
+        user.is_staff = False
+
+
+def _duty_label(role: str) -> str:
+    return str(Role(role).label)
+
+
+def _check_separation(*, actor, user: User, before: User | None) -> None:
+    """三权分立 on one account: one role per account, for good if it is a duty; nobody changes
+    their own role or disables themselves; a county keeps a security and an audit administrator
+    in use. `before` is the account as stored (None for a new one)."""
+    errors = {}
+    if user.is_superuser and not actor.is_superuser:
+        raise PermissionDenied("超级用户账户只能由超级用户管理。")
+    if not actor.is_superuser and user.county_id != actor.county_id:
+        raise PermissionDenied("只能管理本县的账户。")
+    if user.township_id is not None and user.township.county_id != user.county_id:
+        errors["township"] = "所属乡镇不在该账户所属县内。"
+    if user.department_id is not None and user.department.county_id != user.county_id:
+        errors["department"] = "所属部门不在该账户所属县内。"
+    if before is not None:
+        own = user.pk == actor.pk
+        if own and user.role != before.role:
+            errors["role"] = "不能修改自己的角色。"
+        elif before.role != user.role and before.role in DUTY_ROLES:
+            errors["role"] = (
+                f"{_duty_label(before.role)}账户的角色不能更改：一个账户只担任一种管理职责。"
+                "请停用此账户，再为担任新职责的人另建账户。"
+            )
+        elif before.role != user.role and user.role in DUTY_ROLES:
+            errors["role"] = "业务账户不能改为管理员职责账户：请为担任该职责的人另建账户。"
+        if own and not user.is_active:
+            errors["is_active"] = "不能停用自己的账户。"
+        elif before.is_active and not user.is_active and user.role in OVERSIGHT_DUTIES:
+            others = User.objects.filter(county=user.county_id, role=user.role, is_active=True).exclude(pk=user.pk)
+            if not others.exists():
+                label = _duty_label(user.role)
+                errors["is_active"] = (
+                    f"这是本县最后一个在用的{label}账户，停用后无人履行该职责。请先新建并启用另一个{label}账户。"
+                )
+        if not before.is_active and user.is_active and before.inactivity_disabled_at is not None:
+            errors["is_active"] = "此账户因长期未使用被自动停用，须由安全管理员在“长期未使用停用”页面核实后重新启用。"
+    if errors:
+        raise ValidationError(errors)
+
 
 @transaction.atomic
-def account_create(*, actor, user: User) -> User:
-    """A new account made by an administrator, its first password set by them: the user must
-    replace it at the first sign-in, so the administrator never knows the password in use."""
+def account_create(*, actor, user: User, password: str | None = None) -> User:
+    """A new account made by an administrator, its first password set by them (`password`, or
+    already on `user` from the admin's form): the user must replace it at the first sign-in, so
+    the administrator never knows the password in use. A duty account is named as such in the
+    audit, so the audit administrators see every new holder of a duty."""
+    _fit_to_role(user)
+    _check_separation(actor=actor, user=user, before=None)
+    if password is not None:
+        user.set_password(password)
     user.must_change_password = True
     user.full_clean()
     user.save()
-    audit.record(actor=actor, instance=user, action=AuditAction.CREATE, note="管理员新建账户（首次登录须修改密码）")
+    if user.role in DUTY_ROLES:
+        note = f"新建{_duty_label(user.role)}职责账户（首次登录须修改密码）"
+    else:
+        note = "管理员新建账户（首次登录须修改密码）"
+    audit.record(actor=actor, instance=user, action=AuditAction.CREATE, note=note)
+    return user
+
+
+@transaction.atomic
+def account_update(*, actor, user: User, **fields) -> User:
+    """Change an account's name, contact, role, unit, flags or state (ACCOUNT_FIELDS) under the
+    separation rules; disabling ends its sessions and tokens at once (an inactive user
+    authenticates nowhere), enabling starts its unused days again."""
+    unknown = set(fields) - set(ACCOUNT_FIELDS)
+    if unknown:
+        raise TypeError(f"account_update() got fields it does not set: {sorted(unknown)}")
+    before = User.objects.select_for_update().get(pk=user.pk)
+    snapshot = audit.snapshot(before)
+    for name, value in fields.items():
+        setattr(user, name, value)
+    _fit_to_role(user)
+    _check_separation(actor=actor, user=user, before=before)
+    if user.is_active and not before.is_active:
+        user.reactivated_at = timezone.now()
+    user.full_clean()
+    user.save()
+    note = {True: "启用账户", False: "停用账户"}[user.is_active] if before.is_active != user.is_active else "修改账户"
+    audit.record(actor=actor, instance=user, action=AuditAction.UPDATE, before=snapshot, note=note)
     return user
 
 
 @transaction.atomic
 def password_reset(*, actor, user: User, password: str | None = None) -> None:
     """An administrator sets someone else's password (`password=None`: the admin's form has just
-    set it in this transaction); the user must replace it at the next sign-in."""
+    set it in this transaction); the user must replace it at the next sign-in. Never one's own
+    (that is the password change page, which asks for the current one). Resetting a duty
+    account's password is named as such in the audit."""
+    if user.pk == actor.pk:
+        raise ValidationError("不能在这里重设自己的密码，请在“我的账户 → 修改密码”中修改。")
+    if user.is_superuser and not actor.is_superuser:
+        raise PermissionDenied("超级用户账户只能由超级用户管理。")
     if password is not None:
         user.set_password(password)
     user.must_change_password = True
     user.save(update_fields=["password", "password_changed_at", "must_change_password"])
     # The fact only, as for every password change: the note says what the fields would.
-    _note_on_user(actor=actor, user=user, note="管理员重设密码（下次登录须修改密码）")
+    if user.role in DUTY_ROLES and not user.is_superuser:
+        note = f"管理员重设{_duty_label(user.role)}账户的密码（下次登录须修改密码）"
+    else:
+        note = "管理员重设密码（下次登录须修改密码）"
+    _note_on_user(actor=actor, user=user, note=note)
+
+
+@transaction.atomic
+def duty_password_set(*, user: User, password: str) -> None:
+    """The deployment sets a duty account's first password from the server's shell (`manage.py
+    set_duty_password`): after the upgrade made the accounts without one, or when no
+    administrator is left to do it. The holder must replace it at the first sign-in; an account
+    the nightly task disabled as unused is enabled again. Recorded as the system's act."""
+    if user.role not in DUTY_ROLES or user.is_superuser:
+        raise ValidationError("只用于系统、安全、审计管理员账户；其他账户由系统管理员在“账户管理”页重设密码。")
+    if not user.is_active and user.inactivity_disabled_at is None:
+        raise ValidationError("该账户已被系统管理员停用，不能在这里设置密码。")
+    before = audit.snapshot(user)
+    user.set_password(password)
+    user.must_change_password = True
+    if not user.is_active:
+        user.is_active = True
+        user.inactivity_disabled_at = None
+        user.reactivated_at = timezone.now()
+    user.save()
+    audit.record(
+        actor=None,
+        instance=user,
+        action=AuditAction.UPDATE,
+        before=before,
+        note="部署人员用 manage.py set_duty_password 设置管理员职责账户的密码（首次登录须修改）",
+    )
 
 
 @transaction.atomic
@@ -101,7 +246,12 @@ def account_reactivate(*, actor, user: User) -> None:
 
 @transaction.atomic
 def token_issue(*, actor, user) -> ApiToken:
-    """A new token for `user`, replacing any old one (which stops working at once)."""
+    """A new token for an API client, replacing any old one (which stops working at once). Only
+    for API clients: the new key is shown to the administrator, and a key of a person's account
+    would let the administrator read county data as that person. Tokens people obtained with
+    their own password are revoked or renewed, never reissued."""
+    if user.role != Role.API_CLIENT:
+        raise PermissionDenied("只能为接口客户端签发令牌；其他账户的令牌只能吊销或续期。")
     ApiToken.objects.filter(user=user).delete()
     token = ApiToken.objects.create(user=user)
     _note_on_user(actor=actor, user=user, note=f"签发新的接口令牌（旧令牌作废），{_expiry_text(token)}")
@@ -175,6 +325,22 @@ def totp_device_pending(*, user) -> TOTPDevice:
     """The user's unconfirmed authenticator, made on first visit to the setup page."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
     return device or TOTPDevice.objects.create(user=user, name="手机验证器", confirmed=False)
+
+
+@transaction.atomic
+def totp_devices_reset(*, actor, user) -> int:
+    """The security administrator removes a user's authenticators (a lost or replaced phone):
+    at the next sign-in the user sets one up again, if the role requires it. Never one's own:
+    nobody weakens their own second factor. Returns how many were removed."""
+    if user.pk == actor.pk:
+        raise ValidationError("不能重置自己的两步验证，请由另一位安全管理员办理。")
+    devices = TOTPDevice.objects.filter(user=user)
+    count = devices.count()
+    if not count:
+        raise ValidationError(f"{user} 没有绑定验证器，无需重置。")
+    devices.delete()
+    _note_on_user(actor=actor, user=user, note="重置两步验证：删除已绑定的验证器，下次登录重新设置")
+    return count
 
 
 @transaction.atomic

@@ -11,15 +11,18 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pilot_admin.scoping import any_signed_in
+from pilot_admin.scoping import any_business_user
 
-PASSWORD_TOKEN_REFUSED = "此账户须两步验证登录，不能仅凭密码换取接口令牌；请由县领导小组办公室在“接口令牌”页面签发。"
+PASSWORD_TOKEN_REFUSED = (
+    "此账户须两步验证登录，不能仅凭密码换取接口令牌；接口调用请使用系统管理员为接口客户端签发的令牌。"
+)
+DUTY_TOKEN_REFUSED = "管理员职责账户（系统、安全、审计管理员）不调用数据接口，不能换取接口令牌。"
 PASSWORD_CHANGE_FIRST = "此账户的密码须先修改（管理员设置的密码，或已过期）：请先登录网页修改密码，再换取接口令牌。"
 
 
 def password_token_refused(user) -> bool:
-    """A password alone must not buy a token that would skip the second factor; such accounts
-    get theirs from the county office's token page. Tokens once issued are not affected."""
+    """A password alone must not buy a token that would skip the second factor. Tokens once
+    issued are not affected."""
     from django_otp import user_has_device
 
     from pilot_admin.accounts.middleware import two_factor_required
@@ -40,7 +43,8 @@ class RoleAllowed(BasePermission):
 
 class _ApiViewMixin:
     scope_declared = "visible_to"
-    access = staticmethod(any_signed_in)
+    # The API serves county data only: the administrator duties are refused every route.
+    access = staticmethod(any_business_user)
     permission_classes = [IsAuthenticated, RoleAllowed]
 
     @classmethod
@@ -107,6 +111,8 @@ class TokenView(_ApiViewMixin, ObtainAuthToken):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
+        if user.is_duty_admin:
+            raise ValidationError({"non_field_errors": [DUTY_TOKEN_REFUSED]})
         if password_token_refused(user):
             raise ValidationError({"non_field_errors": [PASSWORD_TOKEN_REFUSED]})
         # A password its owner must replace would otherwise keep working here, for good.

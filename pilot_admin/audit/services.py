@@ -15,6 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from pilot_admin import crypto, stats_cache
+from pilot_admin.audit.access import ACCESS_ACTIONS
 from pilot_admin.choices import AuditAction
 from pilot_admin.models import AuditEntry
 
@@ -239,9 +240,42 @@ def record_export(*, what: str, rows: int | None = None) -> AuditEntry | None:
     )
 
 
+def record_read(*, what: str, model: type[models.Model], rows: int | None = None) -> AuditEntry | None:
+    """Record that the current request's user read `what`: for a page whose rows the access
+    log's per-view declaration cannot name (the audit administrator's home page, one view for
+    every role). Outside a request nothing is recorded."""
+    info = _request_info.get()
+    if info is None or info.user is None or not info.user.is_authenticated:
+        return None
+    changes = {
+        "path": {"label": "页面", "old": "", "new": info.path},
+        "filter": {"label": "筛选条件", "old": "", "new": info.query},
+    }
+    if rows is not None:
+        changes["rows"] = {"label": "行数", "old": "", "new": rows}
+    return AuditEntry.objects.create(
+        actor=info.user,
+        actor_name=str(info.user)[:150],
+        action=AuditAction.READ,
+        content_type=ContentType.objects.get_for_model(model, for_concrete_model=False),
+        object_id="",
+        object_repr=what[:200],
+        changes=changes,
+        note=(f"查阅{what}" + (f"，共 {rows} 条" if rows is not None else ""))[:500],
+        ip_address=info.ip,
+        user_agent=info.user_agent,
+    )
+
+
 def audit_entries_for(instance: models.Model):
-    """The change record of one row, newest first (uses audit_object_idx)."""
-    return AuditEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(instance, for_concrete_model=False),
-        object_id=str(instance.pk),
-    ).select_related("actor")
+    """The change record of one row, newest first (uses audit_object_idx), as its page shows it
+    to the people who work on it: changes only. Who read the row, who was refused it and whose
+    write failed are the access log's, which only the audit administrators read (audit_log)."""
+    return (
+        AuditEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(instance, for_concrete_model=False),
+            object_id=str(instance.pk),
+        )
+        .exclude(action__in=ACCESS_ACTIONS)
+        .select_related("actor")
+    )

@@ -1,5 +1,6 @@
-"""The county office's audit log: every recorded change, export and sign-in of its county,
-filtered, paginated newest first, and exported to Excel (that export is itself recorded).
+"""The audit administrator's audit log (审计日志): every recorded change, export, sign-in, read
+of personal data and refusal of its county, filtered, paginated newest first, and exported to
+Excel. Reading the log and exporting it are themselves recorded, so the auditor is audited too.
 Read-only: the page answers GET only, and the table refuses UPDATE and DELETE."""
 
 import django_filters
@@ -10,25 +11,18 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import ListView
 
-from pilot_admin.accounts.selectors import users_in_scope
-from pilot_admin.choices import AuditAction
+from pilot_admin.accounts.permissions import can_read_audit_log
+from pilot_admin.accounts.selectors import county_townships, users_in_scope
+from pilot_admin.audit.access import PersonalData
+from pilot_admin.audit.selectors import audit_log
+from pilot_admin.choices import AuditAction, Role
 from pilot_admin.excel import ExportColumn, export_response, stream, values_of
-from pilot_admin.filters import visible_choices
 from pilot_admin.lists import FilteredListMixin, filtered
 from pilot_admin.models import AuditEntry, User
 from pilot_admin.scoping import ScopedViewMixin
 
 # The apps whose rows the log can name; the record-type filter offers their models.
 AUDITED_APPS = ("pilot_admin", "villages", "tasks", "assessments", "guardianship")
-
-
-def can_view_audit_log(user) -> bool:
-    return user.is_authenticated and user.is_county_admin
-
-
-def audit_log(*, user):
-    """The entries `user` may read, newest first (created_at is indexed), with what each row shows."""
-    return AuditEntry.objects.visible_to(user).select_related("actor", "content_type").order_by("-created_at", "-id")
 
 
 def kind_label(content_type: ContentType) -> str:
@@ -52,9 +46,13 @@ def changes_text(entry: AuditEntry) -> str:
 
 def _actors(request):
     user = getattr(request, "user", None)
-    if user is None or not can_view_audit_log(user):
+    if user is None or not can_read_audit_log(user):
         return User.objects.none()
     return users_in_scope(user).order_by("username")
+
+
+def _townships(request):
+    return county_townships(user=getattr(request, "user", None))
 
 
 def _content_types(request):
@@ -72,6 +70,9 @@ class _KindFilter(django_filters.ModelChoiceFilter):
 
 class AuditEntryFilterSet(django_filters.FilterSet):
     actor = django_filters.ModelChoiceFilter(label="操作人", queryset=_actors, empty_label="全部")
+    actor_role = django_filters.ChoiceFilter(
+        label="操作人角色", field_name="actor__role", choices=Role.choices, empty_label="全部"
+    )
     action = django_filters.ChoiceFilter(label="操作", choices=AuditAction.choices, empty_label="全部")
     kind = _KindFilter(label="记录类型", field_name="content_type", queryset=_content_types, empty_label="全部")
     object_id = django_filters.CharFilter(label="记录编号", field_name="object_id")
@@ -79,9 +80,9 @@ class AuditEntryFilterSet(django_filters.FilterSet):
     township = django_filters.ModelChoiceFilter(
         label="操作人所属乡镇",
         field_name="actor__township",
-        # The township model is the one a user belongs to: reached through the user model, so
-        # the core does not import the villages app that sits above it.
-        queryset=visible_choices(User._meta.get_field("township").related_model, "code", "name"),
+        # The county's townships as reference data: the audit administrator sees no village
+        # pages, but filters by the unit of whoever acted.
+        queryset=_townships,
         empty_label="全部",
     )
     date_from = django_filters.DateFilter(
@@ -110,7 +111,9 @@ class AuditEntryFilterSet(django_filters.FilterSet):
 
 
 class AuditLogView(ScopedViewMixin, FilteredListMixin, ListView):
-    access = staticmethod(can_view_audit_log)
+    access = staticmethod(can_read_audit_log)
+    # Each reading is an entry of its own (AccessLogMiddleware): filters and rows shown.
+    personal_data = PersonalData("审计日志", "pilot_admin.AuditEntry")
     template_name = "pilot_admin/audit_list.html"
     context_object_name = "entries"
     filterset_class = AuditEntryFilterSet
@@ -144,13 +147,13 @@ AUDIT_EXPORT_COLUMNS = (
 class AuditLogExportView(ScopedViewMixin, View):
     """The filtered log as .xlsx: the page's FilterSet over the same selector, every row."""
 
-    access = staticmethod(can_view_audit_log)
+    access = staticmethod(can_read_audit_log)
 
     def get(self, request):
         _, entries = filtered(AuditEntryFilterSet, request, audit_log(user=request.user))
         return export_response(
-            filename=f"修改记录_{timezone.localdate():%Y%m%d}.xlsx",
-            sheet_title="修改记录",
+            filename=f"审计日志_{timezone.localdate():%Y%m%d}.xlsx",
+            sheet_title="审计日志",
             columns=AUDIT_EXPORT_COLUMNS,
             rows=values_of(AUDIT_EXPORT_COLUMNS, stream(entries)),
         )

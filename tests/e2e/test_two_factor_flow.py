@@ -94,8 +94,6 @@ def test_county_admin_sets_up_totp_and_signs_in_with_it(new_context, settings, c
             "assessments:inspection_list",
             "guardianship:register",
             "accounts:account",
-            "accounts:token_list",
-            "accounts:lockout_list",
             "accounts:password_change",
             "admin:villages_village_changelist",
             "api_docs",

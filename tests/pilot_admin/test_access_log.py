@@ -146,10 +146,10 @@ def test_pages_without_personal_data_are_not_logged(client, county_admin, person
     assert not AuditEntry.objects.exclude(action=AuditAction.LOGIN).exists()
 
 
-def test_reads_are_searchable_on_the_audit_page(client, county_admin, county_viewer, person):
+def test_reads_are_searchable_on_the_audit_page(client, audit_admin, county_viewer, person):
     client.force_login(county_viewer)
     client.get(person.get_absolute_url())
-    client.force_login(county_admin)
+    client.force_login(audit_admin)
 
     page = client.get(reverse("audit_log"), {"action": AuditAction.READ, "q": person.name})
     assert [entry.note for entry in page.context["object_list"]] == [f"查阅特困人员档案：{person}"]

@@ -1,5 +1,6 @@
-"""The county office's audit log: filtered, paginated, exported (and that export recorded), and
-append-only everywhere — page, admin, ORM and (on PostgreSQL) the database itself."""
+"""The audit administrator's audit log: filtered, paginated, exported (that export and every
+reading recorded), and append-only everywhere — page, admin, ORM and (on PostgreSQL) the
+database itself."""
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -35,8 +36,8 @@ def changes(county_admin, township_a_official, village_a, village_b):
     return {"village": village_a, "person": person}
 
 
-def test_page_lists_changes_newest_first_with_each_field_old_and_new(client, county_admin, changes):
-    client.force_login(county_admin)
+def test_page_lists_changes_newest_first_with_each_field_old_and_new(client, audit_admin, changes):
+    client.force_login(audit_admin)
 
     response = client.get(LOG)
 
@@ -46,7 +47,7 @@ def test_page_lists_changes_newest_first_with_each_field_old_and_new(client, cou
     html = response.content.decode()
     assert "<del>水布垭村</del> → 水布垭新村" in html
     assert "村名" in html  # the field's label, not its name
-    assert 'href="/audit/"' in html  # the nav link for the county office
+    assert 'href="/audit/"' in html  # the nav link for the audit administrator
 
 
 def _village_kind():
@@ -66,8 +67,8 @@ def _village_kind():
         (lambda c, u: {"date_from": "2000-01-01", "date_to": "2000-01-02"}, set()),
     ],
 )
-def test_filters_narrow_the_log(client, county_admin, township_a_official, changes, query, expected):
-    client.force_login(county_admin)
+def test_filters_narrow_the_log(client, audit_admin, township_a_official, changes, query, expected):
+    client.force_login(audit_admin)
     # An entry is named by its record type and id: a village and a person may share an id (on
     # SQLite each test's ids start again at 1).
     names = {_key(changes["village"]): "village", _key(changes["person"]): "person"}
@@ -82,8 +83,8 @@ def _key(instance):
     return ContentType.objects.get_for_model(instance).pk, str(instance.pk)
 
 
-def test_date_range_includes_today(client, county_admin, changes):
-    client.force_login(county_admin)
+def test_date_range_includes_today(client, audit_admin, changes):
+    client.force_login(audit_admin)
     today = timezone.localdate().isoformat()
 
     response = client.get(LOG, {"date_from": today, "date_to": today})
@@ -92,21 +93,24 @@ def test_date_range_includes_today(client, county_admin, changes):
     assert {_key(changes["village"]), _key(changes["person"])} <= shown
 
 
-def test_another_countys_changes_are_not_shown(client, county_admin, changes):
+def test_another_countys_changes_are_not_shown(client, audit_admin, changes):
     other_township = TownshipFactory(county__name="建始县", county__admin_code="422822", name="业州镇")
     other_admin = UserFactory(role=Role.COUNTY_ADMIN, county=other_township.county)
+    other_auditor = UserFactory(role=Role.AUDIT_ADMIN, county=other_township.county)
     _rename(other_admin, VillageFactory(township=other_township, name="外县村"), "外县新村")
-    client.force_login(county_admin)
+    client.force_login(audit_admin)
 
     response = client.get(LOG)
 
     assert "外县新村" not in response.content.decode()
-    assert not AuditEntry.objects.visible_to(county_admin).filter(actor=other_admin).exists()
-    assert AuditEntry.objects.visible_to(other_admin).filter(actor=other_admin).count() == 1
+    assert not AuditEntry.objects.visible_to(audit_admin).filter(actor=other_admin).exists()
+    assert AuditEntry.objects.visible_to(other_auditor).filter(actor=other_admin).count() == 1
+    # The county office, whose acts these are, does not read the log at all.
+    assert not AuditEntry.objects.visible_to(other_admin).exists()
 
 
-def test_page_query_count_does_not_grow_with_the_log(client, county_admin, township_a_official, village_a):
-    client.force_login(county_admin)
+def test_page_query_count_does_not_grow_with_the_log(client, audit_admin, county_admin, township_a_official, village_a):
+    client.force_login(audit_admin)
 
     def measure():
         with CaptureQueriesContext(connection) as queries:
@@ -125,8 +129,8 @@ def test_page_query_count_does_not_grow_with_the_log(client, county_admin, towns
     assert large == small
 
 
-def test_post_to_the_page_is_refused(client, county_admin, changes):
-    client.force_login(county_admin)
+def test_post_to_the_page_is_refused(client, audit_admin, changes):
+    client.force_login(audit_admin)
     before = list(AuditEntry.objects.values_list("pk", "action", "note"))
 
     assert client.post(LOG, {"action": "delete"}).status_code == 405
@@ -139,8 +143,8 @@ def test_post_to_the_page_is_refused(client, county_admin, changes):
     assert all("（405）" in note for note in attempts.values_list("note", flat=True))
 
 
-def test_export_holds_the_filtered_log_and_is_itself_recorded(client, county_admin, changes):
-    client.force_login(county_admin)
+def test_export_holds_the_filtered_log_and_is_itself_recorded(client, audit_admin, changes):
+    client.force_login(audit_admin)
 
     response = client.get(EXPORT, {"action": "update"}, REMOTE_ADDR="10.1.2.3")
 
@@ -151,16 +155,18 @@ def test_export_holds_the_filtered_log_and_is_itself_recorded(client, county_adm
     assert len(rows) == 2
     assert "村名：水布垭村 → 水布垭新村" in rows[1][7]
     entry = AuditEntry.objects.filter(action=AuditAction.EXPORT).get()
-    assert entry.actor == county_admin
+    assert entry.actor == audit_admin
     assert entry.ip_address == "10.1.2.3"
     assert entry.changes["rows"]["new"] == 1
     assert entry.changes["filter"]["new"] == "action=update"
-    assert entry.object_repr.startswith("修改记录_")
+    assert entry.object_repr.startswith("审计日志_")
     assert entry.content_type == ContentType.objects.get_for_model(AuditEntry)
 
 
-def test_other_roles_cannot_open_the_log(client, county_viewer, township_a_official, changes):
-    for user in (county_viewer, township_a_official):
+def test_other_roles_cannot_open_the_log(
+    client, county_admin, county_viewer, township_a_official, system_admin, security_admin, changes
+):
+    for user in (county_admin, county_viewer, township_a_official, system_admin, security_admin):
         client.force_login(user)
         assert client.get(LOG).status_code == 403
         assert client.get(EXPORT).status_code == 403
@@ -173,7 +179,10 @@ def test_other_roles_cannot_open_the_log(client, county_viewer, township_a_offic
 def test_admin_offers_no_add_change_or_delete_even_to_a_superuser(client, county_admin, changes):
     superuser = UserFactory(username="root", is_superuser=True, is_staff=True, role=Role.COUNTY_ADMIN)
     entry = AuditEntry.objects.first()
-    for user in (county_admin, superuser):
+    # The county office does not read the log, in the admin either.
+    client.force_login(county_admin)
+    assert client.get(reverse("admin:pilot_admin_auditentry_changelist")).status_code == 403
+    for user in (superuser,):
         client.force_login(user)
         assert client.get(reverse("admin:pilot_admin_auditentry_changelist")).status_code == 200
         assert client.get(reverse("admin:pilot_admin_auditentry_add")).status_code == 403

@@ -32,7 +32,8 @@ def _post_forms(html, page_url):
             yield (action.group(1).replace("&amp;", "&") if action and action.group(1) else page_url), body
 
 
-def test_every_post_form_carries_the_token_and_is_refused_without_it(personas, objects):  # noqa: F811
+def test_every_post_form_carries_the_token_and_is_refused_without_it(personas, duty_personas, objects):  # noqa: F811
+    personas = {**personas, **duty_personas}
     checked, missing, accepted = [], [], []
     for name, url, role in _pages(objects):
         client = Client()
@@ -56,7 +57,8 @@ def test_every_post_form_carries_the_token_and_is_refused_without_it(personas, o
     assert len({action for _, action in checked}) >= 15, checked
 
 
-def test_every_post_route_of_the_matrix_refuses_a_post_without_the_token(personas, objects):  # noqa: F811
+def test_every_post_route_of_the_matrix_refuses_a_post_without_the_token(personas, duty_personas, objects):  # noqa: F811
+    personas = {**personas, **duty_personas}
     refused = {}
     for name, route in sorted(ROUTES.items()):
         if route.method != "post" or route.api:

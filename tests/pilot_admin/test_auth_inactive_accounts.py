@@ -144,14 +144,14 @@ def test_a_disabled_account_can_neither_sign_in_nor_use_its_session_or_token(cli
     assert response.status_code == 401
 
 
-def test_the_county_office_lists_its_disabled_accounts(client, county_admin, county):
+def test_the_security_administrator_lists_its_countys_disabled_accounts(client, security_admin, county):
     now = timezone.now()
     mine = _user(now, last_login=now - 100 * DAY, county=county, username="dormant_viewer")
     never = _user(now, county=county, username="never_used")
     foreign = _user(now, county=CountyFactory(name="建始县", admin_code="422822"), username="foreign_one")
     active = _user(now, last_login=now - DAY, county=county, username="busy_one")
     services.accounts_disable_inactive(now=now)
-    client.force_login(county_admin)
+    client.force_login(security_admin)
 
     body = client.get(LIST).content.decode()
 
@@ -162,11 +162,11 @@ def test_the_county_office_lists_its_disabled_accounts(client, county_admin, cou
     assert "长期未使用停用" in client.get(reverse("accounts:account")).content.decode()
 
 
-def test_reactivating_is_audited_and_the_unused_days_count_again_from_then(client, county_admin, county):
+def test_reactivating_is_audited_and_the_unused_days_count_again_from_then(client, security_admin, county):
     now = timezone.now()
     user = _user(now - DAY, last_login=now - 200 * DAY, county=county)
     services.accounts_disable_inactive(now=now - DAY)
-    client.force_login(county_admin)
+    client.force_login(security_admin)
 
     response = client.post(_reactivate(user))
 
@@ -174,7 +174,7 @@ def test_reactivating_is_audited_and_the_unused_days_count_again_from_then(clien
     user.refresh_from_db()
     assert user.is_active and user.inactivity_disabled_at is None and user.reactivated_at is not None
     entry = AuditEntry.objects.get(note="重新启用因长期未使用而停用的账户")
-    assert entry.actor == county_admin and entry.changes["is_active"]["new"] == "是"
+    assert entry.actor == security_admin and entry.changes["is_active"]["new"] == "是"
     message = f"已重新启用账户 {user.username}。若再连续 90 天未使用，将再次自动停用。"
     assert message in client.get(LIST).content.decode()
     # Its last sign-in is still 200 days old, but it was re-enabled just now.
@@ -184,26 +184,29 @@ def test_reactivating_is_audited_and_the_unused_days_count_again_from_then(clien
     assert _disabled(user)
 
 
-def test_only_the_county_office_reactivates_and_only_in_its_county(client, county_admin, county, county_viewer):
+def test_only_the_security_administrator_reactivates_and_only_in_its_county(
+    client, security_admin, system_admin, county_admin, county, county_viewer
+):
     now = timezone.now()
     mine = _user(now, county=county)
     foreign = _user(now, county=CountyFactory(name="建始县", admin_code="422822"))
     active = _user(now, county=county, last_login=now)
     services.accounts_disable_inactive(now=now)
 
-    client.force_login(county_viewer)
-    assert client.get(LIST).status_code == 403
-    assert client.post(_reactivate(mine)).status_code == 403
-    client.force_login(county_admin)
+    for user in (county_viewer, county_admin, system_admin):
+        client.force_login(user)
+        assert client.get(LIST).status_code == 403
+        assert client.post(_reactivate(mine)).status_code == 403
+    client.force_login(security_admin)
     assert client.post(_reactivate(foreign)).status_code == 404
     assert client.post(_reactivate(active)).status_code == 404  # not disabled for inactivity
     assert client.get(_reactivate(mine)).status_code == 405
     assert _disabled(mine) and _disabled(foreign)
 
 
-def test_list_query_count_does_not_grow(client, county_admin, county, django_assert_max_num_queries):
+def test_list_query_count_does_not_grow(client, security_admin, county, django_assert_max_num_queries):
     now = timezone.now()
-    client.force_login(county_admin)
+    client.force_login(security_admin)
     for size in (2, 20):
         for _ in range(size):
             _user(now, county=county)

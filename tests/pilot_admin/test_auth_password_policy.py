@@ -157,24 +157,23 @@ def test_a_rehash_at_login_is_not_a_new_password(db, settings):
 # --- set by an administrator ---------------------------------------------------------------
 
 
-def test_an_account_the_admin_created_must_change_its_password_at_first_login(client, county_admin, county):
-    client.force_login(county_admin)
+def test_an_account_the_admin_created_must_change_its_password_at_first_login(client, system_admin, county):
+    client.force_login(system_admin)
     response = client.post(
-        reverse("admin:pilot_admin_user_add"),
+        reverse("accounts:account_create"),
         {
             "username": "new_viewer",
-            "usable_password": "true",
+            "last_name": "新县级查看",
             "password1": "Admin-chosen-pw-1",
             "password2": "Admin-chosen-pw-1",
             "role": "county_viewer",
-            "county": county.pk,
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     user = User.objects.get(username="new_viewer")
-    assert user.must_change_password
+    assert user.must_change_password and user.county == county
     entry = AuditEntry.objects.get(object_id=str(user.pk), action=AuditAction.CREATE)
-    assert entry.actor == county_admin and entry.note == "管理员新建账户（首次登录须修改密码）"
+    assert entry.actor == system_admin and entry.note == "管理员新建账户（首次登录须修改密码）"
     assert "password" not in entry.changes and user.password not in str(entry.changes)
     client.post(reverse("logout"))
 
@@ -189,25 +188,53 @@ def test_an_account_the_admin_created_must_change_its_password_at_first_login(cl
     assert client.get(HOME).status_code == 200
 
 
-def test_a_password_the_admin_reset_must_be_changed_at_next_login(client, county_admin, township_a_official):
-    client.force_login(county_admin)
+def test_a_password_the_admin_reset_must_be_changed_at_next_login(client, system_admin, township_a_official):
+    client.force_login(system_admin)
 
     response = client.post(
-        reverse("admin:auth_user_password_change", args=[township_a_official.pk]),
-        {"password1": "Reset-by-admin-7", "password2": "Reset-by-admin-7", "usable_password": "true"},
+        reverse("accounts:account_password_reset", args=[township_a_official.pk]),
+        {"password1": "Reset-by-admin-7", "password2": "Reset-by-admin-7"},
     )
 
     assert response.status_code == 302
     township_a_official.refresh_from_db()
     assert township_a_official.must_change_password and township_a_official.check_password("Reset-by-admin-7")
     entry = AuditEntry.objects.get(note="管理员重设密码（下次登录须修改密码）")
-    assert (entry.actor, entry.object_id, entry.changes) == (county_admin, str(township_a_official.pk), {})
+    assert (entry.actor, entry.object_id, entry.changes) == (system_admin, str(township_a_official.pk), {})
     client.force_login(township_a_official)
     assert client.get(HOME)["Location"].startswith(CHANGE)
 
 
-def test_the_reset_service_sets_the_password_and_the_flag(db, county_admin, township_a_official):
-    services.password_reset(actor=county_admin, user=township_a_official, password="Service-reset-pw-3")
+def test_a_superuser_still_creates_and_resets_in_the_admin(client, county):
+    """Break-glass: the admin's own forms take the same path (must change, audited)."""
+    root = User.objects.create_superuser("root", "root@example.org", "Strong-pass-123")
+    client.force_login(root)
+    response = client.post(
+        reverse("admin:pilot_admin_user_add"),
+        {
+            "username": "new_viewer",
+            "usable_password": "true",
+            "password1": "Admin-chosen-pw-1",
+            "password2": "Admin-chosen-pw-1",
+            "role": "county_viewer",
+            "county": county.pk,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    user = User.objects.get(username="new_viewer")
+    assert user.must_change_password
+    assert AuditEntry.objects.get(object_id=str(user.pk), action=AuditAction.CREATE).actor == root
+
+    response = client.post(
+        reverse("admin:auth_user_password_change", args=[user.pk]),
+        {"password1": "Reset-by-admin-7", "password2": "Reset-by-admin-7", "usable_password": "true"},
+    )
+    assert response.status_code == 302
+    assert AuditEntry.objects.filter(actor=root, note="管理员重设密码（下次登录须修改密码）").count() == 1
+
+
+def test_the_reset_service_sets_the_password_and_the_flag(db, system_admin, township_a_official):
+    services.password_reset(actor=system_admin, user=township_a_official, password="Service-reset-pw-3")
 
     township_a_official.refresh_from_db()
     assert township_a_official.check_password("Service-reset-pw-3")

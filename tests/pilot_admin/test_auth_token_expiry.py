@@ -54,7 +54,7 @@ def test_a_token_works_until_it_expires(token, offset, status):
         assert response["WWW-Authenticate"] == "Token"
         expired_at = timezone.localtime(timezone.now() - MINUTE)
         assert response.json() == {
-            "detail": f"接口令牌已于 {expired_at:%Y-%m-%d %H:%M} 过期，请联系县领导小组办公室续期或签发新令牌。"
+            "detail": f"接口令牌已于 {expired_at:%Y-%m-%d %H:%M} 过期，请联系系统管理员续期或签发新令牌。"
         }
 
 
@@ -84,12 +84,12 @@ def test_the_last_use_is_written_at_most_once_a_minute(token):
     assert timezone.now() - token.last_used_at < MINUTE
 
 
-def test_the_token_page_shows_expiry_and_last_use(client, county_admin, token):
+def test_the_token_page_shows_expiry_and_last_use(client, system_admin, token):
     ApiToken.objects.filter(pk=token.pk).update(
         expires_at=timezone.now() - MINUTE, last_used_at=timezone.now() - datetime.timedelta(days=2)
     )
     token.refresh_from_db()
-    client.force_login(county_admin)
+    client.force_login(system_admin)
 
     body = client.get(TOKENS).content.decode()
 
@@ -98,10 +98,10 @@ def test_the_token_page_shows_expiry_and_last_use(client, county_admin, token):
     assert f"{timezone.localtime(token.last_used_at):%Y-%m-%d %H:%M}" in body
 
 
-def test_renewing_an_expired_token_makes_it_work_again_with_the_same_key(client, county_admin, token):
+def test_renewing_an_expired_token_makes_it_work_again_with_the_same_key(client, system_admin, token):
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - MINUTE)
     assert _api(token.key).status_code == 401
-    client.force_login(county_admin)
+    client.force_login(system_admin)
 
     response = client.post(_renew(token.user))
 
@@ -112,27 +112,30 @@ def test_renewing_an_expired_token_makes_it_work_again_with_the_same_key(client,
     assert _api(token.key).status_code == 200
     until = f"{timezone.localtime(renewed.expires_at):%Y-%m-%d}"
     entry = AuditEntry.objects.get(note=f"接口令牌续期，有效期至 {until}")
-    assert (entry.actor, entry.object_id) == (county_admin, str(token.user.pk))
+    assert (entry.actor, entry.object_id) == (system_admin, str(token.user.pk))
     assert token.key not in str(entry.changes) + entry.object_repr + entry.note
     assert f"已为 {token.user} 的接口令牌续期，有效期至 {until}；令牌本身不变。" in client.get(TOKENS).content.decode()
 
 
-def test_renew_is_post_only_for_the_county_office_in_its_county(client, county_admin, county_viewer, token):
+def test_renew_is_post_only_for_the_system_administrator_in_its_county(
+    client, system_admin, county_admin, county_viewer, token
+):
     stranger = UserFactory(role="api_client", county=CountyFactory(name="建始县", admin_code="422822"))
     foreign = ApiToken.objects.create(user=stranger, expires_at=timezone.now() - MINUTE)
-    client.force_login(county_viewer)
-    assert client.post(_renew(token.user)).status_code == 403
-    client.force_login(county_admin)
+    for user in (county_viewer, county_admin):
+        client.force_login(user)
+        assert client.post(_renew(token.user)).status_code == 403
+    client.force_login(system_admin)
     assert client.get(_renew(token.user)).status_code == 405
     assert client.post(_renew(stranger)).status_code == 404
     foreign.refresh_from_db()
     assert foreign.is_expired()
 
 
-def test_issuing_a_token_starts_a_new_year(county_admin, api_client_user):
+def test_issuing_a_token_starts_a_new_year(system_admin, api_client_user):
     old = ApiToken.objects.create(user=api_client_user, expires_at=timezone.now() - MINUTE)
 
-    new = services.token_issue(actor=county_admin, user=api_client_user)
+    new = services.token_issue(actor=system_admin, user=api_client_user)
 
     assert new.key != old.key and not new.is_expired()
     assert abs(new.expires_at - (timezone.now() + YEAR)) < MINUTE

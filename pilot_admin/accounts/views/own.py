@@ -1,5 +1,4 @@
-"""账户 pages: the user's own account, password and second factor, and for the county office the
-API tokens, the login lockouts and the accounts disabled for inactivity."""
+"""我的账户: the user's own account, password and second factor, and the lockout answer."""
 
 import base64
 
@@ -9,20 +8,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import ObjectDoesNotExist
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
-from django.views import View
 from django.views.generic import FormView, TemplateView
 from django_otp import devices_for_user, match_token, user_has_device
 from django_otp import login as otp_login
 
-from pilot_admin.accounts import selectors, services
+from pilot_admin.accounts import services
 from pilot_admin.accounts.forms import OTPCodeForm, PasswordChangeForm
 from pilot_admin.accounts.middleware import password_change_message, password_change_reason, two_factor_required
-from pilot_admin.accounts.permissions import can_manage_account_security
+from pilot_admin.accounts.permissions import can_manage_accounts, can_manage_login_security, can_read_audit_log
 from pilot_admin.audit import services as audit
 from pilot_admin.choices import AuditAction
 from pilot_admin.params import safe_next
@@ -34,7 +30,7 @@ def lockout_response(request, original_response=None, credentials=None):
     cool_off = get_cool_off(request)
     minutes = int(cool_off.total_seconds() // 60) if cool_off else None
     message = "登录失败次数过多，该账户或地址已被暂时锁定。" + (
-        f"请 {minutes} 分钟后再试，或联系县领导小组办公室解锁。" if minutes else "请联系县领导小组办公室解锁。"
+        f"请 {minutes} 分钟后再试，或联系安全管理员解锁。" if minutes else "请联系安全管理员解锁。"
     )
     status = settings.AXES_HTTP_RESPONSE_CODE
     if request.path.startswith("/api/"):
@@ -58,7 +54,9 @@ class AccountView(ScopedViewMixin, TemplateView):
         return super().get_context_data(
             two_factor_enabled=user_has_device(user, confirmed=True),
             two_factor_required=two_factor_required(user),
-            can_manage=can_manage_account_security(user),
+            can_manage_accounts=can_manage_accounts(user),
+            can_manage_login_security=can_manage_login_security(user),
+            can_read_audit_log=can_read_audit_log(user),
             idle_minutes=settings.SESSION_IDLE_TIMEOUT // 60,
             password_expires_at=user.password_expires_at,
             **kwargs,
@@ -176,110 +174,3 @@ class TwoFactorVerifyView(ScopedViewMixin, FormView):
         otp_login(self.request, device)
         audit.record_auth_event(action=AuditAction.LOGIN, user=user, request=self.request, note="两步验证通过")
         return redirect(safe_next(self.request, reverse("home")))
-
-
-class TokenListView(ScopedViewMixin, TemplateView):
-    """接口令牌: who holds an API token, until when, last used when; the county office revokes,
-    renews or reissues them."""
-
-    access = staticmethod(can_manage_account_security)
-    template_name = "pilot_admin/account_tokens.html"
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            holders=selectors.token_holders(user=self.request.user),
-            now=timezone.now(),
-            max_age_days=settings.API_TOKEN_MAX_AGE_DAYS,
-            **kwargs,
-        )
-
-
-class TokenActionView(ScopedViewMixin, View):
-    """POST revoke, renew or issue. A new token is shown once, in this response, and never again."""
-
-    access = staticmethod(can_manage_account_security)
-    http_method_names = ["post"]
-
-    def load(self, request, *args, **kwargs):
-        try:
-            self.holder = selectors.token_holder_get(user=request.user, pk=kwargs["pk"])
-        except ObjectDoesNotExist as exc:
-            raise Http404 from exc
-
-    def post(self, request, pk, action):
-        if action == "revoke":
-            if services.token_revoke(actor=request.user, user=self.holder):
-                messages.success(request, f"已吊销 {self.holder} 的接口令牌，使用它的调用将被拒绝。")
-            return redirect("accounts:token_list")
-        if action == "renew":
-            token = services.token_renew(actor=request.user, user=self.holder)
-            if token is None:
-                raise Http404
-            until = f"有效期至 {timezone.localtime(token.expires_at):%Y-%m-%d}" if token.expires_at else "永不过期"
-            messages.success(request, f"已为 {self.holder} 的接口令牌续期，{until}；令牌本身不变。")
-            return redirect("accounts:token_list")
-        if action == "issue":
-            token = services.token_issue(actor=request.user, user=self.holder)
-            response = render(request, "pilot_admin/account_token_issued.html", {"holder": self.holder, "token": token})
-            # The secret must not linger in any cache.
-            response["Cache-Control"] = "no-store"
-            return response
-        raise Http404
-
-
-class LockoutListView(ScopedViewMixin, TemplateView):
-    """登录锁定: accounts locked after too many failed logins; the county office unlocks them."""
-
-    access = staticmethod(can_manage_account_security)
-    template_name = "pilot_admin/account_lockouts.html"
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            attempts=selectors.locked_attempts(user=self.request.user),
-            failure_limit=settings.AXES_FAILURE_LIMIT,
-            **kwargs,
-        )
-
-
-class LockoutResetView(ScopedViewMixin, View):
-    access = staticmethod(can_manage_account_security)
-    http_method_names = ["post"]
-
-    def post(self, request):
-        username = request.POST.get("username", "")
-        if not selectors.locked_attempts(user=request.user).filter(username=username).exists():
-            raise Http404
-        services.lockout_reset(actor=request.user, username=username)
-        messages.success(request, f"已解除账户 {username} 的登录锁定。")
-        return redirect("accounts:lockout_list")
-
-
-class InactiveAccountListView(ScopedViewMixin, TemplateView):
-    """长期未使用停用: accounts the nightly task disabled; the county office re-enables them."""
-
-    access = staticmethod(can_manage_account_security)
-    template_name = "pilot_admin/account_inactive.html"
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            accounts=selectors.accounts_disabled_for_inactivity(user=self.request.user),
-            inactive_days=settings.ACCOUNT_INACTIVE_DAYS,
-            **kwargs,
-        )
-
-
-class InactiveAccountReactivateView(ScopedViewMixin, View):
-    access = staticmethod(can_manage_account_security)
-    http_method_names = ["post"]
-
-    def load(self, request, *args, **kwargs):
-        try:
-            self.account = selectors.account_disabled_for_inactivity_get(user=request.user, pk=kwargs["pk"])
-        except ObjectDoesNotExist as exc:
-            raise Http404 from exc
-
-    def post(self, request, pk):
-        services.account_reactivate(actor=request.user, user=self.account)
-        days = settings.ACCOUNT_INACTIVE_DAYS
-        messages.success(request, f"已重新启用账户 {self.account.username}。若再连续 {days} 天未使用，将再次自动停用。")
-        return redirect("accounts:inactive_list")
