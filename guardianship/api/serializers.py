@@ -6,8 +6,6 @@ and other systems' bulk pulls, where a full number has no use and a leak is cost
 who process an application read the full number on the person's page. Beside a masked number
 a record gives the age, never the birth date the mask hides (rules.shown_identity)."""
 
-import datetime
-
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -23,6 +21,8 @@ from guardianship.choices import (
 )
 from guardianship.models import Person
 from guardianship.services import PERSON_FIELDS
+from pilot_admin.api.inputs import QueryIntegerField, QueryMonthField, QuerySerializer
+from pilot_admin.filters import ID_MAX
 from villages.models import Township, Village
 
 
@@ -97,21 +97,11 @@ class PersonUpdateSerializer(serializers.ModelSerializer):
 
 
 # The stats query: a month (this month by default) and optionally a visible township.
-class GuardianshipStatsQuerySerializer(serializers.Serializer):
-    month = serializers.CharField(
-        required=False,
-        help_text="统计月份 YYYY-MM，默认本月",
-        error_messages={"blank": "月份格式应为 YYYY-MM，例如 2024-05。"},
-    )
-    township = serializers.IntegerField(
-        required=False, help_text="乡镇 id；不填为全部可见乡镇", error_messages={"invalid": "乡镇应为整数 id。"}
-    )
+class GuardianshipStatsQuerySerializer(QuerySerializer):
+    month = QueryMonthField(required=False, help_text="统计月份 YYYY-MM，默认本月")
+    township = QueryIntegerField(required=False, min_value=1, max_value=ID_MAX, help_text="乡镇 id；不填为全部可见乡镇")
 
-    def validate_month(self, value):
-        try:
-            month = datetime.datetime.strptime(value.strip(), "%Y-%m").date()
-        except ValueError as exc:
-            raise serializers.ValidationError("月份格式应为 YYYY-MM，例如 2024-05。") from exc
+    def validate_month(self, month):
         if month > timezone.localdate().replace(day=1):
             raise serializers.ValidationError("月份不能晚于本月。")
         return month

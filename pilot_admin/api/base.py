@@ -9,6 +9,7 @@ from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from pilot_admin.api.filters import FilterBackend
 from pilot_admin.scoping import any_signed_in
 
 PASSWORD_TOKEN_REFUSED = "此账户须两步验证登录，不能仅凭密码换取接口令牌；请由县领导小组办公室在“接口令牌”页面签发。"
@@ -52,9 +53,10 @@ class _ApiViewMixin:
 
 class ScopedReadOnlyViewSet(_ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     """Read resources. Subclasses set `selector`, a function of `user` returning a queryset
-    already narrowed by visible_to."""
+    already narrowed by visible_to. Filters come from the view's shared FilterSet."""
 
     selector = None
+    filter_backends = [FilterBackend]
 
     def get_queryset(self):
         return type(self).selector(user=self.request.user)
