@@ -6,6 +6,8 @@ and other systems' bulk pulls, where a full number has no use and a leak is cost
 who process an application read the full number on the person's page. Beside a masked number
 a record gives the age, never the birth date the mask hides (rules.shown_identity)."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import RegexValidator
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -21,7 +23,14 @@ from guardianship.choices import (
 )
 from guardianship.models import Person
 from guardianship.services import PERSON_FIELDS
-from pilot_admin.api.inputs import QueryIntegerField, QueryMonthField, QuerySerializer
+from pilot_admin.api.inputs import (
+    JSONCharField,
+    JSONPrimaryKeyRelatedField,
+    QueryIntegerField,
+    QueryMonthField,
+    QuerySerializer,
+    StrictModelSerializer,
+)
 from pilot_admin.filters import ID_MAX
 from villages.models import Township, Village
 
@@ -77,11 +86,17 @@ class PersonSerializer(serializers.ModelSerializer):
         return self._identity(person).age
 
 
-# PATCH input: what the person form edits (services.PERSON_FIELDS). The village must be one the
-# caller works in (another township's id is "对象不存在"); status, exit and the derived fields
-# (birth date, gender, township) are not settable and are ignored when sent.
-class PersonUpdateSerializer(serializers.ModelSerializer):
-    village = serializers.PrimaryKeyRelatedField(queryset=Village.objects.none(), required=False)
+# PATCH input: what the person form edits (services.PERSON_FIELDS), each in its JSON type only
+# (StrictModelSerializer). The village must be one the caller works in (another township's id is
+# "对象不存在"); status, exit and the derived fields (birth date, gender, township) are not
+# settable and are ignored when sent. The ID number is written as stored: 18 ASCII characters,
+# an upper-case X (the pages also read full-width digits, as Chinese input methods type them).
+class PersonUpdateSerializer(StrictModelSerializer):
+    village = JSONPrimaryKeyRelatedField(queryset=Village.objects.none(), required=False)
+    id_number = JSONCharField(
+        max_length=18,
+        validators=[RegexValidator(r"^[0-9]{17}[0-9X]\Z", "公民身份号码应为18位，前17位为数字，末位为数字或大写 X。")],
+    )
 
     class Meta:
         model = Person
@@ -94,6 +109,13 @@ class PersonUpdateSerializer(serializers.ModelSerializer):
         self.fields["village"].queryset = (
             Village.objects.township_work_by(user) if user is not None else Village.objects.none()
         )
+
+    def validate_id_number(self, value):
+        # The birth date and check character, on the field they concern.
+        try:
+            return rules.parse_id_number(value).number
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from error
 
 
 # The stats query: a month (this month by default) and optionally a visible township.

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework import viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -65,10 +66,12 @@ def object_id(value) -> int:
 
 class ScopedReadOnlyViewSet(_ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     """Read resources. Subclasses set `selector`, a function of `user` returning a queryset
-    already narrowed by visible_to. Filters come from the view's shared FilterSet."""
+    already narrowed by visible_to. Filters come from the view's shared FilterSet; a PATCH body
+    (VersionedPatchMixin) is JSON, whose types the input serializers hold it to."""
 
     selector = None
     filter_backends = [FilterBackend]
+    parser_classes = [JSONParser]
 
     def get_queryset(self):
         return type(self).selector(user=self.request.user)

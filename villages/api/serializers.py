@@ -4,7 +4,7 @@ names stay Chinese; levels and statuses are their stable English values."""
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from pilot_admin.api.inputs import QueryIntegerField, QuerySerializer
+from pilot_admin.api.inputs import QueryIntegerField, QuerySerializer, StrictModelSerializer
 from pilot_admin.filters import YEAR_MAX, YEAR_MIN
 from villages import selectors
 from villages.choices import PilotLevel, PilotStatus
@@ -46,9 +46,10 @@ class VillageSerializer(serializers.ModelSerializer):
         return VillagePilotSerializer(pilots[0]).data if pilots else None
 
 
-# PATCH input: what the village form edits (services.VILLAGE_EDITABLE_FIELDS); the township and
-# anything else in the body are ignored, so a village cannot be moved through the API.
-class VillageUpdateSerializer(serializers.ModelSerializer):
+# PATCH input: what the village form edits (services.VILLAGE_EDITABLE_FIELDS), each in its JSON
+# type only (StrictModelSerializer); the township and anything else in the body are ignored, so a
+# village cannot be moved through the API.
+class VillageUpdateSerializer(StrictModelSerializer):
     class Meta:
         model = Village
         fields = list(VILLAGE_EDITABLE_FIELDS)
