@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from drf_spectacular.drainage import set_override
 from drf_spectacular.utils import extend_schema_field
 
-from pilot_admin.params import canonical_int, month_param, refused_parameters
+from pilot_admin.params import MONTH_PATTERN, canonical_int, month_param, refused_parameters
 
 # The largest id a BigAutoField holds; a larger number names no row.
 ID_MAX = 2**63 - 1
@@ -186,7 +186,7 @@ class BooleanFilter(django_filters.BooleanFilter):
     field_class = StrictNullBooleanField
 
 
-@extend_schema_field({"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"})
+@extend_schema_field({"type": "string", "pattern": MONTH_PATTERN})
 class MonthFilter(django_filters.Filter):
     """A month named in the query string as YYYY-MM."""
 

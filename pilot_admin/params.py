@@ -9,8 +9,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 # The one way an integer is written: ASCII digits, no sign, no leading zero. int() alone also reads
 # "٣" and "３" (other scripts' digits), " 3", "+3", "0_3" and "03".
 _INTEGER = re.compile(r"0|[1-9][0-9]*")
-_MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
-MONTH_PATTERN = "^[0-9]{4}-(0[1-9]|1[0-2])$"
+# A four-digit year (1000–9999, as pilot_admin.filters.YearFilter) and a two-digit month.
+_MONTH = re.compile(r"([1-9][0-9]{3})-(0[1-9]|1[0-2])")
+MONTH_PATTERN = "^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"
 
 REPEATED_MESSAGE = "只能给一个值，此参数不能重复出现。"
 EMPTY_MESSAGE = "不能为空；不按此条件筛选时请省略此参数。"
@@ -36,8 +37,7 @@ def month_param(value) -> datetime.date | None:
     match = _MONTH.fullmatch(value) if isinstance(value, str) else None
     if match is None:
         return None
-    year, month = int(match[1]), int(match[2])
-    return datetime.date(year, month, 1) if year >= 1 else None
+    return datetime.date(int(match[1]), int(match[2]), 1)
 
 
 def refused_parameters(data, names, *, empty_is_error: bool) -> dict[str, str]:

@@ -194,7 +194,7 @@ def test_a_month_is_written_yyyy_mm_in_ascii_digits(api, person):
     assert api.get(PERSONS, {"visited_in": "2024-02"}).status_code == 200
     assert api.get(GUARDIANSHIP_STATS, {"month": "2024-02"}).status_code == 200
 
-    for month in ("2024-2", "2024-02".translate(ARABIC_INDIC), "2024-13", "24-02", "2024-02-01", "2024/02"):
+    for month in ("2024-2", "2024-02".translate(ARABIC_INDIC), "2024-13", "24-02", "2024-02-01", "2024/02", "0000-01"):
         assert _errors(api.get(PERSONS, {"visited_in": month}), "visited_in"), month
         assert _errors(api.get(GUARDIANSHIP_STATS, {"month": month}), "month"), month
 
