@@ -115,8 +115,10 @@ class StrictNullBooleanField(forms.NullBooleanField):
     default_error_messages = {"invalid": BOOLEAN_MESSAGE}
 
     def to_python(self, value):
-        if value in (None, "") or value is True or value is False:
-            return None if value == "" else value
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
         if value in ("true", "false"):
             return value == "true"
         raise ValidationError(self.error_messages["invalid"], code="invalid")
