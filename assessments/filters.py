@@ -6,16 +6,17 @@ import django_filters
 
 from assessments.choices import Grade, InspectionStatus
 from assessments.models import Inspection
+from pilot_admin import filters
 from pilot_admin.filters import visible_choices
 from villages.models import PilotProgram, Township
 
 
-class InspectionFilterSet(django_filters.FilterSet):
-    program = django_filters.ModelChoiceFilter(
-        label="试点项目", queryset=visible_choices(PilotProgram), to_field_name="code", field_name="pilot__program"
+class InspectionFilterSet(filters.FilterSet):
+    program = filters.VisibleCodeFilter(
+        label="试点项目", help_text="试点项目代码", queryset=visible_choices(PilotProgram), field_name="pilot__program"
     )
-    year = django_filters.NumberFilter(label="年度")
-    township = django_filters.ModelChoiceFilter(
+    year = filters.YearFilter(label="年度")
+    township = filters.VisibleFilter(
         label="乡镇", queryset=visible_choices(Township), field_name="pilot__village__township"
     )
     grade = django_filters.ChoiceFilter(label="等次", choices=Grade.choices)

@@ -3,19 +3,15 @@ filters the rows of selectors.person_register (the API's person_list is that reg
 whose annotations (visited_in_month, guardian_category, has_agreement) it narrows on; choice
 querysets are scoped, so another township's id is an invalid choice."""
 
-import datetime
-
 import django_filters
 from django import forms
 from django.db.models import F
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 
 from guardianship import selectors
 from guardianship.choices import CivilCapacity, GuardianCategory, PersonKind, PersonStatus, SelfCareLevel, SupportMode
 from guardianship.models import Person
+from pilot_admin import filters
 from pilot_admin.filters import visible_choices
-from villages.filters import YesNoAllWidget
 from villages.models import Township, Village
 
 NO_GUARDIAN = "missing"
@@ -24,38 +20,20 @@ NO_GUARDIAN = "missing"
 GUARDIAN_NEEDED = "needed"
 
 
-class MonthField(forms.CharField):
-    """YYYY-MM → the first day of that month."""
-
-    default_error_messages = {"invalid": "月份格式应为 YYYY-MM，例如 2024-05。"}
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if not value:
-            return None
-        try:
-            return datetime.datetime.strptime(value, "%Y-%m").date()
-        except ValueError as exc:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class MonthFilter(django_filters.Filter):
+class MonthFilter(filters.MonthFilter):
     """A month named in the query string. Hidden on the register page, whose month is chosen by
     its own `month` parameter, and kept there when the filters are resubmitted."""
-
-    field_class = MonthField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", forms.HiddenInput)
         super().__init__(*args, **kwargs)
 
 
-class PersonFilterSet(django_filters.FilterSet):
-    township = django_filters.ModelChoiceFilter(
+class PersonFilterSet(filters.FilterSet):
+    township = filters.VisibleFilter(
         label="乡镇", queryset=visible_choices(Township), field_name="village__township", empty_label="全部"
     )
-    village = django_filters.ModelChoiceFilter(
+    village = filters.VisibleFilter(
         label="村", queryset=visible_choices(Village.objects.select_related("township")), empty_label="全部"
     )
     kind = django_filters.ChoiceFilter(label="人员类别", choices=PersonKind.choices, empty_label="全部")
@@ -75,10 +53,10 @@ class PersonFilterSet(django_filters.FilterSet):
         empty_label="全部",
     )
     # In the register's month: the page's `month` parameter, the current month on the API.
-    visited = django_filters.BooleanFilter(label="本月已走访", method="filter_visited", widget=YesNoAllWidget())
-    agreement = django_filters.BooleanFilter(label="监护人已签协议", method="filter_agreement", widget=YesNoAllWidget())
+    visited = filters.BooleanFilter(label="本月已走访", method="filter_visited")
+    agreement = filters.BooleanFilter(label="监护人已签协议", method="filter_agreement")
     status = django_filters.ChoiceFilter(label="状态", choices=PersonStatus.choices, empty_label="全部")
-    search = django_filters.CharFilter(label="姓名", field_name="name", lookup_expr="icontains")
+    search = filters.SearchFilter(label="姓名", field_name="name", lookup_expr="icontains")
     visited_in = MonthFilter(
         label="当月已走访（YYYY-MM）",
         method="filter_visited_in",

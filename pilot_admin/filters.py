@@ -1,8 +1,35 @@
-"""Shared FilterSet machinery of every app's filters.py and api/filters.py."""
+"""Shared FilterSet machinery of every app's filters.py and api/filters.py.
 
-import copy
+The FilterSets are shared by the list pages, their exports and the API, and read their values
+strictly: a value the filter does not allow is an error (a 400 naming the parameter on the API,
+the message on the page's filter form and no rows), never silently dropped. Numbers are written
+canonically (ASCII digits, no sign, no leading zero), booleans as true/false, and a parameter
+given twice is refused. An empty value means "no filter" on a page, whose form sends every field;
+the API refuses it (FilterSet(empty_is_error=True)): a client leaves the parameter out.
+"""
 
+import re
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from drf_spectacular.drainage import set_override
 from drf_spectacular.utils import extend_schema_field
+
+from pilot_admin.params import MONTH_PATTERN, canonical_int, month_param, refused_parameters
+
+# The largest id a BigAutoField holds; a larger number names no row.
+ID_MAX = 2**63 - 1
+# Filters by year take a four-digit year.
+YEAR_MIN, YEAR_MAX = 1000, 9999
+# Project codes (PilotProgram.code, a SlugField).
+CODE_PATTERN = "^[-a-zA-Z0-9_]+$"
+
+INTEGER_MESSAGE = "应为整数，只用阿拉伯数字 0–9 书写，不带正负号、小数点、空格或前导零。"
+ID_MESSAGE = "应为正整数 id，只用阿拉伯数字 0–9 书写，不带前导零。"
+NOT_VISIBLE_MESSAGE = "不存在或不在您的查看范围内。"
+BOOLEAN_MESSAGE = "应为 true 或 false。"
+MONTH_MESSAGE = "月份格式应为 YYYY-MM，例如 2024-05。"
 
 
 def visible_choices(rows, *order_by):
@@ -19,8 +46,187 @@ def visible_choices(rows, *order_by):
     return choices
 
 
-def schema_typed(filterset_class, name: str, schema: dict):
-    """The FilterSet's filter `name`, typed for the OpenAPI schema: drf-spectacular cannot infer
-    the type of a method filter on a field the model lacks. A copy, so the page's FilterSet
-    object is not annotated as a side effect."""
-    return extend_schema_field(schema)(copy.deepcopy(filterset_class.base_filters[name]))
+def _describe(filter_, schema: dict):
+    """Tell drf-spectacular the exact schema of `filter_`'s parameter, with its label."""
+    description = filter_.extra.get("help_text") or filter_.label
+    set_override(filter_, "field", {**schema, **({"description": str(description)} if description else {})})
+
+
+# --- form fields: what each kind of value must look like -------------------------------------
+
+
+def _integer(value) -> int | None:
+    """A query-string value written canonically; an int passes too (a FilterSet built in code)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return canonical_int(value)
+
+
+class CanonicalIntegerField(forms.IntegerField):
+    default_error_messages = {"invalid": INTEGER_MESSAGE}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        number = _integer(value)
+        if number is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return number
+
+
+class VisibleChoiceField(forms.ModelChoiceField):
+    """A row the user may see, named by its id (canonical digits) or by `to_field_name`
+    matching `pattern`; anything else is refused before the database is asked."""
+
+    default_error_messages = {"invalid_choice": NOT_VISIBLE_MESSAGE, "invalid": ID_MESSAGE}
+
+    def __init__(self, *args, pattern=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pattern = pattern
+
+    def to_python(self, value):
+        if value in self.empty_values or isinstance(value, self.queryset.model):
+            return super().to_python(value)
+        if self.to_field_name is None:
+            number = _integer(value)
+            if number is None or number == 0:
+                raise ValidationError(self.error_messages["invalid"], code="invalid")
+            if number > ID_MAX:
+                raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        elif self.pattern is not None and not (isinstance(value, str) and self.pattern.fullmatch(value)):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class YesNoWidget(django_filters.widgets.BooleanWidget):
+    """true/false in the URL (as the API documents it), 全部/是/否 on the page. Hands the field
+    the value as written, so "maybe" is refused rather than read as "no filter"."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", "全部"), ("true", "是"), ("false", "否")]
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+
+class StrictNullBooleanField(forms.NullBooleanField):
+    widget = YesNoWidget
+    default_error_messages = {"invalid": BOOLEAN_MESSAGE}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        if value in ("true", "false"):
+            return value == "true"
+        raise ValidationError(self.error_messages["invalid"], code="invalid")
+
+    def validate(self, value):
+        pass
+
+
+class MonthField(forms.CharField):
+    """YYYY-MM → the first day of that month."""
+
+    default_error_messages = {"invalid": MONTH_MESSAGE}
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        month = month_param(value)
+        if month is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return month
+
+
+# --- the filters the FilterSets are built from -----------------------------------------------
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """An integer parameter between `min_value` and `max_value`."""
+
+    field_class = CanonicalIntegerField
+
+    def __init__(self, *args, min_value=0, max_value=ID_MAX, **kwargs):
+        super().__init__(*args, min_value=min_value, max_value=max_value, **kwargs)
+        _describe(self, {"type": "integer", "minimum": min_value, "maximum": max_value})
+
+
+class YearFilter(IntegerFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=YEAR_MIN, max_value=YEAR_MAX, **kwargs)
+
+
+class VisibleFilter(django_filters.ModelChoiceFilter):
+    """A row of `queryset` (use visible_choices) named by its id; another township's or county's
+    id is an invalid choice."""
+
+    field_class = VisibleChoiceField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _describe(self, {"type": "integer", "minimum": 1, "maximum": ID_MAX})
+
+
+class VisibleCodeFilter(django_filters.ModelChoiceFilter):
+    """A row of `queryset` (use visible_choices) named by its code (`to_field_name`)."""
+
+    field_class = VisibleChoiceField
+
+    def __init__(self, *args, pattern=CODE_PATTERN, max_length=50, **kwargs):
+        kwargs.setdefault("to_field_name", "code")
+        super().__init__(*args, pattern=re.compile(pattern), **kwargs)
+        _describe(self, {"type": "string", "pattern": pattern, "maxLength": max_length})
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    """true or false (on a page: 全部/是/否)."""
+
+    field_class = StrictNullBooleanField
+
+
+@extend_schema_field({"type": "string", "pattern": MONTH_PATTERN})
+class MonthFilter(django_filters.Filter):
+    """A month named in the query string as YYYY-MM."""
+
+    field_class = MonthField
+
+
+class SearchFilter(django_filters.CharFilter):
+    """Free text to look for; NUL characters are refused (the database cannot hold them)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _describe(self, {"type": "string", "pattern": "^[^\\u0000]+$"})
+
+
+# --- the FilterSet -----------------------------------------------------------------------------
+
+
+class FilterSet(django_filters.FilterSet):
+    """Base of every shared FilterSet: one value per parameter, and (`empty_is_error`, the API)
+    no empty values; each refusal is a form error on the parameter it concerns."""
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None, empty_is_error=False):
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        self.empty_is_error = empty_is_error
+
+    def get_form_class(self):
+        form_class = super().get_form_class()
+        empty_is_error = self.empty_is_error
+
+        class Form(form_class):
+            def clean(self):
+                cleaned_data = super().clean()
+                refused = refused_parameters(self.data, self.fields, empty_is_error=empty_is_error)
+                for name, message in refused.items():
+                    # The repeated or empty value is the cause; whatever the field made of it is not.
+                    self.errors.pop(name, None)
+                    self.add_error(name, message)
+                return cleaned_data
+
+        Form.__name__ = form_class.__name__
+        return Form

@@ -445,6 +445,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "pilot_admin.api.schema.document_error_responses",
+        "pilot_admin.api.schema_inputs.document_inputs",
     ],
     # Swagger UI is served from our own static files: county intranets are often offline.
     "SWAGGER_UI_DIST": "SIDECAR",

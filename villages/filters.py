@@ -4,35 +4,24 @@ scoped to the requesting user, so naming another township's id is an invalid cho
 import django_filters
 from django.db.models import Exists, OuterRef, Q
 
+from pilot_admin import filters
 from pilot_admin.filters import visible_choices
 from villages.choices import PilotLevel, PilotStatus
 from villages.models import PilotAssignment, PilotProgram, Township, Village
 
 
-class YesNoAllWidget(django_filters.widgets.BooleanWidget):
-    """true/false in the URL (as the API documents it), 全部/是/否 on the page."""
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs)
-        self.choices = [("", "全部"), ("true", "是"), ("false", "否")]
-
-
-class VillageFilterSet(django_filters.FilterSet):
-    township = django_filters.ModelChoiceFilter(label="乡镇", queryset=visible_choices(Township), empty_label="全部")
-    program = django_filters.ModelChoiceFilter(
+class VillageFilterSet(filters.FilterSet):
+    township = filters.VisibleFilter(label="乡镇", queryset=visible_choices(Township), empty_label="全部")
+    program = filters.VisibleCodeFilter(
         label="试点项目",
+        help_text="试点项目代码",
         queryset=visible_choices(PilotProgram),
-        to_field_name="code",
         method="filter_noop",
         empty_label="全部",
     )
-    year = django_filters.NumberFilter(label="试点年度", method="filter_noop")
-    is_pilot = django_filters.BooleanFilter(
-        label="是否试点村",
-        method="filter_noop",
-        widget=YesNoAllWidget(),
-    )
-    search = django_filters.CharFilter(label="搜索", method="filter_search")
+    year = filters.YearFilter(label="试点年度", method="filter_noop")
+    is_pilot = filters.BooleanFilter(label="是否试点村", method="filter_noop")
+    search = filters.SearchFilter(label="搜索", method="filter_search")
 
     class Meta:
         model = Village
@@ -65,14 +54,12 @@ class VillageFilterSet(django_filters.FilterSet):
         return queryset.filter(Exists(pilots))
 
 
-class PilotAssignmentFilterSet(django_filters.FilterSet):
-    program = django_filters.ModelChoiceFilter(
-        label="试点项目", queryset=visible_choices(PilotProgram), to_field_name="code"
+class PilotAssignmentFilterSet(filters.FilterSet):
+    program = filters.VisibleCodeFilter(
+        label="试点项目", help_text="试点项目代码", queryset=visible_choices(PilotProgram)
     )
-    year = django_filters.NumberFilter(label="年度")
-    township = django_filters.ModelChoiceFilter(
-        label="乡镇", queryset=visible_choices(Township), field_name="village__township"
-    )
+    year = filters.YearFilter(label="年度")
+    township = filters.VisibleFilter(label="乡镇", queryset=visible_choices(Township), field_name="village__township")
     level = django_filters.ChoiceFilter(label="级别", choices=PilotLevel.choices)
     status = django_filters.ChoiceFilter(label="状态", choices=PilotStatus.choices)
 

@@ -6,8 +6,8 @@ and other systems' bulk pulls, where a full number has no use and a leak is cost
 who process an application read the full number on the person's page. Beside a masked number
 a record gives the age, never the birth date the mask hides (rules.shown_identity)."""
 
-import datetime
-
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import RegexValidator
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -23,6 +23,15 @@ from guardianship.choices import (
 )
 from guardianship.models import Person
 from guardianship.services import PERSON_FIELDS
+from pilot_admin.api.inputs import (
+    JSONCharField,
+    JSONPrimaryKeyRelatedField,
+    QueryIntegerField,
+    QueryMonthField,
+    QuerySerializer,
+    StrictModelSerializer,
+)
+from pilot_admin.filters import ID_MAX
 from villages.models import Township, Village
 
 
@@ -77,11 +86,17 @@ class PersonSerializer(serializers.ModelSerializer):
         return self._identity(person).age
 
 
-# PATCH input: what the person form edits (services.PERSON_FIELDS). The village must be one the
-# caller works in (another township's id is "对象不存在"); status, exit and the derived fields
-# (birth date, gender, township) are not settable and are ignored when sent.
-class PersonUpdateSerializer(serializers.ModelSerializer):
-    village = serializers.PrimaryKeyRelatedField(queryset=Village.objects.none(), required=False)
+# PATCH input: what the person form edits (services.PERSON_FIELDS), each in its JSON type only
+# (StrictModelSerializer). The village must be one the caller works in (another township's id is
+# "对象不存在"); status, exit and the derived fields (birth date, gender, township) are not
+# settable and are ignored when sent. The ID number is written as stored: 18 ASCII characters,
+# an upper-case X (the pages also read full-width digits, as Chinese input methods type them).
+class PersonUpdateSerializer(StrictModelSerializer):
+    village = JSONPrimaryKeyRelatedField(queryset=Village.objects.none(), required=False)
+    id_number = JSONCharField(
+        max_length=18,
+        validators=[RegexValidator(r"^[0-9]{17}[0-9X]\Z", "公民身份号码应为18位，前17位为数字，末位为数字或大写 X。")],
+    )
 
     class Meta:
         model = Person
@@ -95,23 +110,20 @@ class PersonUpdateSerializer(serializers.ModelSerializer):
             Village.objects.township_work_by(user) if user is not None else Village.objects.none()
         )
 
+    def validate_id_number(self, value):
+        # The birth date and check character, on the field they concern.
+        try:
+            return rules.parse_id_number(value).number
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from error
+
 
 # The stats query: a month (this month by default) and optionally a visible township.
-class GuardianshipStatsQuerySerializer(serializers.Serializer):
-    month = serializers.CharField(
-        required=False,
-        help_text="统计月份 YYYY-MM，默认本月",
-        error_messages={"blank": "月份格式应为 YYYY-MM，例如 2024-05。"},
-    )
-    township = serializers.IntegerField(
-        required=False, help_text="乡镇 id；不填为全部可见乡镇", error_messages={"invalid": "乡镇应为整数 id。"}
-    )
+class GuardianshipStatsQuerySerializer(QuerySerializer):
+    month = QueryMonthField(required=False, help_text="统计月份 YYYY-MM，默认本月")
+    township = QueryIntegerField(required=False, min_value=1, max_value=ID_MAX, help_text="乡镇 id；不填为全部可见乡镇")
 
-    def validate_month(self, value):
-        try:
-            month = datetime.datetime.strptime(value.strip(), "%Y-%m").date()
-        except ValueError as exc:
-            raise serializers.ValidationError("月份格式应为 YYYY-MM，例如 2024-05。") from exc
+    def validate_month(self, month):
         if month > timezone.localdate().replace(day=1):
             raise serializers.ValidationError("月份不能晚于本月。")
         return month

@@ -5,12 +5,16 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from pilot_admin.api.filters import FilterBackend
+from pilot_admin.filters import ID_MAX
+from pilot_admin.params import canonical_int
 from pilot_admin.scoping import any_business_user
 
 PASSWORD_TOKEN_REFUSED = (
@@ -71,14 +75,32 @@ class _ApiViewMixin:
         return response
 
 
+def object_id(value) -> int:
+    """The id in a record's URL: canonical digits (no "٣", "３", "03" or "+3") naming a possible
+    row, else 404, the answer for any id that names nothing the caller may see. The route takes
+    any segment, so that every malformed id gets this JSON 404 from the API itself."""
+    number = value if isinstance(value, int) and not isinstance(value, bool) else canonical_int(value)
+    if number is None or not 1 <= number <= ID_MAX:
+        raise NotFound()
+    return number
+
+
 class ScopedReadOnlyViewSet(_ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     """Read resources. Subclasses set `selector`, a function of `user` returning a queryset
-    already narrowed by visible_to."""
+    already narrowed by visible_to. Filters come from the view's shared FilterSet; a PATCH body
+    (VersionedPatchMixin) is JSON, whose types the input serializers hold it to."""
 
     selector = None
+    filter_backends = [FilterBackend]
+    parser_classes = [JSONParser]
 
     def get_queryset(self):
         return type(self).selector(user=self.request.user)
+
+    def get_object(self):
+        lookup = self.lookup_url_kwarg or self.lookup_field
+        self.kwargs[lookup] = object_id(self.kwargs[lookup])
+        return super().get_object()
 
 
 class ScopedAPIView(_ApiViewMixin, APIView):

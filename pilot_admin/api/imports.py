@@ -15,7 +15,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
-from pilot_admin.api.base import ScopedAPIView
+from pilot_admin.api.base import ScopedAPIView, object_id
 from pilot_admin.choices import ImportStatus
 from pilot_admin.excel import (
     RowError,
@@ -152,6 +152,6 @@ class ImportRunAPIView(ScopedAPIView):
         },
         tags=["imports"],
     )
-    def get(self, request, pk: int):
-        run = get_object_or_404(ImportRun.objects.visible_to(request.user), pk=pk)
+    def get(self, request, pk: str):
+        run = get_object_or_404(ImportRun.objects.visible_to(request.user), pk=object_id(pk))
         return Response(ImportRunSerializer(run).data)

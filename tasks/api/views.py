@@ -7,14 +7,13 @@ from rest_framework.response import Response
 
 from pilot_admin.api.base import ScopedAPIView, ScopedReadOnlyViewSet
 from tasks import permissions, selectors
-from tasks.api.filters import TaskAPIFilterSet
 from tasks.api.serializers import (
     DepartmentSerializer,
     ProgressReportSerializer,
     TaskSerializer,
     TaskStatsSerializer,
 )
-from tasks.filters import ProgressReportFilterSet
+from tasks.filters import ProgressReportFilterSet, TaskFilterSet
 from villages import selectors as village_selectors
 from villages.api.serializers import PilotStatsQuerySerializer
 
@@ -45,7 +44,7 @@ class DepartmentViewSet(ScopedReadOnlyViewSet):
 class TaskViewSet(ScopedReadOnlyViewSet):
     selector = staticmethod(selectors.task_list_with_units)
     serializer_class = TaskSerializer
-    filterset_class = TaskAPIFilterSet
+    filterset_class = TaskFilterSet
     access = staticmethod(permissions.can_view_tasks)
 
 

@@ -241,3 +241,48 @@ def test_descriptions_are_for_clients_in_chinese(schema):
     text = str(schema)
     # The views' docstrings carry notes for developers; none of them may reach the schema.
     assert "SPEC" not in text and "§" not in text and "anyone else" not in text
+
+
+def test_schema_states_what_the_api_accepts(schema):
+    """Bounds, patterns and the 400 field map: the schema says exactly what is accepted
+    (tests/pilot_admin/test_api_input.py shows the API holding to it)."""
+    villages = schema["paths"]["/api/v1/villages/"]["get"]
+    query = _query_parameters(villages)
+    assert query["year"]["schema"] == {"type": "integer", "minimum": 1000, "maximum": 9999}
+    assert (query["township"]["schema"]["minimum"], query["township"]["schema"]["maximum"]) == (1, 2**63 - 1)
+    assert query["page"]["schema"]["minimum"] == 1
+    assert (query["page_size"]["schema"]["minimum"], query["page_size"]["schema"]["maximum"]) == (1, 200)
+    assert query["program"]["schema"]["pattern"] == "^[-a-zA-Z0-9_]+$"
+    assert query["search"]["schema"]["minLength"] == 1
+    assert query["is_pilot"]["schema"] == {"type": "boolean"}
+    errors = villages["responses"]["400"]["content"]["application/json"]["schema"]
+    assert set(errors["properties"]) == set(query)
+    assert errors["additionalProperties"] is False
+    detail = schema["paths"]["/api/v1/villages/{id}/"]
+    (path_id,) = [p for p in detail["get"]["parameters"] if p["in"] == "path"]
+    assert path_id["schema"] == {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
+    body = _component(schema, detail["patch"]["requestBody"]["content"]["application/json"]["schema"]["$ref"])[
+        "properties"
+    ]
+    assert body["collective_income_yuan"]["pattern"] == r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$"
+    assert body["name"]["pattern"].startswith("^[^\\t\\n")
+    assert body["households"]["type"] == "integer"
+    assert list(detail["patch"]["requestBody"]["content"]) == ["application/json"]
+    assert "输入规则" in schema["info"]["description"]
+
+
+def test_schema_links_lists_to_records_and_records_to_their_patch(schema):
+    listing = schema["paths"]["/api/v1/villages/"]["get"]["responses"]["200"]["links"]
+    assert listing["retrieve"] == {
+        "operationId": "villages_retrieve",
+        "parameters": {"id": "$response.body#/results/0/id"},
+        "description": "列表中第一条记录的详情",
+    }
+    record = schema["paths"]["/api/v1/villages/{id}/"]["get"]["responses"]["200"]["links"]
+    assert record["partial_update"]["parameters"] == {
+        "path.id": "$request.path.id",
+        "header.If-Match": "$response.header.ETag",
+    }
+    assert record["township"]["operationId"] == "townships_retrieve"
+    person = schema["paths"]["/api/v1/persons/{id}/"]["get"]["responses"]["200"]["links"]
+    assert {"partial_update", "village", "township"} <= set(person)

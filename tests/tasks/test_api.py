@@ -381,7 +381,7 @@ def test_stats_of_a_unit_user_are_its_own_unit_only(api, department_user, townsh
     [
         ({"year": 2018}, "program", "请指定试点项目（program）。"),
         ({"program": "badong-13th-fyp"}, "year", "请指定年度（year）。"),
-        ({"program": "badong-13th-fyp", "year": "明年"}, "year", "年度应为整数。"),
+        ({"program": "badong-13th-fyp", "year": "明年"}, "year", "年度应为整数，"),
         ({"program": "badong-13th-fyp", "year": 2021}, "year", "年度应在 2016–2020 之间"),
         ({"program": "no-such-program", "year": 2018}, "program", "不存在或不在您的查看范围内"),
     ],

@@ -1,21 +1,10 @@
 """API-side filter plumbing. The FilterSets themselves live in villages/filters.py, shared with
 the pages and the exports; nothing here changes what they filter."""
 
-from django_filters.rest_framework import DjangoFilterBackend
-
-from pilot_admin.filters import schema_typed
-from villages.filters import VillageFilterSet
+from pilot_admin.api.filters import FilterBackend
 
 
-class VillageAPIFilterSet(VillageFilterSet):
-    """VillageFilterSet unchanged, except that the schema learns the types of its method filters
-    on fields the Village model lacks, which drf-spectacular cannot infer."""
-
-    program = schema_typed(VillageFilterSet, "program", {"type": "string", "description": "试点项目代码"})
-    year = schema_typed(VillageFilterSet, "year", {"type": "integer", "description": "试点年度"})
-
-
-class ViewFilterSetBackend(DjangoFilterBackend):
+class ViewFilterSetBackend(FilterBackend):
     """Filters with the FilterSet the view already validated in get_queryset (to narrow its
     selector), so each request's filter is parsed, and its choices looked up, only once."""
 

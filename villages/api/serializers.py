@@ -4,6 +4,8 @@ names stay Chinese; levels and statuses are their stable English values."""
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from pilot_admin.api.inputs import QueryIntegerField, QuerySerializer, StrictModelSerializer
+from pilot_admin.filters import YEAR_MAX, YEAR_MIN
 from villages import selectors
 from villages.choices import PilotLevel, PilotStatus
 from villages.models import PilotAssignment, Township, Village
@@ -44,9 +46,10 @@ class VillageSerializer(serializers.ModelSerializer):
         return VillagePilotSerializer(pilots[0]).data if pilots else None
 
 
-# PATCH input: what the village form edits (services.VILLAGE_EDITABLE_FIELDS); the township and
-# anything else in the body are ignored, so a village cannot be moved through the API.
-class VillageUpdateSerializer(serializers.ModelSerializer):
+# PATCH input: what the village form edits (services.VILLAGE_EDITABLE_FIELDS), each in its JSON
+# type only (StrictModelSerializer); the township and anything else in the body are ignored, so a
+# village cannot be moved through the API.
+class VillageUpdateSerializer(StrictModelSerializer):
     class Meta:
         model = Village
         fields = list(VILLAGE_EDITABLE_FIELDS)
@@ -64,14 +67,20 @@ class PilotAssignmentSerializer(serializers.ModelSerializer):
 
 
 # The stats query: a program visible to the caller and one of its years.
-class PilotStatsQuerySerializer(serializers.Serializer):
-    program = serializers.CharField(
+class PilotStatsQuerySerializer(QuerySerializer):
+    program = serializers.SlugField(
+        max_length=50,
         help_text="试点项目代码",
-        error_messages={"required": "请指定试点项目（program）。", "blank": "请指定试点项目（program）。"},
+        error_messages={"required": "请指定试点项目（program）。", "invalid": "试点项目代码只含字母、数字、- 和 _。"},
     )
-    year = serializers.IntegerField(
+    year = QueryIntegerField(
+        min_value=YEAR_MIN,
+        max_value=YEAR_MAX,
         help_text="试点年度，须在项目起止年度之内",
-        error_messages={"required": "请指定年度（year）。", "invalid": "年度应为整数。"},
+        error_messages={
+            "required": "请指定年度（year）。",
+            "invalid": "年度应为整数，只用阿拉伯数字 0–9 书写，不带正负号、小数点、空格或前导零。",
+        },
     )
 
     def validate_program(self, code):

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from pilot_admin import locking
 from pilot_admin.api.base import ScopedAPIView, ScopedReadOnlyViewSet
 from villages import permissions, selectors, services
-from villages.api.filters import ViewFilterSetBackend, VillageAPIFilterSet
+from villages.api.filters import ViewFilterSetBackend
 from villages.api.serializers import (
     PilotAssignmentSerializer,
     PilotStatsQuerySerializer,
@@ -15,7 +15,7 @@ from villages.api.serializers import (
     VillageSerializer,
     VillageUpdateSerializer,
 )
-from villages.filters import PilotAssignmentFilterSet
+from villages.filters import PilotAssignmentFilterSet, VillageFilterSet
 from villages.models import Village
 
 
@@ -52,7 +52,7 @@ class TownshipViewSet(ScopedReadOnlyViewSet):
 class VillageViewSet(locking.VersionedPatchMixin, ScopedReadOnlyViewSet):
     selector = staticmethod(selectors.village_list)
     serializer_class = VillageSerializer
-    filterset_class = VillageAPIFilterSet
+    filterset_class = VillageFilterSet
     filter_backends = [ViewFilterSetBackend]
     input_serializer_class = VillageUpdateSerializer
     write_access = staticmethod(permissions.can_manage_villages)
@@ -63,7 +63,7 @@ class VillageViewSet(locking.VersionedPatchMixin, ScopedReadOnlyViewSet):
     def get_queryset(self):
         # Each row's `pilot` is narrowed to the requested program and year, like the rows are.
         self.filterset = self.filterset_class(
-            self.request.query_params, queryset=Village.objects.none(), request=self.request
+            self.request.query_params, queryset=Village.objects.none(), request=self.request, empty_is_error=True
         )
         chosen = self.filterset.form.cleaned_data if self.filterset.is_valid() else {}
         return type(self).selector(user=self.request.user, program=chosen.get("program"), year=chosen.get("year"))
