@@ -34,7 +34,8 @@ _TEXT = re.compile(TEXT_PATTERN)
 class JSONCharField(serializers.CharField):
     default_error_messages = {
         "invalid": "应为字符串。",
-        "text": "不能以空白字符开头或结尾，也不能含空字符（\\u0000）。",
+        "nul": "不能包含空字符（NUL）。",
+        "text": "不能以空白字符开头或结尾。",
     }
 
     def __init__(self, **kwargs):
@@ -47,6 +48,8 @@ class JSONCharField(serializers.CharField):
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        if "\x00" in data:
+            self.fail("nul")
         if not _TEXT.fullmatch(data):
             self.fail("text")
         return data

@@ -196,15 +196,13 @@ def test_a_body_over_the_upload_limit_is_413_json(client, township_a_official, e
     assert Person.objects.get(pk=person.pk).version == 1
 
 
-def test_a_form_with_too_many_fields_is_413_json(client, township_a_official, endpoints):
-    url, _, person = endpoints["person"]
-    _token_client(client, township_a_official)
+def test_a_form_with_too_many_fields_is_413_json(client, db):
+    # The token endpoint takes forms (the record endpoints take JSON only: a form there is a 415).
     form = "&".join(f"f{i}=1" for i in range(1100))
 
-    response = client.patch(url, form, content_type="application/x-www-form-urlencoded", HTTP_IF_MATCH='"1"')
+    response = client.post(reverse("api_token"), form, content_type="application/x-www-form-urlencoded")
 
     assert "字段" in _assert_error(response, 413)["detail"]
-    assert Person.objects.get(pk=person.pk).version == 1
 
 
 def test_the_token_endpoint_answers_413_json_too(client, db):
