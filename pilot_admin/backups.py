@@ -20,7 +20,6 @@ rotate: the first key encrypts, every listed key decrypts. Only one chunk is eve
 """
 
 import base64
-import binascii
 import hashlib
 import os
 import secrets
@@ -34,6 +33,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
+
+from pilot_admin.env import key_bytes
 
 MAGIC = b"PABK"
 VERSION = 1
@@ -76,19 +77,13 @@ def generate_key() -> str:
 
 
 def parse_keys(values: list[str]) -> list[bytes]:
-    keys = []
-    for position, value in enumerate(values, start=1):
-        try:
-            key = base64.urlsafe_b64decode(value.strip().encode())
-        except (binascii.Error, ValueError):
-            key = b""
-        if len(key) != 32:
-            raise BackupCryptoError(
-                f"{KEY_SETTING} 中第 {position} 个密钥格式不对：应为 32 字节的 URL 安全 Base64 编码"
-                "（用 manage.py backup --generate-key 生成）。"
-            )
-        keys.append(key)
-    return keys
+    try:
+        return [
+            key_bytes(value, setting=KEY_SETTING, position=position, generate="manage.py backup --generate-key")
+            for position, value in enumerate(values, start=1)
+        ]
+    except ValueError as error:
+        raise BackupCryptoError(str(error)) from error
 
 
 def configured_keys() -> list[bytes]:

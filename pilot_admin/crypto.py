@@ -21,7 +21,6 @@ SECRET_KEY, so the demo works out of the box; with DEBUG off a missing key is a 
 """
 
 import base64
-import binascii
 import functools
 import hashlib
 import hmac
@@ -35,7 +34,10 @@ from django.core.exceptions import EmptyResultSet, FieldError, ImproperlyConfigu
 from django.db import models
 from django.db.models.lookups import Exact, In, IsNull
 
+from pilot_admin.env import key_bytes
+
 KEY_SETTING = "PERSONAL_DATA_KEY"
+ROTATE_COMMAND = "rotate_personal_data_keys"
 INDEX_KEY_SETTING = "PERSONAL_DATA_INDEX_KEY"
 
 
@@ -57,15 +59,11 @@ def _derived_from_secret_key(secret_key: str, purpose: bytes) -> bytes:
 
 
 def _parse(value: str, *, setting: str, position: int) -> bytes:
+    """The key as Fernet takes it (its Base64 text), once it is known to be a 32-byte key."""
     try:
-        raw = base64.urlsafe_b64decode(value.strip().encode())
-    except (binascii.Error, ValueError):
-        raw = b""
-    if len(raw) != 32:
-        raise PersonalDataKeyError(
-            f"{setting} 中第 {position} 个密钥格式不对：应为 32 字节的 URL 安全 Base64 编码"
-            "（用 manage.py rotate_personal_data_keys --generate-key 生成）。"
-        )
+        key_bytes(value, setting=setting, position=position, generate=f"manage.py {ROTATE_COMMAND} --generate-key")
+    except ValueError as error:
+        raise PersonalDataKeyError(str(error)) from error
     return value.strip().encode()
 
 

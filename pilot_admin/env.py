@@ -1,5 +1,7 @@
 """Typed readers for settings taken from the environment; a bad value fails start-up loudly."""
 
+import base64
+import binascii
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -39,3 +41,18 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def key_bytes(value: str, *, setting: str, position: int, generate: str) -> bytes:
+    """A 32-byte key from its URL-safe Base64 text (the form Fernet and our backups use); a
+    ValueError in Chinese naming the setting and the key's place in its list, and the command
+    that makes a good one, if it is not one."""
+    try:
+        raw = base64.urlsafe_b64decode(value.strip().encode())
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != 32:
+        raise ValueError(
+            f"{setting} 中第 {position} 个密钥格式不对：应为 32 字节的 URL 安全 Base64 编码（用 {generate} 生成）。"
+        )
+    return raw
