@@ -164,6 +164,11 @@ class TownshipGuardianshipSerializer(serializers.Serializer):
 # Describes selectors.GuardianshipStats.as_dict(), which the view returns as is.
 class GuardianshipStatsSerializer(serializers.Serializer):
     month = serializers.CharField(help_text="统计月份 YYYY-MM")
+    as_of = serializers.DateField(help_text="统计截止日（as of）：往月为该月最后一天，本月为今天")
+    scope = serializers.ChoiceField(
+        choices=[("county", "全县"), ("township", "一个乡镇")],
+        help_text="统计范围：county 全县；township 乡镇用户本乡镇，或指定 township 参数时的该乡镇",
+    )
     persons_active = serializers.IntegerField(help_text="当月在册人数（当月退出的仍计入）")
     support_mode = SupportModeCountsSerializer()
     self_care_level = SelfCareCountsSerializer()
