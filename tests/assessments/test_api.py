@@ -119,6 +119,8 @@ def test_stats_worked_example(api, county_viewer, township_a_official, program, 
     assert payload == {
         "program": program.code,
         "year": 2019,
+        "as_of": "2019-12-31",
+        "scope": "county",
         "inspected": 3,
         "mean_total": 85.0,
         "grades": {"excellent": 1, "pass": 1, "fail": 1},

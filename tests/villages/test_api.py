@@ -236,8 +236,11 @@ def test_township_official_sees_only_their_township(
 
     stats = _get(client, STATS, {"program": program.code, "year": 2018})
     assert [row["name"] for row in stats["townships"]] == [mine["township"].name]
-    assert stats["county"]["villages"] == 1
-    assert stats["county"]["new_pilots"] == 1
+    assert stats["scope"] == "township"
+    # The county block is the county's (totals only, no other township's row).
+    assert stats["county"]["villages"] == 2
+    assert stats["county"]["new_pilots"] == 2
+    assert theirs["township"].name not in str(stats)
 
 
 @pytest.mark.parametrize(
@@ -445,7 +448,9 @@ def test_stats_are_the_quota_selector_rendered(api, county_admin, quota_case):
     program = quota_case["program"]
     PilotAssignmentFactory(program=program, village=quota_case["big_v"][0], year=YEAR)
     payload = _stats(_as(api, county_admin), program)
-    assert payload == pilot_quota_stats(user=county_admin, program=program, year=YEAR).as_dict()
+    report = pilot_quota_stats(user=county_admin, program=program, year=YEAR).as_dict()
+    assert payload == {**report, "as_of": report["as_of"].isoformat()}
+    assert payload["as_of"] == f"{YEAR}-12-31"
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,11 @@
 """Input and output shapes of the villages API. Field names are English; values such as place
 names stay Chinese; levels and statuses are their stable English values."""
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from pilot_admin.dates import year_as_of
 from villages import selectors
 from villages.choices import PilotLevel, PilotStatus
 from villages.models import PilotAssignment, Township, Village
@@ -87,27 +89,31 @@ class PilotStatsQuerySerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"year": f"年度应在 {program.start_year}–{program.end_year} 之间（{program.name}）。"}
             )
+        today = timezone.localdate()
+        if year > today.year:
+            raise serializers.ValidationError({"year": f"{year}年尚未开始，没有统计；最晚可查今年（{today.year}年）。"})
+        attrs["as_of"] = year_as_of(year, today)
         return attrs
 
 
 class CountyStatsSerializer(serializers.Serializer):
-    villages = serializers.IntegerField(help_text="全县有效行政村数")
-    new_pilots = serializers.IntegerField(help_text="本年度已审批的新增试点村数")
-    province_key = serializers.IntegerField(help_text="本年度已审批的省级重点支持试点村数")
-    cumulative_pilots = serializers.IntegerField(help_text="截至本年度累计试点村数")
-    cumulative_share = serializers.FloatField(help_text="累计试点村占比，保留4位小数")
-    meets_yearly_minimum = serializers.BooleanField(help_text="是否达到全县每年试点最少村数")
-    meets_province_key_minimum = serializers.BooleanField(help_text="是否达到每年省级重点支持最少村数")
+    villages = serializers.IntegerField(help_text="全县有效行政村数（按现状）")
+    new_pilots = serializers.IntegerField(help_text="全县本年度已审批（截至 as_of 未撤销）的新增试点村数")
+    province_key = serializers.IntegerField(help_text="全县本年度已审批的省级重点支持试点村数")
+    cumulative_pilots = serializers.IntegerField(help_text="全县截至本年度累计试点村数（不同的村）")
+    cumulative_share = serializers.FloatField(help_text="全县累计试点村占有效行政村的比例，保留4位小数")
+    meets_yearly_minimum = serializers.BooleanField(help_text="全县是否达到每年试点最少村数")
+    meets_province_key_minimum = serializers.BooleanField(help_text="全县是否达到每年省级重点支持最少村数")
 
 
 class TownshipStatsSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    villages = serializers.IntegerField(help_text="有效行政村数")
-    new_pilots = serializers.IntegerField(help_text="本年度已审批的新增试点村数")
+    villages = serializers.IntegerField(help_text="有效行政村数（按现状）")
+    new_pilots = serializers.IntegerField(help_text="本年度已审批（截至 as_of 未撤销）的新增试点村数")
     required_new_pilots = serializers.IntegerField(help_text="按比例折算的本年度最少试点村数")
-    meets_quota = serializers.BooleanField()
-    cumulative_pilots = serializers.IntegerField()
+    meets_quota = serializers.BooleanField(help_text="本乡镇是否达到本年度最少试点村数")
+    cumulative_pilots = serializers.IntegerField(help_text="截至本年度累计试点村数（不同的村）")
     cumulative_share = serializers.FloatField(help_text="累计试点村占比，保留4位小数")
 
 
@@ -115,5 +121,13 @@ class TownshipStatsSerializer(serializers.Serializer):
 class PilotStatsSerializer(serializers.Serializer):
     program = serializers.CharField(help_text="试点项目代码")
     year = serializers.IntegerField()
+    as_of = serializers.DateField(
+        help_text="统计截止日（as of）：往年为该年12月31日，今年为今天；每个数字都按这一天计算"
+    )
+    scope = serializers.ChoiceField(
+        choices=[("county", "全县各乡镇"), ("township", "本乡镇")],
+        help_text="townships 的范围：county 为全县各乡镇（各行之和等于 county）；township 为乡镇用户本乡镇一行",
+    )
+    # The whole county's figures and verdicts, for every role (each field says 全县).
     county = CountyStatsSerializer()
     townships = TownshipStatsSerializer(many=True)
