@@ -469,9 +469,15 @@ def stats_scope(user) -> str:
 
 
 def task_list_with_units(*, user) -> QuerySet[Task]:
-    """task_list with every unit of each task prefetched as `unit_assignments`."""
+    """task_list with every unit of each task prefetched as `unit_assignments` and its
+    reporting periods as `period_list` (by due date): what a client needs to recount the task
+    statistics."""
     units = TaskAssignment.objects.select_related("department").order_by(ROLE_ORDER, "department__name")
-    return task_list(user=user).prefetch_related(Prefetch("assignments", queryset=units, to_attr="unit_assignments"))
+    periods = ReportingPeriod.objects.order_by("due_date")
+    return task_list(user=user).prefetch_related(
+        Prefetch("assignments", queryset=units, to_attr="unit_assignments"),
+        Prefetch("periods", queryset=periods, to_attr="period_list"),
+    )
 
 
 def progress_report_list(*, user) -> QuerySet[ProgressReport]:

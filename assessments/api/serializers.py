@@ -21,8 +21,25 @@ class InspectionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Inspection
-        fields = ["id", "village", "village_name", "township_name", "year", "total", "grade", "status"]
+        fields = [
+            "id",
+            "village",
+            "village_name",
+            "township_name",
+            "year",
+            "total",
+            "grade",
+            "status",
+            "original",
+            "inspected_on",
+            "confirmed_at",
+        ]
         read_only_fields = fields
+        extra_kwargs = {
+            "original": {"help_text": "复查时为原检查的 id；原检查为 null"},
+            "inspected_on": {"help_text": "检查日期；复查自这一天起计入统计（未填写的按确认时间）"},
+            "confirmed_at": {"help_text": "确认时间；未确认为 null"},
+        }
 
 
 def _grade_fields() -> dict:

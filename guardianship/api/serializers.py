@@ -45,6 +45,9 @@ class PersonSerializer(serializers.ModelSerializer):
         choices=GuardianCategory.choices, read_only=True, allow_null=True, help_text="现任监护人的类别；没有为 null"
     )
     status = serializers.ChoiceField(choices=PersonStatus.choices, read_only=True)
+    registered_on = serializers.SerializerMethodField(
+        help_text="登记日期（北京时间）：月度统计计入登记当月及以后、退出当月及以前的各月"
+    )
 
     class Meta:
         model = Person
@@ -64,8 +67,11 @@ class PersonSerializer(serializers.ModelSerializer):
             "self_care_level",
             "guardian_category",
             "status",
+            "registered_on",
+            "exit_date",
         ]
         read_only_fields = fields
+        extra_kwargs = {"exit_date": {"help_text": "退出日期；在册为 null"}}
 
     def _identity(self, person):
         return rules.shown_identity(person, full=False, today=timezone.localdate())
@@ -75,6 +81,9 @@ class PersonSerializer(serializers.ModelSerializer):
 
     def get_age(self, person) -> int | None:
         return self._identity(person).age
+
+    def get_registered_on(self, person) -> datetime.date:
+        return timezone.localdate(person.created_at)
 
 
 # PATCH input: what the person form edits (services.PERSON_FIELDS). The village must be one the

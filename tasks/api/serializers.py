@@ -25,6 +25,8 @@ class TaskSerializer(serializers.ModelSerializer):
     is_overdue = serializers.BooleanField(read_only=True, help_text="未销号且已过完成时限")
     lead_departments = serializers.SerializerMethodField()
     cooperating_departments = serializers.SerializerMethodField()
+    township_units = serializers.SerializerMethodField()
+    due_dates = serializers.SerializerMethodField()
 
     class Meta:
         model = Task
@@ -41,6 +43,8 @@ class TaskSerializer(serializers.ModelSerializer):
             "is_overdue",
             "lead_departments",
             "cooperating_departments",
+            "township_units",
+            "due_dates",
             "closed_out_at",
         ]
         read_only_fields = fields
@@ -60,6 +64,25 @@ class TaskSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField(), help_text="配合单位名称"))
     def get_cooperating_departments(self, task):
         return [a.department.name for a in task.unit_assignments if a.role == AssignmentRole.COOPERATING]
+
+    @extend_schema_field(
+        serializers.ListField(
+            child=serializers.CharField(),
+            help_text="落实乡镇：在本任务中报送的各乡镇人民政府名称（没有县级牵头单位时它们也是牵头单位）",
+        )
+    )
+    def get_township_units(self, task):
+        return [a.department.name for a in task.unit_assignments if a.role == AssignmentRole.TOWNSHIP]
+
+    @extend_schema_field(
+        serializers.ListField(
+            child=serializers.DateField(),
+            help_text="各报送期的截止日（升序）：每个截止日，本任务的每个责任单位应报一份",
+        )
+    )
+    def get_due_dates(self, task):
+        # period_list is prefetched by the view's selector in due-date order.
+        return [period.due_date for period in task.period_list]
 
 
 class ProgressReportSerializer(serializers.ModelSerializer):

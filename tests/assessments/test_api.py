@@ -59,7 +59,11 @@ def test_inspection_fields(api, county_viewer, example):
         "total": "85.0",
         "grade": "pass",
         "status": "confirmed",
+        "original": None,
+        "inspected_on": None,
+        "confirmed_at": row["confirmed_at"],
     }
+    assert row["confirmed_at"] is not None
     draft = _get(api, county_viewer, reverse("api_inspection-detail", args=[example.draft.pk]))
     assert (draft["total"], draft["grade"], draft["status"]) == (None, "", "draft")
 

@@ -191,6 +191,8 @@ def test_task_list_renders_units_status_and_overdue(api, county_admin, world, fo
         "is_overdue": True,
         "lead_departments": ["县民政局"],
         "cooperating_departments": ["县农业局"],
+        "township_units": ["水布垭镇人民政府"],
+        "due_dates": ["2018-02-28", "2018-04-30", "2018-06-30"],
         "closed_out_at": None,
     }
     # Closed out: not overdue, though past its deadline.

@@ -102,6 +102,8 @@ def test_village_list_renders_each_village_with_its_current_pilot(api, county_ad
         "name": "水布垭村",
         "township": village_a.township_id,
         "township_name": "水布垭镇",
+        "kind": "administrative_village",
+        "is_active": True,
         "households": village_a.households,
         "population": village_a.population,
         "pilot": {"program": program.code, "year": 2018, "level": "provincial_key", "status": "approved"},
@@ -142,6 +144,8 @@ def test_pilot_assignment_list_fields(api, county_admin, program, village_a):
             "year": 2019,
             "level": "provincial_key",
             "status": "proposed",
+            "approved_at": None,
+            "withdrawn_at": None,
         }
     ]
 

@@ -36,8 +36,20 @@ class VillageSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Village
-        fields = ["id", "code", "name", "township", "township_name", "households", "population", "pilot"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "township",
+            "township_name",
+            "kind",
+            "is_active",
+            "households",
+            "population",
+            "pilot",
+        ]
         read_only_fields = fields
+        extra_kwargs = {"is_active": {"help_text": "有效；撤并后的村为 false，不计入试点比例"}}
 
     @extend_schema_field(VillagePilotSerializer(allow_null=True))
     def get_pilot(self, village):
@@ -61,18 +73,34 @@ class PilotAssignmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PilotAssignment
-        fields = ["id", "village", "village_name", "township_name", "program", "year", "level", "status"]
+        fields = [
+            "id",
+            "village",
+            "village_name",
+            "township_name",
+            "program",
+            "year",
+            "level",
+            "status",
+            "approved_at",
+            "withdrawn_at",
+        ]
         read_only_fields = fields
+        extra_kwargs = {
+            "approved_at": {"help_text": "审批时间；未审批为 null"},
+            "withdrawn_at": {"help_text": "撤销时间；撤销之前的年度统计仍计入审批过的试点"},
+        }
 
 
-# The stats query: a program visible to the caller and one of its years.
+# The stats query: a program visible to the caller and one of its years that has begun. The
+# validated data also carries the year's reference date, `as_of` (pilot_admin.dates).
 class PilotStatsQuerySerializer(serializers.Serializer):
     program = serializers.CharField(
         help_text="试点项目代码",
         error_messages={"required": "请指定试点项目（program）。", "blank": "请指定试点项目（program）。"},
     )
     year = serializers.IntegerField(
-        help_text="试点年度，须在项目起止年度之内",
+        help_text="统计年度，须在项目起止年度之内，且不晚于今年：往年按该年12月31日统计，今年按今天统计",
         error_messages={"required": "请指定年度（year）。", "invalid": "年度应为整数。"},
     )
 
