@@ -5,6 +5,7 @@ foreign id is a 404 and every figure is the one the API gives."""
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -82,6 +83,12 @@ class ResultsMixin(ScopedViewMixin):
         return context
 
 
+def _circular_stats(user, program, year):
+    """The circular states the ranking it prints: the results as they stand today (latest
+    confirmed, re-inspections included), not the year's figures as of its last day."""
+    return selectors.assessment_stats(user=user, program=program, year=year, as_of=timezone.localdate())
+
+
 class RankingView(ResultsMixin, TemplateView):
     template_name = "assessments/results_ranking.html"
 
@@ -122,7 +129,7 @@ class CircularView(ResultsMixin, TemplateView):
         context.update(
             title=excel.circular_title(self.program, self.year),
             rows=rows,
-            stats=selectors.assessment_stats(user=self.request.user, program=self.program, year=self.year),
+            stats=_circular_stats(self.request.user, self.program, self.year),
             commended=[row for row in rows if row.grade == Grade.EXCELLENT],
             failed=[row for row in rows if row.grade == Grade.FAIL],
             export_url=reverse("assessments:circular_export"),
@@ -133,5 +140,5 @@ class CircularView(ResultsMixin, TemplateView):
 class CircularExportView(ResultsMixin, View):
     def get(self, request):
         rows = selectors.ranking(user=request.user, program=self.program, year=self.year)
-        stats = selectors.assessment_stats(user=request.user, program=self.program, year=self.year)
+        stats = _circular_stats(request.user, self.program, self.year)
         return excel.circular_response(program=self.program, year=self.year, rows=rows, stats=stats)

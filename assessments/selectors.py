@@ -2,6 +2,7 @@
 year-over-year change and the API statistics. Every aggregate is SQL on visible_to querysets,
 so a page's query count does not grow with the number of inspections."""
 
+import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -19,9 +20,12 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Rank
+from django.utils import timezone
 
 from assessments.choices import Grade, InspectionStatus, RectificationStatus
 from assessments.models import Inspection, Rectification
+from pilot_admin.choices import Role
+from pilot_admin.dates import end_of_day, year_as_of
 from villages.models import PilotProgram
 from villages.querysets import unit_q
 
@@ -38,22 +42,38 @@ def inspection_list(*, user) -> QuerySet[Inspection]:
     )
 
 
-def _confirmed(*, user, program: PilotProgram, year: int) -> QuerySet[Inspection]:
-    return Inspection.objects.visible_to(user).filter(
-        pilot__program=program, year=year, status=InspectionStatus.CONFIRMED
+def _confirmed_q(as_of: datetime.date | None) -> Q:
+    """Confirmed inspections; with `as_of`, those that stood on that date. An original
+    inspection is the year's inspection whenever it was entered and confirmed (past years are
+    often entered afterwards); a re-inspection counts from its inspection date (its
+    confirmation date when none was entered), so a later re-inspection leaves a past year's
+    figures as they were."""
+    confirmed = Q(status=InspectionStatus.CONFIRMED)
+    if as_of is None:
+        return confirmed
+    return confirmed & (
+        Q(original__isnull=True)
+        | Q(inspected_on__lte=as_of)
+        | Q(inspected_on__isnull=True, confirmed_at__lt=end_of_day(as_of))
     )
 
 
-def results(*, user, program: PilotProgram, year: int) -> QuerySet[Inspection]:
+def _confirmed(*, user, program: PilotProgram, year: int, as_of: datetime.date | None = None) -> QuerySet[Inspection]:
+    return Inspection.objects.visible_to(user).filter(_confirmed_q(as_of), pilot__program=program, year=year)
+
+
+def results(*, user, program: PilotProgram, year: int, as_of: datetime.date | None = None) -> QuerySet[Inspection]:
     """The result of each pilot village for the year: its latest confirmed inspection. A
     confirmed re-inspection (created after its original, so a larger id) supersedes the
-    original, which stays in the records but no longer counts in rankings and statistics."""
-    return _latest(_confirmed(user=user, program=program, year=year))
+    original, which stays in the records but no longer counts in rankings and statistics.
+    With `as_of` (the statistics), the results as they stood on that date (see _confirmed_q);
+    without it (the ranking and the circular), the records as they stand."""
+    return _latest(_confirmed(user=user, program=program, year=year, as_of=as_of), as_of)
 
 
-def _latest(confirmed: QuerySet[Inspection]) -> QuerySet[Inspection]:
+def _latest(confirmed: QuerySet[Inspection], as_of: datetime.date | None = None) -> QuerySet[Inspection]:
     newer = Inspection.objects.filter(
-        pilot=OuterRef("pilot"), year=OuterRef("year"), status=InspectionStatus.CONFIRMED, pk__gt=OuterRef("pk")
+        _confirmed_q(as_of), pilot=OuterRef("pilot"), year=OuterRef("year"), pk__gt=OuterRef("pk")
     )
     return confirmed.filter(~Exists(newer))
 
@@ -64,11 +84,11 @@ class ResultTotals:
     mean_total: Decimal | None
 
 
-def county_result_totals(*, program: PilotProgram, year: int) -> ResultTotals:
-    """Villages inspected and the mean total over the whole county of the program, totals
-    only: what a township may set its own mean against. One query."""
-    confirmed = Inspection.objects.filter(pilot__program=program, year=year, status=InspectionStatus.CONFIRMED)
-    row = _latest(confirmed).aggregate(inspected=Count("pk"), mean_total=Avg("total"))
+def county_result_totals(*, program: PilotProgram, year: int, as_of: datetime.date) -> ResultTotals:
+    """Villages inspected and the mean total over the whole county of the program as of
+    `as_of`, totals only: what a township may set its own mean against. One query."""
+    confirmed = Inspection.objects.filter(_confirmed_q(as_of), pilot__program=program, year=year)
+    row = _latest(confirmed, as_of).aggregate(inspected=Count("pk"), mean_total=Avg("total"))
     return ResultTotals(inspected=row["inspected"], mean_total=_one_decimal(row["mean_total"]))
 
 
@@ -136,11 +156,13 @@ class TownshipResult:
         }
 
 
-def township_summary(*, user, program: PilotProgram, year: int) -> list[TownshipResult]:
+def township_summary(
+    *, user, program: PilotProgram, year: int, as_of: datetime.date | None = None
+) -> list[TownshipResult]:
     """Per township: villages inspected, mean total (one decimal) and grade counts — one
-    grouped query over the year's results."""
+    grouped query over the year's results (as of `as_of` when given)."""
     rows = (
-        results(user=user, program=program, year=year)
+        results(user=user, program=program, year=year, as_of=as_of)
         .values("pilot__village__township", "pilot__village__township__name")
         .annotate(**_grade_counts())
         .order_by("pilot__village__township__code", "pilot__village__township")
@@ -183,6 +205,8 @@ def year_over_year(*, user, program: PilotProgram, year: int) -> QuerySet[Inspec
 class AssessmentStats:
     program: str
     year: int
+    as_of: datetime.date
+    scope: str
     inspected: int
     mean_total: Decimal | None
     excellent: int
@@ -195,6 +219,8 @@ class AssessmentStats:
         return {
             "program": self.program,
             "year": self.year,
+            "as_of": self.as_of,
+            "scope": self.scope,
             "inspected": self.inspected,
             "mean_total": None if self.mean_total is None else float(self.mean_total),
             "grades": {"excellent": self.excellent, "pass": self.passed, "fail": self.fail},
@@ -203,30 +229,46 @@ class AssessmentStats:
         }
 
 
-def open_rectification_count(*, user, program: PilotProgram, year: int) -> int:
-    """Rectifications not yet verified, opened by any confirmed inspection of the year: a
-    re-inspection supersedes the original's score, not the work its rectifications ask for."""
+def open_rectification_count(*, user, program: PilotProgram, year: int, as_of: datetime.date) -> int:
+    """Rectifications open on `as_of`: opened by any inspection of the year that stood then
+    (a re-inspection supersedes the original's score, not the work its rectifications ask
+    for) and not verified by then."""
     # visible_to on the rectifications too: a department sees only those it answers for, as on
     # the rectification list, not every one of the inspections it may read.
+    verified = Q(status=RectificationStatus.VERIFIED, verified_at__lt=end_of_day(as_of))
     return (
         Rectification.objects.visible_to(user)
-        .filter(inspection__in=_confirmed(user=user, program=program, year=year))
-        .exclude(status=RectificationStatus.VERIFIED)
+        .filter(inspection__in=_confirmed(user=user, program=program, year=year, as_of=as_of))
+        .exclude(verified)
         .count()
     )
 
 
-def assessment_stats(*, user, program: PilotProgram, year: int) -> AssessmentStats:
-    """The county figures, the township table and the open rectifications: three queries."""
-    county = results(user=user, program=program, year=year).aggregate(**_grade_counts())
+def stats_scope(user) -> str:
+    """Whose inspections the statistics cover: a township's own villages, an inspector's own
+    team's, else the county's (a department's open_rectifications: those it answers for)."""
+    if user.role == Role.TOWNSHIP:
+        return "township"
+    if user.role == Role.INSPECTOR:
+        return "team"
+    return "county"
+
+
+def assessment_stats(*, user, program: PilotProgram, year: int, as_of: datetime.date | None = None) -> AssessmentStats:
+    """The figures, the township table and the open rectifications as of `as_of` (the year's
+    reference date by default): three queries."""
+    as_of = as_of or year_as_of(year, timezone.localdate())
+    county = results(user=user, program=program, year=year, as_of=as_of).aggregate(**_grade_counts())
     return AssessmentStats(
         program=program.code,
         year=year,
+        as_of=as_of,
+        scope=stats_scope(user),
         inspected=county["inspected"],
         mean_total=_one_decimal(county["mean_total"]),
         excellent=county["excellent"],
         passed=county["pass"],
         fail=county["fail"],
-        townships=township_summary(user=user, program=program, year=year),
-        open_rectifications=open_rectification_count(user=user, program=program, year=year),
+        townships=township_summary(user=user, program=program, year=year, as_of=as_of),
+        open_rectifications=open_rectification_count(user=user, program=program, year=year, as_of=as_of),
     )

@@ -142,25 +142,32 @@ def _local_date(column: str) -> str:
 
 
 def task_stats_sql() -> str:
-    """Per county department: tasks in the year it leads / cooperates on / is involved in,
-    closed out by the year's end, overdue today; per reporting unit: periods due in the year by
-    today, received, on time. One statement (UNION ALL of the two tables)."""
+    """Per unit (county departments and township governments): tasks of the year it leads
+    (a township government also where the task has no lead unit) / cooperates on / is involved
+    in, closed out and overdue as of the year's reference date; per reporting unit: periods due
+    in the year by then, received by then, on time. One statement (UNION ALL of the two
+    tables)."""
     n = _table_names()
     closed_on, submitted_on = _local_date("t.closed_out_at"), _local_date("r.first_submitted_at")
+    closed = f"(t.status = 'closed_out' AND {closed_on} <= %(as_of)s)"
     return f"""
     SELECT 'department', d.id, d.name, d.kind,
-           COUNT(*) FILTER (WHERE a.role = 'lead'), COUNT(*) FILTER (WHERE a.role = 'cooperating'), COUNT(*),
-           COUNT(*) FILTER (WHERE t.status = 'closed_out' AND {closed_on} <= make_date(%(year)s, 12, 31)),
-           COUNT(*) FILTER (WHERE t.status = 'open' AND t.deadline < %(today)s)
+           COUNT(*) FILTER (WHERE a.role = 'lead' OR (a.role = 'township' AND NOT EXISTS (
+               SELECT 1 FROM {n["assignment"]} l WHERE l.task_id = t.id AND l.role = 'lead'))),
+           COUNT(*) FILTER (WHERE a.role = 'cooperating'), COUNT(*),
+           COUNT(*) FILTER (WHERE {closed}),
+           COUNT(*) FILTER (WHERE t.deadline < %(as_of)s AND NOT {closed})
       FROM {n["department"]} d
       JOIN {n["assignment"]} a ON a.department_id = d.id
       JOIN {n["task"]} t ON t.id = a.task_id
       JOIN {n["program"]} g ON g.id = t.program_id
-     WHERE g.county_id = %(county)s AND g.code = %(program)s AND d.kind <> 'township'
-       AND EXTRACT(YEAR FROM t.start_date) <= %(year)s AND EXTRACT(YEAR FROM t.deadline) >= %(year)s
+     WHERE g.county_id = %(county)s AND g.code = %(program)s AND t.start_date <= %(as_of)s
+       AND (t.deadline >= make_date(%(year)s, 1, 1)
+            OR NOT (t.status = 'closed_out' AND {closed_on} < make_date(%(year)s, 1, 1)))
      GROUP BY d.id
     UNION ALL
-    SELECT 'unit', d.id, d.name, d.kind, COUNT(*), COUNT(r.id) FILTER (WHERE r.first_submitted_at IS NOT NULL),
+    SELECT 'unit', d.id, d.name, d.kind, COUNT(*),
+           COUNT(r.id) FILTER (WHERE {submitted_on} <= %(as_of)s),
            COUNT(r.id) FILTER (WHERE {submitted_on} <= p.due_date), 0, 0
       FROM {n["period"]} p
       JOIN {n["task"]} t ON t.id = p.task_id
@@ -169,7 +176,7 @@ def task_stats_sql() -> str:
       JOIN {n["department"]} d ON d.id = a.department_id
       LEFT JOIN {n["report"]} r ON r.period_id = p.id AND r.department_id = a.department_id
      WHERE g.county_id = %(county)s AND g.code = %(program)s
-       AND EXTRACT(YEAR FROM p.due_date) = %(year)s AND p.due_date <= %(today)s
+       AND EXTRACT(YEAR FROM p.due_date) = %(year)s AND p.due_date <= %(as_of)s
        AND (t.status = 'open' OR {closed_on} >= p.due_date)
      GROUP BY d.id
     """
@@ -178,8 +185,10 @@ def task_stats_sql() -> str:
 def task_stats_numbers(county_id: int, program_code: str, year: int) -> dict:
     from django.utils import timezone
 
-    params = {"county": county_id, "program": program_code, "year": year, "today": timezone.localdate()}
-    rows = _fetch(task_stats_sql(), params)
+    from pilot_admin.dates import year_as_of
+
+    params = {"county": county_id, "program": program_code, "year": year}
+    rows = _fetch(task_stats_sql(), {**params, "as_of": year_as_of(year, timezone.localdate())})
     return {
         "departments": sorted([r[1], r[2], r[4], r[5], r[7], r[8]] for r in rows if r[0] == "department"),
         "reporting_units": sorted([r[2], r[4], r[5], r[6]] for r in rows if r[0] == "unit"),
@@ -187,14 +196,18 @@ def task_stats_numbers(county_id: int, program_code: str, year: int) -> dict:
 
 
 def assessment_stats_sql() -> str:
-    """The year's results (the latest confirmed inspection of each pilot): per township and in
-    total (ROLLUP) villages, mean total, grades; and the open rectifications of every
-    confirmed inspection of the year. One statement."""
+    """The year's results as of its reference date (the latest confirmed inspection of each
+    pilot that stood then: an original always, a re-inspection from its inspection date, else
+    its confirmation): per township and in total (ROLLUP) villages, mean total, grades; and the
+    rectifications of those inspections not verified by then. One statement."""
     n = _table_names()
+    confirmed_on, verified_on = _local_date("i.confirmed_at"), _local_date("x.verified_at")
     confirmed = f"""SELECT i.* FROM {n["inspection"]} i JOIN {n["pilot"]} pa ON pa.id = i.pilot_id
                     JOIN {n["program"]} g ON g.id = pa.program_id
                    WHERE g.county_id = %(county)s AND g.code = %(program)s AND i.year = %(year)s
-                     AND i.status = 'confirmed'"""
+                     AND i.status = 'confirmed'
+                     AND (i.original_id IS NULL OR i.inspected_on <= %(as_of)s
+                          OR (i.inspected_on IS NULL AND {confirmed_on} <= %(as_of)s))"""
     return f"""
     WITH confirmed AS ({confirmed}),
          results AS (SELECT c.* FROM confirmed c WHERE NOT EXISTS (
@@ -203,7 +216,7 @@ def assessment_stats_sql() -> str:
            COUNT(*) FILTER (WHERE r.grade = 'excellent'), COUNT(*) FILTER (WHERE r.grade = 'pass'),
            COUNT(*) FILTER (WHERE r.grade = 'fail'),
            (SELECT COUNT(*) FROM {n["rectification"]} x JOIN confirmed c ON c.id = x.inspection_id
-             WHERE x.status <> 'verified')
+             WHERE x.status <> 'verified' OR {verified_on} > %(as_of)s)
       FROM results r
       JOIN {n["pilot"]} pa ON pa.id = r.pilot_id
       JOIN {n["village"]} v ON v.id = pa.village_id
@@ -212,7 +225,12 @@ def assessment_stats_sql() -> str:
 
 
 def assessment_stats_numbers(county_id: int, program_code: str, year: int) -> dict:
-    rows = _fetch(assessment_stats_sql(), {"county": county_id, "program": program_code, "year": year})
+    from django.utils import timezone
+
+    from pilot_admin.dates import year_as_of
+
+    params = {"county": county_id, "program": program_code, "year": year}
+    rows = _fetch(assessment_stats_sql(), {**params, "as_of": year_as_of(year, timezone.localdate())})
     total = next((r for r in rows if r[0] is None), None)
     return {
         "inspected": total[1] if total else 0,

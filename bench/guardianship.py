@@ -272,9 +272,11 @@ def floor(county_id: int | None) -> dict:
 
 
 def _comparable(answer: dict) -> dict:
-    """The API's answer in the floor's shape: townships with persons, as sorted tuples."""
+    """The API's answer in the floor's shape: its numbers (not the as_of and scope labels),
+    townships with persons, as sorted tuples."""
+    numbers = {key: value for key, value in answer.items() if key not in ("as_of", "scope")}
     return {
-        **answer,
+        **numbers,
         "townships": sorted(
             (t["id"], t["persons_active"], t["dispersed_total"], t["dispersed_visited"], t["visit_coverage"])
             for t in answer["townships"]

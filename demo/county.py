@@ -7,6 +7,7 @@ indicator rows go through the real services, so they pass the same checks and le
 audit trail as rows entered on the pages.
 """
 
+import datetime
 import json
 import random
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
 from demo.guardianship import load_demo_guardianship
 from demo.inspections import load_demo_assessments
@@ -93,6 +95,11 @@ PROVINCIAL_KEY_PER_YEAR = {2016: 5, 2017: 4, 2018: 6, 2019: 6, 2020: 5}
 WITHDRAWN_TOWNSHIP = "清太坪镇"
 WITHDRAWN_YEAR = 2018
 WITHDRAW_REASON = "村“两委”换届，班子调整，申请暂缓试点，次年重新申报。"
+# When, in its batch year, the county office approved a batch and withdrew the one pilot: the
+# statistics count a withdrawn pilot in the years before its withdrawal, so the demo's history
+# must carry the story's dates, not the day load_demo ran.
+APPROVED_ON = (4, 15)
+WITHDRAWN_ON = (9, 30)
 
 DEMO_PASSWORD = "Badong-2020!"
 
@@ -442,6 +449,11 @@ def _ensure_program(county: County) -> tuple[PilotProgram, int]:
     return program, 1
 
 
+def _on(year: int, month_day: tuple[int, int]) -> datetime.datetime:
+    """Nine in the morning, local time, on that day of `year`."""
+    return timezone.make_aware(datetime.datetime(year, *month_day, 9))
+
+
 def _ensure_pilots(*, actor, program, villages, plan: list[PilotSpec]) -> int:
     taken = set(PilotAssignment.objects.filter(program=program).values_list("village__code", "year", "status"))
     held = {code for code, _, status in taken if status != PilotStatus.WITHDRAWN}
@@ -467,6 +479,11 @@ def _ensure_pilots(*, actor, program, villages, plan: list[PilotSpec]) -> int:
             services.pilot_assignment_withdraw(actor=actor, assignment=assignment, reason=spec.withdraw_reason)
         else:
             held.add(spec.village_code)
+        if spec.status != PilotStatus.PROPOSED:
+            PilotAssignment.objects.filter(pk=assignment.pk).update(
+                approved_at=_on(spec.year, APPROVED_ON),
+                withdrawn_at=_on(spec.year, WITHDRAWN_ON) if spec.status == PilotStatus.WITHDRAWN else None,
+            )
         planned.add((spec.village_code, spec.year))
         created += 1
     return created

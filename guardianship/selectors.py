@@ -8,8 +8,11 @@ reminders and the benchmark floor: a person is due visits in month M when they a
 dispersed support, were registered before M ended (a person registered mid-month still needs
 that month's visit) and had not exited before M began (an exited person counts up to and
 including the month of the exit date). They are visited in M with at least the county policy's
-`visits_per_month` visits dated in M. Support mode, self-care level and guardian are the
-current values: the register keeps no history of them.
+`visits_per_month` visits dated in M. The month's figures are as of its reference date
+(pilot_admin.dates.month_as_of: the month's last day once it is over, else today). Support
+mode, civil capacity, self-care level and guardian are the current values: the register keeps
+no history of the first two, and the statistics do not yet read the dated guardian and
+assessment records (they would need one more join per person on the province's scale).
 """
 
 import datetime
@@ -36,6 +39,8 @@ from django.utils import timezone
 
 from guardianship.choices import CivilCapacity, PersonStatus, SupportMode
 from guardianship.models import Agreement, Guardian, GuardianshipPolicy, Person, Visit
+from pilot_admin.choices import Role
+from pilot_admin.dates import month_as_of
 from villages.models import Township
 
 DEFAULT_VISITS_PER_MONTH = GuardianshipPolicy._meta.get_field("visits_per_month").default
@@ -223,6 +228,8 @@ class GuardianshipStats:
     month: datetime.date
     figures: dict
     townships: list[dict]
+    as_of: datetime.date | None = None
+    scope: str = "county"
     # Every figure per township id, for the overview page; the API's township rows stay as the
     # contract states them.
     township_figures: dict = field(default_factory=dict)
@@ -231,6 +238,8 @@ class GuardianshipStats:
         f = self.figures
         return {
             "month": self.month.strftime("%Y-%m"),
+            "as_of": self.as_of,
+            "scope": self.scope,
             "persons_active": f["persons_active"],
             "support_mode": {"concentrated": f["concentrated"], "dispersed": f["dispersed"]},
             "self_care_level": {"full": f["level_full"], "partial": f["level_partial"], "none": f["level_none"]},
@@ -261,6 +270,7 @@ def guardianship_stats(*, user, month: datetime.date, township: Township | None 
     guardian; agreements_missing counts active guardians (one per person) without an agreement.
     """
     month = month_start(month)
+    as_of = month_as_of(month, timezone.localdate())
     persons = Person.objects.visible_to(user).filter(on_register_q(month))
     townships = Township.objects.visible_to(user)
     if township is not None:
@@ -322,7 +332,10 @@ def guardianship_stats(*, user, month: datetime.date, township: Township | None 
                 "visit_coverage": coverage(done, total),
             }
         )
-    return GuardianshipStats(month=month, figures=figures, townships=rows, township_figures=per_township)
+    scope = "township" if township is not None or user.role == Role.TOWNSHIP else "county"
+    return GuardianshipStats(
+        month=month, figures=figures, townships=rows, township_figures=per_township, as_of=as_of, scope=scope
+    )
 
 
 def county_visit_coverage(*, county, month: datetime.date) -> dict:

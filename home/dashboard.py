@@ -1,10 +1,11 @@
 """The county dashboard (首页 for county roles): where the county stands in a program's year.
 
 Every figure comes from the selector behind the matching `/api/v1/stats/...` endpoint, called
-with the same user, so the page and the API give the same numbers (one computation, two
-renderings). The figures of all the program's years are computed together, cached per scope
-and data version (pilot_admin.stats_cache), and give both the chosen year and the
-year-over-year table.
+with the same user and the same reference date (pilot_admin.dates: a past year as of its last
+day, this year as of today), so the page and the API give the same numbers (one computation,
+two renderings). The figures of all the program's years that have begun are computed together,
+cached per scope and data version (pilot_admin.stats_cache), and give both the chosen year and
+the year-over-year table.
 """
 
 import datetime
@@ -20,6 +21,7 @@ from guardianship import permissions as guardianship_permissions
 from guardianship import selectors as guardianship_selectors
 from pilot_admin import stats_cache
 from pilot_admin.charts import ChartRow, bar_chart
+from pilot_admin.dates import year_as_of
 from tasks import permissions as task_permissions
 from tasks import selectors as task_selectors
 from villages import selectors as village_selectors
@@ -31,6 +33,7 @@ class YearFigures:
     """One program year, as the four stats endpoints give it to this user."""
 
     year: int
+    as_of: datetime.date
     quota: village_selectors.QuotaReport
     task_totals: dict | None
     departments: list | None
@@ -51,11 +54,18 @@ def _url(name: str, **query) -> str:
     return reverse(name) + (f"?{urlencode(query)}" if query else "")
 
 
+def begun_years(program, today: datetime.date) -> list[int]:
+    """The program's years that have begun: a year yet to come has no figures (the stats API
+    refuses it too)."""
+    return [year for year in program.years if year <= today.year]
+
+
 def choose(*, request, today: datetime.date):
     """The program and year asked for in ?program=&year= (defaults: the newest visible program,
-    this year clamped to its years). A bad value is answered with the stats API's Chinese
-    message and the default instead, never an error page. Returns (program, year, errors);
-    program is None when the user sees no program at all."""
+    this year clamped to its years that have begun). A bad value is answered with the stats
+    API's Chinese message and the default instead, never an error page. Returns (program, year,
+    errors); program is None when the user sees no program at all, year None when the program
+    has not begun."""
     user = request.user
     program = village_selectors.program_for_code(user=user, code=None)
     if program is None:
@@ -69,15 +79,21 @@ def choose(*, request, today: datetime.date):
             errors.append(f"试点项目“{code}”不存在或不在您的查看范围内，已显示“{program.name}”。")
         else:
             program = found
-    chosen = program.default_year(today)
+    years = begun_years(program, today)
+    if not years:
+        errors.append(f"{program.name}{program.start_year}年才开始，还没有统计。")
+        return program, None, errors
+    chosen = min(program.default_year(today), years[-1])
     if year:
         try:
             asked = int(year)
         except ValueError:
             errors.append(f"年度应为整数，已显示 {chosen} 年。")
         else:
-            if asked in program.years:
+            if asked in years:
                 chosen = asked
+            elif asked in program.years:
+                errors.append(f"{asked}年尚未开始，没有统计；已显示 {chosen} 年。")
             else:
                 errors.append(
                     f"年度应在 {program.start_year}–{program.end_year} 之间（{program.name}），已显示 {chosen} 年。"
@@ -86,32 +102,28 @@ def choose(*, request, today: datetime.date):
 
 
 def year_figures(*, user, program, year: int, today: datetime.date) -> YearFigures:
-    """One year's figures from the stats selectors (the API's), only the sections the role may read."""
+    """One year's figures from the stats selectors (the API's) as of the year's reference date,
+    only the sections the role may read."""
     see_tasks = task_permissions.can_view_tasks(user)
     see_assessments = assessment_permissions.can_view_assessments(user)
+    as_of = year_as_of(year, today)
+    query = {"user": user, "program": program, "year": year, "as_of": as_of}
     return YearFigures(
         year=year,
-        quota=village_selectors.pilot_quota_stats(user=user, program=program, year=year),
-        task_totals=task_selectors.task_totals(user=user, program=program, year=year, today=today)
-        if see_tasks
-        else None,
-        departments=task_selectors.department_stats(user=user, program=program, year=year, today=today)
-        if see_tasks
-        else None,
-        completeness=task_selectors.completeness(user=user, program=program, year=year, as_of=today)
-        if see_tasks
-        else None,
-        assessments=assessment_selectors.assessment_stats(user=user, program=program, year=year)
-        if see_assessments
-        else None,
+        as_of=as_of,
+        quota=village_selectors.pilot_quota_stats(**query),
+        task_totals=task_selectors.task_totals(**query) if see_tasks else None,
+        departments=task_selectors.department_stats(**query) if see_tasks else None,
+        completeness=task_selectors.completeness(**query) if see_tasks else None,
+        assessments=assessment_selectors.assessment_stats(**query) if see_assessments else None,
     )
 
 
 def compute(*, user, program, today: datetime.date) -> dict:
-    """Every year of the program and this month's guardianship figures. The selectors run once
-    per program year: a fixed number of queries per year (7), and the number of years is
-    bounded by the program (five for a five-year plan), never by the data."""
-    years = [year_figures(user=user, program=program, year=year, today=today) for year in program.years]
+    """Every year of the program that has begun and this month's guardianship figures. The
+    selectors run once per program year: a fixed number of queries per year (7), and the number
+    of years is bounded by the program (five for a five-year plan), never by the data."""
+    years = [year_figures(user=user, program=program, year=year, today=today) for year in begun_years(program, today)]
     guardianship = None
     if guardianship_permissions.can_view_guardianship(user):
         guardianship = guardianship_selectors.guardianship_stats(user=user, month=today.replace(day=1))
@@ -137,18 +149,31 @@ def _quota_section(figures: YearFigures, program) -> dict:
     }
 
 
-def _task_section(figures: YearFigures, program) -> dict:
+def _unit_filter(row) -> dict:
+    """The list filter naming a unit: a township government through its township (the lists'
+    department filter offers county departments only)."""
+    return {"township": row.township_id} if row.township_id else {"department": row.id}
+
+
+def _task_section(figures: YearFigures, program, today: datetime.date) -> dict:
     code = program.code
+    # The task lists show tasks as they stand today: they hold exactly a figure's rows only
+    # while the year runs (as of today); a past year's figures link to the program's tasks.
+    current = figures.as_of == today
     departments = [
         {
             "row": row,
-            "tasks_url": _url("tasks:task_list", program=code, department=row.id),
-            "overdue_url": _url("tasks:task_list", program=code, department=row.id, overdue="true"),
-            "ledger_url": _url("tasks:ledger", program=code, department=row.id, overdue="true"),
+            "tasks_url": _url("tasks:task_list", program=code, **_unit_filter(row)),
+            "overdue_url": _url("tasks:task_list", program=code, overdue="true", **_unit_filter(row))
+            if current
+            else None,
+            "ledger_url": _url("tasks:ledger", program=code, overdue="true", **_unit_filter(row)),
         }
         for row in figures.departments
     ]
     return {
+        "current": current,
+        "as_of": figures.as_of,
         "totals": figures.task_totals,
         "departments": departments,
         "completeness": figures.completeness,
@@ -169,8 +194,8 @@ def _task_section(figures: YearFigures, program) -> dict:
             scale_max=100,
         ),
         "tasks_url": _url("tasks:task_list", program=code),
-        "closed_url": _url("tasks:task_list", program=code, status="closed_out"),
-        "overdue_url": _url("tasks:task_list", program=code, overdue="true"),
+        "closed_url": _url("tasks:task_list", program=code, status="closed_out") if current else None,
+        "overdue_url": _url("tasks:task_list", program=code, overdue="true") if current else None,
         "ledger_overdue_url": _url("tasks:ledger", program=code, overdue="true"),
         "completeness_url": _url("tasks:completeness", program=code, year=figures.year),
     }
@@ -202,6 +227,7 @@ def _guardianship_section(stats, today: datetime.date) -> dict:
     totals = stats.as_dict()
     return {
         "month": stats.month,
+        "as_of": stats.as_of,
         "totals": totals,
         "not_visited": totals["dispersed_total"] - totals["dispersed_visited"],
         "townships": stats.townships,
@@ -237,6 +263,7 @@ def _year_over_year(years: list[YearFigures]) -> list[dict]:
         return {"key": key, "label": label, "cells": [{"year": f.year, "value": value_of(f)} for f in years]}
 
     rows = [
+        row("as_of", "统计截至", lambda f: f.as_of.isoformat()),
         row("new_pilots", "新增试点村（已审批）", lambda f: f.quota.county.new_pilots),
         row("required_yearly", "全县每年最少试点村", lambda f: f.quota.county.required_yearly),
         row("townships_short", "未达标乡镇", lambda f: f.townships_short),
@@ -268,7 +295,7 @@ def county_dashboard(*, request) -> dict:
     user = request.user
     today = timezone.localdate()
     program, year, errors = choose(request=request, today=today)
-    if program is None:
+    if program is None or year is None:
         return {"errors": errors}
     figures = stats_cache.cached(
         user=user,
@@ -284,8 +311,9 @@ def county_dashboard(*, request) -> dict:
         "programs": village_selectors.visible_programs(user=user),
         "year": year,
         "today": today,
+        "as_of": chosen.as_of,
         "quota": _quota_section(chosen, program),
-        "tasks": _task_section(chosen, program) if chosen.task_totals is not None else None,
+        "tasks": _task_section(chosen, program, today) if chosen.task_totals is not None else None,
         "assessments": _assessment_section(chosen, program) if chosen.assessments is not None else None,
         "guardianship": _guardianship_section(figures["guardianship"], today) if figures["guardianship"] else None,
         "years": [f.year for f in years],

@@ -17,6 +17,7 @@ from assessments import selectors as assessment_selectors
 from guardianship import selectors as guardianship_selectors
 from guardianship.models import GuardianshipPolicy
 from guardianship.permissions import can_view_guardianship
+from pilot_admin.dates import year_as_of
 from tasks import selectors as task_selectors
 from tasks.choices import ReportStatus
 from villages import selectors as village_selectors
@@ -176,18 +177,20 @@ def _points(value) -> str:
 
 def township_figures(*, user, program, year: int, today: datetime.date) -> dict:
     """The township's own figures (the API stats selectors, scoped to the user) against the
-    county totals. Returns the quota report (its own row) and the comparison rows."""
-    quota = village_selectors.pilot_quota_stats(user=user, program=program, year=year)
-    county_quota = village_selectors.county_quota_totals(program=program, year=year)
+    county totals, all as of the year's reference date (the API's). Returns the quota report
+    (its own row, and the county block) and the comparison rows."""
+    as_of = year_as_of(year, today)
+    quota = village_selectors.pilot_quota_stats(user=user, program=program, year=year, as_of=as_of)
+    county_quota = quota.county
     own_quota = quota.townships[0] if quota.townships else None
 
     own_reports = task_selectors.completeness_totals(
-        task_selectors.completeness(user=user, program=program, year=year, as_of=today)
+        task_selectors.completeness(user=user, program=program, year=year, as_of=as_of)
     )
-    county_reports = task_selectors.county_completeness_totals(program=program, year=year, as_of=today)
+    county_reports = task_selectors.county_completeness_totals(program=program, year=year, as_of=as_of)
 
-    own_results = assessment_selectors.assessment_stats(user=user, program=program, year=year)
-    county_results = assessment_selectors.county_result_totals(program=program, year=year)
+    own_results = assessment_selectors.assessment_stats(user=user, program=program, year=year, as_of=as_of)
+    county_results = assessment_selectors.county_result_totals(program=program, year=year, as_of=as_of)
 
     rows = [
         Comparison(
@@ -240,6 +243,7 @@ def township_figures(*, user, program, year: int, today: datetime.date) -> dict:
             )
         )
     return {
+        "as_of": as_of,
         "report": quota,
         "county_quota": county_quota,
         "own_reports": own_reports,
@@ -264,7 +268,7 @@ def township_workspace(*, request, today: datetime.date | None = None) -> dict:
         "overdue_count": sum(1 for item in obligations if item.days_to_due < 0),
     }
     program = village_selectors.program_for_code(user=user, code=None)
-    if program is not None:
+    if program is not None and program.start_year <= today.year:
         year = program.default_year(today)
         context.update(
             program=program, year=year, **township_figures(user=user, program=program, year=year, today=today)

@@ -440,6 +440,8 @@ SPECTACULAR_SETTINGS = {
         # The village PATCH body brings a second `kind`; the person's keeps its name.
         "KindEnum": "guardianship.choices.PersonKind",
         "VillageKindEnum": "villages.choices.VillageKind",
+        # The department list and the task statistics' unit rows.
+        "DepartmentKindEnum": "villages.choices.DepartmentKind",
     },
     # Every operation also documents the errors it can answer (pilot_admin/api/schema.py).
     "POSTPROCESSING_HOOKS": [

@@ -7,8 +7,21 @@ The definitions shared by the pages, the API and the reminders:
 - met: that unit's report for that period is 已提交 or 已采纳 (a returned report is not met);
 - overdue: today > due date and not met;
 - completeness = received / expected, timeliness = on time / expected (DHIS2), where expected
-  are the obligations due in the year and by the as-of date, received those with a first
-  submission, on time those first submitted (local date) by the due date.
+  are the obligations due in the year and by the as-of date, received those first submitted
+  by the as-of date, on time those first submitted (local date) by the due date.
+
+The statistics of a year are counted as of its reference date (pilot_admin.dates.year_as_of):
+only close-outs and submissions stamped on or before it count, so a past year's figures stay
+as they were.
+
+- a task of the year: begun by the as-of date, and either still running into the year
+  (deadline in or after it) or not closed out when the year began (an overdue task carries
+  over until it is closed out);
+- closed out: closed out (销号) on or before the as-of date; counted in that year and after;
+- overdue: deadline before the as-of date and not closed out by it;
+- a unit leads a task when it is the task's lead unit (牵头), or when the task has no county
+  lead and is carried out by the townships: then each township government leads its part
+  (S0 §四(一), SPEC §4.4 item 5) — as the task list's lead_departments shows it.
 """
 
 import datetime
@@ -38,6 +51,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from pilot_admin.choices import Role
+from pilot_admin.dates import end_of_day
 from tasks.choices import AssignmentRole, ReportStatus, TaskStatus
 from tasks.models import ProgressReport, ReportingPeriod, Task, TaskAssignment
 from villages.choices import DepartmentKind
@@ -76,6 +90,37 @@ def first_submitted_on():
 def task_overdue_q(today: datetime.date) -> Q:
     """A task is overdue while open after its deadline."""
     return Q(status=TaskStatus.OPEN, deadline__lt=today)
+
+
+def _path(prefix: str, name: str) -> str:
+    return f"{prefix}__{name}" if prefix else name
+
+
+def task_closed_out_by_q(as_of: datetime.date, prefix: str = "") -> Q:
+    """Tasks closed out (销号) on or before `as_of` (the county's local date)."""
+    return Q(**{_path(prefix, "status"): TaskStatus.CLOSED_OUT, _path(prefix, "closed_out_at__lt"): end_of_day(as_of)})
+
+
+def task_overdue_as_of_q(as_of: datetime.date, prefix: str = "") -> Q:
+    """Tasks past their deadline on `as_of` and not closed out by then."""
+    return Q(**{_path(prefix, "deadline__lt"): as_of}) & ~task_closed_out_by_q(as_of, prefix)
+
+
+def task_of_year_q(year: int, as_of: datetime.date, prefix: str = "") -> Q:
+    """The tasks of `year` counted as of `as_of` (see the module docstring)."""
+    first_day = datetime.date(year, 1, 1)
+    begun = Q(**{_path(prefix, "start_date__lte"): as_of})
+    open_at_start = ~task_closed_out_by_q(first_day - datetime.timedelta(days=1), prefix)
+    return begun & (Q(**{_path(prefix, "deadline__gte"): first_day}) | open_at_start)
+
+
+def leads_q(prefix: str = "") -> Q:
+    """Assignments (at `prefix`) by which the unit leads the task: the lead unit's, or a township
+    government's on a task with no lead unit (S0 §四(一))."""
+    county_lead = TaskAssignment.objects.filter(task=OuterRef(_path(prefix, "task")), role=AssignmentRole.LEAD)
+    return Q(**{_path(prefix, "role"): AssignmentRole.LEAD}) | (
+        Q(**{_path(prefix, "role"): AssignmentRole.TOWNSHIP}) & ~Exists(county_lead)
+    )
 
 
 def task_list(*, user, today: datetime.date | None = None) -> QuerySet[Task]:
@@ -234,10 +279,12 @@ def _unit_order(kind_path: str, name_path: str) -> list:
 
 def completeness(*, user, program, year: int, as_of: datetime.date) -> list[UnitCompleteness]:
     """Expected, received and on-time reports per reporting unit for the program's periods
-    due in `year` and by `as_of`, in one grouped query over periods × the task's units.
+    due in `year` and by `as_of`, in one grouped query over periods × the task's units. A
+    department or township user gets only their own unit.
 
     A closed-out task's periods due on or before its close-out still count (they were owed
-    while it was open); those after it do not."""
+    while it was open); those after it do not. A report counts as received when first
+    submitted by `as_of`, so a late report leaves a past year's figures as they were."""
     own = None
     if user.role == Role.DEPARTMENT:
         own = Q(unit=user.department_id)
@@ -272,7 +319,7 @@ def _completeness(
     if own is not None:
         periods = periods.filter(own)
     received = ProgressReport.objects.filter(
-        period=OuterRef("pk"), department=OuterRef("unit"), first_submitted_at__isnull=False
+        period=OuterRef("pk"), department=OuterRef("unit"), first_submitted_at__lt=end_of_day(as_of)
     )
     on_time = received.annotate(first_day=first_submitted_on()).filter(first_day__lte=OuterRef("due_date"))
     rows = (
@@ -301,6 +348,8 @@ def _completeness(
 class DepartmentStats:
     id: int
     name: str
+    kind: str
+    township_id: int | None
     tasks_led: int
     tasks_cooperating: int
     tasks_involved: int
@@ -320,52 +369,58 @@ class DepartmentStats:
         return {
             "id": self.id,
             "name": self.name,
+            "kind": self.kind,
             "tasks_led": self.tasks_led,
             "tasks_cooperating": self.tasks_cooperating,
+            "tasks_involved": self.tasks_involved,
             "closed_out": self.closed_out,
             "overdue": self.overdue,
             "completion_rate": self.completion_rate,
         }
 
 
-def department_stats(*, user, program, year: int, today: datetime.date) -> list[DepartmentStats]:
-    """Per county department (township governments are in the completeness table): tasks of
-    the program running in `year` it leads, cooperates on, is involved in at all; of those,
-    closed out by the year's end and overdue today. One grouped query. A department or
-    township user gets only their own unit, never a partial count of another one."""
-    in_year = Q(
-        assignments__task__program=program,
-        assignments__task__start_date__year__lte=year,
-        assignments__task__deadline__year__gte=year,
-    )
-    closed = Q(
-        assignments__task__status=TaskStatus.CLOSED_OUT,
-        assignments__task__closed_out_at__date__lte=datetime.date(year, 12, 31),
-    )
-    overdue = Q(assignments__task__status=TaskStatus.OPEN, assignments__task__deadline__lt=today)
+def department_stats(*, user, program, year: int, as_of: datetime.date) -> list[DepartmentStats]:
+    """Per unit — county departments and township governments alike — the program's tasks of
+    `year` it leads (see leads_q), cooperates on, is involved in at all (as lead, cooperating
+    or carrying-out township); of those, closed out and overdue as of `as_of`. One grouped
+    query. A department or township user gets only their own unit, never a partial count of
+    another one."""
+    of_year = Q(assignments__task__program=program) & task_of_year_q(year, as_of, "assignments__task")
+    closed = task_closed_out_by_q(as_of, "assignments__task")
+    overdue = task_overdue_as_of_q(as_of, "assignments__task")
     departments = Department.objects.visible_to(user).filter(county=program.county_id)
     if user.role == Role.DEPARTMENT:
         departments = departments.filter(pk=user.department_id)
     elif user.role == Role.TOWNSHIP:
         departments = departments.filter(township=user.township_id)
-    else:
-        departments = departments.exclude(kind=DepartmentKind.TOWNSHIP)
     rows = (
         departments.annotate(
-            tasks_led=Count("assignments", filter=in_year & Q(assignments__role=AssignmentRole.LEAD)),
-            tasks_cooperating=Count("assignments", filter=in_year & Q(assignments__role=AssignmentRole.COOPERATING)),
-            tasks_involved=Count("assignments", filter=in_year),
-            n_closed=Count("assignments", filter=in_year & closed),
-            n_overdue=Count("assignments", filter=in_year & overdue),
+            tasks_led=Count("assignments", filter=of_year & leads_q("assignments")),
+            tasks_cooperating=Count("assignments", filter=of_year & Q(assignments__role=AssignmentRole.COOPERATING)),
+            tasks_involved=Count("assignments", filter=of_year),
+            n_closed=Count("assignments", filter=of_year & closed),
+            n_overdue=Count("assignments", filter=of_year & overdue),
         )
         .filter(tasks_involved__gt=0)
         .order_by(*_unit_order("kind", "name"))
-        .values("id", "name", "tasks_led", "tasks_cooperating", "tasks_involved", "n_closed", "n_overdue")
+        .values(
+            "id",
+            "name",
+            "kind",
+            "township",
+            "tasks_led",
+            "tasks_cooperating",
+            "tasks_involved",
+            "n_closed",
+            "n_overdue",
+        )
     )
     return [
         DepartmentStats(
             id=row["id"],
             name=row["name"],
+            kind=row["kind"],
+            township_id=row["township"],
             tasks_led=row["tasks_led"],
             tasks_cooperating=row["tasks_cooperating"],
             tasks_involved=row["tasks_involved"],
@@ -376,38 +431,53 @@ def department_stats(*, user, program, year: int, today: datetime.date) -> list[
     ]
 
 
-def task_totals(*, user, program, year: int, today: datetime.date) -> dict:
-    """The visible tasks of the program running in `year` (as department_stats counts them),
-    closed out by the year's end and overdue today: each task once, however many units it has.
-    One aggregate query."""
-    closed = Q(status=TaskStatus.CLOSED_OUT, closed_out_at__date__lte=datetime.date(year, 12, 31))
+def task_totals(*, user, program, year: int, as_of: datetime.date) -> dict:
+    """The visible tasks of the program of `year` (as department_stats counts them), closed out
+    and overdue as of `as_of`: each task once, however many units it has. One aggregate query.
+    For a department or township user these are its own unit's row."""
     return (
         Task.objects.visible_to(user)
-        .filter(program=program, start_date__year__lte=year, deadline__year__gte=year)
+        .filter(task_of_year_q(year, as_of), program=program)
         .aggregate(
             running=Count("pk"),
-            closed_out=Count("pk", filter=closed),
-            overdue=Count("pk", filter=task_overdue_q(today)),
+            closed_out=Count("pk", filter=task_closed_out_by_q(as_of)),
+            overdue=Count("pk", filter=task_overdue_as_of_q(as_of)),
         )
     )
 
 
-def task_stats(*, user, program, year: int, today: datetime.date, as_of: datetime.date) -> dict:
-    """The statistics of GET /api/v1/stats/tasks/: the program's tasks of the year, department
-    load and close-out, and report completeness per reporting unit."""
+def task_stats(*, user, program, year: int, as_of: datetime.date) -> dict:
+    """The statistics of GET /api/v1/stats/tasks/: the program's tasks of the year, each unit's
+    load and close-out, and report completeness per reporting unit, all as of `as_of`."""
     return {
         "program": program.code,
         "year": year,
-        "tasks": task_totals(user=user, program=program, year=year, today=today),
-        "departments": [row.as_dict() for row in department_stats(user=user, program=program, year=year, today=today)],
+        "as_of": as_of,
+        "scope": stats_scope(user),
+        "tasks": task_totals(user=user, program=program, year=year, as_of=as_of),
+        "departments": [row.as_dict() for row in department_stats(user=user, program=program, year=year, as_of=as_of)],
         "reporting_units": [row.as_dict() for row in completeness(user=user, program=program, year=year, as_of=as_of)],
     }
 
 
+def stats_scope(user) -> str:
+    """Whose tasks the statistics cover: a department's or a township government's own unit,
+    else the county."""
+    if user.role in (Role.DEPARTMENT, Role.TOWNSHIP):
+        return user.role
+    return "county"
+
+
 def task_list_with_units(*, user) -> QuerySet[Task]:
-    """task_list with every unit of each task prefetched as `unit_assignments`."""
+    """task_list with every unit of each task prefetched as `unit_assignments` and its
+    reporting periods as `period_list` (by due date): what a client needs to recount the task
+    statistics."""
     units = TaskAssignment.objects.select_related("department").order_by(ROLE_ORDER, "department__name")
-    return task_list(user=user).prefetch_related(Prefetch("assignments", queryset=units, to_attr="unit_assignments"))
+    periods = ReportingPeriod.objects.order_by("due_date")
+    return task_list(user=user).prefetch_related(
+        Prefetch("assignments", queryset=units, to_attr="unit_assignments"),
+        Prefetch("periods", queryset=periods, to_attr="period_list"),
+    )
 
 
 def progress_report_list(*, user) -> QuerySet[ProgressReport]:

@@ -14,6 +14,7 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 from pilot_admin import uploads
 from pilot_admin.actions import ActionView
 from pilot_admin.audit.services import audit_entries_for
+from pilot_admin.dates import year_as_of
 from pilot_admin.forms import apply_validation_error
 from pilot_admin.lists import FilteredListMixin, filtered
 from pilot_admin.params import int_param
@@ -427,14 +428,15 @@ class CompletenessView(ScopedViewMixin, TemplateView):
         year = int_param(self.request.GET.get("year"), default_year)
         if year not in program.years:
             year = default_year
-        rows = selectors.completeness(user=user, program=program, year=year, as_of=today)
+        as_of = year_as_of(year, today)
+        rows = selectors.completeness(user=user, program=program, year=year, as_of=as_of)
         context.update(
             program=program,
             programs=visible_programs(user=user),
             year=year,
-            as_of=today,
+            as_of=as_of,
             rows=rows,
             totals=selectors.completeness_totals(rows),
-            departments=selectors.department_stats(user=user, program=program, year=year, today=today),
+            departments=selectors.department_stats(user=user, program=program, year=year, as_of=as_of),
         )
         return context

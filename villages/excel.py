@@ -118,11 +118,11 @@ QUOTA_EXPORT_COLUMNS = (
 
 def quota_total_rows(report) -> list[list]:
     """The county line under the township table, then the provincial-key line, as the page
-    shows them."""
+    shows them. Under a township's own row the county line is the county's, not a sum."""
     county = report.county
     return [
         [
-            "合计",
+            "合计" if report.county_wide else "全县",
             county.villages,
             county.new_pilots,
             county.required_yearly,

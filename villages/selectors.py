@@ -1,12 +1,15 @@
 """Reads and statistics of the villages app, always through visible_to and always in SQL."""
 
+import datetime
 import math
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet, Value
+from django.utils import timezone
 
 from pilot_admin.choices import Role
+from pilot_admin.dates import end_of_day, year_as_of
 from villages.choices import PilotLevel, PilotStatus, RatioRounding, VillageKind
 from villages.models import Department, PilotAssignment, PilotProgram, Township, Village
 
@@ -106,9 +109,15 @@ class QuotaReport:
     year: int
     county: CountyQuota
     townships: list[TownshipQuota] = field(default_factory=list)
-    # False when the user sees only part of the county (a township official): the county block
-    # then sums their own rows and must not be presented as the county's standing.
-    county_wide: bool = True
+    as_of: datetime.date | None = None
+    # "county" when the rows are every township's; "township" when a township official sees
+    # only their own row. The county block is the whole county's either way.
+    scope: str = "county"
+
+    @property
+    def county_wide(self) -> bool:
+        """The rows cover the whole county, so they sum to the county block."""
+        return self.scope == "county"
 
     @property
     def is_target_year(self) -> bool:
@@ -120,6 +129,8 @@ class QuotaReport:
         return {
             "program": self.program.code,
             "year": self.year,
+            "as_of": self.as_of,
+            "scope": self.scope,
             "county": {
                 "villages": county.villages,
                 "new_pilots": county.new_pilots,
@@ -145,49 +156,69 @@ class QuotaReport:
         }
 
 
-def pilot_quota_stats(*, user, program: PilotProgram, year: int) -> QuotaReport:
-    """The quota-compliance report (SPEC §7.1) in one aggregate query over the visible
-    townships of the program's county; only approved pilots count."""
+def pilot_counted_q(as_of: datetime.date, prefix: str = "") -> Q:
+    """Pilots that count as of `as_of`: approved, or approved and withdrawn only after `as_of`
+    (a withdrawal takes a pilot out of the figures from its date on, not of the years before).
+    Approval is not dated: a batch's pilots count for their year whenever the ledger recorded
+    the approval (past batches are often entered afterwards)."""
+    p = f"{prefix}__" if prefix else ""
+    return Q(**{f"{p}status": PilotStatus.APPROVED}) | Q(
+        **{
+            f"{p}status": PilotStatus.WITHDRAWN,
+            f"{p}approved_at__isnull": False,
+            f"{p}withdrawn_at__gte": end_of_day(as_of),
+        }
+    )
+
+
+def pilot_quota_stats(*, user, program: PilotProgram, year: int, as_of: datetime.date | None = None) -> QuotaReport:
+    """The quota-compliance report (SPEC §7.1) as of `as_of` (the year's reference date by
+    default) in one aggregate query over the townships of the program's county. The county
+    block and its verdicts are always the whole county's; the rows are the townships the user
+    sees (a township official: their own)."""
+    as_of = as_of or year_as_of(year, timezone.localdate())
+    shown = Township.objects.all().visibility_q(user) if user.is_authenticated and user.is_active else Q(pk__in=[])
     return _quota_report(
-        Township.objects.visible_to(user), program=program, year=year, county_wide=user.role != Role.TOWNSHIP
+        program=program,
+        year=year,
+        as_of=as_of,
+        shown=shown,
+        scope="township" if user.role == Role.TOWNSHIP else "county",
     )
 
 
-def county_quota_totals(*, program: PilotProgram, year: int) -> CountyQuota:
-    """The county block of the quota report over every township of the program's county, with
-    no per-township row: the figure a township official may set their own row against."""
-    return _quota_report(Township.objects.all(), program=program, year=year, county_wide=True).county
+def county_quota_totals(*, program: PilotProgram, year: int, as_of: datetime.date | None = None) -> CountyQuota:
+    """The county block of the quota report, with no per-township row."""
+    as_of = as_of or year_as_of(year, timezone.localdate())
+    return _quota_report(program=program, year=year, as_of=as_of, shown=Q(pk__in=[]), scope="county").county
 
 
-def _quota_report(scope: QuerySet[Township], *, program: PilotProgram, year: int, county_wide: bool) -> QuotaReport:
-    approved = Q(
-        villages__pilot_assignments__program=program,
-        villages__pilot_assignments__status=PilotStatus.APPROVED,
-    )
+def _quota_report(
+    *, program: PilotProgram, year: int, as_of: datetime.date, shown: Q | None, scope: str
+) -> QuotaReport:
+    counted = Q(villages__pilot_assignments__program=program) & pilot_counted_q(as_of, "villages__pilot_assignments")
+    this_year = counted & Q(villages__pilot_assignments__year=year)
     rows = list(
-        scope.filter(county=program.county_id)
+        Township.objects.filter(county=program.county_id)
         .annotate(
             n_villages=Count("villages", filter=ACTIVE_ADMIN_VILLAGE, distinct=True),
-            n_new=Count(
-                "villages__pilot_assignments",
-                filter=approved & Q(villages__pilot_assignments__year=year),
-                distinct=True,
-            ),
+            # Villages, not assignments: a village counts once even if a pilot withdrawn after
+            # `as_of` and its new one both stood on that date.
+            n_new=Count("villages__pilot_assignments__village", filter=this_year, distinct=True),
             n_key=Count(
-                "villages__pilot_assignments",
-                filter=approved
-                & Q(villages__pilot_assignments__year=year)
-                & Q(villages__pilot_assignments__level=PilotLevel.PROVINCIAL_KEY),
+                "villages__pilot_assignments__village",
+                filter=this_year & Q(villages__pilot_assignments__level=PilotLevel.PROVINCIAL_KEY),
                 distinct=True,
             ),
             n_cumulative=Count(
                 "villages__pilot_assignments__village",
-                filter=approved & Q(villages__pilot_assignments__year__lte=year),
+                filter=counted & Q(villages__pilot_assignments__year__lte=year),
                 distinct=True,
             ),
+            shown=ExpressionWrapper(shown, output_field=BooleanField()) if shown is not None else Value(True),
         )
         .order_by("code", "name")
-        .values("id", "name", "n_villages", "n_new", "n_key", "n_cumulative")
+        .values("id", "name", "n_villages", "n_new", "n_key", "n_cumulative", "shown")
     )
     townships = []
     for row in rows:
@@ -226,7 +257,8 @@ def _quota_report(scope: QuerySet[Township], *, program: PilotProgram, year: int
         required_cumulative=program.county_new_min_total,
         meets_cumulative_target=cumulative >= program.county_new_min_total,
     )
-    return QuotaReport(program=program, year=year, county=county, townships=townships, county_wide=county_wide)
+    visible = [township for township, row in zip(townships, rows, strict=True) if row["shown"]]
+    return QuotaReport(program=program, year=year, county=county, townships=visible, as_of=as_of, scope=scope)
 
 
 def visible_programs(*, user) -> QuerySet[PilotProgram]:

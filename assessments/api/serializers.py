@@ -21,8 +21,25 @@ class InspectionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Inspection
-        fields = ["id", "village", "village_name", "township_name", "year", "total", "grade", "status"]
+        fields = [
+            "id",
+            "village",
+            "village_name",
+            "township_name",
+            "year",
+            "total",
+            "grade",
+            "status",
+            "original",
+            "inspected_on",
+            "confirmed_at",
+        ]
         read_only_fields = fields
+        extra_kwargs = {
+            "original": {"help_text": "复查时为原检查的 id；原检查为 null"},
+            "inspected_on": {"help_text": "检查日期；复查自这一天起计入统计（未填写的按确认时间）"},
+            "confirmed_at": {"help_text": "确认时间；未确认为 null"},
+        }
 
 
 def _grade_fields() -> dict:
@@ -56,8 +73,19 @@ TownshipAssessmentSerializer = type(
 class AssessmentStatsSerializer(serializers.Serializer):
     program = serializers.CharField(help_text="试点项目代码")
     year = serializers.IntegerField()
-    inspected = serializers.IntegerField(help_text="已确认检查的试点村数（复查确认的以复查结果为准）")
+    as_of = serializers.DateField(
+        help_text="统计截止日（as of）：往年为该年12月31日，今年为今天；每个数字都按这一天计算"
+    )
+    scope = serializers.ChoiceField(
+        choices=[("county", "全县"), ("township", "本乡镇"), ("team", "本检查组")],
+        help_text="统计范围：county 全县；township 乡镇用户本乡镇；team 检查组成员本人所在检查组的检查",
+    )
+    inspected = serializers.IntegerField(help_text="已确认检查的试点村数（复查日期不晚于 as_of 的以复查结果为准）")
     mean_total = serializers.FloatField(allow_null=True, help_text="平均分，保留1位小数；没有结果时为 null")
     grades = GradeCountsSerializer()
     townships = TownshipAssessmentSerializer(many=True)
-    open_rectifications = serializers.IntegerField(help_text="本年度已确认检查中尚未验收的整改项目数")
+    open_rectifications = serializers.IntegerField(
+        help_text=(
+            "本年度已确认的检查（含截至 as_of 的复查）提出、截至 as_of 尚未验收的整改项目数；部门用户只计本单位负责的"
+        )
+    )

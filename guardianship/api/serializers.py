@@ -6,6 +6,8 @@ and other systems' bulk pulls, where a full number has no use and a leak is cost
 who process an application read the full number on the person's page. Beside a masked number
 a record gives the age, never the birth date the mask hides (rules.shown_identity)."""
 
+import datetime
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import RegexValidator
 from django.utils import timezone
@@ -54,6 +56,9 @@ class PersonSerializer(serializers.ModelSerializer):
         choices=GuardianCategory.choices, read_only=True, allow_null=True, help_text="现任监护人的类别；没有为 null"
     )
     status = serializers.ChoiceField(choices=PersonStatus.choices, read_only=True)
+    registered_on = serializers.SerializerMethodField(
+        help_text="登记日期（北京时间）：月度统计计入登记当月及以后、退出当月及以前的各月"
+    )
 
     class Meta:
         model = Person
@@ -73,8 +78,11 @@ class PersonSerializer(serializers.ModelSerializer):
             "self_care_level",
             "guardian_category",
             "status",
+            "registered_on",
+            "exit_date",
         ]
         read_only_fields = fields
+        extra_kwargs = {"exit_date": {"help_text": "退出日期；在册为 null"}}
 
     def _identity(self, person):
         return rules.shown_identity(person, full=False, today=timezone.localdate())
@@ -84,6 +92,9 @@ class PersonSerializer(serializers.ModelSerializer):
 
     def get_age(self, person) -> int | None:
         return self._identity(person).age
+
+    def get_registered_on(self, person) -> datetime.date:
+        return timezone.localdate(person.created_at)
 
 
 # PATCH input: what the person form edits (services.PERSON_FIELDS), each in its JSON type only
@@ -176,6 +187,11 @@ class TownshipGuardianshipSerializer(serializers.Serializer):
 # Describes selectors.GuardianshipStats.as_dict(), which the view returns as is.
 class GuardianshipStatsSerializer(serializers.Serializer):
     month = serializers.CharField(help_text="统计月份 YYYY-MM")
+    as_of = serializers.DateField(help_text="统计截止日（as of）：往月为该月最后一天，本月为今天")
+    scope = serializers.ChoiceField(
+        choices=[("county", "全县"), ("township", "一个乡镇")],
+        help_text="统计范围：county 全县；township 乡镇用户本乡镇，或指定 township 参数时的该乡镇",
+    )
     persons_active = serializers.IntegerField(help_text="当月在册人数（当月退出的仍计入）")
     support_mode = SupportModeCountsSerializer()
     self_care_level = SelfCareCountsSerializer()

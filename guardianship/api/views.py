@@ -67,10 +67,14 @@ class GuardianshipStatsView(ScopedAPIView):
     @extend_schema(
         summary="监护照护月度统计",
         description=(
+            "按统计截止日 as_of 计算：往月为该月最后一天，本月为今天；晚于本月的月份返回 400。"
             "统计当月在册人员（当月登记的计入，当月退出的仍计入当月）。"
-            "分散供养人员当月走访次数达到本县每月最少走访次数即为已走访；visit_coverage 为已走访/应走访。"
-            "供养方式、自理能力、监护类别按现状统计。guardian_category.missing：无、限制民事行为能力而没有现任监护人的人数；"
-            "agreements_missing：未签订协议的现任监护人数。乡镇用户只看到本乡镇。"
+            "分散供养人员当月走访次数（按走访日期）达到本县每月最少走访次数即为已走访；visit_coverage 为已走访/应走访。"
+            "供养方式、自理能力、监护类别和协议按现状统计（往月也是今天的情况）。"
+            "guardian_category.missing：无、限制民事行为能力而没有现任监护人的人数；"
+            "agreements_missing：未签订协议的现任监护人数。"
+            "统计范围 scope：县级用户和接口用户为全县（county），townships 各行之和等于总数；"
+            "乡镇用户，或指定 township 时为该乡镇（township），总数与全县统计中该乡镇一行相同。"
         ),
         parameters=[GuardianshipStatsQuerySerializer],
         responses={

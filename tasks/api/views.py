@@ -1,7 +1,6 @@
 """Read side of the tasks API: thin viewsets over visible_to querysets and the shared FilterSets,
 and the task statistics from the same selector as the pages."""
 
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.response import Response
 
@@ -71,18 +70,25 @@ class TaskStatsView(ScopedAPIView):
     @extend_schema(
         summary="任务与报送统计",
         description=(
-            "departments：各县直单位本年度牵头、配合、已销号、逾期任务数和办结率；"
-            "reporting_units：各报送单位本年度截至今天的应报、已报、按时报份数，完整率和及时率。"
-            "部门和乡镇用户只看到本单位。"
+            "所有数字按统计截止日 as_of 计算：往年为该年12月31日，今年为今天；尚未开始的年度返回 400。"
+            "只计截至 as_of 已发生的事：截至 as_of 已销号、截至 as_of 已过完成时限而未销号（逾期）、"
+            "截至 as_of 已首次提交；"
+            "以后的销号、补报不改变往年的数字（撤销销号会清除销号时间，是唯一的例外）。"
+            "本年度任务：截至 as_of 已开始，且完成时限在本年度或以后、或到本年初仍未销号的任务。"
+            "departments：每个参与本年度任务的单位一行，县直部门、群团组织和乡镇人民政府都在内；"
+            "没有县级牵头单位、由各乡镇落实的任务，各乡镇人民政府都计为牵头（与任务列表的 lead_departments 一致）。"
+            "reporting_units：各报送单位本年度截至 as_of 的应报、已报、按时报份数，完整率和及时率。"
+            "县级用户、检查组和接口用户（scope=county）看到全县；部门用户（scope=department）和乡镇用户"
+            "（scope=township，即本乡镇人民政府）只看到本单位，tasks 为本单位参与的任务。"
+            "分工和报送期按现状：县办改动任务的责任单位或报送周期，往年的应报份数随之改变。"
         ),
         parameters=[PilotStatsQuerySerializer],
         responses={
             200: TaskStatsSerializer,
-            400: OpenApiResponse(description="缺少或无效的 program / year（中文说明）"),
+            400: OpenApiResponse(description="缺少或无效的 program / year，或年度尚未开始（中文说明）"),
         },
     )
     def get(self, request):
         query = PilotStatsQuerySerializer(data=request.query_params, context={"request": request})
         query.is_valid(raise_exception=True)
-        today = timezone.localdate()
-        return Response(selectors.task_stats(user=request.user, today=today, as_of=today, **query.validated_data))
+        return Response(selectors.task_stats(user=request.user, **query.validated_data))

@@ -59,7 +59,11 @@ def test_inspection_fields(api, county_viewer, example):
         "total": "85.0",
         "grade": "pass",
         "status": "confirmed",
+        "original": None,
+        "inspected_on": None,
+        "confirmed_at": row["confirmed_at"],
     }
+    assert row["confirmed_at"] is not None
     draft = _get(api, county_viewer, reverse("api_inspection-detail", args=[example.draft.pk]))
     assert (draft["total"], draft["grade"], draft["status"]) == (None, "", "draft")
 
@@ -119,6 +123,8 @@ def test_stats_worked_example(api, county_viewer, township_a_official, program, 
     assert payload == {
         "program": program.code,
         "year": 2019,
+        "as_of": "2019-12-31",
+        "scope": "county",
         "inspected": 3,
         "mean_total": 85.0,
         "grades": {"excellent": 1, "pass": 1, "fail": 1},

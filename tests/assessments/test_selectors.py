@@ -1,17 +1,21 @@
 """Results of the yearly inspection: ranking, township summary, year-over-year change and the
 statistics, on a worked example built through the services."""
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from assessments import selectors, services
 from assessments.choices import Grade
 from assessments.models import Inspection
 from tests.factories import VillageFactory, confirmed_inspection, scheduled_inspection, score_template
+
+TODAY = timezone.localdate()
 
 
 @dataclass
@@ -94,11 +98,27 @@ def test_a_confirmed_reinspection_supersedes_the_original(county_admin, program,
         ("高岩村", Decimal("85.0")),
     ]
     assert rows[1].pk == again.pk and rows[1].original_id == example.b1.pk
-    stats = selectors.assessment_stats(user=county_admin, program=program, year=2019).as_dict()
-    # (95 + 85 + 88) / 3 = 89.33…; the original's two rectifications are still open work.
+    # The records as they stand today (the circular): (95 + 85 + 88) / 3 = 89.33…; the
+    # original's two rectifications are still open work.
+    stats = selectors.assessment_stats(user=county_admin, program=program, year=2019, as_of=TODAY).as_dict()
     assert stats["mean_total"] == 89.3
     assert stats["grades"] == {"excellent": 1, "pass": 2, "fail": 0}
     assert stats["open_rectifications"] == 3
+    # 2019's figures are as of 2019-12-31: a re-inspection made today leaves them as they were.
+    past = selectors.assessment_stats(user=county_admin, program=program, year=2019).as_dict()
+    assert (past["as_of"], past["mean_total"], past["grades"]["fail"]) == (datetime.date(2019, 12, 31), 85.0, 1)
+
+
+def test_a_reinspection_counts_from_its_inspection_date(county_admin, program, inspector, example):
+    again = services.reinspection_create(
+        actor=county_admin, original=example.b1, inspectors=[inspector], inspected_on=datetime.date(2019, 12, 20)
+    )
+    confirmed_inspection(county_admin=county_admin, inspection=again, deductions={"1.1": 12})
+    before, on = (
+        selectors.assessment_stats(user=county_admin, program=program, year=2019, as_of=datetime.date(2019, 12, day))
+        for day in (19, 20)
+    )
+    assert (before.mean_total, on.mean_total) == (Decimal("85.0"), Decimal("89.3"))
 
 
 def test_township_summary_counts_and_means(county_admin, program, example):
@@ -116,6 +136,8 @@ def test_assessment_stats_worked_example(county_admin, program, township_a, town
     assert stats == {
         "program": program.code,
         "year": 2019,
+        "as_of": datetime.date(2019, 12, 31),
+        "scope": "county",
         "inspected": 3,
         "mean_total": 85.0,
         "grades": {"excellent": 1, "pass": 1, "fail": 1},
@@ -143,12 +165,21 @@ def test_assessment_stats_worked_example(county_admin, program, township_a, town
     }
 
 
-def test_a_verified_rectification_is_no_longer_open(county_admin, township_b_official, program, example):
+def test_a_verified_rectification_is_no_longer_open_from_its_verification(
+    county_admin, township_b_official, program, example
+):
+    def open_on(as_of=None):
+        return selectors.assessment_stats(
+            user=county_admin, program=program, year=2019, as_of=as_of
+        ).open_rectifications
+
     rectification = example.b1.rectifications.first()
     services.rectification_submit(actor=township_b_official, rectification=rectification, evidence_text="已补齐台账")
-    assert selectors.assessment_stats(user=county_admin, program=program, year=2019).open_rectifications == 3
+    assert open_on(TODAY) == 3
     services.rectification_verify(actor=county_admin, rectification=rectification)
-    assert selectors.assessment_stats(user=county_admin, program=program, year=2019).open_rectifications == 2
+    assert open_on(TODAY) == 2
+    # It was open on 2019-12-31, and 2019's figure says so still.
+    assert open_on() == 3
 
 
 def test_year_over_year_lists_villages_inspected_in_both_years(county_admin, program, example):

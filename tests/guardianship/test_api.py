@@ -14,6 +14,8 @@ from tests.guardianship.test_selectors import FEB, LONG_AGO, guardian, registere
 PERSONS = reverse("api_person-list")
 STATS = reverse("api_guardianship_stats")
 FIELDS = {
+    "registered_on",
+    "exit_date",
     "id",
     "name",
     "gender",

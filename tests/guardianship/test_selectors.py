@@ -280,6 +280,8 @@ def test_stats_on_a_worked_example(county_admin, village_a, village_b, township_
     stats = selectors.guardianship_stats(user=county_admin, month=FEB).as_dict()
     assert stats == {
         "month": "2024-02",
+        "as_of": datetime.date(2024, 2, 29),
+        "scope": "county",
         "persons_active": 5,
         "support_mode": {"concentrated": 1, "dispersed": 4},
         "self_care_level": {"full": 2, "partial": 1, "none": 1},

@@ -37,6 +37,7 @@ from tests.factories import (
     confirmed_inspection,
     scheduled_inspection,
 )
+from villages import services as village_services
 from villages.choices import PilotStatus
 from villages.models import PilotAssignment
 from villages.services import pilot_assignment_approve
@@ -134,8 +135,9 @@ def seed(*, county, program, township_a, township_b, department, county_admin, i
         VillageFactory.create_batch(10, township=township_b)
         PilotAssignmentFactory(program=program, village=villages_a[0], year=YEAR)
         PilotAssignmentFactory(program=program, village=villages_a[1], year=YEAR, status=PilotStatus.PROPOSED)
-        # Tasks of 2018: one overdue (open after its deadline), one closed out, one cooperating.
-        overdue = TaskFactory(program=program)
+        # Tasks of 2018: one overdue (open after its October deadline, so overdue on 2018-12-31,
+        # the year's reference date), one closed out, one cooperating.
+        overdue = TaskFactory(program=program, deadline=datetime.date(YEAR, 10, 31))
         TaskAssignmentFactory(task=overdue, department=department, role="lead")
         closed = TaskFactory(
             program=program,
@@ -285,13 +287,10 @@ def test_each_figure_links_to_a_list_of_exactly_its_rows(client, program, world)
     user = world["county_admin"]
     page = read(home(client, user, program=program.code, year=YEAR).content.decode())
 
-    match, response = _follow(client, page.links["task-section"]["tasks_overdue"])
-    assert match.view_name == "tasks:task_list"
-    assert response.context["filterset"].is_valid()
-    assert len(response.context["tasks"]) == int(first(page, "task-section", "tasks_overdue"))
-
-    match, response = _follow(client, page.links["task-section"]["tasks_closed_out"])
-    assert [t.status for t in response.context["tasks"]] == [TaskStatus.CLOSED_OUT]
+    # The task lists show tasks as they stand today, not as on 2018-12-31: a past year's
+    # close-out and overdue figures link to no list claiming to hold exactly their rows
+    # (this year's do: test_this_years_task_figures_link_to_exactly_their_tasks).
+    assert not {"tasks_overdue", "tasks_closed_out"} & set(page.links["task-section"])
 
     match, response = _follow(client, page.links["assessment-section"]["open_rectifications"])
     assert match.view_name == "assessments:rectification_list"
@@ -324,13 +323,70 @@ def test_each_figure_links_to_a_list_of_exactly_its_rows(client, program, world)
         assert response.context["filterset"].is_valid()
 
 
-def test_a_departments_overdue_count_links_to_its_overdue_tasks(client, program, world):
-    html = home(client, world["county_viewer"], program=program.code, year=YEAR).content.decode()
+@pytest.fixture
+def this_year(county, department, township_a, world):
+    """A program running this year with, this year, a task of 县民政局 overdue since ten days
+    ago, one closed out today, and one the townships lead (no county lead unit)."""
+    today = timezone.localdate()
+    current = PilotProgramFactory(county=county, code="current", start_year=today.year - 1, end_year=today.year + 1)
+    overdue = TaskFactory(
+        program=current, start_date=datetime.date(today.year - 1, 1, 1), deadline=today - datetime.timedelta(days=10)
+    )
+    TaskAssignmentFactory(task=overdue, department=department, role="lead")
+    closed = TaskFactory(
+        program=current,
+        start_date=datetime.date(today.year, 1, 1),
+        deadline=datetime.date(today.year, 12, 31),
+        status=TaskStatus.CLOSED_OUT,
+        closed_out_at=timezone.now(),
+    )
+    TaskAssignmentFactory(task=closed, department=department, role="cooperating")
+    TaskAssignmentFactory(task=closed, department=DepartmentFactory(county=county, name="县商务局"), role="lead")
+    townships = TaskFactory(
+        program=current, start_date=datetime.date(today.year, 1, 1), deadline=datetime.date(today.year, 12, 31)
+    )
+    TaskAssignmentFactory(
+        task=townships, department=village_services.township_government_ensure(township=township_a), role="township"
+    )
+    return current
+
+
+def test_this_years_task_figures_link_to_exactly_their_tasks(client, this_year, world):
+    page = read(home(client, world["county_admin"], program=this_year.code).content.decode())
+    assert int(first(page, "task-section", "tasks_running")) == 3
+
+    match, response = _follow(client, page.links["task-section"]["tasks_overdue"])
+    assert match.view_name == "tasks:task_list"
+    assert response.context["filterset"].is_valid()
+    assert len(response.context["tasks"]) == int(first(page, "task-section", "tasks_overdue")) == 1
+
+    match, response = _follow(client, page.links["task-section"]["tasks_closed_out"])
+    assert [t.status for t in response.context["tasks"]] == [TaskStatus.CLOSED_OUT]
+    assert int(first(page, "task-section", "tasks_closed_out")) == 1
+
+
+def test_a_departments_overdue_count_links_to_its_overdue_tasks(client, this_year, world):
+    html = home(client, world["county_viewer"], program=this_year.code).content.decode()
     row = re.search(r'<tr data-department="县民政局">.*?</tr>', html, re.S).group(0)
     href = re.search(r'data-figure="overdue"><a href="([^"]+)">1</a>', row).group(1).replace("&amp;", "&")
     _, response = _follow(client, href)
     assert [t.status for t in response.context["tasks"]] == [TaskStatus.OPEN]
     assert all(t.is_overdue for t in response.context["tasks"])
+
+
+def test_a_township_governments_row_links_to_its_tasks(client, this_year, world, township_a):
+    html = home(client, world["county_viewer"], program=this_year.code).content.decode()
+    row = re.search(r'<tr data-department="水布垭镇人民政府">.*?</tr>', html, re.S).group(0)
+    assert re.search(r'data-figure="tasks_led">1<', row)
+    href = re.search(r'<a href="([^"]+)">水布垭镇人民政府</a>', row).group(1).replace("&amp;", "&")
+    _, response = _follow(client, href)
+    assert response.context["filterset"].is_valid()
+    assert len(response.context["tasks"]) == 1
+
+
+def test_a_past_years_figures_say_as_of_when(client, program, world):
+    html = home(client, world["county_viewer"], program=program.code, year=YEAR).content.decode()
+    assert f"{YEAR}年的数字统计截至 {YEAR}年12月31日" in html
 
 
 # --- year over year -----------------------------------------------------------------------------
@@ -346,7 +402,10 @@ def test_year_over_year_has_one_column_per_program_year(client, program, world):
     # The inspected village has been a pilot since 2017.
     assert page.yoy["cumulative_pilots"][2019] == "3"
     assert page.yoy["inspected"][2018] == "1" and page.yoy["inspected"][2019] == "0"
-    assert page.yoy["tasks_closed_out"][2018] == "1" and page.yoy["tasks_running"][2020] == "0"
+    assert page.yoy["tasks_closed_out"][2018] == "1" and page.yoy["as_of"][2018] == "2018-12-31"
+    # The task closed out in 2018 is a task of 2018 only; the one overdue since 2018, never
+    # closed out, is still overdue in 2020.
+    assert (page.yoy["tasks_running"][2020], page.yoy["tasks_overdue"][2020]) == ("1", "1")
     # Each column is the selected-year figure of that year.
     other = read(home(client, world["county_viewer"], program=program.code, year=2019).content.decode())
     assert first(other, "quota-section", "new_pilots") == page.yoy["new_pilots"][2019]

@@ -131,6 +131,8 @@ def test_schema_describes_the_response_fields(schema):
         "name",
         "township",
         "township_name",
+        "kind",
+        "is_active",
         "households",
         "population",
         "pilot",
@@ -147,6 +149,8 @@ def test_schema_describes_the_response_fields(schema):
         "year",
         "level",
         "status",
+        "approved_at",
+        "withdrawn_at",
     }
 
 

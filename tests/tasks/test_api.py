@@ -191,6 +191,8 @@ def test_task_list_renders_units_status_and_overdue(api, county_admin, world, fo
         "is_overdue": True,
         "lead_departments": ["县民政局"],
         "cooperating_departments": ["县农业局"],
+        "township_units": ["水布垭镇人民政府"],
+        "due_dates": ["2018-02-28", "2018-04-30", "2018-06-30"],
         "closed_out_at": None,
     }
     # Closed out: not overdue, though past its deadline.
@@ -327,39 +329,70 @@ def test_report_filters(api, county_admin, world):
 
 
 def test_stats_on_the_worked_example(api, county_admin, world, foreign):
-    """2018, from the fixture's table:
+    """2018, as of 2018-12-31 (the year is over), from the fixture's table:
 
-    departments (县直 only): 县民政局 leads T1, T3 — closed 0, overdue 1 (T1) — rate 0/2 = 0;
-    县农业局 leads T2 and cooperates on T1 — closed 1 (T2, 2018-11-15), overdue 1 (T1) — rate 1/2 = 0.5.
-    reporting units: 县民政局 5 expected, 4 received, 2 on time → 0.8 / 0.4;
-    县农业局 4, 2, 2 → 0.5 / 0.5; 水布垭镇人民政府 3, 3, 3 → 1 / 1; 东瀼口镇人民政府 1, 0, 0 → 0 / 0.
+    units: 县民政局 leads T1, T3 — closed 0, overdue 1 (T1) — rate 0/2 = 0;
+    县农业局 leads T2 and cooperates on T1 — closed 1 (T2, 2018-11-15), overdue 1 (T1) — rate 1/2 = 0.5;
+    水布垭镇人民政府 carries out T1 (under a county lead: not its lead) — overdue 1 — rate 0/1;
+    东瀼口镇人民政府 carries out T2 — closed 1 — rate 1/1.
+    reporting units: 县民政局 5 expected, 3 received (T3's December report came on 2019-01-01,
+    after the as-of date), 2 on time → 0.6 / 0.4; 县农业局 4, 2, 2 → 0.5 / 0.5;
+    水布垭镇人民政府 3, 3, 3 → 1 / 1; 东瀼口镇人民政府 1, 0, 0 → 0 / 0.
     """
     payload = _get(api, county_admin, STATS, {"program": "badong-13th-fyp", "year": 2018})
-    assert (payload["program"], payload["year"]) == ("badong-13th-fyp", 2018)
-    departments = {row["name"]: row for row in payload["departments"]}
+    assert (payload["program"], payload["year"], payload["as_of"], payload["scope"]) == (
+        "badong-13th-fyp",
+        2018,
+        "2018-12-31",
+        "county",
+    )
+    assert payload["tasks"] == {"running": 3, "closed_out": 1, "overdue": 1}
+    departments = {row.pop("name"): row for row in payload["departments"]}
     assert departments == {
         "县民政局": {
             "id": world["tasks"]["T1"].assignments.get(role="lead").department_id,
-            "name": "县民政局",
+            "kind": "government",
             "tasks_led": 2,
             "tasks_cooperating": 0,
+            "tasks_involved": 2,
             "closed_out": 0,
             "overdue": 1,
             "completion_rate": 0.0,
         },
         "县农业局": {
             "id": world["agriculture"].pk,
-            "name": "县农业局",
+            "kind": "government",
             "tasks_led": 1,
             "tasks_cooperating": 1,
+            "tasks_involved": 2,
             "closed_out": 1,
             "overdue": 1,
             "completion_rate": 0.5,
         },
+        "东瀼口镇人民政府": {
+            "id": world["gov_b"].pk,
+            "kind": "township",
+            "tasks_led": 0,
+            "tasks_cooperating": 0,
+            "tasks_involved": 1,
+            "closed_out": 1,
+            "overdue": 0,
+            "completion_rate": 1.0,
+        },
+        "水布垭镇人民政府": {
+            "id": world["gov_a"].pk,
+            "kind": "township",
+            "tasks_led": 0,
+            "tasks_cooperating": 0,
+            "tasks_involved": 1,
+            "closed_out": 0,
+            "overdue": 1,
+            "completion_rate": 0.0,
+        },
     }
     units = {row.pop("unit"): row for row in payload["reporting_units"]}
     assert units == {
-        "县民政局": {"expected": 5, "received": 4, "on_time": 2, "completeness": 0.8, "timeliness": 0.4},
+        "县民政局": {"expected": 5, "received": 3, "on_time": 2, "completeness": 0.6, "timeliness": 0.4},
         "县农业局": {"expected": 4, "received": 2, "on_time": 2, "completeness": 0.5, "timeliness": 0.5},
         "水布垭镇人民政府": {"expected": 3, "received": 3, "on_time": 3, "completeness": 1.0, "timeliness": 1.0},
         "东瀼口镇人民政府": {"expected": 1, "received": 0, "on_time": 0, "completeness": 0.0, "timeliness": 0.0},
@@ -370,9 +403,19 @@ def test_stats_of_a_unit_user_are_its_own_unit_only(api, department_user, townsh
     query = {"program": "badong-13th-fyp", "year": 2018}
     mine = _get(api, department_user, STATS, query)
     assert [row["name"] for row in mine["departments"]] == ["县民政局"]
-    assert [(row["unit"], row["expected"], row["received"]) for row in mine["reporting_units"]] == [("县民政局", 5, 4)]
+    assert [(row["unit"], row["expected"], row["received"]) for row in mine["reporting_units"]] == [("县民政局", 5, 3)]
+    assert mine["scope"] == "department"
+    # Its totals are its own row: the tasks it takes part in.
+    own = mine["departments"][0]
+    assert mine["tasks"] == {
+        "running": own["tasks_involved"],
+        "closed_out": own["closed_out"],
+        "overdue": own["overdue"],
+    }
     township = _get(api, township_a_official, STATS, query)
+    assert township["scope"] == "township"
     assert [(row["unit"], row["on_time"]) for row in township["reporting_units"]] == [("水布垭镇人民政府", 3)]
+    assert [row["name"] for row in township["departments"]] == ["水布垭镇人民政府"]
     assert "县民政局" not in str(township)
 
 
@@ -383,10 +426,12 @@ def test_stats_of_a_unit_user_are_its_own_unit_only(api, department_user, townsh
         ({"program": "badong-13th-fyp"}, "year", "请指定年度（year）。"),
         ({"program": "badong-13th-fyp", "year": "明年"}, "year", "年度应为整数，"),
         ({"program": "badong-13th-fyp", "year": 2021}, "year", "年度应在 2016–2020 之间"),
+        ({"program": "later-program", "year": 2099}, "year", "2099年尚未开始，没有统计"),
         ({"program": "no-such-program", "year": 2018}, "program", "不存在或不在您的查看范围内"),
     ],
 )
 def test_stats_query_is_validated_in_chinese(api, county_admin, program, params, field, message):
+    PilotProgramFactory(county=program.county, code="later-program", start_year=2016, end_year=2099)
     errors = _get(api, county_admin, STATS, params, status=400)
     assert list(errors) == [field]
     assert message in errors[field][0]
@@ -453,11 +498,18 @@ def test_endpoints_run_the_same_number_of_queries_at_two_sizes(
 
 
 def test_stats_count_only_the_years_periods(api, county_admin, world):
-    """2019 (all of it due by today): T3's two periods for 县民政局 and T4's two for each
-    township government; T1 and T2 ended in 2018."""
+    """2019 (as of 2019-12-31): T3's two periods for 县民政局 and T4's two for each township
+    government; T1 and T2 ended in 2018. T1, never closed out, is still overdue in 2019; T4 is
+    the townships' own task, so each township government leads it."""
     assert timezone.localdate() > d(2019, 12, 31)
     payload = _get(api, county_admin, STATS, {"program": "badong-13th-fyp", "year": 2019})
     units = {row["unit"]: (row["expected"], row["received"]) for row in payload["reporting_units"]}
     assert units == {"县民政局": (2, 0), "水布垭镇人民政府": (2, 0), "东瀼口镇人民政府": (2, 0)}
     departments = {row["name"]: (row["tasks_led"], row["overdue"]) for row in payload["departments"]}
-    assert departments == {"县民政局": (1, 0)}
+    assert departments == {
+        "县民政局": (2, 1),
+        "县农业局": (0, 1),
+        "水布垭镇人民政府": (1, 1),
+        "东瀼口镇人民政府": (1, 0),
+    }
+    assert payload["tasks"] == {"running": 3, "closed_out": 0, "overdue": 1}

@@ -11,6 +11,7 @@ from django.conf import settings
 from pilot_admin.choices import Role
 from tasks import selectors, services
 from tasks.choices import AssignmentRole, ReportStatus, TaskStatus
+from tasks.models import Task
 from tests.factories import (
     DepartmentFactory,
     PilotProgramFactory,
@@ -279,12 +280,13 @@ def test_task_list_marks_overdue_tasks_and_names_lead_units(ledger_task, county_
 
 @pytest.fixture
 def department_example(program, department, government_a):
-    """Year 2018, today 2018-07-10. 县民政局 leads A (closed out 05-01) and C (open, due
+    """Year 2018, as of 2018-07-10. 县民政局 leads A (closed out 05-01) and C (open, due
     12-31), cooperates on B (open, due 06-30: overdue), leads D (2019 only: not this year).
-    县委组织部 cooperates on A. 水布垭镇 carries out C.
+    县委组织部 cooperates on A. 水布垭镇 carries out C (under 县民政局's lead: not its lead).
 
     县民政局: led 2, cooperating 1, closed out 1, overdue 1 → 办结率 1/3 = 0.3333
     县委组织部: led 0, cooperating 1, closed out 1, overdue 0 → 1.0
+    水布垭镇人民政府: led 0, cooperating 0, involved 1, closed out 0, overdue 0 → 0.0
     """
     organisation = DepartmentFactory(county=program.county, name="县委组织部", kind="party")
     a = TaskFactory(
@@ -307,7 +309,7 @@ def department_example(program, department, government_a):
 
 def test_department_stats_on_the_worked_example(department_example, county_admin, program, django_assert_num_queries):
     with django_assert_num_queries(1):
-        rows = selectors.department_stats(user=county_admin, program=program, year=2018, today=d(2018, 7, 10))
+        rows = selectors.department_stats(user=county_admin, program=program, year=2018, as_of=d(2018, 7, 10))
     table = {
         row.name: (row.tasks_led, row.tasks_cooperating, row.closed_out, row.overdue, row.completion_rate)
         for row in rows
@@ -316,39 +318,70 @@ def test_department_stats_on_the_worked_example(department_example, county_admin
         "县委组织部": (0, 1, 1, 0, 1.0),
         "县民政局": (2, 1, 1, 1, 0.3333),
         "县住建局": (1, 0, 0, 1, 0.0),
+        "水布垭镇人民政府": (0, 0, 0, 0, 0.0),
     }
-    # Party organs first; township governments are reporting units, not departments here.
-    assert rows[0].name == "县委组织部"
+    # Party organs first, township governments last.
+    assert [row.name for row in rows][0::3] == ["县委组织部", "水布垭镇人民政府"]
 
 
-def test_department_stats_count_a_close_out_only_from_its_year(department_example, county_admin, program):
-    rows = selectors.department_stats(user=county_admin, program=program, year=2019, today=d(2019, 3, 1))
-    # In 2019 only D runs (A–C ended in 2018).
-    assert [(row.name, row.tasks_led, row.closed_out) for row in rows] == [("县民政局", 1, 0)]
+def test_open_overdue_tasks_carry_into_the_next_year_and_closed_ones_do_not(department_example, county_admin, program):
+    """2019 as of 03-01: A ended and was closed out in 2018 — not a task of 2019. B and C ended
+    in 2018 but were never closed out: still overdue in 2019. D runs in 2019."""
+    rows = selectors.department_stats(user=county_admin, program=program, year=2019, as_of=d(2019, 3, 1))
+    table = {row.name: (row.tasks_led, row.tasks_cooperating, row.tasks_involved, row.overdue) for row in rows}
+    assert table == {"县民政局": (2, 1, 3, 2), "县住建局": (1, 0, 1, 1), "水布垭镇人民政府": (0, 0, 1, 1)}
+
+
+def test_a_close_out_counts_from_its_date_in_its_year_and_after(department_example, county_admin, program):
+    task = TaskFactory(program=program, start_date=d(2018, 1, 1), deadline=d(2019, 12, 31))
+    TaskAssignmentFactory(task=task, department=DepartmentFactory(county=program.county, name="县司法局"))
+    Task.objects.filter(pk=task.pk).update(status=TaskStatus.CLOSED_OUT, closed_out_at=at(d(2018, 9, 1), 10))
+
+    def closed(year, as_of):
+        rows = selectors.department_stats(user=county_admin, program=program, year=year, as_of=as_of)
+        return next(row.closed_out for row in rows if row.name == "县司法局")
+
+    assert (closed(2018, d(2018, 8, 31)), closed(2018, d(2018, 9, 1)), closed(2019, d(2019, 12, 31))) == (0, 1, 1)
+
+
+def test_township_governments_lead_the_tasks_no_county_unit_leads(program, county_admin, township_a, township_b):
+    """S0 §四(一): a task carried out by every township with no county lead unit is led by each
+    township government, as the task list's lead_departments names them."""
+    governments = [village_services.township_government_ensure(township=t) for t in (township_a, township_b)]
+    own = TaskFactory(program=program)
+    for government in governments:
+        TaskAssignmentFactory(task=own, department=government, role=AssignmentRole.TOWNSHIP)
+    led = TaskFactory(program=program)
+    TaskAssignmentFactory(task=led, department=DepartmentFactory(county=program.county, name="县民政局"))
+    TaskAssignmentFactory(task=led, department=governments[0], role=AssignmentRole.TOWNSHIP)
+    rows = selectors.department_stats(user=county_admin, program=program, year=2018, as_of=d(2018, 12, 31))
+    table = {row.name: (row.tasks_led, row.tasks_involved) for row in rows}
+    assert table == {"县民政局": (1, 1), "水布垭镇人民政府": (1, 2), "东瀼口镇人民政府": (1, 1)}
 
 
 def test_unit_users_get_only_their_own_unit(department_example, department_user, township_a_official, program):
     today = d(2018, 7, 10)
     assert [
-        r.name for r in selectors.department_stats(user=department_user, program=program, year=2018, today=today)
+        r.name for r in selectors.department_stats(user=department_user, program=program, year=2018, as_of=today)
     ] == ["县民政局"]
-    own = selectors.department_stats(user=township_a_official, program=program, year=2018, today=today)
+    own = selectors.department_stats(user=township_a_official, program=program, year=2018, as_of=today)
     assert [(r.name, r.tasks_led, r.tasks_involved) for r in own] == [("水布垭镇人民政府", 0, 1)]
 
 
 def test_task_stats_has_the_api_shape(department_example, worked_example, county_admin, program):
-    stats = selectors.task_stats(
-        user=county_admin, program=program, year=2018, today=d(2018, 7, 10), as_of=d(2018, 9, 15)
-    )
-    assert set(stats) == {"program", "year", "tasks", "departments", "reporting_units"}
+    stats = selectors.task_stats(user=county_admin, program=program, year=2018, as_of=d(2018, 9, 15))
+    assert set(stats) == {"program", "year", "as_of", "scope", "tasks", "departments", "reporting_units"}
+    assert (stats["as_of"], stats["scope"]) == (d(2018, 9, 15), "county")
     assert (stats["program"], stats["year"]) == (program.code, 2018)
     assert set(stats["tasks"]) == {"running", "closed_out", "overdue"}
     civil_affairs = next(row for row in stats["departments"] if row["name"] == "县民政局")
     assert set(civil_affairs) == {
         "id",
         "name",
+        "kind",
         "tasks_led",
         "tasks_cooperating",
+        "tasks_involved",
         "closed_out",
         "overdue",
         "completion_rate",

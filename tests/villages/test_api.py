@@ -102,6 +102,8 @@ def test_village_list_renders_each_village_with_its_current_pilot(api, county_ad
         "name": "水布垭村",
         "township": village_a.township_id,
         "township_name": "水布垭镇",
+        "kind": "administrative_village",
+        "is_active": True,
         "households": village_a.households,
         "population": village_a.population,
         "pilot": {"program": program.code, "year": 2018, "level": "provincial_key", "status": "approved"},
@@ -142,6 +144,8 @@ def test_pilot_assignment_list_fields(api, county_admin, program, village_a):
             "year": 2019,
             "level": "provincial_key",
             "status": "proposed",
+            "approved_at": None,
+            "withdrawn_at": None,
         }
     ]
 
@@ -236,8 +240,11 @@ def test_township_official_sees_only_their_township(
 
     stats = _get(client, STATS, {"program": program.code, "year": 2018})
     assert [row["name"] for row in stats["townships"]] == [mine["township"].name]
-    assert stats["county"]["villages"] == 1
-    assert stats["county"]["new_pilots"] == 1
+    assert stats["scope"] == "township"
+    # The county block is the county's (totals only, no other township's row).
+    assert stats["county"]["villages"] == 2
+    assert stats["county"]["new_pilots"] == 2
+    assert theirs["township"].name not in str(stats)
 
 
 @pytest.mark.parametrize(
@@ -445,7 +452,9 @@ def test_stats_are_the_quota_selector_rendered(api, county_admin, quota_case):
     program = quota_case["program"]
     PilotAssignmentFactory(program=program, village=quota_case["big_v"][0], year=YEAR)
     payload = _stats(_as(api, county_admin), program)
-    assert payload == pilot_quota_stats(user=county_admin, program=program, year=YEAR).as_dict()
+    report = pilot_quota_stats(user=county_admin, program=program, year=YEAR).as_dict()
+    assert payload == {**report, "as_of": report["as_of"].isoformat()}
+    assert payload["as_of"] == f"{YEAR}-12-31"
 
 
 @pytest.mark.parametrize(

@@ -105,7 +105,8 @@ def test_quota_export_for_a_township_official_holds_only_that_township(client, t
     client.force_login(township_a_official)
     sheet = downloaded(client.get(reverse("villages:quota_export"), {"program": program.code})).active
     names = [row[0] for row in sheet_rows(sheet, start=3)]
-    assert names == ["水布垭镇", "合计", "省级重点支持"]
+    # Under the township's own row, the county's line: labelled 全县, not a sum of the table.
+    assert names == ["水布垭镇", "全县", "省级重点支持"]
 
 
 def test_list_pages_link_to_their_exports_with_the_current_filters(client, county_admin, program, township_a):

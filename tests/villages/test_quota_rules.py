@@ -185,4 +185,6 @@ def test_township_official_report_holds_only_their_township(
     _approve(program, [village_a, village_b])
     report = pilot_quota_stats(user=township_a_official, program=program, year=YEAR)
     assert [row.name for row in report.townships] == [township_a.name]
-    assert report.county.new_pilots == 1
+    assert report.scope == "township"
+    # The county block is the county's for every role: both townships' pilots.
+    assert report.county.new_pilots == 2

@@ -225,7 +225,7 @@ def test_quota_report_renders_chart_and_table(client, county, program, township_
     assert "差 1 个" in content
 
 
-def test_township_official_sees_own_standing_not_a_county_summary(
+def test_township_official_sees_own_row_and_the_countys_standing(
     client, program, township_a, township_b, village_a, village_b, township_a_official
 ):
     PilotAssignmentFactory(program=program, village=village_b, year=2018)
@@ -233,9 +233,12 @@ def test_township_official_sees_own_standing_not_a_county_summary(
     report = client.get(reverse("villages:quota_report"), {"program": program.code, "year": 2018}).content.decode()
     assert 'data-township="水布垭镇"' in report
     assert "东瀼口镇" not in report
-    assert 'id="county-summary"' not in report
+    # The county's figures, labelled as the county's (the other township's pilot counts in
+    # them), never a "合计" under a table that holds one row.
+    summary = report[report.index('id="county-summary"') :]
+    assert '<div class="value">1</div><div class="label">全县本年新增试点村' in summary
     assert "合计" not in report
-    assert "本表只含您所在乡镇" in report
+    assert "下面三项为全县的数字和达标情况，表中只含您所在乡镇" in report
 
     home = client.get(reverse("home")).content.decode()
     assert 'id="own-quota"' in home

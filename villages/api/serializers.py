@@ -1,10 +1,12 @@
 """Input and output shapes of the villages API. Field names are English; values such as place
 names stay Chinese; levels and statuses are their stable English values."""
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from pilot_admin.api.inputs import QueryIntegerField, QuerySerializer, StrictModelSerializer
+from pilot_admin.dates import year_as_of
 from pilot_admin.filters import YEAR_MAX, YEAR_MIN
 from villages import selectors
 from villages.choices import PilotLevel, PilotStatus
@@ -36,8 +38,20 @@ class VillageSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Village
-        fields = ["id", "code", "name", "township", "township_name", "households", "population", "pilot"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "township",
+            "township_name",
+            "kind",
+            "is_active",
+            "households",
+            "population",
+            "pilot",
+        ]
         read_only_fields = fields
+        extra_kwargs = {"is_active": {"help_text": "有效；撤并后的村为 false，不计入试点比例"}}
 
     @extend_schema_field(VillagePilotSerializer(allow_null=True))
     def get_pilot(self, village):
@@ -62,11 +76,27 @@ class PilotAssignmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PilotAssignment
-        fields = ["id", "village", "village_name", "township_name", "program", "year", "level", "status"]
+        fields = [
+            "id",
+            "village",
+            "village_name",
+            "township_name",
+            "program",
+            "year",
+            "level",
+            "status",
+            "approved_at",
+            "withdrawn_at",
+        ]
         read_only_fields = fields
+        extra_kwargs = {
+            "approved_at": {"help_text": "审批时间；未审批为 null"},
+            "withdrawn_at": {"help_text": "撤销时间；撤销之前的年度统计仍计入审批过的试点"},
+        }
 
 
-# The stats query: a program visible to the caller and one of its years.
+# The stats query: a program visible to the caller and one of its years that has begun. The
+# validated data also carries the year's reference date, `as_of` (pilot_admin.dates).
 class PilotStatsQuerySerializer(QuerySerializer):
     program = serializers.SlugField(
         max_length=50,
@@ -76,7 +106,7 @@ class PilotStatsQuerySerializer(QuerySerializer):
     year = QueryIntegerField(
         min_value=YEAR_MIN,
         max_value=YEAR_MAX,
-        help_text="试点年度，须在项目起止年度之内",
+        help_text="统计年度，须在项目起止年度之内，且不晚于今年：往年按该年12月31日统计，今年按今天统计",
         error_messages={
             "required": "请指定年度（year）。",
             "invalid": "年度应为整数，只用阿拉伯数字 0–9 书写，不带正负号、小数点、空格或前导零。",
@@ -96,27 +126,31 @@ class PilotStatsQuerySerializer(QuerySerializer):
             raise serializers.ValidationError(
                 {"year": f"年度应在 {program.start_year}–{program.end_year} 之间（{program.name}）。"}
             )
+        today = timezone.localdate()
+        if year > today.year:
+            raise serializers.ValidationError({"year": f"{year}年尚未开始，没有统计；最晚可查今年（{today.year}年）。"})
+        attrs["as_of"] = year_as_of(year, today)
         return attrs
 
 
 class CountyStatsSerializer(serializers.Serializer):
-    villages = serializers.IntegerField(help_text="全县有效行政村数")
-    new_pilots = serializers.IntegerField(help_text="本年度已审批的新增试点村数")
-    province_key = serializers.IntegerField(help_text="本年度已审批的省级重点支持试点村数")
-    cumulative_pilots = serializers.IntegerField(help_text="截至本年度累计试点村数")
-    cumulative_share = serializers.FloatField(help_text="累计试点村占比，保留4位小数")
-    meets_yearly_minimum = serializers.BooleanField(help_text="是否达到全县每年试点最少村数")
-    meets_province_key_minimum = serializers.BooleanField(help_text="是否达到每年省级重点支持最少村数")
+    villages = serializers.IntegerField(help_text="全县有效行政村数（按现状）")
+    new_pilots = serializers.IntegerField(help_text="全县本年度已审批（截至 as_of 未撤销）的新增试点村数")
+    province_key = serializers.IntegerField(help_text="全县本年度已审批的省级重点支持试点村数")
+    cumulative_pilots = serializers.IntegerField(help_text="全县截至本年度累计试点村数（不同的村）")
+    cumulative_share = serializers.FloatField(help_text="全县累计试点村占有效行政村的比例，保留4位小数")
+    meets_yearly_minimum = serializers.BooleanField(help_text="全县是否达到每年试点最少村数")
+    meets_province_key_minimum = serializers.BooleanField(help_text="全县是否达到每年省级重点支持最少村数")
 
 
 class TownshipStatsSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    villages = serializers.IntegerField(help_text="有效行政村数")
-    new_pilots = serializers.IntegerField(help_text="本年度已审批的新增试点村数")
+    villages = serializers.IntegerField(help_text="有效行政村数（按现状）")
+    new_pilots = serializers.IntegerField(help_text="本年度已审批（截至 as_of 未撤销）的新增试点村数")
     required_new_pilots = serializers.IntegerField(help_text="按比例折算的本年度最少试点村数")
-    meets_quota = serializers.BooleanField()
-    cumulative_pilots = serializers.IntegerField()
+    meets_quota = serializers.BooleanField(help_text="本乡镇是否达到本年度最少试点村数")
+    cumulative_pilots = serializers.IntegerField(help_text="截至本年度累计试点村数（不同的村）")
     cumulative_share = serializers.FloatField(help_text="累计试点村占比，保留4位小数")
 
 
@@ -124,5 +158,13 @@ class TownshipStatsSerializer(serializers.Serializer):
 class PilotStatsSerializer(serializers.Serializer):
     program = serializers.CharField(help_text="试点项目代码")
     year = serializers.IntegerField()
+    as_of = serializers.DateField(
+        help_text="统计截止日（as of）：往年为该年12月31日，今年为今天；每个数字都按这一天计算"
+    )
+    scope = serializers.ChoiceField(
+        choices=[("county", "全县各乡镇"), ("township", "本乡镇")],
+        help_text="townships 的范围：county 为全县各乡镇（各行之和等于 county）；township 为乡镇用户本乡镇一行",
+    )
+    # The whole county's figures and verdicts, for every role (each field says 全县).
     county = CountyStatsSerializer()
     townships = TownshipStatsSerializer(many=True)

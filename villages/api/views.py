@@ -84,11 +84,20 @@ class PilotStatsView(ScopedAPIView):
 
     @extend_schema(
         summary="试点比例达标统计",
-        description="只计已审批的试点；乡镇用户只看到本乡镇。",
+        description=(
+            "所有数字按统计截止日 as_of 计算：往年为该年12月31日，今年为今天；尚未开始的年度返回 400。"
+            "只计已审批的试点，按试点年度（批次）计入；撤销的试点自撤销之日起不计，撤销前的年度仍计入，"
+            "所以今天撤销不改变往年的数字。审批日期不作限制（往年的批次常在事后录入）。"
+            "行政村数按现状（有效的行政村）：系统不记录村的设立、撤并日期，新增或撤并村会改变往年的村数、"
+            "最低要求和占比。"
+            "county 一律为全县的数字和达标结论（全县每年最少试点村数、省级重点支持最少村数按全县判断），"
+            "乡镇用户也是如此；townships 为调用者可见的乡镇：乡镇用户（scope=township）只有本乡镇一行，"
+            "与全县用户看到的该乡镇一行相同；其他用户（scope=county）为全县各乡镇，各行之和等于 county。"
+        ),
         parameters=[PilotStatsQuerySerializer],
         responses={
             200: PilotStatsSerializer,
-            400: OpenApiResponse(description="缺少或无效的 program / year（中文说明）"),
+            400: OpenApiResponse(description="缺少或无效的 program / year，或年度尚未开始（中文说明）"),
         },
     )
     def get(self, request):
