@@ -401,7 +401,7 @@ class Api:
         """Every row of a paginated list."""
         rows, page = [], 1
         while True:
-            payload = self.get(name, page=page, page_size=500, **query)
+            payload = self.get(name, page=page, page_size=200, **query)
             rows += payload["results"]
             if not payload["next"]:
                 return rows
