@@ -15,8 +15,21 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 # The shared guard: strings a spreadsheet could take for a formula are written as text.
-from pilot_admin.excel import HEADER_FILL, ExportColumn, export_cell, stream, xlsx_response
+from pilot_admin.excel import (
+    CODE,
+    HEADER_FILL,
+    Column,
+    ColumnSet,
+    ExportColumn,
+    ImportKind,
+    export_cell,
+    import_kinds,
+    stream,
+    xlsx_response,
+)
+from tasks import permissions
 from tasks.choices import ReportStatus
+from tasks.services_plan import DEADLINE_HINT, DeadlineColumn
 
 THIN = Side(style="thin", color="808080")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -160,3 +173,40 @@ def ledger_response(*, rows, program, today: datetime.date):
     workbook = ledger_workbook(rows=rows, program=program, today=today)
     prefix = f"{program.name}_" if program is not None else ""
     return xlsx_response(workbook, f"{prefix}任务台账_{today:%Y%m%d}.xlsx")
+
+
+# --- the 任务分工表 import (tasks/services_plan.py) ----------------------------------------------
+
+UNIT_HINT = "单位按方案写法填写（全称或简称），多个单位用“、”或“，”分隔；“各乡镇”表示全部乡镇人民政府"
+
+TASK_PLAN_COLUMNS = ColumnSet(
+    Column("序号", "code", kind=CODE, required=True, max_length=30, aliases=("编号",),
+           help_text="同一试点项目内序号相同的任务会被更新，不会重复新增", width=8),
+    Column("任务", "text", required=True, aliases=("工作任务", "重点任务", "任务内容", "工作内容"),
+           help_text="任务原文", width=60),
+    Column("牵头单位", "lead", help_text=UNIT_HINT, width=24),
+    Column("配合单位", "cooperating", help_text=UNIT_HINT + "；“各有关部门”等泛指记为“各有关部门配合”", width=30),
+    Column("负责单位", "responsible", aliases=("责任单位",),
+           help_text="只有一列单位时填这里：写明“…牵头，…配合”的按其所写，否则第一个单位为牵头单位；"
+           "有牵头单位列时不必填写", width=30),
+    DeadlineColumn("完成时限", "deadline", help_text=DEADLINE_HINT + "；“长期坚持”或留空按试点项目结束年底计",
+                   width=14),
+    Column("任务名称", "title", max_length=200, help_text="留空时取任务原文的第一句", width=24),
+    Column("试点项目", "program", help_text="项目名称或项目代码；本县只有一个试点项目时可不填", width=24),
+)  # fmt: skip
+
+import_kinds.register(
+    ImportKind(
+        key="task-plan",
+        label="任务分工表",
+        columns=TASK_PLAN_COLUMNS,
+        service="tasks.services_plan.task_plan_import",
+        permission=permissions.can_manage_tasks,
+        description="把方案所附的任务分工表导入为试点项目的任务：按“试点项目 + 序号”匹配，已有的任务更新，没有的新增。",
+        notes=(
+            "牵头、配合单位按方案写法匹配本县单位的全称或简称；“各乡镇”“各乡（镇、街道）”分解到每个乡镇人民政府。",
+            "只有“负责单位”一列时，写明“…牵头，…配合”的按其所写，否则第一个单位为牵头单位。",
+            "新任务从试点项目起始年度的1月1日开始，每6个月报送一次；可在任务页面修改。",
+        ),
+    )
+)

@@ -24,6 +24,12 @@ class Task(TimeStampedModel, VersionedModel):
     phase = models.CharField("阶段", max_length=20, choices=Phase.choices, default=Phase.IMPLEMENT)
     start_date = models.DateField("开始日期")
     deadline = models.DateField("完成时限")
+    # How the plan wrote the deadline ("2020年底", "长期坚持"), kept beside the date it stands for:
+    # a standing duty has no date of its own and runs to the program's end (see services_plan).
+    deadline_text = models.CharField("完成时限（原文）", max_length=50, blank=True)
+    other_units_cooperate = models.BooleanField(
+        "各有关部门配合", default=False, help_text="分工表写有“各有关部门配合”等泛指，未列出具体单位。"
+    )
     applies_to_all_townships = models.BooleanField("适用于全部乡镇", default=False)
     cadence_kind = models.CharField(
         "报送周期", max_length=20, choices=CadenceKind.choices, default=CadenceKind.EVERY_N_MONTHS
@@ -309,3 +315,33 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.assignment.department} · {self.period}"
+
+
+class TaskFigure(models.Model):
+    """A number the task's reports carry (e.g. 已建成服务站个数, 个): asked on the report form,
+    stored in ProgressReport.figures under the figure's id, summed per unit and period."""
+
+    task = models.ForeignKey(Task, verbose_name="任务", on_delete=models.CASCADE, related_name="figures")
+    name = models.CharField("数据项", max_length=40)
+    unit = models.CharField("计量单位", max_length=10, blank=True)
+    order = models.PositiveSmallIntegerField("顺序", default=0)
+
+    class Meta:
+        verbose_name = "报告数据项"
+        verbose_name_plural = "报告数据项"
+        ordering = ["task", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "name"],
+                name="taskfigure_unique_name_in_task",
+                violation_error_message="同一任务的数据项名称不能重复。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name}（{self.unit}）" if self.unit else self.name
+
+    @property
+    def key(self) -> str:
+        """The key of this figure's value in ProgressReport.figures (JSON keys are strings)."""
+        return str(self.pk)

@@ -122,6 +122,8 @@ TASK_EDITABLE_FIELDS = (
     "phase",
     "start_date",
     "deadline",
+    "deadline_text",
+    "other_units_cooperate",
     "cadence_kind",
     "cadence_months",
     "cadence_dates",
