@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from demo.guardianship import load_demo_guardianship
 from demo.inspections import load_demo_assessments
+from demo.liuzhi import DemoLiuzhi, load_demo_liuzhi
 from demo.work_plan import load_demo_tasks
 from pilot_admin.accounts.duties import duty_username_for
 from pilot_admin.choices import Role
@@ -316,6 +317,7 @@ class DemoSummary:
     reports: int = 0
     created: dict[str, int] = field(default_factory=dict)
     logins: list[tuple[str, str, str, str]] = field(default_factory=list)
+    liuzhi: DemoLiuzhi | None = None
 
 
 def _load_departments_data() -> list[dict]:
@@ -571,6 +573,7 @@ def load_demo() -> DemoSummary:
     demo_tasks = load_demo_tasks(county=county, program=program, admin=admin)
     load_demo_assessments(county=county, program=program, admin=admin)
     load_demo_guardianship(county=county, admin=admin)
+    liuzhi = load_demo_liuzhi(password=DEMO_PASSWORD)
 
     pilots = dict.fromkeys(PilotStatus.values, 0)
     for status in PilotAssignment.objects.filter(program=program).values_list("status", flat=True):
@@ -593,6 +596,9 @@ def load_demo() -> DemoSummary:
             "pilots": n_pilots,
             "indicators": n_indicators,
             **demo_tasks.created,
+            "liuzhi_departments": liuzhi.created_departments,
+            "liuzhi_tasks": liuzhi.created_tasks,
         },
-        logins=logins,
+        logins=[*logins, liuzhi.login],
+        liuzhi=liuzhi,
     )

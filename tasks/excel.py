@@ -27,6 +27,7 @@ from pilot_admin.excel import (
     stream,
     xlsx_response,
 )
+from tasks import figures as task_figures
 from tasks import permissions
 from tasks.choices import ReportStatus
 from tasks.services_plan import DEADLINE_HINT, DeadlineColumn
@@ -95,6 +96,7 @@ LEDGER_GROUPS = (
             ExportColumn("状态", _report_status, width=9),
             ExportColumn("进度", _percent, width=8, number_format="0%"),
             ExportColumn("提交时间", lambda r: r.report_submitted_at, width=17, number_format="yyyy-mm-dd hh:mm"),
+            ExportColumn("数据", lambda r: task_figures.text(r.task.figures.all(), r.report_figures), width=28),
         ),
     ),
     ColumnGroup("逾期天数", (ExportColumn("逾期天数", _days_overdue, width=9),)),

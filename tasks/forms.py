@@ -6,6 +6,7 @@ from django.conf import settings
 
 from pilot_admin.forms import MultipleFileField
 from pilot_admin.locking import VersionedFormMixin
+from tasks import figures as task_figures
 from tasks.models import ReportingPeriod, Task
 from villages.choices import DepartmentKind
 from villages.models import Department, PilotProgram, Township
@@ -22,6 +23,39 @@ class ReportForm(VersionedFormMixin, forms.Form):
             f"PDF、图片、Word 或 Excel，可多选，每个不超过 {settings.REPORT_ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB。"
         ),
     )
+
+    def __init__(self, *args, figures=(), **kwargs):
+        """`figures`: the task's TaskFigures, each asked as a number (blank: not reported)."""
+        super().__init__(*args, **kwargs)
+        self.task_figures = list(figures)
+        for figure in self.task_figures:
+            self.fields[task_figures.field_name(figure)] = forms.DecimalField(
+                label=f"{figure.name}（{figure.unit}）" if figure.unit else figure.name,
+                required=False,
+                min_value=0,
+                max_digits=14,
+                decimal_places=2,
+                widget=forms.NumberInput(attrs={"inputmode": "decimal", "min": "0", "step": "any"}),
+            )
+        names = [task_figures.field_name(figure) for figure in self.task_figures]
+        self.order_fields(["text", "percent_complete", *names, "signed_by_principal", "attachments"])
+
+    @property
+    def figure_fields(self):
+        return [self[task_figures.field_name(figure)] for figure in self.task_figures]
+
+    def service_arguments(self) -> dict:
+        """The cleaned data as report_save takes it: the figures gathered under their keys."""
+        data = dict(self.cleaned_data)
+        data.pop("attachments", None)
+        data["figures"] = {
+            figure.key: data.pop(task_figures.field_name(figure))
+            for figure in self.task_figures
+            if data.get(task_figures.field_name(figure)) is not None
+        }
+        for figure in self.task_figures:
+            data.pop(task_figures.field_name(figure), None)
+        return data
 
 
 class CloseOutForm(forms.Form):
@@ -69,6 +103,13 @@ class TaskForm(VersionedFormMixin, forms.ModelForm):
         required=False,
         help_text="“每年固定日期”时填写，如 06-15, 11-30",
     )
+    figures_text = forms.CharField(
+        label="报告数据项",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="进度报告须填写的数字，每行一项，写作“名称（计量单位）”，如“已建成服务站个数（个）”；"
+        "报送表按期汇总各单位所填。留空表示不要求填写数字。",
+    )
 
     class Meta:
         model = Task
@@ -113,11 +154,15 @@ class TaskForm(VersionedFormMixin, forms.ModelForm):
                     Township.objects.filter(government__in=by_role.get("township", [])).values_list("pk", flat=True)
                 ),
                 cadence_dates_text=", ".join(task.cadence_dates or []),
+                figures_text=task_figures.format_lines(task.figures.all()),
             )
 
     def clean_cadence_dates_text(self):
         raw = self.cleaned_data.get("cadence_dates_text", "")
         return [part.strip() for part in raw.replace("，", ",").split(",") if part.strip()]
+
+    def clean_figures_text(self):
+        return task_figures.parse_lines(self.cleaned_data.get("figures_text", ""))
 
     def _post_clean(self):
         # Model validation runs inside the service, which owns the write.
@@ -126,6 +171,7 @@ class TaskForm(VersionedFormMixin, forms.ModelForm):
     def service_arguments(self) -> dict:
         data = dict(self.cleaned_data)
         data["cadence_dates"] = data.pop("cadence_dates_text")
+        data["figures"] = data.pop("figures_text")
         data["lead"] = list(data["lead"])
         data["cooperating"] = list(data["cooperating"])
         data["townships"] = list(data["townships"])

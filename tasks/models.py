@@ -319,7 +319,7 @@ class Reminder(models.Model):
 
 class TaskFigure(models.Model):
     """A number the task's reports carry (e.g. 已建成服务站个数, 个): asked on the report form,
-    stored in ProgressReport.figures under the figure's id, summed per unit and period."""
+    stored in ProgressReport.figures under `key`, summed per period over the units."""
 
     task = models.ForeignKey(Task, verbose_name="任务", on_delete=models.CASCADE, related_name="figures")
     name = models.CharField("数据项", max_length=40)
@@ -343,5 +343,5 @@ class TaskFigure(models.Model):
 
     @property
     def key(self) -> str:
-        """The key of this figure's value in ProgressReport.figures (JSON keys are strings)."""
-        return str(self.pk)
+        """The key of this figure's value in ProgressReport.figures (see tasks/figures.py)."""
+        return f"f{self.pk}"

@@ -27,6 +27,7 @@ as they were.
 import datetime
 import zoneinfo
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import (
@@ -34,20 +35,24 @@ from django.db.models import (
     Case,
     Count,
     DateField,
+    DecimalField,
     DurationField,
     Exists,
     ExpressionWrapper,
     F,
     IntegerField,
+    JSONField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
-from django.db.models.functions import TruncDate
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
 from pilot_admin.choices import Role
@@ -194,6 +199,8 @@ def ledger_rows(*, user, today: datetime.date) -> QuerySet[TaskAssignment]:
     return (
         TaskAssignment.objects.visible_to(user)
         .select_related("task", "task__program", "department")
+        # The figures the latest report carries are named by the task's figures.
+        .prefetch_related("task__figures")
         .annotate(
             period_label=Subquery(current.values("label")[:1]),
             period_due=Subquery(current.values("due_date")[:1]),
@@ -202,6 +209,7 @@ def ledger_rows(*, user, today: datetime.date) -> QuerySet[TaskAssignment]:
             report_percent=Subquery(reports.values("percent_complete")[:1]),
             report_submitted_at=Subquery(reports.values("submitted_at")[:1]),
             report_period_label=Subquery(reports.values("period__label")[:1]),
+            report_figures=Subquery(reports.values("figures")[:1], output_field=JSONField()),
             overdue_since=Case(
                 When(task__status=TaskStatus.OPEN, then=Subquery(first_unmet)),
                 default=None,
@@ -485,6 +493,7 @@ def progress_report_list(*, user) -> QuerySet[ProgressReport]:
     return (
         ProgressReport.objects.visible_to(user)
         .select_related("task", "period", "department")
+        .prefetch_related("task__figures")
         .annotate(first_day=first_submitted_on())
         .annotate(
             on_time=Case(
@@ -496,3 +505,24 @@ def progress_report_list(*, user) -> QuerySet[ProgressReport]:
         # Newest period first, as on the pages; task, unit and id make the order total.
         .order_by("-period__due_date", "task__code", "department__name", "pk")
     )
+
+
+def figure_totals(*, user, task, figures) -> dict[int, dict[str, Decimal]]:
+    """Per period of `task`, each figure summed over the units' submitted and accepted reports
+    the user may read (a draft or a returned report is not a unit's figure yet): one grouped
+    query however many units and periods."""
+    figures = list(figures)
+    if not figures:
+        return {}
+    sums = {
+        figure.key: Sum(Cast(KeyTextTransform(figure.key, "figures"), DecimalField(max_digits=20, decimal_places=4)))
+        for figure in figures
+    }
+    rows = (
+        ProgressReport.objects.visible_to(user)
+        .filter(task=task, status__in=MET_STATUSES)
+        .values("period")
+        .annotate(**sums)
+        .order_by()
+    )
+    return {row["period"]: {figure.key: row[figure.key] for figure in figures} for row in rows}

@@ -12,8 +12,17 @@ from pilot_admin.audit import services as audit
 from pilot_admin.choices import AuditAction
 from pilot_admin.services import require
 from tasks import cadence, permissions
+from tasks import figures as task_figures
 from tasks.choices import AssignmentRole, ReportStatus, TaskStatus
-from tasks.models import ProgressReport, ReportAttachment, ReportingPeriod, ReportUnlock, Task, TaskAssignment
+from tasks.models import (
+    ProgressReport,
+    ReportAttachment,
+    ReportingPeriod,
+    ReportUnlock,
+    Task,
+    TaskAssignment,
+    TaskFigure,
+)
 from villages import services as village_services
 from villages.models import Department, PilotProgram
 
@@ -76,6 +85,7 @@ def task_create(
     townships=None,
     all_townships: bool = False,
     version: int | None = None,
+    figures: list[tuple[str, str]] | None = None,
     **fields,
 ) -> Task:
     """A task with its units and periods. `townships` (or all of the program county's when
@@ -110,8 +120,32 @@ def task_create(
         [TaskAssignment(task=task, department=department, role=role) for department, role in units.values()]
     )
     task_sync_periods(task=task)
+    _set_figures(task, figures)
     audit.record(actor=actor, instance=task, action=AuditAction.CREATE)
     return task
+
+
+def _set_figures(task: Task, figures: list[tuple[str, str]] | None) -> bool:
+    """Make the task's figures the (name, unit) list, in its order; a figure keeps its id (and
+    so the values reports hold) while its name stays. None leaves them as they are."""
+    if figures is None:
+        return False
+    current = {figure.name: figure for figure in task.figures.all()}
+    wanted = {name for name, _ in figures}
+    dropped = [figure.pk for name, figure in current.items() if name not in wanted]
+    changed = bool(dropped)
+    TaskFigure.objects.filter(pk__in=dropped).delete()
+    for order, (name, unit) in enumerate(figures):
+        figure = current.get(name)
+        if figure is None:
+            figure = TaskFigure(task=task, name=name, unit=unit, order=order)
+        elif (figure.unit, figure.order) == (unit, order):
+            continue
+        figure.unit, figure.order = unit, order
+        figure.full_clean(exclude=["task"])
+        figure.save()
+        changed = True
+    return changed
 
 
 TASK_EDITABLE_FIELDS = (
@@ -141,11 +175,13 @@ def task_update(
     townships=None,
     all_townships: bool = False,
     version: int | None = None,
+    figures: list[tuple[str, str]] | None = None,
     **fields,
 ) -> Task:
-    """Change a task, its units and its cadence. A unit that has already reported cannot be
-    taken off the task, and periods with reports survive a cadence change (task_sync_periods).
-    `version` is the one the editor saw; a stale one is refused."""
+    """Change a task, its units, its cadence and (unless `figures` is None) its figures. A unit
+    that has already reported cannot be taken off the task, and periods with reports survive a
+    cadence change (task_sync_periods). `version` is the one the editor saw; a stale one is
+    refused."""
     require(permissions.can_manage_tasks(actor), "只有县领导小组办公室可以修改任务。")
     task = Task.objects.editable_by(actor).select_for_update().select_related("program__county").get(pk=task.pk)
     locking.claim_version(task, version)
@@ -183,12 +219,14 @@ def task_update(
     task.save()
     task_sync_periods(task=task)
     changed_units = sorted(units) != sorted(current)
+    changed_figures = _set_figures(task, figures)
+    notes = ["责任单位已调整" if changed_units else "", "报告数据项已调整" if changed_figures else ""]
     audit.record(
         actor=actor,
         instance=task,
         action=AuditAction.UPDATE,
         before=before,
-        note="责任单位已调整" if changed_units else "",
+        note="；".join(note for note in notes if note),
     )
     return task
 
@@ -310,7 +348,7 @@ def report_save(
         before, action = audit.snapshot(report), AuditAction.UPDATE
     report.text = text
     report.percent_complete = percent_complete
-    report.figures = figures or {}
+    report.figures = task_figures.clean_values(task.figures.all(), figures)
     report.signed_by_principal = signed_by_principal
     if submit:
         now = timezone.now()

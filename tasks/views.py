@@ -19,6 +19,7 @@ from pilot_admin.forms import apply_validation_error
 from pilot_admin.lists import FilteredListMixin, filtered
 from pilot_admin.params import int_param
 from pilot_admin.scoping import ScopedViewMixin
+from tasks import figures as task_figures
 from tasks import permissions, selectors, services
 from tasks.choices import ReportStatus, TaskStatus
 from tasks.filters import LedgerFilterSet, TaskFilterSet
@@ -140,26 +141,33 @@ class TaskDetailView(ScopedViewMixin, DetailView):
             for report in ProgressReport.objects.visible_to(user).filter(task=task)
         }
         today = timezone.localdate()
+        figures = list(task.figures.all())
+        totals = selectors.figure_totals(user=user, task=task, figures=figures)
         rows = []
         for period in task.periods.order_by("due_date"):
-            cells = [
-                {
-                    "assignment": assignment,
-                    "report": reports.get((period.pk, assignment.department_id)),
-                    "own": assignment.department_id in own_ids,
-                }
-                for assignment in columns
-            ]
+            cells = []
+            for assignment in columns:
+                report = reports.get((period.pk, assignment.department_id))
+                cells.append(
+                    {
+                        "assignment": assignment,
+                        "report": report,
+                        "own": assignment.department_id in own_ids,
+                        "figures": task_figures.text(figures, report.figures) if report is not None else "",
+                    }
+                )
             rows.append(
                 {
                     "period": period,
                     "cells": cells,
                     "lock_date": services.lock_date(period),
                     "started": period.start <= today,
+                    "totals": task_figures.shown(figures, totals.get(period.pk)),
                 }
             )
         can_manage = permissions.can_manage_tasks(user)
         context.update(
+            figures=figures,
             assignments=assignments,
             columns=columns,
             rows=rows,
@@ -233,6 +241,12 @@ class ReportEditView(ScopedViewMixin, FormView):
         if self.unit is None or not self.period.task.assignments.filter(department=self.unit).exists():
             raise Http404("该任务不在您单位的职责范围内。")
         self.report = ProgressReport.objects.filter(period=self.period, department=self.unit).first()
+        self.figures = list(self.period.task.figures.all())
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["figures"] = self.figures
+        return kwargs
 
     def refusal(self) -> str:
         """Why the form is not offered, in the words the user sees; the service decides again
@@ -254,14 +268,18 @@ class ReportEditView(ScopedViewMixin, FormView):
             "percent_complete": self.report.percent_complete,
             "signed_by_principal": self.report.signed_by_principal,
             "version": self.report.version,
+            **{
+                task_figures.field_name(figure): self.report.figures.get(figure.key)
+                for figure in self.figures
+                if figure.key in self.report.figures
+            },
         }
 
     def form_valid(self, form):
         user = self.request.user
-        data = dict(form.cleaned_data)
-        files = data.pop("attachments")
+        files = form.cleaned_data["attachments"]
+        data = form.service_arguments()
         submit = self.request.POST.get("action") == "submit"
-        data["figures"] = self.report.figures if self.report is not None else {}
         try:
             # A report and its attachments are kept together or not at all; attachments can
             # only be added while the report is a draft, so a submission with files saves the
@@ -314,6 +332,7 @@ class ReportDetailView(ScopedViewMixin, DetailView):
         report, user = self.object, self.request.user
         own = ProgressReport.objects.editable_by(user).filter(pk=report.pk).exists()
         context.update(
+            figures=task_figures.shown(report.task.figures.all(), report.figures),
             attachments=report.attachments.all(),
             audit_entries=audit_entries_for(report)[:50],
             can_review=permissions.can_review_reports(user) and report.status == ReportStatus.SUBMITTED,

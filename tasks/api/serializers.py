@@ -4,6 +4,7 @@ stay Chinese; kinds, phases and statuses are their stable English values."""
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from tasks import figures as task_figures
 from tasks.choices import AssignmentRole
 from tasks.models import ProgressReport, Task
 from villages.choices import DepartmentKind
@@ -85,6 +86,12 @@ class TaskSerializer(serializers.ModelSerializer):
         return [period.due_date for period in task.period_list]
 
 
+class FigureValueSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="数据项名称，如“已建成服务站个数”")
+    unit = serializers.CharField(allow_blank=True, help_text="计量单位，如“个”；可为空")
+    value = serializers.FloatField(allow_null=True, help_text="本报告填写的数值（不小于0）；未填写为 null")
+
+
 class ProgressReportSerializer(serializers.ModelSerializer):
     task_code = serializers.CharField(source="task.code", read_only=True, help_text="任务编号")
     period_label = serializers.CharField(source="period.label", read_only=True, help_text="报送期")
@@ -92,6 +99,7 @@ class ProgressReportSerializer(serializers.ModelSerializer):
     unit = serializers.PrimaryKeyRelatedField(source="department", read_only=True, help_text="报送单位（部门 id）")
     unit_name = serializers.CharField(source="department.name", read_only=True, help_text="报送单位名称")
     on_time = serializers.BooleanField(read_only=True, help_text="首次提交日期（北京时间）不晚于截止日；未提交为 false")
+    figures = serializers.SerializerMethodField()
 
     class Meta:
         model = ProgressReport
@@ -110,8 +118,18 @@ class ProgressReportSerializer(serializers.ModelSerializer):
             "first_submitted_at",
             "on_time",
             "return_reason",
+            "figures",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(
+        FigureValueSerializer(
+            many=True, help_text="任务规定的报告数据项（按任务中的顺序）及本报告所填数值；任务没有数据项时为空列表"
+        )
+    )
+    def get_figures(self, report):
+        # The task's figures are prefetched by the view's selector.
+        return task_figures.shown(report.task.figures.all(), report.figures)
 
 
 AS_OF_HELP = "统计截止日（as of）：往年为该年12月31日，今年为今天；本响应的每个数字都按这一天计算"

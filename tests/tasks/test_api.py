@@ -224,6 +224,7 @@ def test_report_list_renders_period_unit_and_timeliness(api, county_admin, world
         "first_submitted_at": "2018-04-28T10:00:00+08:00",
         "on_time": True,
         "return_reason": "请补充数据。",
+        "figures": [],
     }
     on_time = {row["id"]: row["on_time"] for row in payload["results"]}
     reports = world["reports"]

@@ -35,6 +35,7 @@ HEADER = [
     "状态",
     "进度",
     "提交时间",
+    "数据",
 ]
 
 
@@ -69,22 +70,22 @@ def test_the_export_has_the_printed_layout(login, county_admin, program, ledger)
     assert sheet["A1"].value == f"{program.name} 任务台账（截至 {today:%Y-%m-%d}）"
     assert sheet["A1"].font.bold
     merged = {str(cell_range) for cell_range in sheet.merged_cells.ranges}
-    assert merged == {"A1:N1", "A2:E2", "F2:G2", "H2:I2", "J2:M2", "N2:N3"}
-    assert [sheet.cell(row=2, column=c).value for c in (1, 6, 8, 10, 14)] == [
+    assert merged == {"A1:O1", "A2:E2", "F2:G2", "H2:I2", "J2:N2", "O2:O3"}
+    assert [sheet.cell(row=2, column=c).value for c in (1, 6, 8, 10, 15)] == [
         "任务",
         "责任单位",
         "本期",
         "最近报告",
         "逾期天数",
     ]
-    assert [sheet.cell(row=3, column=c).value for c in range(1, 14)] == HEADER
+    assert [sheet.cell(row=3, column=c).value for c in range(1, 15)] == HEADER
     assert sheet.freeze_panes == "A4"
     assert sheet.print_title_rows == "$2:$3"
     assert sheet.page_setup.orientation == "landscape"
     assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
     assert sheet.column_dimensions["B"].width > sheet.column_dimensions["A"].width
-    for cell in (sheet["A2"], sheet["N3"], sheet["F4"]):
+    for cell in (sheet["A2"], sheet["O3"], sheet["F4"]):
         assert cell.border.left.style == cell.border.bottom.style == "thin"
 
     rows = sheet_rows(sheet, start=FIRST_DATA_ROW)
@@ -96,8 +97,8 @@ def test_the_export_has_the_printed_layout(login, county_admin, program, ledger)
         ("BD-06-01", "县商务局", "牵头单位"),
     ]
     lead, _b, a, _commerce = rows
-    assert (lead[7], lead[10], lead[11], lead[13]) == ("上一期", "未报送", None, 30)
-    assert (a[9], a[10], a[11], a[13]) == ("上一期", "已采纳", 0.8, None)
+    assert (lead[7], lead[10], lead[11], lead[14]) == ("上一期", "未报送", None, 30)
+    assert (a[9], a[10], a[11], a[14]) == ("上一期", "已采纳", 0.8, None)
     assert sheet.cell(row=6, column=12).number_format == "0%"
     assert lead[3] == datetime.datetime.combine(today, datetime.time())
 

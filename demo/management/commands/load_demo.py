@@ -51,11 +51,18 @@ class Command(BaseCommand):
             f"撤销 {summary.pilots['withdrawn']}；村年度指标 {summary.indicators} 条；"
             f"任务 {summary.tasks} 项，进度报告 {summary.reports} 份。"
         )
+        if summary.liuzhi is not None:
+            liuzhi = summary.liuzhi
+            self.stdout.write(
+                f"{liuzhi.county.name}：试点项目“{liuzhi.program.name}”，任务 {liuzhi.tasks} 项"
+                f"（由附件2任务分工表经“任务分工表”导入）。"
+            )
         if any(created.values()):
             self.stdout.write(
                 f"本次新增：乡镇 {created['townships']}，村 {created['villages']}，部门 {created['departments']}，"
                 f"试点项目 {created['programs']}，试点村 {created['pilots']}，指标 {created['indicators']}，"
-                f"任务 {created['tasks']}，进度报告 {created['reports']}。"
+                f"任务 {created['tasks']}，进度报告 {created['reports']}；"
+                f"六枝特区部门 {created['liuzhi_departments']}，任务 {created['liuzhi_tasks']}。"
             )
         else:
             self.stdout.write("演示数据已齐全，本次未新增任何记录。")
