@@ -135,6 +135,7 @@ ROUTES = {
     # Without a file the import answers 400 with its Chinese error; the role check comes first.
     "api_village_import": Route(allowed=ADMIN_ONLY, api=True, method="post", ok=400),
     "api_pilot_assignment_import": Route(allowed=ADMIN_ONLY, api=True, method="post", ok=400),
+    "api_task_plan_import": Route(allowed=ADMIN_ONLY, api=True, method="post", ok=400),
     "import_list": Route(allowed=IMPORTERS),
     "import_upload": Route(allowed=ADMIN_ONLY, kwargs=lambda objs: {"kind": "villages"}),
     "import_template": Route(allowed=ADMIN_ONLY, kwargs=lambda objs: {"kind": "villages"}),

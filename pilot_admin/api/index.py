@@ -25,6 +25,7 @@ RESOURCES = [
     ("stats/guardianship", "api_guardianship_stats", "监护照护月度统计"),
     ("imports/villages", "api_village_import", "导入村基本信息（Excel）"),
     ("imports/pilot-assignments", "api_pilot_assignment_import", "导入试点村（Excel）"),
+    ("imports/task-plan", "api_task_plan_import", "导入任务分工表（Excel）"),
     ("auth/token", "api_token", "用户名和密码换取接口令牌"),
 ]
 

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from tasks.api import views
+from tasks.api import imports, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -12,4 +12,5 @@ router.register("progress-reports", views.ProgressReportViewSet, basename="api_p
 urlpatterns = [
     path("stats/tasks/", views.TaskStatsView.as_view(), name="api_task_stats"),
     *router.urls,
+    path("imports/task-plan/", imports.TaskPlanImportAPIView.as_view(), name="api_task_plan_import"),
 ]

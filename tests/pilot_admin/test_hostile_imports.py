@@ -30,7 +30,7 @@ MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
 def test_the_registry_has_every_import_kind_the_apps_offer():
-    assert {"villages", "pilot-assignments", "persons", "visits", "score-sheet"} <= set(KINDS)
+    assert {"villages", "pilot-assignments", "persons", "visits", "score-sheet", "task-plan"} <= set(KINDS)
 
 
 def test_openpyxl_parses_workbook_xml_through_defusedxml():
@@ -456,7 +456,11 @@ def test_a_date_that_is_not_one_names_its_row_and_column_and_nothing_is_written(
 
 # --- the API imports and the marked-up copy go through the same checks ---------------------------
 
-API_IMPORTS = ["api_pilot_assignment_import", "api_village_import"]  # checked against the resolver below
+API_IMPORTS = [
+    "api_pilot_assignment_import",
+    "api_task_plan_import",
+    "api_village_import",
+]  # checked against the resolver below
 
 
 def test_the_api_import_routes_are_all_listed_here():

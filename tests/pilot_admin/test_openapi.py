@@ -35,6 +35,7 @@ EXPECTED_PATHS = {
     "/api/v1/stats/pilots/": ("get", {"program", "year"}),
     "/api/v1/imports/villages/": ("post", set()),
     "/api/v1/imports/pilot-assignments/": ("post", set()),
+    "/api/v1/imports/task-plan/": ("post", set()),
     "/api/v1/imports/runs/{id}/": ("get", set()),
     "/api/v1/departments/": ("get", PAGINATION),
     "/api/v1/departments/{id}/": ("get", set()),

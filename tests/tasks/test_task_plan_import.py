@@ -258,3 +258,38 @@ def test_the_template_lists_the_columns(client, county_admin):
 def test_only_the_county_office_may_import_a_plan(client, county_viewer):
     client.force_login(county_viewer)
     assert client.get(reverse("import_upload", args=[KIND])).status_code == 403
+
+
+def test_the_api_imports_the_table_and_reports_errors_by_row(client, liuzhi):
+    from tests.helpers.excel import workbook_bytes
+    from tests.helpers.uploads import xlsx_upload
+
+    county, townships, units, program, admin = liuzhi
+    client.force_login(admin)
+    url = reverse("api_task_plan_import")
+    bad = [*liuzhi_rows()[:2], (3, "任务。", "特区宇宙局")]
+    response = client.post(url, {"file": xlsx_upload(workbook_bytes(HEADERS, bad))})
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": [
+            {"row": 4, "column": "负责单位", "message": "本县没有名为“特区宇宙局”的单位（按单位全称或简称填写）。"}
+        ]
+    }
+    response = client.post(url, {"file": xlsx_upload(workbook_bytes(HEADERS, liuzhi_rows())), "dry_run": "true"})
+    assert response.json() == {"created": 36, "updated": 0, "errors": []}
+    assert not Task.objects.filter(program=program).exists()
+    response = client.post(url, {"file": xlsx_upload(workbook_bytes(HEADERS, liuzhi_rows()))})
+    assert response.status_code == 200 and response.json()["created"] == 36
+    assert Task.objects.filter(program=program).count() == 36
+
+
+@pytest.mark.parametrize("role", [Role.COUNTY_VIEWER, Role.DEPARTMENT, Role.TOWNSHIP, Role.INSPECTOR])
+def test_other_roles_may_not_import_a_plan(client, liuzhi, role):
+    county, townships, units, program, admin = liuzhi
+    extra = {"township": townships[0]} if role == Role.TOWNSHIP else {}
+    if role == Role.DEPARTMENT:
+        extra = {"department": units["特区民政局"]}
+    user = UserFactory(role=role, county=county, **extra)
+    client.force_login(user)
+    assert client.get(reverse("import_upload", args=[KIND])).status_code == 403
+    assert client.get(reverse("import_template", args=[KIND])).status_code == 403
