@@ -124,6 +124,14 @@ def _pilot_workbook(objs):
     return {"file": workbook_upload(headers, rows, name="导入.xlsx"), "dry_run": "false"}
 
 
+def _task_plan_workbook(objs):
+    village = objs["village"]
+    program = objs["inspection"].pilot.program
+    headers = ["序号", "任务", "牵头单位", "试点项目"]
+    rows = [["审计-1", "审计导入的任务。", village.township.name, program.code]]
+    return {"file": workbook_upload(headers, rows, name="导入.xlsx"), "dry_run": "false"}
+
+
 def _checked_run(objs):
     """A dry run that passed, with its stored workbook, for the county office to commit."""
     from django.core.files.base import ContentFile
@@ -156,6 +164,7 @@ PREPARE = {
     "assessments:rectification_verify": _submitted_rectification,
     "api_village_import": _village_workbook,
     "api_pilot_assignment_import": _pilot_workbook,
+    "api_task_plan_import": _task_plan_workbook,
     "import_run_commit": _checked_run,
     "accounts:lockout_reset": _locked_account,
 }
