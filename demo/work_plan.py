@@ -412,6 +412,28 @@ def _close_out(*, tasks: list[Task], admin) -> None:
             Task.objects.filter(pk=task.pk).update(closed_out_at=_at(CLOSED_OUT_ON, rng))
 
 
+# One task whose reports carry figures (TaskFigure), so the report form, the period table's
+# sums, the ledger export and the API show them: the service stations of 四(二).
+FIGURES_TASK = "BD-02-06"
+FIGURES = [("已建成综合服务站个数", "个"), ("服务站建筑面积", "平方米")]
+
+
+def _ensure_figures(*, program, admin) -> None:
+    """Name the figures of FIGURES_TASK and give its existing reports values, once: a task that
+    already has figures is left as the pages left it."""
+    task = Task.objects.filter(program=program, code=FIGURES_TASK).first()
+    if task is None or task.figures.exists():
+        return
+    services.task_figures_set(actor=admin, task=task, figures=FIGURES)
+    count, area = task.figures.order_by("order")
+    reports = list(ProgressReport.objects.filter(task=task).select_related("period", "department"))
+    for report in reports:
+        rng = _rng("figures", report.department.name, report.period.due_date)
+        built = rng.randint(0, 4)
+        report.figures = {count.key: built, area.key: built * rng.choice((200, 260, 320, 400))}
+    ProgressReport.objects.bulk_update(reports, ["figures"], batch_size=500)
+
+
 @transaction.atomic
 def load_demo_tasks(*, county, program, admin) -> DemoTasks:
     """Create whatever of the demo tasks is missing: units, tasks, and the reports and
@@ -423,6 +445,7 @@ def load_demo_tasks(*, county, program, admin) -> DemoTasks:
     tasks = _create_tasks(program=program, admin=admin, rows=rows, units=units)
     reports = _seed_reports(tasks=tasks, program=program, admin=admin, county=county) if tasks else 0
     _close_out(tasks=tasks, admin=admin)
+    _ensure_figures(program=program, admin=admin)
     return DemoTasks(
         tasks=Task.objects.filter(program=program).count(),
         reports=ProgressReport.objects.filter(task__program=program).count(),

@@ -125,6 +125,16 @@ def task_create(
     return task
 
 
+@transaction.atomic
+def task_figures_set(*, actor, task: Task, figures: list[tuple[str, str]]) -> Task:
+    """Only the task's figures (name, unit), as the task form sets them with the rest."""
+    require(permissions.can_manage_tasks(actor), "只有县领导小组办公室可以修改任务。")
+    task = Task.objects.editable_by(actor).select_for_update().get(pk=task.pk)
+    if _set_figures(task, figures):
+        audit.record(actor=actor, instance=task, action=AuditAction.UPDATE, note="报告数据项已调整")
+    return task
+
+
 def _set_figures(task: Task, figures: list[tuple[str, str]] | None) -> bool:
     """Make the task's figures the (name, unit) list, in its order; a figure keeps its id (and
     so the values reports hold) while its name stays. None leaves them as they are."""

@@ -15,13 +15,13 @@ from demo.work_plan import CLOSED_OUT, REPORTS_UNTIL, SUMMARY_TASKS, TITLE_MAX
 from pilot_admin.models import AuditEntry, User
 from tasks import selectors, services
 from tasks.choices import AssignmentRole, CadenceKind, Phase, ReportStatus, TaskStatus
-from tasks.models import ProgressReport, ReportingPeriod, Task, TaskAssignment
+from tasks.models import ProgressReport, ReportingPeriod, Task, TaskAssignment, TaskFigure
 from villages import services as village_services
 from villages.choices import DepartmentKind
 from villages.models import Department, PilotProgram, Township
 
 SOURCE = Path(__file__).resolve().parents[2] / "demo" / "data" / "badong_tasks.json"
-MODELS = (Task, TaskAssignment, ReportingPeriod, ProgressReport, Department, User, AuditEntry)
+MODELS = (Task, TaskAssignment, ReportingPeriod, ProgressReport, TaskFigure, Department, User, AuditEntry)
 
 
 def _counts():
@@ -210,3 +210,16 @@ def test_completeness_differs_from_unit_to_unit():
     assert len(set(rates.values())) > 10
     assert sum(1 for completeness, _ in rates.values() if completeness < 1) > len(rates) / 2
     assert all(completeness > 0 and timeliness <= completeness for completeness, timeliness in rates.values())
+
+
+def test_one_task_carries_figures_that_its_reports_fill():
+    task = Task.objects.get(program=_program(), code="BD-02-06")
+    assert [(f.name, f.unit) for f in task.figures.all()] == [
+        ("已建成综合服务站个数", "个"),
+        ("服务站建筑面积", "平方米"),
+    ]
+    count = task.figures.first()
+    reports = ProgressReport.objects.filter(task=task)
+    assert reports.exists() and all(count.key in report.figures for report in reports)
+    # Only that task: a second load adds none (the counts test compares TaskFigure too).
+    assert TaskFigure.objects.count() == 2
