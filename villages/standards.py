@@ -16,6 +16,8 @@ Decisions (SPEC §10 style):
   confirmation can change a past year's rates; withdrawals follow pilot_counted_q's dates.
 - A dated target (due_year) shows its rate before it is due but no verdict: 未到期.
 - A waivable standard (原则上) that is not met stays "not met"; the checklist marks it 可说明理由.
+- A standard whose county target is below 100 % (R-C2, 50 %) is judged on coverage only: a pilot
+  without it shows 未达标 on that line but is not held back by it (`Checklist.failing`).
 """
 
 import datetime
@@ -286,11 +288,22 @@ class CheckItem:
         return STATUS_LABELS[self.status]
 
     @property
+    def binding(self) -> bool:
+        """Each pilot must meet it this year: due, and its county target is full coverage."""
+        return self.due and self.standard.target_rate >= 1
+
+    @property
     def threshold(self) -> str:
         return threshold_text(self.standard)
 
     def as_dict(self) -> dict:
-        return {"code": self.standard.code, "status": self.status, "value": self.value, "due": self.due}
+        return {
+            "code": self.standard.code,
+            "status": self.status,
+            "value": self.value,
+            "due": self.due,
+            "binding": self.binding,
+        }
 
 
 @dataclass
@@ -310,9 +323,10 @@ class Checklist:
 
     @property
     def failing(self) -> list[CheckItem]:
-        """What stands between the pilot and its standards this year: due items not met or not
-        reported (acceptance reads this)."""
-        return [item for item in self.items if item.due and item.status != MET]
+        """What stands between the pilot and its standards this year (acceptance reads this):
+        due items not met or not reported, except coverage goals below 100 % (R-C2's 50 %),
+        which the county reaches across its pilots, not each pilot on its own."""
+        return [item for item in self.items if item.binding and item.status != MET]
 
     @property
     def all_met(self) -> bool:

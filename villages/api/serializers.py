@@ -223,6 +223,9 @@ class CheckItemSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[("met", "达标"), ("not_met", "未达标"), ("not_reported", "未填报")])
     value = serializers.CharField(help_text="本村的值（中文写法）")
     due = serializers.BooleanField()
+    binding = serializers.BooleanField(
+        help_text="本村本年必须达到：已到期且覆盖率目标为100%（如50%的目标只看全县覆盖率，不要求每个村）"
+    )
 
 
 class StandardsVillageSerializer(serializers.Serializer):
@@ -231,7 +234,7 @@ class StandardsVillageSerializer(serializers.Serializer):
     village = serializers.CharField()
     township = serializers.CharField()
     pilot_year = serializers.IntegerField()
-    all_met = serializers.BooleanField(help_text="已到期的适用标准是否全部达标")
+    all_met = serializers.BooleanField(help_text="本村必须达到（binding）的标准是否全部达标")
     standards = CheckItemSerializer(many=True)
 
 
