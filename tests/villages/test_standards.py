@@ -355,3 +355,38 @@ def test_the_migration_seed_matches_the_demo_table():
 def test_year_as_of_is_the_years_last_day(seeded, county_admin):
     report = standards.standards_report(user=county_admin, program=seeded, year=2019)
     assert report.as_of == datetime.date(2019, 12, 31)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_moves_each_programs_area_rule_into_its_r_b1_row_and_back():
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = [("villages", "0007_department")], [("villages", "0010_standards")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    apps = executor.loader.project_state(before).apps
+    County = apps.get_model("villages", "County")
+    PilotProgram = apps.get_model("villages", "PilotProgram")
+    county = County.objects.create(name="某县", province="某省")
+    common = {"county": county, "name": "试点", "start_year": 2016, "end_year": 2020}
+    PilotProgram.objects.create(
+        code="other", facility_min_area_m2=Decimal("350"), facility_area_waivable=False, **common
+    )
+    PilotProgram.objects.create(code="badong-13th-fyp", **common)
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    apps = executor.loader.project_state(after).apps
+    Standard = apps.get_model("villages", "ProgramStandard")
+    other = Standard.objects.get(program__code="other")
+    assert (other.code, other.threshold, other.waivable) == ("R-B1", Decimal("350"), False)
+    assert Standard.objects.filter(program__code="badong-13th-fyp").count() == 11
+    Standard.objects.filter(program__code="other").update(threshold=Decimal("400"))
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    apps = executor.loader.project_state(before).apps
+    restored = apps.get_model("villages", "PilotProgram").objects.get(code="other")
+    assert (restored.facility_min_area_m2, restored.facility_area_waivable) == (Decimal("400"), False)
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
