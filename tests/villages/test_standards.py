@@ -390,3 +390,9 @@ def test_the_migration_moves_each_programs_area_rule_into_its_r_b1_row_and_back(
     assert (restored.facility_min_area_m2, restored.facility_area_waivable) == (Decimal("400"), False)
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_indicator_page_says_not_reported_for_items_filed_before_they_existed(login, village_a, county_admin):
+    indicator = _indicator(village_a, 2019, infra_roads=None)
+    html = login(county_admin).get(indicator.get_absolute_url()).content.decode()
+    assert "道路硬化" in html and "未填报" in html and "None" not in html
