@@ -29,6 +29,7 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
+    DecimalField,
     ExpressionWrapper,
     F,
     FilteredRelation,
@@ -72,9 +73,8 @@ def _count_true(names) -> Case:
 
 def _at_least_share(part: str, whole: str, ratio: Decimal) -> Q:
     """part ≥ ratio × whole, compared in SQL (no division, so a zero whole is fine: 0 ≥ 0)."""
-    return Q(
-        GreaterThanOrEqual(F(_f(part)), ExpressionWrapper(F(_f(whole)) * Value(ratio), output_field=IntegerField()))
-    )
+    share = ExpressionWrapper(F(_f(whole)) * Value(ratio), output_field=DecimalField(max_digits=16, decimal_places=4))
+    return Q(GreaterThanOrEqual(F(_f(part)), share))
 
 
 def number_text(value) -> str:
