@@ -10,7 +10,8 @@ from dataclasses import asdict, dataclass
 # What holds a target back, where profiling the bench database (EXPLAIN ANALYZE, cProfile,
 # the captured queries) found it; printed next to a missed target with its query counts.
 HELD_BACK = {
-    "dashboard_cold": "computes every year of the program (its year-over-year table) for all four statistics, "
+    "dashboard_cold": "computes every year of the program (its year-over-year table) for every statistic (quota, "
+    "construction standards, tasks, assessments), "
     "the floor one year; served from the statistics cache otherwise",
     "api_standards_stats": "evaluates every one of the program's eleven standards for every pilot (33 filtered "
     "counts per township, then each pilot's checklist) through the ORM: building those expressions is most of the "
