@@ -9,7 +9,7 @@ from django.http import JsonResponse
 from pilot_admin.models import User
 from pilot_admin.scoping import declare_scope
 from villages.choices import PilotLevel, PilotStatus, VillageKind
-from villages.models import PilotAssignment, PilotProgram, Township, Village
+from villages.models import PilotAssignment, PilotProgram, ProgramStandard, Township, Village, VillageIndicator
 
 PAGE_SIZE = 50
 
@@ -19,6 +19,8 @@ T = {
     "pilot": PilotAssignment._meta.db_table,
     "program": PilotProgram._meta.db_table,
     "user": User._meta.db_table,
+    "indicator": VillageIndicator._meta.db_table,
+    "standard": ProgramStandard._meta.db_table,
 }
 
 # The village list's first page in the model's ordering, each row with its newest
@@ -113,7 +115,38 @@ def quota_floor(request):
     return JsonResponse({"townships": [list(row) for row in rows]})
 
 
-for _view in (village_page_floor, pilot_page_floor, quota_floor):
+# The standards statistics' floor: per township, the pilots counted for the year and, for the
+# area (R-B1) and video (R-C3) standards, how many reported and met them, thresholds read from
+# the program's rows — one statement, the bare shape of what villages.standards computes for
+# every standard.
+STANDARDS_SQL = f"""
+SELECT t.id, t.name,
+       COUNT(DISTINCT pa.village_id) AS pilots,
+       COUNT(DISTINCT pa.village_id) FILTER (WHERE i.id IS NOT NULL) AS reported,
+       COUNT(DISTINCT pa.village_id) FILTER (WHERE i.service_station_area_m2 >= b1.threshold) AS area_met,
+       COUNT(DISTINCT pa.village_id) FILTER (WHERE i.video_surveillance_covered) AS video_met
+  FROM {T["township"]} t
+  JOIN {T["program"]} p ON p.county_id = t.county_id AND p.code = %s
+  JOIN {T["standard"]} b1 ON b1.program_id = p.id AND b1.code = 'R-B1'
+  LEFT JOIN {T["village"]} v ON v.township_id = t.id
+  LEFT JOIN {T["pilot"]} pa ON pa.village_id = v.id AND pa.program_id = p.id AND pa.status = %s AND pa.year <= %s
+  LEFT JOIN {T["indicator"]} i ON i.village_id = pa.village_id AND i.year = %s AND i.status = %s
+ WHERE t.county_id = %s
+ GROUP BY t.id, t.name, t.code
+ ORDER BY t.code, t.name
+"""
+
+
+def standards_rows(county_id: int, program_code: str, year: int) -> list[tuple]:
+    return _fetch(STANDARDS_SQL, [program_code, PilotStatus.APPROVED, year, year, "confirmed", county_id])
+
+
+def standards_floor(request):
+    rows = standards_rows(request.user.county_id, request.GET["program"], int(request.GET["year"]))
+    return JsonResponse({"townships": [list(row) for row in rows]})
+
+
+for _view in (village_page_floor, pilot_page_floor, quota_floor, standards_floor):
     declare_scope(_view, "bench floor: the signed-in user's county")
 
 
@@ -410,6 +443,7 @@ def _token_floor(view):
 
 TOKEN_FLOORS = {
     "pilots": _token_floor(quota_floor),
+    "standards": _token_floor(standards_floor),
     "tasks": _token_floor(task_stats_floor),
     "assessments": _token_floor(assessment_stats_floor),
     "guardianship": _token_floor(guardianship_stats_floor),

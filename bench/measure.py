@@ -61,6 +61,22 @@ def _same_quota_numbers(response, floor: dict) -> str | None:
     return None
 
 
+def _same_standards_numbers(response, floor: dict) -> str | None:
+    data = response.json()
+
+    def cell(row, code):
+        return next(c for c in row["standards"] if c["code"] == code)
+
+    ours = [
+        (t["id"], t["pilots"], cell(t, "R-B1")["reported"], cell(t, "R-B1")["met"], cell(t, "R-C3")["met"])
+        for t in data["townships"]
+    ]
+    theirs = [(row[0], row[2], row[3], row[4], row[5]) for row in floor["townships"]]
+    if ours != theirs:
+        return "township numbers differ from the floor's"
+    return None if any(row[3] for row in theirs) else "no indicators to compare (nothing seeded?)"
+
+
 def _all_names_on_page(index: int) -> Check:
     """Every row of the floor's answer (an unpaginated page) is on ours."""
 
@@ -156,6 +172,10 @@ TARGETS = [
            "bench_floor_pilots", _same_page_of_ids),
     Target("api_pilot_stats", "GET /api/v1/stats/pilots/", "api_pilot_stats", "bench_floor_quota",
            _same_quota_numbers, with_program=True),
+    Target("api_standards_stats", "GET /api/v1/stats/standards/", "api_standards_stats", "bench_floor_standards",
+           _same_standards_numbers, with_program=True),
+    Target("standards_table_page", "standards table page 建设达标", "villages:standards_table",
+           "bench_floor_standards", _townships_on_page, with_program=True),
     Target("api_task_stats", "GET /api/v1/stats/tasks/", "api_task_stats", "bench_floor_task_stats",
            _same_task_stats, with_program=True),
     Target("api_assessment_stats", "GET /api/v1/stats/assessments/", "api_assessment_stats",

@@ -15,8 +15,17 @@ from django.db import connection, transaction
 
 from pilot_admin.choices import Role
 from pilot_admin.models import User
-from villages.choices import GuidanceCategory, PilotLevel, PilotStatus, VillageKind
-from villages.models import County, PilotAssignment, PilotProgram, Township, Village
+from villages.choices import (
+    GuidanceCategory,
+    IndicatorStatus,
+    PilotLevel,
+    PilotStatus,
+    PlanGoal,
+    StandardAppliesTo,
+    StandardMetric,
+    VillageKind,
+)
+from villages.models import County, PilotAssignment, PilotProgram, ProgramStandard, Township, Village, VillageIndicator
 
 BENCH_PROVINCE = "基准省"
 BENCH_ADMIN_USERNAME = "bench_county_admin"
@@ -193,7 +202,99 @@ def seed_counties(first: int, last: int, scale: Scale = Scale(), *, approver: Us
                     )
                 )
     PilotAssignment.objects.bulk_create(pilots, batch_size=BATCH_SIZE)
+    _seed_standards(programs, pilots, approver)
     return SeedCounts(counties=len(counties), townships=len(townships), villages=len(villages), pilots=len(pilots))
+
+
+# Every program's construction standards, the plan's eleven (demo/standards.py), by metric:
+# (code, metric, threshold, applies_to, due_year, target_rate).
+STANDARDS = (
+    ("R-B1", StandardMetric.STATION_AREA, "600", StandardAppliesTo.ALL_PILOTS, None, "1"),
+    ("R-B2", StandardMetric.FUNCTION_ROOMS, "6", StandardAppliesTo.ALL_PILOTS, None, "1"),
+    ("R-B3", StandardMetric.INFRASTRUCTURE, "6", StandardAppliesTo.ALL_PILOTS, None, "1"),
+    ("R-C1", StandardMetric.INFO_PLATFORM, "1", StandardAppliesTo.ALL_PILOTS, None, "1"),
+    ("R-C2", StandardMetric.GRID_PLATFORM, "1", StandardAppliesTo.ALL_PILOTS, None, "0.5"),
+    ("R-C3", StandardMetric.VIDEO_SURVEILLANCE, "1", StandardAppliesTo.ALL_PILOTS, None, "1"),
+    ("R-C4", StandardMetric.PUBLIC_SERVICE_ITEMS, "1", StandardAppliesTo.ALL_PILOTS, None, "1"),
+    ("R-C5", StandardMetric.SOCIAL_ORGS, "1", StandardAppliesTo.ALL_PILOTS, 2020, "1"),
+    ("R-E1", StandardMetric.POVERTY_EXIT, "1", StandardAppliesTo.POVERTY_PILOTS, 2020, "1"),
+    ("R-E2", StandardMetric.COLLECTIVE_INCOME, "50000", StandardAppliesTo.POVERTY_PILOTS, 2019, "1"),
+    ("R-E3", StandardMetric.MAIN_BUSINESS, "1", StandardAppliesTo.ALL_PILOTS, 2019, "1"),
+)
+
+
+def _seed_standards(programs, pilots, reporter) -> None:
+    """The standards of every program and a confirmed MEASURED_YEAR indicator for nine in ten
+    approved pilots of the year or before (the rest not reported), about one in six short of
+    the area standard."""
+    ProgramStandard.objects.bulk_create(
+        [
+            ProgramStandard(
+                program=program,
+                code=code,
+                goal=PlanGoal.FACILITIES,
+                title=code,
+                metric=metric,
+                threshold=Decimal(threshold),
+                applies_to=applies_to,
+                due_year=due_year,
+                target_rate=Decimal(target),
+                order=index,
+            )
+            for program in programs
+            for index, (code, metric, threshold, applies_to, due_year, target) in enumerate(STANDARDS)
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    now = datetime(MEASURED_YEAR + 1, 2, 1, 9, 0, tzinfo=UTC)
+    rows = []
+    for index, pilot in enumerate(pilots):
+        if pilot.status != PilotStatus.APPROVED or pilot.year > MEASURED_YEAR or index % 10 == 7:
+            continue
+        poor = index % 9
+        rows.append(
+            VillageIndicator(
+                village_id=pilot.village_id,
+                year=MEASURED_YEAR,
+                status=IndicatorStatus.CONFIRMED,
+                service_station_area_m2=Decimal(450 if index % 6 == 1 else 600 + index % 300),
+                **dict.fromkeys(ROOMS_AND_FLAGS, index % 11 != 3),
+                **dict.fromkeys(INFRA, True),
+                public_service_items_offered=30,
+                public_service_items_in_catalogue=30,
+                social_org_count=index % 4,
+                collective_income_yuan=Decimal(40_000 + (index % 5) * 10_000),
+                poor_households=poor,
+                poor_households_with_main_business=poor,
+                poor_households_lifted=poor,
+                reported_by=reporter,
+                reported_at=now,
+                confirmed_by=reporter,
+                confirmed_at=now,
+            )
+        )
+    VillageIndicator.objects.bulk_create(rows, batch_size=BATCH_SIZE, ignore_conflicts=True)
+
+
+ROOMS_AND_FLAGS = (
+    "room_convenience_service",
+    "room_day_care",
+    "room_mediation",
+    "room_culture",
+    "room_health",
+    "room_fitness",
+    "info_platform_covered",
+    "grid_platform_covered",
+    "video_surveillance_covered",
+)
+INFRA = (
+    "infra_roads",
+    "infra_street_lights",
+    "infra_river",
+    "infra_greening",
+    "infra_water_sewage",
+    "infra_waste_station",
+)
 
 
 def analyze() -> None:

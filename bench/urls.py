@@ -10,6 +10,7 @@ urlpatterns = [
     path("bench-floor/villages/", floors.village_page_floor, name="bench_floor_villages"),
     path("bench-floor/pilots/", floors.pilot_page_floor, name="bench_floor_pilots"),
     path("bench-floor/quota/", floors.quota_floor, name="bench_floor_quota"),
+    path("bench-floor/standards/", floors.standards_floor, name="bench_floor_standards"),
     path("bench-floor/stats/tasks/", floors.task_stats_floor, name="bench_floor_task_stats"),
     path("bench-floor/stats/assessments/", floors.assessment_stats_floor, name="bench_floor_assessment_stats"),
     path("bench-floor/stats/guardianship/", floors.guardianship_stats_floor, name="bench_floor_guardianship_stats"),

@@ -20,6 +20,7 @@ from django.utils import timezone
 from demo.guardianship import load_demo_guardianship
 from demo.inspections import load_demo_assessments
 from demo.liuzhi import DemoLiuzhi, load_demo_liuzhi
+from demo.standards import ensure_standards
 from demo.work_plan import load_demo_tasks
 from pilot_admin.accounts.duties import duty_username_for
 from pilot_admin.choices import Role
@@ -518,7 +519,95 @@ def _indicator_values(code: str, year: int, village: Village) -> dict:
         "collective_income_yuan": (income * Decimal(rng.uniform(0.9, 1.3))).quantize(Decimal("1")),
         "poor_households": poor,
         "poor_households_with_main_business": rng.randint(poor * 2 // 3, poor) if poor else 0,
+        **{name: rng.random() < 0.85 for name in INFRA_FIELDS},
+        "poor_households_lifted": rng.randint(poor * 3 // 4, poor) if poor else 0,
     }
+
+
+INFRA_FIELDS = (
+    "infra_roads",
+    "infra_street_lights",
+    "infra_river",
+    "infra_greening",
+    "infra_water_sewage",
+    "infra_waste_station",
+)
+# The year the standards pages open on (the program's last); most pilots reported it and meet
+# the plan, a few fall short of one standard, a few have not reported.
+STANDARDS_YEAR = 2020
+# What a pilot that falls short misses, in turn: the area the plan asks "in principle", video,
+# a function room, the waste station, two public-service items.
+SHORTFALLS = (
+    {"service_station_area_m2": Decimal("450")},
+    {"video_surveillance_covered": False},
+    {"room_day_care": False},
+    {"infra_waste_station": False},
+    {"public_service_items_offered": 28},
+)
+
+
+def _compliant_values(code: str, year: int, village: Village) -> dict:
+    """A pilot that built what the plan asks: every standard met, with varied figures."""
+    rng = _rng("standards", code, year)
+    poor = rng.randint(5, 40) if village.is_poverty_village else rng.randint(0, 8)
+    catalogue = 30
+    return {
+        "service_station_area_m2": Decimal(rng.randrange(600, 980, 10)),
+        **dict.fromkeys(ROOM_FIELDS, True),
+        **dict.fromkeys(INFRA_FIELDS, True),
+        "info_platform_covered": True,
+        "grid_platform_covered": rng.random() < 0.7,  # R-C2 asks 50 %, not every village
+        "video_surveillance_covered": True,
+        "public_service_items_offered": catalogue,
+        "public_service_items_in_catalogue": catalogue,
+        "left_behind_children": rng.randint(5, 60),
+        "left_behind_women": rng.randint(3, 40),
+        "left_behind_elderly": rng.randint(20, 150),
+        "social_org_count": rng.randint(1, 5),
+        "volunteer_count": rng.randint(10, 90),
+        "collective_income_yuan": Decimal(rng.randrange(52_000, 400_000, 1000)),
+        "poor_households": poor,
+        "poor_households_with_main_business": poor,
+        "poor_households_lifted": poor,
+    }
+
+
+ROOM_FIELDS = (
+    "room_convenience_service",
+    "room_day_care",
+    "room_mediation",
+    "room_culture",
+    "room_health",
+    "room_fitness",
+)
+
+
+def _ensure_standard_indicators(*, admin, users, villages, plan: list[PilotSpec]) -> int:
+    """STANDARDS_YEAR indicators of the pilots counted that year, confirmed: about one in nine
+    not reported, one in five short of one standard (SHORTFALLS in turn), the rest compliant."""
+    township_users = {
+        user.township_id: user for user in users.values() if user.role == Role.TOWNSHIP and not user.is_unit_leader
+    }
+    pilots = [
+        villages[spec.village_code]
+        for spec in plan
+        if spec.status == PilotStatus.APPROVED and spec.year <= STANDARDS_YEAR
+    ]
+    existing = set(
+        VillageIndicator.objects.filter(village__in=pilots, year=STANDARDS_YEAR).values_list("village_id", flat=True)
+    )
+    created = 0
+    for index, village in enumerate(pilots):
+        if village.pk in existing or index % 9 == 4:
+            continue
+        values = _compliant_values(village.code, STANDARDS_YEAR, village)
+        if index % 5 == 1:
+            values.update(SHORTFALLS[(index // 5) % len(SHORTFALLS)])
+        reporter = township_users.get(village.township_id, admin)
+        indicator = services.village_indicator_submit(actor=reporter, village=village, year=STANDARDS_YEAR, **values)
+        services.village_indicator_confirm(actor=admin, indicator=indicator)
+        created += 1
+    return created
 
 
 def _ensure_indicators(*, admin, users, townships, villages, plan: list[PilotSpec]) -> int:
@@ -566,10 +655,12 @@ def load_demo() -> DemoSummary:
     departments, n_departments = _ensure_departments(county)
     users, logins = _ensure_users(county, townships, departments)
     program, n_programs = _ensure_program(county)
+    n_standards = ensure_standards(program)
     admin = users["county_admin"]
     plan = plan_pilots(village_specs)
     n_pilots = _ensure_pilots(actor=admin, program=program, villages=villages, plan=plan)
     n_indicators = _ensure_indicators(admin=admin, users=users, townships=townships, villages=villages, plan=plan)
+    n_indicators += _ensure_standard_indicators(admin=admin, users=users, villages=villages, plan=plan)
     demo_tasks = load_demo_tasks(county=county, program=program, admin=admin)
     load_demo_assessments(county=county, program=program, admin=admin)
     load_demo_guardianship(county=county, admin=admin)
@@ -593,6 +684,7 @@ def load_demo() -> DemoSummary:
             "villages": n_villages,
             "departments": n_departments,
             "programs": n_programs,
+            "standards": n_standards,
             "pilots": n_pilots,
             "indicators": n_indicators,
             **demo_tasks.created,

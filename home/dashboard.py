@@ -25,6 +25,7 @@ from pilot_admin.dates import year_as_of
 from tasks import permissions as task_permissions
 from tasks import selectors as task_selectors
 from villages import selectors as village_selectors
+from villages import standards as village_standards
 from villages.charts import quota_chart
 
 
@@ -39,6 +40,7 @@ class YearFigures:
     departments: list | None
     completeness: list | None
     assessments: assessment_selectors.AssessmentStats | None
+    standards: village_standards.AreaCoverage | None = None
 
     @property
     def completeness_totals(self):
@@ -116,12 +118,14 @@ def year_figures(*, user, program, year: int, today: datetime.date) -> YearFigur
         departments=task_selectors.department_stats(**query) if see_tasks else None,
         completeness=task_selectors.completeness(**query) if see_tasks else None,
         assessments=assessment_selectors.assessment_stats(**query) if see_assessments else None,
+        # The county block of /api/v1/stats/standards/ (the same for every role).
+        standards=village_standards.county_coverage(program=program, year=year, as_of=as_of),
     )
 
 
 def compute(*, user, program, today: datetime.date) -> dict:
     """Every year of the program that has begun and this month's guardianship figures. The
-    selectors run once per program year: a fixed number of queries per year (7), and the number
+    selectors run once per program year: a fixed number of queries per year (10), and the number
     of years is bounded by the program (five for a five-year plan), never by the data."""
     years = [year_figures(user=user, program=program, year=year, today=today) for year in begun_years(program, today)]
     guardianship = None
@@ -147,6 +151,23 @@ def _quota_section(figures: YearFigures, program) -> dict:
             if not row.meets_quota
         ],
     }
+
+
+def _standards_section(figures: YearFigures, program) -> dict | None:
+    coverage = figures.standards
+    if coverage is None or not coverage.cells:
+        return None
+    return {
+        "coverage": coverage,
+        "url": _url("villages:standards_table", program=program.code, year=figures.year),
+        "failing": [cell for cell in coverage.cells if cell.verdict == village_standards.NOT_MET],
+    }
+
+
+def _standards_met_text(figures: YearFigures) -> str:
+    cells = figures.standards.cells if figures.standards else []
+    due = [cell for cell in cells if cell.due]
+    return f"{sum(cell.verdict == village_standards.MET for cell in due)}/{len(due)}" if due else "—"
 
 
 def _unit_filter(row) -> dict:
@@ -268,6 +289,7 @@ def _year_over_year(years: list[YearFigures]) -> list[dict]:
         row("required_yearly", "全县每年最少试点村", lambda f: f.quota.county.required_yearly),
         row("townships_short", "未达标乡镇", lambda f: f.townships_short),
         row("cumulative_pilots", "累计试点村", lambda f: f.quota.county.cumulative_pilots),
+        row("standards_met", "建设标准达标（已到期的）", _standards_met_text),
     ]
     if years and years[0].task_totals is not None:
         rows += [
@@ -313,6 +335,7 @@ def county_dashboard(*, request) -> dict:
         "today": today,
         "as_of": chosen.as_of,
         "quota": _quota_section(chosen, program),
+        "standards": _standards_section(chosen, program),
         "tasks": _task_section(chosen, program, today) if chosen.task_totals is not None else None,
         "assessments": _assessment_section(chosen, program) if chosen.assessments is not None else None,
         "guardianship": _guardianship_section(figures["guardianship"], today) if figures["guardianship"] else None,

@@ -166,3 +166,23 @@ def test_a_query_count_that_grows_with_the_data_is_reported():
     problems = query_count_problems([county, province, steady, Result("county", "s", "stats", "", True, queries=4)])
 
     assert problems == ["village list: queries differ between scales {'county': 7, 'province': 57}"]
+
+
+@pytest.mark.django_db
+def test_the_standards_floor_agrees_with_the_standards_api(settings):
+    """The standards case on any database: the seeded indicators give the API and its floor the
+    same per-township numbers (FILTER runs on SQLite too)."""
+    from bench.measure import _same_standards_numbers
+
+    settings.ROOT_URLCONF = "bench.urls"
+    admin, _ = seed.seed_measured_county(seed.Scale(townships_per_county=3, villages_per_county=60))
+    client = Client()
+    client.force_login(admin)
+    query = f"?program={seed.program_code(1)}&year={seed.MEASURED_YEAR}"
+    ours = client.get("/api/v1/stats/standards/" + query)
+    floor = client.get("/bench-floor/standards/" + query)
+    assert ours.status_code == floor.status_code == 200
+    assert _same_standards_numbers(ours, floor.json()) is None
+    body = ours.json()
+    r_b1 = next(cell for cell in body["county"]["standards"] if cell["code"] == "R-B1")
+    assert 0 < r_b1["met"] < r_b1["reported"] < r_b1["applicable"]

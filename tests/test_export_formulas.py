@@ -60,6 +60,7 @@ def test_every_export_route_is_checked_here():
                 "tasks:ledger_export",
                 "villages:pilot_export",
                 "villages:quota_export",
+                "villages:standards_export",
                 "villages:village_export",
             ]
         )

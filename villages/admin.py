@@ -1,7 +1,16 @@
 from django.contrib import admin
 
 from pilot_admin.admin import AuditedModelAdmin
-from villages.models import County, Department, PilotAssignment, PilotProgram, Township, Village, VillageIndicator
+from villages.models import (
+    County,
+    Department,
+    PilotAssignment,
+    PilotProgram,
+    ProgramStandard,
+    Township,
+    Village,
+    VillageIndicator,
+)
 
 
 @admin.register(County)
@@ -27,6 +36,16 @@ class VillageAdmin(AuditedModelAdmin):
 @admin.register(PilotProgram)
 class PilotProgramAdmin(AuditedModelAdmin):
     list_display = ("name", "code", "county", "start_year", "end_year")
+
+
+@admin.register(ProgramStandard)
+class ProgramStandardAdmin(AuditedModelAdmin):
+    """The county office keeps its plan's standards here (threshold, target, due year)."""
+
+    list_display = ("code", "title", "program", "metric", "threshold", "target_rate", "due_year", "waivable")
+    list_filter = ("program", "goal", "applies_to")
+    list_select_related = ("program",)
+    ordering = ("program", "order", "code")
 
 
 @admin.register(PilotAssignment)

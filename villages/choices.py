@@ -56,3 +56,37 @@ class DepartmentKind(models.TextChoices):
     MASS_ORGANIZATION = "mass_organization", "群团组织"
     TOWNSHIP = "township", "乡镇人民政府"
     OTHER = "other", "其他单位"
+
+
+class PlanGoal(models.TextChoices):
+    """The seven goals of the plan (S0 §二, R-A18) a construction standard belongs to."""
+
+    GOVERNANCE = "governance", "（一）治理机制"
+    FACILITIES = "facilities", "（二）服务设施"
+    INFORMATIZATION = "informatization", "（三）信息化"
+    SERVICES = "services", "（四）服务内容"
+    TEAM = "team", "（五）服务队伍"
+    ENVIRONMENT = "environment", "（六）社区环境"
+    ECONOMY = "economy", "（七）经济发展"
+
+
+class StandardMetric(models.TextChoices):
+    """The evaluators a standard can use: each knows which VillageIndicator fields it reads
+    (villages/standards.py). A program picks one per standard and sets its threshold."""
+
+    STATION_AREA = "station_area", "综合服务站面积（平方米）不低于门槛"
+    FUNCTION_ROOMS = "function_rooms", "六类功能室具备的个数不低于门槛"
+    INFRASTRUCTURE = "infrastructure", "六项基础设施建成的个数不低于门槛"
+    INFO_PLATFORM = "info_platform", "综合信息网络平台已覆盖"
+    GRID_PLATFORM = "grid_platform", "基本公共服务网络和网格化服务管理平台已覆盖"
+    VIDEO_SURVEILLANCE = "video_surveillance", "公共安全视频监控已覆盖"
+    PUBLIC_SERVICE_ITEMS = "public_service_items", "已提供的基本公共服务项目占目录的比例不低于门槛"
+    SOCIAL_ORGS = "social_orgs", "社区社会组织数不低于门槛"
+    COLLECTIVE_INCOME = "collective_income", "村集体经济收入（元）不低于门槛"
+    POVERTY_EXIT = "poverty_exit", "贫困村已出列且贫困户全部脱贫"
+    MAIN_BUSINESS = "main_business", "有增收主业的贫困户占贫困户的比例不低于门槛"
+
+
+class StandardAppliesTo(models.TextChoices):
+    ALL_PILOTS = "all_pilots", "全部试点村"
+    POVERTY_PILOTS = "poverty_pilots", "贫困村试点村"

@@ -22,11 +22,53 @@ class VillageForm(VersionedFormMixin, forms.ModelForm):
         pass
 
 
+# The indicator form's sections, in the plan's order of goals (S0 §二); a field not named here
+# goes to the last section, so a new indicator is never left off the form.
+INDICATOR_GROUPS = (
+    (
+        "（二）服务设施：综合服务站和功能室",
+        ("service_station_area_m2", *(f.name for f in VillageIndicator._meta.fields if f.name.startswith("room_"))),
+    ),
+    ("（二）服务设施：基础设施", tuple(f.name for f in VillageIndicator._meta.fields if f.name.startswith("infra_"))),
+    ("（三）信息化", ("info_platform_covered", "grid_platform_covered", "video_surveillance_covered")),
+    (
+        "（四）服务内容",
+        (
+            "public_service_items_offered",
+            "public_service_items_in_catalogue",
+            "left_behind_children",
+            "left_behind_women",
+            "left_behind_elderly",
+        ),
+    ),
+    ("（五）服务队伍", ("social_org_count", "volunteer_count")),
+    (
+        "（七）经济发展",
+        ("collective_income_yuan", "poor_households", "poor_households_with_main_business", "poor_households_lifted"),
+    ),
+)
+
+
 class VillageIndicatorForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = VillageIndicator
         fields = INDICATOR_FIELDS
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"poor_households_lifted": "贫困户全部脱贫（R-E1）据此判断；不填视为未填报。"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The infrastructure items are NULL only on records filed before they were asked; the
+        # form asks them like the other yes/no items (a tick box: unticked is "no").
+        for name in INDICATOR_GROUPS[1][1]:
+            self.fields[name] = forms.BooleanField(label=self.fields[name].label, required=False)
+
+    @property
+    def groups(self):
+        named = {name for _, names in INDICATOR_GROUPS for name in names}
+        groups = [(label, [self[name] for name in names]) for label, names in INDICATOR_GROUPS]
+        rest = [field for field in self.visible_fields() if field.name not in named]
+        return [*groups, ("其他", rest)] if rest else groups
 
     def _post_clean(self):
         pass

@@ -16,7 +16,10 @@ from villages.choices import (
     IndicatorStatus,
     PilotLevel,
     PilotStatus,
+    PlanGoal,
     RatioRounding,
+    StandardAppliesTo,
+    StandardMetric,
     TownshipKind,
     VillageKind,
 )
@@ -151,7 +154,8 @@ class Village(TimeStampedModel, VersionedModel):
 
 
 class PilotProgram(TimeStampedModel):
-    """A county's pilot program with every quota rule as data (SPEC §5.1, R-A2…R-A6, R-B1)."""
+    """A county's pilot program with every quota rule as data (SPEC §5.1, R-A2…R-A6). Its construction
+    standards (R-B1…, R-C…, R-E…) are ProgramStandard rows."""
 
     county = models.ForeignKey(County, verbose_name="所属县", on_delete=models.PROTECT, related_name="pilot_programs")
     code = models.SlugField("项目代码", max_length=50, unique=True)
@@ -184,10 +188,6 @@ class PilotProgram(TimeStampedModel):
         validators=ratio_validators,
     )
     cumulative_by_year = models.PositiveSmallIntegerField("累计目标考核年度", default=2020)
-    facility_min_area_m2 = models.DecimalField(
-        "综合服务站最小面积（平方米）", max_digits=8, decimal_places=1, default=Decimal("600")
-    )
-    facility_area_waivable = models.BooleanField("面积要求为“原则上”（可说明理由豁免）", default=True)
     ratio_rounding = models.CharField(
         "比例折算村数的取整方式", max_length=10, choices=RatioRounding.choices, default=RatioRounding.CEIL
     )
@@ -365,6 +365,15 @@ class VillageIndicator(TimeStampedModel, VersionedModel):
     )
     poor_households = models.PositiveIntegerField("贫困户数", default=0)
     poor_households_with_main_business = models.PositiveIntegerField("有增收主业的贫困户数", default=0)
+    # R-B3 infrastructure and R-E1 households lifted: added after indicators were first kept, so a
+    # record filed before has NULL there — "not reported", never a silent "no".
+    infra_roads = models.BooleanField("道路硬化", null=True, blank=True)
+    infra_street_lights = models.BooleanField("路灯亮化", null=True, blank=True)
+    infra_river = models.BooleanField("河道洁化", null=True, blank=True)
+    infra_greening = models.BooleanField("环境绿化", null=True, blank=True)
+    infra_water_sewage = models.BooleanField("供排水及生活污水处理设施", null=True, blank=True)
+    infra_waste_station = models.BooleanField("垃圾处理站", null=True, blank=True)
+    poor_households_lifted = models.PositiveIntegerField("已脱贫的贫困户数", null=True, blank=True)
     notes = models.TextField("说明", blank=True)
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="填报人", on_delete=models.PROTECT, related_name="+"
@@ -402,6 +411,11 @@ class VillageIndicator(TimeStampedModel, VersionedModel):
                 condition=Q(poor_households_with_main_business__lte=F("poor_households")),
                 name="villageindicator_main_business_within_poor",
                 violation_error_message="有增收主业的贫困户数不能超过贫困户数。",
+            ),
+            models.CheckConstraint(
+                condition=Q(poor_households_lifted__isnull=True) | Q(poor_households_lifted__lte=F("poor_households")),
+                name="villageindicator_lifted_within_poor",
+                violation_error_message="已脱贫的贫困户数不能超过贫困户数。",
             ),
         ]
 
@@ -478,3 +492,64 @@ class Department(TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+
+class ProgramStandard(TimeStampedModel):
+    """One construction standard of a program's plan (SPEC §2.B, §2.C, §2.E) as data: what a
+    pilot village must show (metric against threshold), which pilots it applies to, and the
+    coverage the county must reach by its due year. Evaluated by villages/standards.py."""
+
+    program = models.ForeignKey(
+        PilotProgram, verbose_name="试点项目", on_delete=models.CASCADE, related_name="standards"
+    )
+    code = models.CharField("编号", max_length=20, help_text="如 R-B1")
+    goal = models.CharField("目标", max_length=20, choices=PlanGoal.choices)
+    title = models.CharField("标准", max_length=100)
+    metric = models.CharField("评价方法", max_length=30, choices=StandardMetric.choices)
+    threshold = models.DecimalField(
+        "门槛值",
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="单村达标的门槛；“是否覆盖”一类填 1，比例一类填 0–1 的小数。",
+    )
+    unit = models.CharField("单位", max_length=20, blank=True)
+    applies_to = models.CharField(
+        "适用范围", max_length=20, choices=StandardAppliesTo.choices, default=StandardAppliesTo.ALL_PILOTS
+    )
+    due_year = models.PositiveSmallIntegerField(
+        "考核年度", null=True, blank=True, help_text="方案写明“到某年”的目标填该年；留空表示每年都考核。"
+    )
+    target_rate = models.DecimalField(
+        "覆盖率目标",
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("1"),
+        validators=ratio_validators,
+        help_text="全县（各乡镇）适用的试点村中达标的比例应达到的值，如 1.00 或 0.50。",
+    )
+    waivable = models.BooleanField("“原则上”（可说明理由豁免）", default=False)
+    quote = models.TextField("方案原文", blank=True)
+    order = models.PositiveSmallIntegerField("排序", default=0)
+
+    objects = querysets.ProgramStandardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "建设标准"
+        verbose_name_plural = "建设标准"
+        ordering = ["program", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "code"],
+                name="programstandard_unique_code",
+                violation_error_message="同一试点项目内标准编号不能重复。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+    def is_due(self, year: int) -> bool:
+        """A dated target ("到2020年") is judged from its year on; an undated one every year."""
+        return self.due_year is None or year >= self.due_year

@@ -75,3 +75,11 @@ class DepartmentQuerySet(ScopedQuerySet):
         if user.role == Role.TOWNSHIP:
             return Q(county__townships=user.township_id)
         return county_scoped_q(user, "county", "county__townships")
+
+
+class ProgramStandardQuerySet(ScopedQuerySet):
+    def visibility_q(self, user):
+        # A program's standards are read by whoever sees the program.
+        if user.role == Role.TOWNSHIP:
+            return Q(program__county=user.township.county_id)
+        return county_scoped_q(user, "program__county", "program__county__townships")

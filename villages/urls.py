@@ -1,6 +1,6 @@
 from django.urls import path
 
-from villages import excel_views, views
+from villages import excel_views, views, views_standards
 
 app_name = "villages"
 
@@ -27,4 +27,7 @@ urlpatterns = [
     path("pilots/bulk/<str:action>/", views.PilotActionView.as_view(), name="pilot_bulk_action"),
     path("quota/", views.QuotaReportView.as_view(), name="quota_report"),
     path("quota/export/", excel_views.QuotaExportView.as_view(), name="quota_export"),
+    path("<int:pk>/standards/", views_standards.VillageStandardsView.as_view(), name="village_standards"),
+    path("standards/", views_standards.StandardsTableView.as_view(), name="standards_table"),
+    path("standards/export/", views_standards.StandardsExportView.as_view(), name="standards_export"),
 ]

@@ -189,7 +189,8 @@ def _display(instance, field):
     value = getattr(instance, field.name)
     if isinstance(value, bool):
         return "是" if value else "否"
-    return value
+    # Items added after a record was filed (R-B3, households lifted) are empty on it.
+    return "未填报" if value is None else value
 
 
 class IndicatorReviewView(ActionView):

@@ -482,9 +482,9 @@ def test_query_count_does_not_grow_with_the_data(client, county, program, world,
     cache.clear()
     large = _queries(client, url)
     assert large == small
-    # The selectors run once per program year (7 queries each), a count bounded by the program;
+    # The selectors run once per program year (10 queries each), a count bounded by the program;
     # the rest is the session, the user, the program lookups, the inbox badge and guardianship.
-    assert small <= 7 * len(program.years) + 12
+    assert small <= 10 * len(program.years) + 12
     # Served from the cache, only the session, the user, the program lookups and the badge remain.
     assert _queries(client, url) <= 9
 
@@ -612,3 +612,31 @@ def test_bar_geometry_scales_to_the_largest_value_or_a_fixed_axis():
     fixed = bar_chart(chart_id="c", title="t", rows=[ChartRow(label="甲", value=150)], value_header="v", scale_max=100)
     # A value past a fixed axis is drawn to its end, not beyond the plot.
     assert fixed.bars[0].width == fixed.plot_width and fixed.bars[0].value_text == "150"
+
+
+# --- construction standards ---------------------------------------------------------------------
+
+
+def test_the_standards_section_shows_the_countys_coverage_as_the_api_does(client, county, program, township_a):
+    from decimal import Decimal
+
+    from rest_framework.test import APIClient
+
+    from demo.standards import ensure_standards
+    from tests.factories import PilotAssignmentFactory, VillageFactory, VillageIndicatorFactory
+
+    ensure_standards(program)
+    viewer = UserFactory(role=Role.COUNTY_VIEWER, county=county)
+    for area in (Decimal("650"), Decimal("450")):
+        village = VillageFactory(township=township_a)
+        PilotAssignmentFactory(program=program, village=village, year=YEAR)
+        VillageIndicatorFactory(village=village, year=YEAR, status="confirmed", service_station_area_m2=area)
+    html = home(client, viewer, program=program.code, year=YEAR).content.decode()
+    assert 'id="standards-section"' in html
+    assert 'data-standard="R-B1" data-verdict="not_met"' in html
+    api = APIClient()
+    api.force_authenticate(viewer)
+    body = api.get("/api/v1/stats/standards/", {"program": program.code, "year": YEAR}).json()
+    r_b1 = next(cell for cell in body["county"]["standards"] if cell["code"] == "R-B1")
+    assert (r_b1["met"], r_b1["applicable"], r_b1["rate"]) == (1, 2, 0.5)
+    assert "1 / 2" in html and "50%" in html

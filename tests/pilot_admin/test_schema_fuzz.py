@@ -84,6 +84,7 @@ BEYOND_THE_SCHEMA = {
     "GET /api/v1/persons/": LOOKED_UP,
     # … and the year must be one of the program's; the month not later than this one.
     "GET /api/v1/stats/pilots/": {"program", "year"},
+    "GET /api/v1/stats/standards/": {"program", "year", "township"},
     "GET /api/v1/stats/tasks/": {"program", "year"},
     "GET /api/v1/stats/assessments/": {"program", "year"},
     "GET /api/v1/stats/guardianship/": {"township", "month"},

@@ -168,3 +168,83 @@ class PilotStatsSerializer(serializers.Serializer):
     # The whole county's figures and verdicts, for every role (each field says 全县).
     county = CountyStatsSerializer()
     townships = TownshipStatsSerializer(many=True)
+
+
+class StandardsQuerySerializer(PilotStatsQuerySerializer):
+    """The pilot stats query plus an optional township (one the caller sees)."""
+
+    township = QueryIntegerField(required=False, min_value=1, help_text="只看该乡镇（须在查看范围内）")
+
+    def validate_township(self, value):
+        township = Township.objects.visible_to(self.context["request"].user).filter(pk=value).first()
+        if township is None:
+            raise serializers.ValidationError(f"乡镇 {value} 不存在或不在您的查看范围内。")
+        return township
+
+
+class StandardSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="标准编号，如 R-B1")
+    goal = serializers.CharField(help_text="所属目标（英文值）")
+    title = serializers.CharField()
+    metric = serializers.CharField(help_text="评价方法（英文值）")
+    threshold = serializers.FloatField(help_text="单村达标门槛")
+    threshold_text = serializers.CharField(help_text="门槛的中文写法，如 ≥ 600平方米")
+    unit = serializers.CharField(allow_blank=True)
+    applies_to = serializers.ChoiceField(choices=[("all_pilots", "全部试点村"), ("poverty_pilots", "贫困村试点村")])
+    due_year = serializers.IntegerField(allow_null=True, help_text="考核年度；null 表示每年考核")
+    due = serializers.BooleanField(help_text="本年度是否已到考核年度")
+    target_rate = serializers.FloatField(help_text="覆盖率目标（0–1）")
+    waivable = serializers.BooleanField(help_text="“原则上”：可说明理由豁免")
+    quote = serializers.CharField(allow_blank=True, help_text="方案原文")
+
+
+class StandardCoverageSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    applicable = serializers.IntegerField(help_text="适用该标准的试点村数")
+    reported = serializers.IntegerField(help_text="其中有已确认指标的村数")
+    met = serializers.IntegerField(help_text="其中达标的村数")
+    rate = serializers.FloatField(allow_null=True, help_text="达标 ÷ 适用，保留4位小数；无适用村为 null")
+    target_rate = serializers.FloatField()
+    due = serializers.BooleanField()
+    verdict = serializers.ChoiceField(
+        choices=[("met", "达标"), ("not_met", "未达标"), ("not_due", "未到期"), ("no_pilots", "无适用试点村")]
+    )
+
+
+class StandardsAreaSerializer(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True, help_text="乡镇 id；全县为 null")
+    name = serializers.CharField()
+    pilots = serializers.IntegerField(help_text="本年度计入的试点村数")
+    standards = StandardCoverageSerializer(many=True)
+
+
+class CheckItemSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    status = serializers.ChoiceField(choices=[("met", "达标"), ("not_met", "未达标"), ("not_reported", "未填报")])
+    value = serializers.CharField(help_text="本村的值（中文写法）")
+    due = serializers.BooleanField()
+    binding = serializers.BooleanField(
+        help_text="本村本年必须达到：已到期且覆盖率目标为100%（如50%的目标只看全县覆盖率，不要求每个村）"
+    )
+
+
+class StandardsVillageSerializer(serializers.Serializer):
+    assignment = serializers.IntegerField(help_text="试点村（pilot-assignments）id")
+    village_id = serializers.IntegerField()
+    village = serializers.CharField()
+    township = serializers.CharField()
+    pilot_year = serializers.IntegerField()
+    all_met = serializers.BooleanField(help_text="本村必须达到（binding）的标准是否全部达标")
+    standards = CheckItemSerializer(many=True)
+
+
+# Describes villages.standards.StandardsReport.as_dict(), which the view returns as is.
+class StandardsStatsSerializer(serializers.Serializer):
+    program = serializers.CharField()
+    year = serializers.IntegerField()
+    as_of = serializers.DateField(help_text="统计截止日：往年为该年12月31日，今年为今天")
+    scope = serializers.ChoiceField(choices=[("county", "全县各乡镇"), ("township", "本乡镇")])
+    standards = StandardSerializer(many=True)
+    county = StandardsAreaSerializer(help_text="全县的数字和结论（各角色相同）")
+    townships = StandardsAreaSerializer(many=True)
+    villages = StandardsVillageSerializer(many=True)

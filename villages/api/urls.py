@@ -17,5 +17,6 @@ urlpatterns = [
         imports.PilotAssignmentImportAPIView.as_view(),
         name="api_pilot_assignment_import",
     ),
+    path("stats/standards/", views.StandardsStatsView.as_view(), name="api_standards_stats"),
     *router.urls,
 ]

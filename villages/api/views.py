@@ -5,12 +5,14 @@ from rest_framework.response import Response
 
 from pilot_admin import locking
 from pilot_admin.api.base import ScopedAPIView, ScopedReadOnlyViewSet
-from villages import permissions, selectors, services
+from villages import permissions, selectors, services, standards
 from villages.api.filters import ViewFilterSetBackend
 from villages.api.serializers import (
     PilotAssignmentSerializer,
     PilotStatsQuerySerializer,
     PilotStatsSerializer,
+    StandardsQuerySerializer,
+    StandardsStatsSerializer,
     TownshipSerializer,
     VillageSerializer,
     VillageUpdateSerializer,
@@ -105,3 +107,28 @@ class PilotStatsView(ScopedAPIView):
         query.is_valid(raise_exception=True)
         report = selectors.pilot_quota_stats(user=request.user, **query.validated_data)
         return Response(report.as_dict())
+
+
+class StandardsStatsView(ScopedAPIView):
+    """Construction standards (SPEC §2.B, §2.C, §2.E): the same selector as the standards pages."""
+
+    @extend_schema(
+        summary="试点村建设达标统计",
+        description=(
+            "按试点项目的建设标准逐项评价试点村。分母为该年度计入的试点村（已审批、试点年度不晚于该年，"
+            "按统计截止日 as_of 计，撤销的自撤销之日起不计）中适用该标准的村；"
+            "只计县里已确认的该年度指标，没有则为未填报（not_reported）。"
+            "写明考核年度（due_year）的标准在该年之前 verdict 为 not_due。county 为全县的数字（各角色相同）；"
+            "townships 和 villages 为调用者可见的乡镇（乡镇用户 scope=township 只有本乡镇），"
+            "指定 township 时只含该乡镇。"
+        ),
+        parameters=[StandardsQuerySerializer],
+        responses={
+            200: StandardsStatsSerializer,
+            400: OpenApiResponse(description="缺少或无效的 program / year / township，或年度尚未开始（中文说明）"),
+        },
+    )
+    def get(self, request):
+        query = StandardsQuerySerializer(data=request.query_params, context={"request": request})
+        query.is_valid(raise_exception=True)
+        return Response(standards.standards_report(user=request.user, **query.validated_data).as_dict())

@@ -1,0 +1,136 @@
+"""The construction-standards pages: a pilot village's 建设达标 checklist, the township ×
+standard table and its Excel export. All read villages.standards, the API's selector."""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+from django.views.generic import TemplateView
+
+from pilot_admin.excel import ExportColumn, export_response
+from pilot_admin.params import int_param
+from pilot_admin.scoping import ScopedViewMixin
+from villages import permissions, selectors, standards
+from villages.models import Township, Village
+
+
+def _program_and_year(request):
+    """The program (?program=, default the newest visible) and a year of it (?year=, default
+    the year the program pages open on)."""
+    program = selectors.program_for_code(user=request.user, code=request.GET.get("program"))
+    if program is None:
+        raise Http404("没有可用的试点项目。")
+    default_year = program.default_year(timezone.localdate())
+    year = int_param(request.GET.get("year"), default_year)
+    if year not in program.years:
+        year = default_year
+    return program, year
+
+
+def _township(request):
+    """The ?township= filter, through visible_to: another township's id is a 404."""
+    value = request.GET.get("township", "")
+    if not value.isdigit():
+        return None
+    return get_object_or_404(Township.objects.visible_to(request.user), pk=value)
+
+
+class VillageStandardsView(ScopedViewMixin, TemplateView):
+    """A village's 建设达标 checklist for a program year."""
+
+    access = staticmethod(permissions.can_view_quota_report)
+    template_name = "villages/standards_checklist.html"
+
+    def load(self, request, *args, **kwargs):
+        self.village = get_object_or_404(
+            Village.objects.visible_to(request.user).select_related("township"), pk=kwargs["pk"]
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        program, year = _program_and_year(self.request)
+        context.update(
+            village=self.village,
+            program=program,
+            year=year,
+            programs=selectors.visible_programs(user=self.request.user),
+            checklist=standards.village_checklist(program=program, village_id=self.village.pk, year=year),
+            table_url=reverse("villages:standards_table")
+            + f"?program={program.code}&year={year}&township={self.village.township_id}",
+        )
+        return context
+
+
+class StandardsTableView(ScopedViewMixin, TemplateView):
+    """Township × standard coverage for a program year, with each pilot's checklist below."""
+
+    access = staticmethod(permissions.can_view_quota_report)
+    template_name = "villages/standards_table.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        program, year = _program_and_year(self.request)
+        township = _township(self.request)
+        report = standards.standards_report(user=user, program=program, year=year, township=township)
+        context.update(
+            program=program,
+            year=year,
+            township=township,
+            report=report,
+            programs=selectors.visible_programs(user=user),
+            townships=Township.objects.visible_to(user).filter(county=program.county_id).order_by("code", "name"),
+            export_url=reverse("villages:standards_export"),
+        )
+        return context
+
+
+def _verdict_text(cell: standards.Coverage) -> str:
+    rate = "—" if cell.rate is None else f"{cell.rate * 100:.0f}%"
+    return f"{cell.met}/{cell.applicable} {rate} {cell.verdict_label}"
+
+
+class StandardsExportView(ScopedViewMixin, View):
+    """The checklist ledger (台账): one row per pilot village, one column per standard, then the
+    township and county coverage lines — the page's selector, streamed and formula-safe."""
+
+    access = staticmethod(permissions.can_view_quota_report)
+
+    def get(self, request):
+        program, year = _program_and_year(request)
+        report = standards.standards_report(user=request.user, program=program, year=year, township=_township(request))
+        codes = [s.code for s in report.standards]
+        columns = [
+            ExportColumn("乡镇", None, width=12),
+            ExportColumn("村名", None, width=12),
+            ExportColumn("试点年度", None, width=10),
+            *[
+                ExportColumn(f"{s.code} {s.title}（{standards.threshold_text(s)}）", None, width=18)
+                for s in report.standards
+            ],
+            ExportColumn("未达标或未填报", None, width=30),
+        ]
+
+        def village_rows():
+            for checklist in report.villages:
+                by_code = {item.standard.code: item for item in checklist.items}
+                cells = []
+                for code in codes:
+                    item = by_code.get(code)
+                    cells.append("不适用" if item is None else f"{item.status_label}（{item.value}）")
+                failing = "、".join(item.standard.code for item in checklist.failing)
+                yield [checklist.township, checklist.village, checklist.pilot_year, *cells, failing]
+
+        footer = [
+            [row.name, "", row.pilots, *[_verdict_text(cell) for cell in row.cells], ""]
+            for row in [*report.townships, report.county]
+        ]
+        return export_response(
+            filename=f"建设达标台账_{year}年.xlsx",
+            sheet_title=f"{year}年建设达标",
+            title=f"{program.name} · {year}年试点村建设达标台账（统计截至 {report.as_of:%Y-%m-%d}）",
+            columns=columns,
+            rows=village_rows(),
+            footer=footer,
+        )
