@@ -1,8 +1,8 @@
 """Demo acceptance (验收, 销号) for the demo county, after its 2019 inspections: about half of the
-2016–2018 pilots that passed with every rectification verified are accepted at the end of 2019
-or early 2020 with a 巴民发 document number, the first two 优秀 among them are named 试点示范村, and
-the first failing pilot whose rectification is still open gets a re-inspection scheduled (a
-draft for the demo inspector): 不合格 → 整改 → 复查.
+2016–2018 pilots that passed are accepted (their rectifications reported by the township and
+verified first), at the end of 2019 or early 2020 with a 巴民发 document number; the first two
+优秀 among them are named 试点示范村; and the first failing pilot whose rectification is still
+open gets a re-inspection scheduled (a draft for the demo inspector): 不合格 → 整改 → 复查.
 
 All of it goes through the services, so the ledger, the pilot pages and the audit trail show it
 as a county office would have made it. A county that already has an accepted pilot is left as
@@ -33,6 +33,9 @@ DEMONSTRATIONS = 2
 # Standards are not evaluated on this branch yet (assessments.services_acceptance.standards_state),
 # so every acceptance records why the county went ahead.
 REASON = "检查验收合格、整改已验收；建设标准经县检查验收组现场核查达标（系统尚未评估）。"
+
+
+SETTLED = "已按验收要求整改到位，资料已归档。"
 
 
 @dataclass
@@ -68,13 +71,27 @@ def load_demo_acceptance(*, county, program, admin) -> DemoAcceptance:
         .select_related("village", "program")
         .order_by("year", "village__code")
     )
-    eligible = [
+    reporters = {
+        user.township_id: user
+        for user in User.objects.filter(role=Role.TOWNSHIP, is_active=True, is_unit_leader=False).order_by("pk")
+    }
+    passed = [
         p
         for p in pilots
-        if p.pk in latest and latest[p.pk].grade in acceptance.PASSING_GRADES and p.pk not in open_pilots
+        if p.pk in latest
+        and latest[p.pk].grade in acceptance.PASSING_GRADES
+        and (p.pk not in open_pilots or p.village.township_id in reporters)
     ]
-    # Every other one: the rest stay in the open ledger, waiting for their acceptance.
-    chosen = eligible[::2]
+    # Every other one: the rest stay in the open ledger, waiting for their acceptance. The
+    # chosen ones' rectifications are reported by the township and verified first.
+    chosen = passed[::2]
+    for pilot in chosen:
+        for row in acceptance.open_rectifications(pilot).order_by("pk"):
+            if row.status == RectificationStatus.OPEN:
+                assessment_services.rectification_submit(
+                    actor=reporters[pilot.village.township_id], rectification=row, evidence_text=SETTLED
+                )
+            assessment_services.rectification_verify(actor=admin, rectification=row)
     excellent = []
     for index, pilot in enumerate(chosen):
         accepted_on, document_no = BATCHES[0] if index < len(chosen) // 2 else BATCHES[1]
