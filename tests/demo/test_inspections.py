@@ -62,7 +62,8 @@ def test_most_approved_pilots_are_inspected_with_every_grade():
 
 
 def test_two_drafts_wait_for_the_demo_inspector():
-    drafts = Inspection.objects.filter(year=YEAR, status=InspectionStatus.DRAFT)
+    # Original inspections; the re-inspection of a failing pilot (demo/acceptance.py) is a draft too.
+    drafts = Inspection.objects.filter(year=YEAR, status=InspectionStatus.DRAFT, original__isnull=True)
     assert drafts.count() == 2
     assert all(list(d.inspectors.values_list("username", flat=True)) == ["inspector"] for d in drafts)
     assert not ItemScore.objects.filter(inspection__in=drafts).exists()
