@@ -142,3 +142,17 @@ class ScoringForm(VersionedFormMixin, forms.Form):
                 (item, self[f"points_{item.pk}"], self[f"reason_{item.pk}"], self[f"rectify_{item.pk}"])
             )
         return sections
+
+
+class AcceptanceForm(forms.Form):
+    """验收 of a pilot village; whether the reason is required is the service's rule."""
+
+    accepted_on = forms.DateField(label="验收日期", widget=_date_input())
+    document_no = forms.CharField(label="验收文号", max_length=100, help_text="如“巴民发〔2018〕12号”。")
+    reason = forms.CharField(
+        label="验收理由",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="未全部达到验收条件（检查合格、整改验收完毕、建设标准达标）而仍予验收时必填。",
+    )

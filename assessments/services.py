@@ -151,6 +151,9 @@ def inspection_schedule(
     """The county office sets up a pilot village's inspection for a year and its team."""
     require(permissions.can_manage_assessments(actor), "只有县领导小组办公室可以安排检查验收。")
     pilot = PilotAssignment.objects.editable_by(actor).select_related("program", "village").filter(pk=pilot.pk).first()
+    if pilot is not None and pilot.status == PilotStatus.ACCEPTED:
+        # Closed out (销号): a new inspection would judge a pilot no longer in the open ledger.
+        raise ValidationError("该试点村已验收（销号），不再安排检查；确需检查请先撤销验收。")
     if pilot is None or pilot.status != PilotStatus.APPROVED:
         raise ValidationError("只能检查已审批的试点村。")
     if year < pilot.year:
@@ -342,9 +345,11 @@ def inspection_confirm(*, actor, inspection: Inspection, today: datetime.date | 
 def reinspection_create(*, actor, original: Inspection, inspectors, inspected_on=None) -> Inspection:
     """A re-inspection after rectification: new scores on the same sheet; the original stays."""
     require(permissions.can_manage_assessments(actor), "只有县领导小组办公室可以安排复查。")
-    original = Inspection.objects.editable_by(actor).get(pk=original.pk)
+    original = Inspection.objects.editable_by(actor).select_related("pilot").get(pk=original.pk)
     if original.status != InspectionStatus.CONFIRMED:
         raise ValidationError("只能对已确认的检查安排复查。")
+    if original.pilot.status == PilotStatus.ACCEPTED:
+        raise ValidationError("该试点村已验收（销号），不再安排复查；确需复查请先撤销验收。")
     inspection = Inspection(
         pilot=original.pilot,
         year=original.year,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments import views
+from assessments import views, views_acceptance
 
 urlpatterns = [
     path("templates/", views.TemplateListView.as_view(), name="template_list"),
@@ -23,4 +23,10 @@ urlpatterns = [
     path("rectifications/<int:pk>/", views.RectificationDetailView.as_view(), name="rectification_detail"),
     path("rectifications/<int:pk>/submit/", views.RectificationSubmitView.as_view(), name="rectification_submit"),
     path("rectifications/<int:pk>/verify/", views.RectificationVerifyView.as_view(), name="rectification_verify"),
+    path("pilots/<int:pk>/accept/", views_acceptance.PilotAcceptView.as_view(), name="pilot_accept"),
+    path(
+        "pilots/<int:pk>/acceptance/<str:action>/",
+        views_acceptance.PilotAcceptanceActionView.as_view(),
+        name="pilot_acceptance_action",
+    ),
 ]

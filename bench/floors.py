@@ -8,7 +8,7 @@ from django.http import JsonResponse
 
 from pilot_admin.models import User
 from pilot_admin.scoping import declare_scope
-from villages.choices import PilotLevel, PilotStatus, VillageKind
+from villages.choices import COUNTED_PILOT_STATUSES, PilotLevel, PilotStatus, VillageKind
 from villages.models import PilotAssignment, PilotProgram, ProgramStandard, Township, Village, VillageIndicator
 
 PAGE_SIZE = 50
@@ -62,13 +62,13 @@ SELECT t.id, t.name,
        (SELECT COUNT(*) FROM {T["village"]} v
          WHERE v.township_id = t.id AND v.is_active AND v.kind = %s) AS n_villages,
        (SELECT COUNT(*) FROM {T["pilot"]} pa JOIN {T["village"]} v ON v.id = pa.village_id
-         WHERE v.township_id = t.id AND pa.program_id = p.id AND pa.status = %s
+         WHERE v.township_id = t.id AND pa.program_id = p.id AND pa.status IN (%s, %s)
            AND pa.year = %s) AS n_new,
        (SELECT COUNT(*) FROM {T["pilot"]} pa JOIN {T["village"]} v ON v.id = pa.village_id
-         WHERE v.township_id = t.id AND pa.program_id = p.id AND pa.status = %s
+         WHERE v.township_id = t.id AND pa.program_id = p.id AND pa.status IN (%s, %s)
            AND pa.year = %s AND pa.level = %s) AS n_key,
        (SELECT COUNT(DISTINCT pa.village_id) FROM {T["pilot"]} pa JOIN {T["village"]} v ON v.id = pa.village_id
-         WHERE v.township_id = t.id AND pa.program_id = p.id AND pa.status = %s
+         WHERE v.township_id = t.id AND pa.program_id = p.id AND pa.status IN (%s, %s)
            AND pa.year <= %s) AS n_cumulative
   FROM {T["township"]} t
   JOIN {T["program"]} p ON p.county_id = t.county_id AND p.code = %s
@@ -92,9 +92,10 @@ def pilot_page_rows(county_id: int) -> list[tuple]:
 
 
 def quota_rows(county_id: int, program_code: str, year: int) -> list[tuple]:
-    approved = PilotStatus.APPROVED
-    params = [VillageKind.ADMINISTRATIVE_VILLAGE, approved, year, approved, year, PilotLevel.PROVINCIAL_KEY]
-    return _fetch(QUOTA_SQL, [*params, approved, year, program_code, county_id])
+    # Counted pilots: approved, accepted or not (villages.selectors.pilot_counted_q).
+    counted = list(COUNTED_PILOT_STATUSES)
+    params = [VillageKind.ADMINISTRATIVE_VILLAGE, *counted, year, *counted, year, PilotLevel.PROVINCIAL_KEY]
+    return _fetch(QUOTA_SQL, [*params, *counted, year, program_code, county_id])
 
 
 def _rows_response(rows: list[tuple]) -> JsonResponse:
@@ -129,7 +130,7 @@ SELECT t.id, t.name,
   JOIN {T["program"]} p ON p.county_id = t.county_id AND p.code = %s
   JOIN {T["standard"]} b1 ON b1.program_id = p.id AND b1.code = 'R-B1'
   LEFT JOIN {T["village"]} v ON v.township_id = t.id
-  LEFT JOIN {T["pilot"]} pa ON pa.village_id = v.id AND pa.program_id = p.id AND pa.status = %s AND pa.year <= %s
+  LEFT JOIN {T["pilot"]} pa ON pa.village_id = v.id AND pa.program_id = p.id AND pa.status IN (%s, %s) AND pa.year <= %s
   LEFT JOIN {T["indicator"]} i ON i.village_id = pa.village_id AND i.year = %s AND i.status = %s
  WHERE t.county_id = %s
  GROUP BY t.id, t.name, t.code
@@ -138,7 +139,7 @@ SELECT t.id, t.name,
 
 
 def standards_rows(county_id: int, program_code: str, year: int) -> list[tuple]:
-    return _fetch(STANDARDS_SQL, [program_code, PilotStatus.APPROVED, year, year, "confirmed", county_id])
+    return _fetch(STANDARDS_SQL, [program_code, *COUNTED_PILOT_STATUSES, year, year, "confirmed", county_id])
 
 
 def standards_floor(request):

@@ -17,6 +17,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from demo.acceptance import load_demo_acceptance
 from demo.guardianship import load_demo_guardianship
 from demo.inspections import load_demo_assessments
 from demo.liuzhi import DemoLiuzhi, load_demo_liuzhi
@@ -267,12 +268,11 @@ def plan_pilots(villages: list[VillageSpec]) -> list[PilotSpec]:
         extra = PROPOSED_LAST_YEAR.get(township, 0)
         rng = _rng("pilots", township)
         chosen = iter(rng.sample(by_township[township], sum(counts) + extra))
-        first = True
         for year, count in zip(YEARS, counts, strict=True):
             for _ in range(count):
                 code = next(chosen)
-                per_year[year].append(PilotSpec(code, year, PilotLevel.COUNTY, PilotStatus.APPROVED, first))
-                first = False
+                # 试点示范村 (R-A7) are named after acceptance (demo/acceptance.py), not at selection.
+                per_year[year].append(PilotSpec(code, year, PilotLevel.COUNTY, PilotStatus.APPROVED))
                 if township == WITHDRAWN_TOWNSHIP and year == WITHDRAWN_YEAR + 1 and withdrawn is None:
                     # The village withdrawn last year is this year's first pilot of the township.
                     withdrawn = PilotSpec(
@@ -663,6 +663,7 @@ def load_demo() -> DemoSummary:
     n_indicators += _ensure_standard_indicators(admin=admin, users=users, villages=villages, plan=plan)
     demo_tasks = load_demo_tasks(county=county, program=program, admin=admin)
     load_demo_assessments(county=county, program=program, admin=admin)
+    load_demo_acceptance(county=county, program=program, admin=admin)
     load_demo_guardianship(county=county, admin=admin)
     liuzhi = load_demo_liuzhi(password=DEMO_PASSWORD)
 

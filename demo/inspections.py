@@ -19,7 +19,7 @@ from assessments.choices import InspectionStatus, RectificationStatus, TemplateS
 from assessments.models import Inspection, Rectification, ScoreTemplate
 from pilot_admin.choices import Role
 from pilot_admin.models import User
-from villages.choices import PilotStatus
+from villages.choices import COUNTED_PILOT_STATUSES
 from villages.models import PilotAssignment
 
 SEED = "badong-assessments-2019"
@@ -228,7 +228,9 @@ def load_demo_assessments(*, county, program, admin) -> DemoAssessments:
     inspector = User.objects.get(username="inspector", role=Role.INSPECTOR, county=county)
     template, n_templates = _ensure_template(program=program, admin=admin)
     pilots = list(
-        PilotAssignment.objects.filter(program=program, status=PilotStatus.APPROVED, year__lte=YEAR)
+        # Accepted pilots too: they were inspected before their acceptance (demo/acceptance.py),
+        # and leaving them out would shift which pilots a second run picks.
+        PilotAssignment.objects.filter(program=program, status__in=COUNTED_PILOT_STATUSES, year__lte=YEAR)
         .select_related("village")
         .order_by("village__code")
     )

@@ -144,7 +144,7 @@ def _quota_section(figures: YearFigures, program) -> dict:
             {
                 "row": row,
                 "url": _url(
-                    "villages:pilot_list", program=program.code, year=report.year, township=row.id, status="approved"
+                    "villages:pilot_list", program=program.code, year=report.year, township=row.id, ledger="counted"
                 ),
             }
             for row in report.townships

@@ -273,6 +273,16 @@ ROUTES = {
     "assessments:rectification_verify": Route(
         allowed=ADMIN_ONLY, target="rectification", method="post", kwargs=_pk("rectification"), ok=302
     ),
+    # Acceptance (验收) of a pilot: the county office's page and its buttons.
+    "assessments:pilot_accept": Route(allowed=ADMIN_ONLY, target="pilot", kwargs=_pk("pilot")),
+    "assessments:pilot_acceptance_action": Route(
+        allowed=ADMIN_ONLY,
+        target="pilot",
+        method="post",
+        kwargs=lambda objs: {"pk": objs["pilot"].pk, "action": "reopen"},
+        data=lambda objs: {"reason": "核查"},
+        ok=302,
+    ),
     # Guardianship API: the civil-affairs side only (departments and inspectors get 403).
     "api_person-list": Route(allowed=GUARDIANSHIP_READERS, api=True),
     "api_person-detail": Route(allowed=GUARDIANSHIP_READERS, api=True, target="person", kwargs=_pk("person")),

@@ -88,7 +88,9 @@ def month_end(month: datetime.date) -> datetime.date:
 def _pilots(program, villages_by_township, admin):
     """Approved pilots of every year in every township, a provincial-key one in three, a
     proposal each year (not counted), a 2017 pilot withdrawn in 2017 and its village chosen
-    again in 2018, and a 2019 pilot withdrawn in 2021 (it counts in 2019 and 2020)."""
+    again in 2018, a 2019 pilot withdrawn in 2021 (it counts in 2019 and 2020), and the first
+    2016 pilot of each township accepted (已验收) in 2018: still counted in 2016, accepted from
+    2018 on."""
     pools = {name: list(villages) for name, villages in villages_by_township.items()}
     plan = {"a": lambda i: i % 3, "b": lambda i: (i + 1) % 2, "c": lambda _: 2}
     made = []
@@ -110,6 +112,13 @@ def _pilots(program, villages_by_township, admin):
     late = PilotAssignmentFactory(program=program, village=pools["b"].pop(0), year=2019)
     PilotAssignment.objects.filter(pk=late.pk).update(
         approved_at=at(d(2019, 4, 15)), withdrawn_at=at(d(2021, 6, 1)), withdraw_reason="撤并", status="withdrawn"
+    )
+    first = {}
+    for pilot in made:
+        if pilot.year == YEARS[0]:
+            first.setdefault(pilot.village.township_id, pilot.pk)
+    PilotAssignment.objects.filter(pk__in=first.values()).update(
+        status=PilotStatus.ACCEPTED, accepted_on=d(2018, 6, 30), acceptance_document_no="巴民发〔2018〕12号"
     )
     return pools
 
@@ -425,7 +434,7 @@ def recount_pilots(program, year, villages, pilots, townships):
     counted = [
         p
         for p in pilots
-        if p["status"] == "approved"
+        if p["status"] in ("approved", "accepted")
         or (p["status"] == "withdrawn" and p["approved_at"] and local_date(p["withdrawn_at"]) > day)
     ]
     village_township = {v["id"]: v["township"] for v in villages}
@@ -450,6 +459,13 @@ def recount_pilots(program, year, villages, pilots, townships):
                 "meets_quota": len(new) >= required,
                 "cumulative_pilots": len(cumulative),
                 "cumulative_share": rate(len(cumulative), n),
+                "accepted_pilots": len(
+                    {
+                        p["village"]
+                        for p in mine
+                        if p["year"] <= year and p["status"] == "accepted" and d.fromisoformat(p["accepted_on"]) <= day
+                    }
+                ),
             }
         )
     key = {p["village"] for p in counted if p["year"] == year and p["level"] == "provincial_key"}
@@ -668,6 +684,7 @@ def test_pilot_statistics_are_the_lists_recounted(world, role):
             assert block["villages"] == sum(r["villages"] for r in rows)
             assert block["new_pilots"] == sum(r["new_pilots"] for r in rows)
             assert block["cumulative_pilots"] == sum(r["cumulative_pilots"] for r in rows)
+            assert block["accepted_pilots"] == sum(r["accepted_pilots"] for r in rows)
             assert block["province_key"] == key
             assert block["meets_yearly_minimum"] == (block["new_pilots"] >= program.county_annual_min_count)
             assert block["meets_province_key_minimum"] == (key >= program.provincial_annual_min_count)

@@ -148,6 +148,18 @@ def _checked_run(objs):
     return {}
 
 
+def _accepted_pilot(objs):
+    from villages.choices import PilotStatus
+    from villages.models import PilotAssignment
+
+    PilotAssignment.objects.filter(pk=objs["pilot"].pk).update(
+        status=PilotStatus.ACCEPTED,
+        accepted_on=datetime.date(2019, 12, 30),
+        acceptance_document_no="巴民发〔2019〕45号",
+    )
+    return {"reason": "省级抽查发现问题"}
+
+
 def _locked_account(objs):
     from tests.test_access_matrix import _locked_username
 
@@ -167,6 +179,7 @@ PREPARE = {
     "api_task_plan_import": _task_plan_workbook,
     "import_run_commit": _checked_run,
     "accounts:lockout_reset": _locked_account,
+    "assessments:pilot_acceptance_action": _accepted_pilot,
 }
 # Route kwargs that differ from the matrix's (which checks access, not the effect).
 KWARGS = {

@@ -36,7 +36,13 @@ class PilotLevel(models.TextChoices):
 class PilotStatus(models.TextChoices):
     PROPOSED = "proposed", "拟定"
     APPROVED = "approved", "已审批"
+    # Closed out (销号, R-A8): still a pilot of its batch year and counted in every quota figure.
+    ACCEPTED = "accepted", "已验收"
     WITHDRAWN = "withdrawn", "撤销"
+
+
+# The statuses that count as a pilot in the quota figures (approved, whether accepted or not).
+COUNTED_PILOT_STATUSES = (PilotStatus.APPROVED, PilotStatus.ACCEPTED)
 
 
 class IndicatorStatus(models.TextChoices):

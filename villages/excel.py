@@ -94,6 +94,10 @@ PILOT_EXPORT_COLUMNS = (
     ExportColumn("试点示范村", lambda p: p.is_demonstration, width=10),
     ExportColumn("审批人", lambda p: str(p.approved_by) if p.approved_by else ""),
     ExportColumn("审批时间", lambda p: p.approved_at, width=18, number_format="yyyy-mm-dd hh:mm"),
+    ExportColumn("验收日期", lambda p: p.accepted_on, width=12, number_format="yyyy-mm-dd"),
+    ExportColumn("验收文号", lambda p: p.acceptance_document_no, width=20),
+    ExportColumn("验收人", lambda p: str(p.accepted_by) if p.accepted_by else ""),
+    ExportColumn("验收理由", lambda p: p.acceptance_reason, width=30),
     ExportColumn("备注", lambda p: p.notes, width=30),
 )
 
@@ -113,6 +117,7 @@ QUOTA_EXPORT_COLUMNS = (
     ExportColumn("累计试点", lambda t: t.cumulative_pilots, width=10),
     ExportColumn("累计占比", lambda t: t.cumulative_share, width=10, number_format="0.0%"),
     ExportColumn("期末累计要求", lambda t: t.required_cumulative_pilots, width=12),
+    ExportColumn("累计已验收", lambda t: t.accepted_pilots, width=12),
 )
 
 
@@ -130,6 +135,7 @@ def quota_total_rows(report) -> list[list]:
             county.cumulative_pilots,
             county.cumulative_share,
             county.required_cumulative,
+            county.accepted_pilots,
         ],
         [
             "省级重点支持",

@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from pilot_admin import filters
 from pilot_admin.filters import visible_choices
-from villages.choices import PilotLevel, PilotStatus
+from villages.choices import COUNTED_PILOT_STATUSES, PilotLevel, PilotStatus
 from villages.models import PilotAssignment, PilotProgram, Township, Village
 
 
@@ -43,7 +43,7 @@ class VillageFilterSet(filters.FilterSet):
         program, year, is_pilot = data.get("program"), data.get("year"), data.get("is_pilot")
         if program is None and year is None and is_pilot is None:
             return queryset
-        pilots = PilotAssignment.objects.filter(village=OuterRef("pk"), status=PilotStatus.APPROVED)
+        pilots = PilotAssignment.objects.filter(village=OuterRef("pk"), status__in=COUNTED_PILOT_STATUSES)
         if program is not None:
             pilots = pilots.filter(program=program)
         if year is not None:
@@ -54,6 +54,16 @@ class VillageFilterSet(filters.FilterSet):
         return queryset.filter(Exists(pilots))
 
 
+# The pilot ledger's two halves (R-A8 "建立台账、销号管理"): the open ledger of approved pilots
+# not yet accepted, and the closed-out ones; "counted" is both, as the quota figures count them.
+LEDGER_CHOICES = [("open", "在册未验收"), ("accepted", "已验收（销号）"), ("counted", "计入名额")]
+LEDGER_STATUSES = {
+    "open": (PilotStatus.APPROVED,),
+    "accepted": (PilotStatus.ACCEPTED,),
+    "counted": COUNTED_PILOT_STATUSES,
+}
+
+
 class PilotAssignmentFilterSet(filters.FilterSet):
     program = filters.VisibleCodeFilter(
         label="试点项目", help_text="试点项目代码", queryset=visible_choices(PilotProgram)
@@ -62,7 +72,17 @@ class PilotAssignmentFilterSet(filters.FilterSet):
     township = filters.VisibleFilter(label="乡镇", queryset=visible_choices(Township), field_name="village__township")
     level = django_filters.ChoiceFilter(label="级别", choices=PilotLevel.choices)
     status = django_filters.ChoiceFilter(label="状态", choices=PilotStatus.choices)
+    ledger = django_filters.ChoiceFilter(
+        label="台账",
+        choices=LEDGER_CHOICES,
+        method="filter_ledger",
+        help_text="open：在册未验收（已审批）；accepted：已验收（销号）；counted：计入名额（已审批和已验收）",
+    )
+    is_demonstration = filters.BooleanFilter(label="试点示范村")
 
     class Meta:
         model = PilotAssignment
-        fields = ["program", "year", "township", "level", "status"]
+        fields = ["program", "year", "township", "level", "status", "ledger", "is_demonstration"]
+
+    def filter_ledger(self, queryset, name, value):
+        return queryset.filter(status__in=LEDGER_STATUSES[value]) if value else queryset

@@ -285,6 +285,24 @@ class PilotAssignment(TimeStampedModel):
     withdrawn_at = models.DateTimeField("撤销时间", null=True, blank=True)
     withdraw_reason = models.CharField("撤销原因", max_length=300, blank=True)
     notes = models.TextField("备注", blank=True)
+    # Acceptance (验收, close-out R-A8): set by villages.services.pilot_assignment_accept, cleared
+    # by _reopen (the values stay in the audit trail).
+    accepted_on = models.DateField("验收日期", null=True, blank=True)
+    acceptance_document_no = models.CharField("验收文号", max_length=100, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="验收人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    acceptance_basis = models.CharField(
+        "验收依据", max_length=300, blank=True, help_text="验收时的检查结果、整改和建设标准情况。"
+    )
+    acceptance_reason = models.CharField(
+        "验收理由", max_length=500, blank=True, help_text="未全部达到验收条件而仍予验收时的理由。"
+    )
 
     objects = querysets.PilotAssignmentQuerySet.as_manager()
 
@@ -305,6 +323,12 @@ class PilotAssignment(TimeStampedModel):
                 condition=~Q(status=PilotStatus.WITHDRAWN) | ~Q(withdraw_reason=""),
                 name="pilotassignment_withdraw_has_reason",
                 violation_error_message="撤销试点须填写原因。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=PilotStatus.ACCEPTED)
+                | (Q(accepted_on__isnull=False) & ~Q(acceptance_document_no="")),
+                name="pilotassignment_accepted_has_date_and_document",
+                violation_error_message="验收须填写验收日期和验收文号。",
             ),
         ]
         indexes = [

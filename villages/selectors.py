@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from pilot_admin.choices import Role
 from pilot_admin.dates import end_of_day, year_as_of
-from villages.choices import PilotLevel, PilotStatus, RatioRounding, VillageKind
+from villages.choices import COUNTED_PILOT_STATUSES, PilotLevel, PilotStatus, RatioRounding, VillageKind
 from villages.models import Department, PilotAssignment, PilotProgram, Township, Village
 
 ACTIVE_ADMIN_VILLAGE = Q(villages__is_active=True, villages__kind=VillageKind.ADMINISTRATIVE_VILLAGE)
@@ -45,7 +45,7 @@ def village_list(*, user, program: PilotProgram | None = None, year: int | None 
 
 def pilot_assignment_list(*, user) -> QuerySet[PilotAssignment]:
     return PilotAssignment.objects.visible_to(user).select_related(
-        "program", "village", "village__township", "approved_by"
+        "program", "village", "village__township", "approved_by", "accepted_by"
     )
 
 
@@ -82,6 +82,8 @@ class TownshipQuota:
     cumulative_share: float
     required_cumulative_pilots: int
     meets_cumulative_target: bool
+    # Of the cumulative pilots, those accepted (已验收, 销号) by the reference date.
+    accepted_pilots: int = 0
 
     @property
     def shortfall(self) -> int:
@@ -101,6 +103,7 @@ class CountyQuota:
     required_province_key: int
     required_cumulative: int
     meets_cumulative_target: bool
+    accepted_pilots: int = 0
 
 
 @dataclass
@@ -139,6 +142,7 @@ class QuotaReport:
                 "cumulative_share": county.cumulative_share,
                 "meets_yearly_minimum": county.meets_yearly_minimum,
                 "meets_province_key_minimum": county.meets_province_key_minimum,
+                "accepted_pilots": county.accepted_pilots,
             },
             "townships": [
                 {
@@ -150,6 +154,7 @@ class QuotaReport:
                     "meets_quota": row.meets_quota,
                     "cumulative_pilots": row.cumulative_pilots,
                     "cumulative_share": row.cumulative_share,
+                    "accepted_pilots": row.accepted_pilots,
                 }
                 for row in self.townships
             ],
@@ -157,12 +162,13 @@ class QuotaReport:
 
 
 def pilot_counted_q(as_of: datetime.date, prefix: str = "") -> Q:
-    """Pilots that count as of `as_of`: approved, or approved and withdrawn only after `as_of`
+    """Pilots that count as of `as_of`: approved (accepted or not: acceptance closes a pilot out
+    but it stays a pilot of its batch year), or approved and withdrawn only after `as_of`
     (a withdrawal takes a pilot out of the figures from its date on, not of the years before).
     Approval is not dated: a batch's pilots count for their year whenever the ledger recorded
     the approval (past batches are often entered afterwards)."""
     p = f"{prefix}__" if prefix else ""
-    return Q(**{f"{p}status": PilotStatus.APPROVED}) | Q(
+    return Q(**{f"{p}status__in": COUNTED_PILOT_STATUSES}) | Q(
         **{
             f"{p}status": PilotStatus.WITHDRAWN,
             f"{p}approved_at__isnull": False,
@@ -215,10 +221,21 @@ def _quota_report(
                 filter=counted & Q(villages__pilot_assignments__year__lte=year),
                 distinct=True,
             ),
+            # Closed out by `as_of` (a reopened acceptance has no date: it leaves every year's count).
+            n_accepted=Count(
+                "villages__pilot_assignments__village",
+                filter=counted
+                & Q(
+                    villages__pilot_assignments__year__lte=year,
+                    villages__pilot_assignments__status=PilotStatus.ACCEPTED,
+                    villages__pilot_assignments__accepted_on__lte=as_of,
+                ),
+                distinct=True,
+            ),
             shown=ExpressionWrapper(shown, output_field=BooleanField()) if shown is not None else Value(True),
         )
         .order_by("code", "name")
-        .values("id", "name", "n_villages", "n_new", "n_key", "n_cumulative", "shown")
+        .values("id", "name", "n_villages", "n_new", "n_key", "n_cumulative", "n_accepted", "shown")
     )
     townships = []
     for row in rows:
@@ -238,6 +255,7 @@ def _quota_report(
                 cumulative_share=share(row["n_cumulative"], row["n_villages"]),
                 required_cumulative_pilots=required_cumulative,
                 meets_cumulative_target=row["n_cumulative"] >= required_cumulative,
+                accepted_pilots=row["n_accepted"],
             )
         )
     total_villages = sum(t.villages for t in townships)
@@ -256,6 +274,7 @@ def _quota_report(
         required_province_key=program.provincial_annual_min_count,
         required_cumulative=program.county_new_min_total,
         meets_cumulative_target=cumulative >= program.county_new_min_total,
+        accepted_pilots=sum(t.accepted_pilots for t in townships),
     )
     visible = [township for township, row in zip(townships, rows, strict=True) if row["shown"]]
     return QuotaReport(program=program, year=year, county=county, townships=visible, as_of=as_of, scope=scope)

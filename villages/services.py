@@ -1,6 +1,8 @@
 """Every write of the villages app: each one checks the actor's rights and scope, validates,
 saves in one transaction and leaves an audit entry."""
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -137,6 +139,8 @@ def pilot_assignment_withdraw(*, actor, assignment: PilotAssignment, reason: str
     assignment = _locked_assignment(actor, assignment)
     if assignment.status == PilotStatus.WITHDRAWN:
         raise ValidationError("该试点已撤销。")
+    if assignment.status == PilotStatus.ACCEPTED:
+        raise ValidationError("该试点已验收，不能撤销；确需撤销请先撤销验收。")
     before = audit.snapshot(assignment)
     assignment.status = PilotStatus.WITHDRAWN
     assignment.withdrawn_by = actor
@@ -145,6 +149,115 @@ def pilot_assignment_withdraw(*, actor, assignment: PilotAssignment, reason: str
     assignment.full_clean()
     assignment.save()
     audit.record(actor=actor, instance=assignment, action=AuditAction.UPDATE, before=before)
+    return assignment
+
+
+# --- acceptance (验收) and close-out (R-A8, SPEC §4.6) ---------------------------------------
+# The assessments app decides the facts (the latest inspection's grade, open rectifications,
+# the construction standards) and calls these; here the rule that needs no other app: only an
+# approved pilot is accepted, with a date and a document number, and a reason whenever the
+# facts fall short.
+
+
+@transaction.atomic
+def pilot_assignment_accept(
+    *,
+    actor,
+    assignment: PilotAssignment,
+    accepted_on: datetime.date,
+    document_no: str,
+    shortfalls: list[str],
+    basis: str = "",
+    reason: str = "",
+) -> PilotAssignment:
+    """已验收: `shortfalls` are the unmet conditions in Chinese (empty when the pilot is
+    eligible); accepting despite any of them requires `reason`."""
+    require(permissions.can_manage_pilots(actor), "只有县领导小组办公室可以验收试点村。")
+    document_no, reason = (document_no or "").strip(), (reason or "").strip()
+    errors = {}
+    if not document_no:
+        errors["document_no"] = "请填写验收文号。"
+    if accepted_on is None:
+        errors["accepted_on"] = "请填写验收日期。"
+    elif accepted_on > timezone.localdate():
+        errors["accepted_on"] = "验收日期不能晚于今天。"
+    if shortfalls and not reason:
+        errors["reason"] = f"未达到验收条件（{'；'.join(shortfalls)}），仍予验收须填写理由。"
+    if errors:
+        raise ValidationError(errors)
+    assignment = _locked_assignment(actor, assignment)
+    if assignment.status != PilotStatus.APPROVED:
+        raise ValidationError(f"只有“已审批”的试点可以验收（当前：{assignment.get_status_display()}）。")
+    if accepted_on.year < assignment.year:
+        raise ValidationError({"accepted_on": f"验收日期不能早于试点年度 {assignment.year} 年。"})
+    before = audit.snapshot(assignment)
+    assignment.status = PilotStatus.ACCEPTED
+    assignment.accepted_on = accepted_on
+    assignment.acceptance_document_no = document_no
+    assignment.accepted_by = actor
+    assignment.acceptance_basis = basis[:300]
+    # A reason given for an eligible pilot is kept too: it is the county's own note.
+    assignment.acceptance_reason = reason
+    assignment.full_clean()
+    assignment.save()
+    note = f"验收：{document_no}" + (f"；未达条件仍予验收，理由：{reason}" if shortfalls else "")
+    audit.record(actor=actor, instance=assignment, action=AuditAction.UPDATE, before=before, note=note)
+    return assignment
+
+
+@transaction.atomic
+def pilot_assignment_reopen(*, actor, assignment: PilotAssignment, reason: str) -> PilotAssignment:
+    """撤销验收: the pilot goes back to 已审批 (the open ledger). The acceptance's date, number
+    and reasons are cleared from the row and kept in the audit entry's before-values; a 示范村
+    title, which needs an acceptance, goes with it."""
+    require(permissions.can_manage_pilots(actor), "只有县领导小组办公室可以撤销验收。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "撤销验收须填写原因。"})
+    assignment = _locked_assignment(actor, assignment)
+    if assignment.status != PilotStatus.ACCEPTED:
+        raise ValidationError("该试点尚未验收。")
+    before = audit.snapshot(assignment)
+    assignment.status = PilotStatus.APPROVED
+    assignment.accepted_on = None
+    assignment.acceptance_document_no = ""
+    assignment.accepted_by = None
+    assignment.acceptance_basis = ""
+    assignment.acceptance_reason = ""
+    assignment.is_demonstration = False
+    assignment.full_clean()
+    assignment.save()
+    audit.record(actor=actor, instance=assignment, action=AuditAction.UPDATE, before=before, note=f"撤销验收：{reason}")
+    return assignment
+
+
+@transaction.atomic
+def pilot_assignment_set_demonstration(
+    *, actor, assignment: PilotAssignment, named: bool, excellent: bool, grade: str = "", reason: str = ""
+) -> PilotAssignment:
+    """试点示范村 (R-A7): only an accepted pilot graded 优秀 (`excellent`, decided from its latest
+    inspection by the caller) may be named; removing the title needs a reason."""
+    require(permissions.can_manage_pilots(actor), "只有县领导小组办公室可以命名试点示范村。")
+    reason = (reason or "").strip()
+    assignment = _locked_assignment(actor, assignment)
+    if named:
+        if assignment.status != PilotStatus.ACCEPTED:
+            raise ValidationError("只有已验收的试点村可以命名为试点示范村。")
+        if not excellent:
+            raise ValidationError(f"只有检查验收等次为优秀的试点村可以命名为试点示范村（{grade or '尚无检查结果'}）。")
+        if assignment.is_demonstration:
+            raise ValidationError("该村已是试点示范村。")
+        note = "命名为试点示范村" + (f"：{reason}" if reason else "")
+    else:
+        if not assignment.is_demonstration:
+            raise ValidationError("该村不是试点示范村。")
+        if not reason:
+            raise ValidationError({"reason": "取消试点示范村须填写原因。"})
+        note = f"取消试点示范村：{reason}"
+    before = audit.snapshot(assignment)
+    assignment.is_demonstration = named
+    assignment.save()
+    audit.record(actor=actor, instance=assignment, action=AuditAction.UPDATE, before=before, note=note)
     return assignment
 
 

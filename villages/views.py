@@ -14,7 +14,7 @@ from pilot_admin.params import int_param
 from pilot_admin.scoping import ScopedViewMixin
 from villages import permissions, selectors, services
 from villages.charts import quota_chart
-from villages.choices import IndicatorStatus, PilotStatus
+from villages.choices import COUNTED_PILOT_STATUSES, IndicatorStatus, PilotStatus
 from villages.filters import PilotAssignmentFilterSet, VillageFilterSet
 from villages.forms import PilotSelectForm, ReasonForm, VillageForm, VillageIndicatorForm
 from villages.models import PilotAssignment, Township, Village, VillageIndicator
@@ -306,7 +306,7 @@ class PilotSelectView(ScopedViewMixin, FormView):
             .active_administrative()
             .exclude(
                 pilot_assignments__program=self.program,
-                pilot_assignments__status__in=[PilotStatus.PROPOSED, PilotStatus.APPROVED],
+                pilot_assignments__status__in=[PilotStatus.PROPOSED, *COUNTED_PILOT_STATUSES],
             )
         )
         queryset = queryset.filter(township=self.township) if self.township is not None else queryset.none()

@@ -11,7 +11,7 @@ from django.test import RequestFactory
 from demo.county import DEMO_PASSWORD, DEMO_USERS, PROGRAM
 from pilot_admin.choices import Role
 from pilot_admin.models import AuditEntry, User
-from villages.choices import PilotStatus, TownshipKind, VillageKind
+from villages.choices import COUNTED_PILOT_STATUSES, PilotStatus, TownshipKind, VillageKind
 from villages.models import County, Department, PilotAssignment, PilotProgram, Township, Village, VillageIndicator
 from villages.selectors import pilot_quota_stats
 
@@ -43,9 +43,8 @@ def test_load_demo_twice_builds_the_county_once_and_resets_demo_passwords():
     assert "本次新增" in first_output
     admin.refresh_from_db()
     assert admin.check_password(DEMO_PASSWORD)
-    assert PilotAssignment.objects.filter(status=PilotStatus.APPROVED).count() == (
-        PilotAssignment.objects.filter(status=PilotStatus.APPROVED).values("program", "village").distinct().count()
-    )
+    counted = PilotAssignment.objects.filter(status__in=COUNTED_PILOT_STATUSES)
+    assert counted.count() == counted.values("program", "village").distinct().count()
 
 
 @pytest.fixture(scope="class")
@@ -101,7 +100,7 @@ class TestDemoContent:
         assert withdrawn.withdraw_reason
         # The withdrawn village was selected again the next year.
         assert PilotAssignment.objects.filter(
-            village=withdrawn.village, year=withdrawn.year + 1, status=PilotStatus.APPROVED
+            village=withdrawn.village, year=withdrawn.year + 1, status__in=COUNTED_PILOT_STATUSES
         ).exists()
         assert {"submitted", "confirmed"} <= set(VillageIndicator.objects.values_list("status", flat=True))
 

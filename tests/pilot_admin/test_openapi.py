@@ -30,7 +30,10 @@ EXPECTED_PATHS = {
     "/api/v1/townships/{id}/": ("get", set()),
     "/api/v1/villages/": ("get", PAGINATION | {"township", "is_pilot", "program", "year", "search"}),
     "/api/v1/villages/{id}/": ("get", set()),
-    "/api/v1/pilot-assignments/": ("get", PAGINATION | {"program", "year", "township", "level", "status"}),
+    "/api/v1/pilot-assignments/": (
+        "get",
+        PAGINATION | {"program", "year", "township", "level", "status", "ledger", "is_demonstration"},
+    ),
     "/api/v1/pilot-assignments/{id}/": ("get", set()),
     "/api/v1/stats/pilots/": ("get", {"program", "year"}),
     "/api/v1/imports/villages/": ("post", set()),
@@ -108,7 +111,8 @@ def test_schema_types_the_filters_precisely(schema):
     assert villages["is_pilot"]["schema"]["type"] == "boolean"
     pilots = _query_parameters(schema["paths"]["/api/v1/pilot-assignments/"]["get"])
     assert set(pilots["level"]["schema"]["enum"]) == {"provincial_key", "county"}
-    assert set(pilots["status"]["schema"]["enum"]) == {"proposed", "approved", "withdrawn"}
+    assert set(pilots["status"]["schema"]["enum"]) == {"proposed", "approved", "accepted", "withdrawn"}
+    assert set(pilots["ledger"]["schema"]["enum"]) == {"open", "accepted", "counted"}
     stats = _query_parameters(schema["paths"]["/api/v1/stats/pilots/"]["get"])
     assert stats["program"]["required"] is True
     assert stats["year"]["required"] is True
@@ -152,6 +156,9 @@ def test_schema_describes_the_response_fields(schema):
         "status",
         "approved_at",
         "withdrawn_at",
+        "accepted_on",
+        "acceptance_document_no",
+        "is_demonstration",
     }
 
 

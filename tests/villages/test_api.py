@@ -146,6 +146,9 @@ def test_pilot_assignment_list_fields(api, county_admin, program, village_a):
             "status": "proposed",
             "approved_at": None,
             "withdrawn_at": None,
+            "accepted_on": None,
+            "acceptance_document_no": "",
+            "is_demonstration": False,
         }
     ]
 
@@ -393,6 +396,7 @@ def test_stats_township_quota_and_county_minimums(api, county_admin, quota_case)
         "meets_quota": False,
         "cumulative_pilots": 1,
         "cumulative_share": round(1 / 21, 4),
+        "accepted_pilots": 0,
     }
     assert big_row["required_new_pilots"] == 2
     assert small_row == {
@@ -404,6 +408,7 @@ def test_stats_township_quota_and_county_minimums(api, county_admin, quota_case)
         "meets_quota": True,
         "cumulative_pilots": 2,
         "cumulative_share": 0.1,
+        "accepted_pilots": 0,
     }
     assert small_row["required_new_pilots"] == 1
     new_pilots, province_key = 2, 1
@@ -415,6 +420,7 @@ def test_stats_township_quota_and_county_minimums(api, county_admin, quota_case)
         "cumulative_share": round(3 / 41, 4),
         "meets_yearly_minimum": new_pilots >= program.county_annual_min_count,
         "meets_province_key_minimum": province_key >= program.provincial_annual_min_count,
+        "accepted_pilots": 0,
     }
     assert payload["county"]["cumulative_share"] == 0.0732
     assert payload["county"]["meets_yearly_minimum"] is False

@@ -62,7 +62,7 @@ def test_pilot_export_applies_the_ledger_filters_and_scope(
     sheet = downloaded(client.get(reverse("villages:pilot_export"), {"program": program.code, "year": 2018})).active
     assert [cell.value for cell in sheet[1]][:5] == ["乡镇", "村名", "试点项目", "年度", "级别"]
     assert sheet_rows(sheet, start=2) == [
-        ("水布垭镇", "水布垭村", program.name, 2018, "省级重点支持", "已审批", None, "否", None, None, None)
+        ("水布垭镇", "水布垭村", program.name, 2018, "省级重点支持", "已审批", None, "否") + (None,) * 7
     ]
     sheet = downloaded(client.get(reverse("villages:pilot_export"), {"status": PilotStatus.PROPOSED})).active
     assert [row[1] for row in sheet_rows(sheet, start=2)] == ["东瀼口村"]
@@ -88,13 +88,14 @@ def test_quota_export_writes_the_report_with_title_and_county_total(client, coun
         "累计试点",
         "累计占比",
         "期末累计要求",
+        "累计已验收",
     ]
     report = selectors.pilot_quota_stats(user=county_admin, program=program, year=2018)
     rows = sheet_rows(sheet, start=3)
     township = next(row for row in rows if row[0] == "水布垭镇")
     expected = report.townships[0]
     assert township[:4] == (expected.name, expected.villages, expected.new_pilots, expected.required_new_pilots)
-    assert township[5:] == (2, pytest.approx(expected.cumulative_share), expected.required_cumulative_pilots)
+    assert township[5:] == (2, pytest.approx(expected.cumulative_share), expected.required_cumulative_pilots, 0)
     total = rows[-2]
     assert total[:6] == ("合计", report.county.villages, 1, program.county_annual_min_count, "未达标", 2)
     assert rows[-1][:5] == ("省级重点支持", None, 1, program.provincial_annual_min_count, "未达标")

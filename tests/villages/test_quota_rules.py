@@ -164,6 +164,7 @@ def test_as_dict_has_the_api_shape_with_shares_rounded_to_four_places(county, pr
         "cumulative_share",
         "meets_yearly_minimum",
         "meets_province_key_minimum",
+        "accepted_pilots",
     }
     (row,) = data["townships"]
     assert row["cumulative_share"] == 0.1429
@@ -176,6 +177,7 @@ def test_as_dict_has_the_api_shape_with_shares_rounded_to_four_places(county, pr
         "meets_quota",
         "cumulative_pilots",
         "cumulative_share",
+        "accepted_pilots",
     }
 
 

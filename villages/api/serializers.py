@@ -87,9 +87,19 @@ class PilotAssignmentSerializer(serializers.ModelSerializer):
             "status",
             "approved_at",
             "withdrawn_at",
+            "accepted_on",
+            "acceptance_document_no",
+            "is_demonstration",
         ]
         read_only_fields = fields
         extra_kwargs = {
+            "status": {
+                "help_text": "proposed 拟定；approved 已审批；"
+                "accepted 已验收（销号，仍是其试点年度的试点，计入各项名额统计）；withdrawn 撤销"
+            },
+            "accepted_on": {"help_text": "验收日期；未验收为 null（撤销验收后亦为 null）"},
+            "acceptance_document_no": {"help_text": "验收文号，如“巴民发〔2018〕12号”；未验收为空字符串"},
+            "is_demonstration": {"help_text": "试点示范村（R-A7）：已验收且检查验收等次为优秀的试点村由县里命名"},
             "approved_at": {"help_text": "审批时间；未审批为 null"},
             "withdrawn_at": {"help_text": "撤销时间；撤销之前的年度统计仍计入审批过的试点"},
         }
@@ -135,12 +145,15 @@ class PilotStatsQuerySerializer(QuerySerializer):
 
 class CountyStatsSerializer(serializers.Serializer):
     villages = serializers.IntegerField(help_text="全县有效行政村数（按现状）")
-    new_pilots = serializers.IntegerField(help_text="全县本年度已审批（截至 as_of 未撤销）的新增试点村数")
+    new_pilots = serializers.IntegerField(help_text="全县本年度已审批（含已验收；截至 as_of 未撤销）的新增试点村数")
     province_key = serializers.IntegerField(help_text="全县本年度已审批的省级重点支持试点村数")
     cumulative_pilots = serializers.IntegerField(help_text="全县截至本年度累计试点村数（不同的村）")
     cumulative_share = serializers.FloatField(help_text="全县累计试点村占有效行政村的比例，保留4位小数")
     meets_yearly_minimum = serializers.BooleanField(help_text="全县是否达到每年试点最少村数")
     meets_province_key_minimum = serializers.BooleanField(help_text="全县是否达到每年省级重点支持最少村数")
+    accepted_pilots = serializers.IntegerField(
+        help_text="全县累计试点村中截至 as_of 已验收（销号）的村数；已验收的试点仍计入新增和累计"
+    )
 
 
 class TownshipStatsSerializer(serializers.Serializer):
@@ -152,6 +165,7 @@ class TownshipStatsSerializer(serializers.Serializer):
     meets_quota = serializers.BooleanField(help_text="本乡镇是否达到本年度最少试点村数")
     cumulative_pilots = serializers.IntegerField(help_text="截至本年度累计试点村数（不同的村）")
     cumulative_share = serializers.FloatField(help_text="累计试点村占比，保留4位小数")
+    accepted_pilots = serializers.IntegerField(help_text="累计试点村中截至 as_of 已验收（销号）的村数")
 
 
 # Describes selectors.QuotaReport.as_dict(), which the view returns as is.

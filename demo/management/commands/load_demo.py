@@ -47,7 +47,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{summary.county.name}：{summary.townships} 个乡镇，{summary.villages} 个村（社区），"
             f"{summary.departments} 个部门；试点项目“{summary.program.name}”："
-            f"已审批 {summary.pilots['approved']}，拟定 {summary.pilots['proposed']}，"
+            f"已审批 {summary.pilots['approved']}，已验收 {summary.pilots['accepted']}，"
+            f"拟定 {summary.pilots['proposed']}，"
             f"撤销 {summary.pilots['withdrawn']}；村年度指标 {summary.indicators} 条；"
             f"任务 {summary.tasks} 项，进度报告 {summary.reports} 份。"
         )

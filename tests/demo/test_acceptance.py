@@ -1,0 +1,56 @@
+"""load_demo's acceptance: 2016–2018 pilots accepted with a 巴民发 document number, 试点示范村 among
+the 优秀 ones only, a failing pilot in rectification with its re-inspection scheduled, and
+nothing added by a second run."""
+
+import pytest
+
+from assessments import services_acceptance as acceptance
+from assessments.choices import Grade, InspectionStatus
+from assessments.models import Inspection
+from demo.acceptance import ACCEPTED_BATCH_YEARS, BATCHES
+from pilot_admin.models import AuditEntry
+from tests.demo.helpers import demo_loaded_twice
+from villages.choices import PilotStatus
+from villages.models import PilotAssignment
+
+MODELS = (PilotAssignment, Inspection, AuditEntry)
+
+demo = demo_loaded_twice(MODELS)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
+
+
+def test_a_second_run_adds_nothing(demo):
+    assert demo["second"] == demo["first"]
+    assert PilotAssignment.objects.filter(status=PilotStatus.ACCEPTED).count() == demo["first"]["PilotAssignment"] - (
+        PilotAssignment.objects.exclude(status=PilotStatus.ACCEPTED).count()
+    )
+
+
+def test_some_early_pilots_are_accepted_with_a_document_number():
+    accepted = PilotAssignment.objects.filter(status=PilotStatus.ACCEPTED)
+    assert accepted.count() >= 5
+    assert set(accepted.values_list("year", flat=True)) <= set(ACCEPTED_BATCH_YEARS)
+    assert set(accepted.values_list("accepted_on", "acceptance_document_no")) == set(BATCHES)
+    # Others of the same batches stay in the open ledger.
+    assert PilotAssignment.objects.filter(status=PilotStatus.APPROVED, year__in=ACCEPTED_BATCH_YEARS).exists()
+    for pilot in accepted:
+        facts = acceptance.acceptance_facts(assignment=pilot, standards=acceptance.StandardsState(met=True))
+        assert facts.passed and facts.open_rectifications == 0
+        assert pilot.acceptance_reason  # standards are not evaluated yet: the reason is recorded
+
+
+def test_demonstration_villages_are_excellent_accepted_pilots():
+    named = list(PilotAssignment.objects.filter(is_demonstration=True))
+    assert 1 <= len(named) <= 2
+    for pilot in named:
+        assert pilot.status == PilotStatus.ACCEPTED
+        assert acceptance.latest_inspection(pilot).grade == Grade.EXCELLENT
+
+
+def test_a_failing_pilot_is_in_rectification_with_a_reinspection_scheduled():
+    again = Inspection.objects.get(original__isnull=False)
+    assert again.status == InspectionStatus.DRAFT
+    assert again.original.grade == Grade.FAIL
+    assert again.pilot.status == PilotStatus.APPROVED
+    assert acceptance.open_rectifications(again.pilot).exists()
