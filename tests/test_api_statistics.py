@@ -905,10 +905,6 @@ def test_what_happens_today_leaves_past_years_as_they_were(world, role):
     assert now["tasks"]["overdue"] == this_year["tasks"]["overdue"] - 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="村的设立、撤并没有日期：行政村数、最低要求和占比按现状（README“统计接口”一节）",
-)
 def test_a_village_added_today_leaves_past_years_as_they_were(world):
     api = Api(world["users"]["county_admin"])
     before = api.get("api_pilot_stats", program=world["program"].code, year=2017)
@@ -916,15 +912,18 @@ def test_a_village_added_today_leaves_past_years_as_they_were(world):
     assert api.get("api_pilot_stats", program=world["program"].code, year=2017) == before
 
 
-def test_a_village_added_today_changes_only_the_village_counts(world):
-    """What the limitation above amounts to: the pilots of the past stay as they were."""
+def test_a_village_added_today_counts_from_today(world):
+    """A village added today is established today (issue 13): this year's counts take it in,
+    while one recorded as 建档前已有 (established_on=None) counts in the past years too."""
     api = Api(world["users"]["county_admin"])
-    before = api.get("api_pilot_stats", program=world["program"].code, year=2017)
+    program = world["program"]
+    now_before = api.get("api_pilot_stats", program=program.code, year=TODAY.year)
+    past_before = api.get("api_pilot_stats", program=program.code, year=2017)
     village_services.village_create(actor=world["users"]["county_admin"], township=world["townships"]["a"], name="新村")
-    after = api.get("api_pilot_stats", program=world["program"].code, year=2017)
-    moving = {"villages", "required_new_pilots", "meets_quota", "cumulative_share"}
-    assert [{k: v for k, v in row.items() if k not in moving} for row in after["townships"]] == [
-        {k: v for k, v in row.items() if k not in moving} for row in before["townships"]
-    ]
-    assert after["county"]["new_pilots"] == before["county"]["new_pilots"]
-    assert after["county"]["villages"] == before["county"]["villages"] + 1
+    village_services.village_create(
+        actor=world["users"]["county_admin"], township=world["townships"]["a"], name="老村", established_on=None
+    )
+    past_after = api.get("api_pilot_stats", program=program.code, year=2017)
+    assert past_after["county"]["villages"] == past_before["county"]["villages"] + 1
+    now_after = api.get("api_pilot_stats", program=program.code, year=TODAY.year)
+    assert now_after["county"]["villages"] == now_before["county"]["villages"] + 2
