@@ -533,7 +533,12 @@ class VillageEvent(TimeStampedModel):
     old_name = models.CharField("原名", max_length=50, blank=True)
     note = models.CharField("说明", max_length=300, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="记录人", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="记录人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -553,11 +558,21 @@ class IndicatorYear(TimeStampedModel):
     county = models.ForeignKey(County, verbose_name="县", on_delete=models.PROTECT, related_name="indicator_years")
     year = models.PositiveSmallIntegerField("年度", validators=[MinValueValidator(2000), MaxValueValidator(2100)])
     opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="开放人", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="开放人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     opened_at = models.DateTimeField("开放时间")
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="关闭人", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="关闭人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     closed_at = models.DateTimeField("关闭时间", null=True, blank=True)
 

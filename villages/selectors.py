@@ -15,7 +15,6 @@ from villages.history import administrative_on_q
 from villages.models import Department, PilotAssignment, PilotProgram, Township, Village
 
 
-
 def township_list(*, user, as_of: datetime.date | None = None) -> QuerySet[Township]:
     """Townships with `village_count`: their administrative villages as they were on `as_of`
     (today by default; villages/history.py)."""
