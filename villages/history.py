@@ -27,3 +27,15 @@ def administrative_on_q(day: datetime.date, prefix: str = "") -> Q:
     p = f"{prefix}__" if prefix else ""
     was_village = Q(**{f"{p}kind": VillageKind.ADMINISTRATIVE_VILLAGE}) | Q(**{f"{p}community_since__gt": day})
     return existing_on_q(day, prefix) & was_village
+
+
+def village_timeline(village):
+    """The village's life events and those of other villages that name it (a village merged
+    into it, one split from it), oldest first."""
+    from villages.models import VillageEvent
+
+    return (
+        VillageEvent.objects.filter(Q(village=village) | Q(related_village=village))
+        .select_related("village", "related_village", "recorded_by")
+        .order_by("date", "id")
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from villages import excel_views, views
+from villages import excel_views, views, views_history
 
 app_name = "villages"
 
@@ -27,4 +27,9 @@ urlpatterns = [
     path("pilots/bulk/<str:action>/", views.PilotActionView.as_view(), name="pilot_bulk_action"),
     path("quota/", views.QuotaReportView.as_view(), name="quota_report"),
     path("quota/export/", excel_views.QuotaExportView.as_view(), name="quota_export"),
+    path("<int:pk>/history/<str:kind>/", views_history.VillageEventView.as_view(), name="village_event"),
+    path("indicator-years/", views_history.IndicatorYearListView.as_view(), name="indicator_year_list"),
+    path(
+        "indicator-years/<int:pk>/close/", views_history.IndicatorYearCloseView.as_view(), name="indicator_year_close"
+    ),
 ]
