@@ -332,6 +332,10 @@ def county(django_db_setup, django_db_blocker):
         # Not counted in the quota: a merged village and a residential community.
         VillageFactory(township=townships["a"], is_active=False)
         VillageFactory(township=townships["b"], kind=VillageKind.RESIDENTIAL_COMMUNITY)
+        # Dated history (issue 13): counted in some years only.
+        VillageFactory(township=townships["a"], is_active=False, ended_on=d(2018, 6, 30))
+        VillageFactory(township=townships["b"], established_on=d(2019, 3, 1))
+        VillageFactory(township=townships["c"], kind=VillageKind.RESIDENTIAL_COMMUNITY, community_since=d(2020, 1, 1))
         # Minimums the data meets in some years and misses in others, so both verdicts show.
         program = PilotProgramFactory(
             county=county,
@@ -419,6 +423,17 @@ def rate(part, whole):
 # --- recounting from the lists -----------------------------------------------------------------------
 
 
+def _administrative_on(village, day):
+    """The village list's dates say whether it was an administrative village on `day`."""
+
+    def date(value):
+        return datetime.date.fromisoformat(value) if value else None
+
+    established, ended, community = (date(village[k]) for k in ("established_on", "ended_on", "community_since"))
+    existed = (established is None or established <= day) and (ended is None or ended > day)
+    return existed and (village["kind"] == "administrative_village" or (community is not None and community > day))
+
+
 def recount_pilots(program, year, villages, pilots, townships):
     """Every township row of /stats/pilots/ from the village and pilot lists."""
     day = as_of(year)
@@ -431,11 +446,7 @@ def recount_pilots(program, year, villages, pilots, townships):
     village_township = {v["id"]: v["township"] for v in villages}
     rows = []
     for township in townships:
-        n = sum(
-            1
-            for v in villages
-            if v["township"] == township["id"] and v["is_active"] and v["kind"] == "administrative_village"
-        )
+        n = sum(1 for v in villages if v["township"] == township["id"] and _administrative_on(v, day))
         mine = [p for p in counted if village_township[p["village"]] == township["id"]]
         new = {p["village"] for p in mine if p["year"] == year}
         cumulative = {p["village"] for p in mine if p["year"] <= year}
