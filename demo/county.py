@@ -35,7 +35,7 @@ from villages.models import (
     Village,
     VillageIndicator,
 )
-from villages.services_indicator_years import indicator_year_open
+from villages.services_indicator_years import indicator_year_close, indicator_year_open
 
 SEED = "badong-demo-2016"
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -532,11 +532,11 @@ def _indicator_values(code: str, year: int, village: Village) -> dict:
     }
 
 
-def _ensure_indicator_years(*, admin, county, years) -> None:
-    """The demo opens the years its indicators are entered for, and this year's (issue 13)."""
+def _ensure_indicator_years(*, admin, county, years) -> list[IndicatorYear]:
+    """The demo opens the years its indicators are entered for, and this year's (issue 13);
+    returns the ones it opened now."""
     opened = set(IndicatorYear.objects.filter(county=county).values_list("year", flat=True))
-    for year in sorted(set(years) - opened):
-        indicator_year_open(actor=admin, county=county, year=year)
+    return [indicator_year_open(actor=admin, county=county, year=year) for year in sorted(set(years) - opened)]
 
 
 def _ensure_indicators(*, admin, users, townships, villages, plan: list[PilotSpec]) -> int:
@@ -553,7 +553,7 @@ def _ensure_indicators(*, admin, users, townships, villages, plan: list[PilotSpe
     existing = set(
         VillageIndicator.objects.filter(village__township__in=townships.values()).values_list("village_id", "year")
     )
-    _ensure_indicator_years(admin=admin, county=admin.county, years=(2019, 2020, timezone.localdate().year))
+    new_years = _ensure_indicator_years(admin=admin, county=admin.county, years=(2019, 2020, timezone.localdate().year))
     created = 0
     for township in townships.values():
         reporter = township_users.get(township.pk, admin)
@@ -572,6 +572,10 @@ def _ensure_indicators(*, admin, users, townships, villages, plan: list[PilotSpe
                         )
                     else:
                         services.village_indicator_confirm(actor=admin, indicator=indicator)
+    # 2019's figures are final: the county closed the year once its indicators were in.
+    for row in new_years:
+        if row.year == 2019:
+            indicator_year_close(actor=admin, indicator_year=row)
     return created
 
 
