@@ -5,7 +5,9 @@ so the ratio is the cost of our code above the least any Django view must pay.""
 
 from django.db import connection
 from django.http import JsonResponse
+from django.utils import timezone
 
+from pilot_admin.dates import year_as_of
 from pilot_admin.models import User
 from pilot_admin.scoping import declare_scope
 from villages.choices import COUNTED_PILOT_STATUSES, PilotLevel, PilotStatus, VillageKind
@@ -55,12 +57,15 @@ SELECT pa.id, pa.year, t.name, v.name, p.name, pa.level, pa.status, u.username, 
  LIMIT %s
 """
 
-# Per township of the program's county: active administrative villages, approved pilots of
-# the year, of them provincial key, and distinct villages with an approved pilot up to the year.
+# Per township of the program's county: the administrative villages as they were on the year's
+# reference date (villages/history.py), counted pilots of
+# the year, of them provincial key, and distinct villages with a counted pilot up to the year.
 QUOTA_SQL = f"""
 SELECT t.id, t.name,
        (SELECT COUNT(*) FROM {T["village"]} v
-         WHERE v.township_id = t.id AND v.is_active AND v.kind = %s) AS n_villages,
+         WHERE v.township_id = t.id AND (v.established_on IS NULL OR v.established_on <= %s)
+           AND (v.ended_on IS NULL OR v.ended_on > %s)
+           AND (v.kind = %s OR v.community_since > %s)) AS n_villages,
        (SELECT COUNT(*) FROM {T["pilot"]} pa JOIN {T["village"]} v ON v.id = pa.village_id
          WHERE v.township_id = t.id AND pa.program_id = p.id AND pa.status IN (%s, %s)
            AND pa.year = %s) AS n_new,
@@ -94,7 +99,18 @@ def pilot_page_rows(county_id: int) -> list[tuple]:
 def quota_rows(county_id: int, program_code: str, year: int) -> list[tuple]:
     # Counted pilots: approved, accepted or not (villages.selectors.pilot_counted_q).
     counted = list(COUNTED_PILOT_STATUSES)
-    params = [VillageKind.ADMINISTRATIVE_VILLAGE, *counted, year, *counted, year, PilotLevel.PROVINCIAL_KEY]
+    day = year_as_of(year, timezone.localdate())
+    params = [
+        day,
+        day,
+        VillageKind.ADMINISTRATIVE_VILLAGE,
+        day,
+        *counted,
+        year,
+        *counted,
+        year,
+        PilotLevel.PROVINCIAL_KEY,
+    ]
     return _fetch(QUOTA_SQL, [*params, *counted, year, program_code, county_id])
 
 

@@ -28,7 +28,17 @@ from pilot_admin.choices import Role
 from pilot_admin.models import User
 from villages import services
 from villages.choices import DepartmentKind, GuidanceCategory, PilotLevel, PilotStatus, TownshipKind, VillageKind
-from villages.models import County, Department, PilotAssignment, PilotProgram, Township, Village, VillageIndicator
+from villages.models import (
+    County,
+    Department,
+    IndicatorYear,
+    PilotAssignment,
+    PilotProgram,
+    Township,
+    Village,
+    VillageIndicator,
+)
+from villages.services_indicator_years import indicator_year_close, indicator_year_open
 
 SEED = "badong-demo-2016"
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -376,6 +386,9 @@ def _ensure_villages(townships: dict[str, Township], specs: list[VillageSpec]) -
             collective_income_yuan=spec.collective_income_yuan,
             guidance_category=spec.guidance_category,
             is_active=spec.is_active,
+            # The demo's merged village left before the program began, so no year counts it
+            # (the rule the 0008 migration applies to villages marked inactive before).
+            ended_on=None if spec.is_active else datetime.date(PROGRAM["start_year"], 1, 1),
         )
         village.full_clean()
         new.append(village)
@@ -610,6 +623,13 @@ def _ensure_standard_indicators(*, admin, users, villages, plan: list[PilotSpec]
     return created
 
 
+def _ensure_indicator_years(*, admin, county, years) -> list[IndicatorYear]:
+    """The demo opens the years its indicators are entered for, and this year's (issue 13);
+    returns the ones it opened now."""
+    opened = set(IndicatorYear.objects.filter(county=county).values_list("year", flat=True))
+    return [indicator_year_open(actor=admin, county=county, year=year) for year in sorted(set(years) - opened)]
+
+
 def _ensure_indicators(*, admin, users, townships, villages, plan: list[PilotSpec]) -> int:
     """2019 and 2020 indicators of two early pilots per township: 2019 confirmed; 2020 one
     awaiting confirmation and one confirmed (东瀼口镇's returned for correction instead)."""
@@ -624,6 +644,7 @@ def _ensure_indicators(*, admin, users, townships, villages, plan: list[PilotSpe
     existing = set(
         VillageIndicator.objects.filter(village__township__in=townships.values()).values_list("village_id", "year")
     )
+    new_years = _ensure_indicator_years(admin=admin, county=admin.county, years=(2019, 2020, timezone.localdate().year))
     created = 0
     for township in townships.values():
         reporter = township_users.get(township.pk, admin)
@@ -642,6 +663,10 @@ def _ensure_indicators(*, admin, users, townships, villages, plan: list[PilotSpe
                         )
                     else:
                         services.village_indicator_confirm(actor=admin, indicator=indicator)
+    # 2019's figures are final: the county closed the year once its indicators were in.
+    for row in new_years:
+        if row.year == 2019:
+            indicator_year_close(actor=admin, indicator_year=row)
     return created
 
 

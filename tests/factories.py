@@ -6,7 +6,16 @@ from django.utils import timezone
 from pilot_admin.choices import Role
 from pilot_admin.models import User
 from villages.choices import DepartmentKind, PilotLevel, PilotStatus
-from villages.models import County, Department, PilotAssignment, PilotProgram, Township, Village, VillageIndicator
+from villages.models import (
+    County,
+    Department,
+    IndicatorYear,
+    PilotAssignment,
+    PilotProgram,
+    Township,
+    Village,
+    VillageIndicator,
+)
 
 PASSWORD = "Correct-horse-7"
 
@@ -15,11 +24,20 @@ class CountyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = County
         django_get_or_create = ("province", "name")
+        skip_postgeneration_save = True
 
     name = "巴东县"
     province = "湖北省"
     prefecture = "恩施土家族苗族自治州"
     admin_code = "422823"
+
+    @factory.post_generation
+    def open_indicator_year(county, create, extracted, **kwargs):
+        # As the 0008 migration does for existing counties: this year is open for indicators.
+        if create:
+            IndicatorYear.objects.get_or_create(
+                county=county, year=timezone.localdate().year, defaults={"opened_at": timezone.now()}
+            )
 
 
 class TownshipFactory(factory.django.DjangoModelFactory):
@@ -41,6 +59,9 @@ class VillageFactory(factory.django.DjangoModelFactory):
     households = 300
     population = 1100
     resident_population = 800
+    is_active = True
+    # A village made inactive here left before any year the tests count (no date of its own).
+    ended_on = factory.LazyAttribute(lambda v: None if v.is_active else datetime.date(2000, 1, 1))
 
 
 class DepartmentFactory(factory.django.DjangoModelFactory):

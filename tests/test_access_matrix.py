@@ -26,6 +26,7 @@ from tests.factories import (
 )
 from tests.helpers.excel import workbook_bytes
 from villages.choices import PilotStatus
+from villages.models import IndicatorYear
 
 COUNTY_ROLES = {"county_admin", "county_viewer", "department", "inspector", "api_client"}
 # The business roles: every page and API route with county data is theirs (by default all of them).
@@ -127,6 +128,13 @@ ROUTES = {
     "villages:standards_table": Route(query="?program=badong-13th-fyp&year=2019"),
     "villages:standards_export": Route(query="?program=badong-13th-fyp&year=2019"),
     "api_standards_stats": Route(api=True, query="?program=badong-13th-fyp&year=2019"),
+    "villages:village_event": Route(
+        allowed=ADMIN_ONLY, target="village", kwargs=lambda objs: {"pk": objs["village"].pk, "kind": "rename"}
+    ),
+    "villages:indicator_year_list": Route(allowed=ADMIN_ONLY),
+    "villages:indicator_year_close": Route(
+        allowed=ADMIN_ONLY, target="indicator_year", method="post", kwargs=_pk("indicator_year"), ok=302
+    ),
     "api_index": Route(api=True),
     "api_schema": Route(api=True),
     "api_township-list": Route(api=True),
@@ -554,6 +562,7 @@ def objects(county, program, township_a, county_admin, department, inspector):
         "notification": _notification(county_admin),
         "village": village,
         "indicator": VillageIndicatorFactory(village=village, year=2019),
+        "indicator_year": IndicatorYear.objects.get(county=county, year=timezone.localdate().year),
         "pilot": PilotAssignmentFactory(program=program, village=village, year=2019, status=PilotStatus.PROPOSED),
         "person": PersonFactory(village=village),
         "finding": _finding(village, county_admin),
@@ -582,6 +591,7 @@ def foreign_objects(program):
         "notification": _notification(UserFactory(role="county_admin", county=township.county)),
         "village": village,
         "indicator": VillageIndicatorFactory(village=village, year=2019),
+        "indicator_year": IndicatorYear.objects.get(county=township.county, year=timezone.localdate().year),
         "pilot": PilotAssignmentFactory(program=other_program, village=village, year=2019, status=PilotStatus.PROPOSED),
         "person": PersonFactory(village=village),
         "finding": _finding(village, foreign_admin),

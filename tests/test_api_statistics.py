@@ -341,6 +341,10 @@ def county(django_db_setup, django_db_blocker):
         # Not counted in the quota: a merged village and a residential community.
         VillageFactory(township=townships["a"], is_active=False)
         VillageFactory(township=townships["b"], kind=VillageKind.RESIDENTIAL_COMMUNITY)
+        # Dated history (issue 13): counted in some years only.
+        VillageFactory(township=townships["a"], is_active=False, ended_on=d(2018, 6, 30))
+        VillageFactory(township=townships["b"], established_on=d(2019, 3, 1))
+        VillageFactory(township=townships["c"], kind=VillageKind.RESIDENTIAL_COMMUNITY, community_since=d(2020, 1, 1))
         # Minimums the data meets in some years and misses in others, so both verdicts show.
         program = PilotProgramFactory(
             county=county,
@@ -428,6 +432,17 @@ def rate(part, whole):
 # --- recounting from the lists -----------------------------------------------------------------------
 
 
+def _administrative_on(village, day):
+    """The village list's dates say whether it was an administrative village on `day`."""
+
+    def date(value):
+        return datetime.date.fromisoformat(value) if value else None
+
+    established, ended, community = (date(village[k]) for k in ("established_on", "ended_on", "community_since"))
+    existed = (established is None or established <= day) and (ended is None or ended > day)
+    return existed and (village["kind"] == "administrative_village" or (community is not None and community > day))
+
+
 def recount_pilots(program, year, villages, pilots, townships):
     """Every township row of /stats/pilots/ from the village and pilot lists."""
     day = as_of(year)
@@ -440,11 +455,7 @@ def recount_pilots(program, year, villages, pilots, townships):
     village_township = {v["id"]: v["township"] for v in villages}
     rows = []
     for township in townships:
-        n = sum(
-            1
-            for v in villages
-            if v["township"] == township["id"] and v["is_active"] and v["kind"] == "administrative_village"
-        )
+        n = sum(1 for v in villages if v["township"] == township["id"] and _administrative_on(v, day))
         mine = [p for p in counted if village_township[p["village"]] == township["id"]]
         new = {p["village"] for p in mine if p["year"] == year}
         cumulative = {p["village"] for p in mine if p["year"] <= year}
@@ -922,10 +933,6 @@ def test_what_happens_today_leaves_past_years_as_they_were(world, role):
     assert now["tasks"]["overdue"] == this_year["tasks"]["overdue"] - 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="村的设立、撤并没有日期：行政村数、最低要求和占比按现状（README“统计接口”一节）",
-)
 def test_a_village_added_today_leaves_past_years_as_they_were(world):
     api = Api(world["users"]["county_admin"])
     before = api.get("api_pilot_stats", program=world["program"].code, year=2017)
@@ -933,15 +940,18 @@ def test_a_village_added_today_leaves_past_years_as_they_were(world):
     assert api.get("api_pilot_stats", program=world["program"].code, year=2017) == before
 
 
-def test_a_village_added_today_changes_only_the_village_counts(world):
-    """What the limitation above amounts to: the pilots of the past stay as they were."""
+def test_a_village_added_today_counts_from_today(world):
+    """A village added today is established today (issue 13): this year's counts take it in,
+    while one recorded as 建档前已有 (established_on=None) counts in the past years too."""
     api = Api(world["users"]["county_admin"])
-    before = api.get("api_pilot_stats", program=world["program"].code, year=2017)
+    program = world["program"]
+    now_before = api.get("api_pilot_stats", program=program.code, year=TODAY.year)
+    past_before = api.get("api_pilot_stats", program=program.code, year=2017)
     village_services.village_create(actor=world["users"]["county_admin"], township=world["townships"]["a"], name="新村")
-    after = api.get("api_pilot_stats", program=world["program"].code, year=2017)
-    moving = {"villages", "required_new_pilots", "meets_quota", "cumulative_share"}
-    assert [{k: v for k, v in row.items() if k not in moving} for row in after["townships"]] == [
-        {k: v for k, v in row.items() if k not in moving} for row in before["townships"]
-    ]
-    assert after["county"]["new_pilots"] == before["county"]["new_pilots"]
-    assert after["county"]["villages"] == before["county"]["villages"] + 1
+    village_services.village_create(
+        actor=world["users"]["county_admin"], township=world["townships"]["a"], name="老村", established_on=None
+    )
+    past_after = api.get("api_pilot_stats", program=program.code, year=2017)
+    assert past_after["county"]["villages"] == past_before["county"]["villages"] + 1
+    now_after = api.get("api_pilot_stats", program=program.code, year=TODAY.year)
+    assert now_after["county"]["villages"] == now_before["county"]["villages"] + 2

@@ -51,6 +51,16 @@ audit.record(actor=User.objects.get(username="county_admin"), instance=departmen
 print("{}")
 """
 
+# Villages marked inactive and counties, after the upgrade (issue 13's data migration).
+COUNT_INACTIVE_VILLAGES = """
+import json
+from villages.models import County, Village
+print(json.dumps({
+    "inactive": Village.objects.filter(is_active=False, ended_on__isnull=False).count(),
+    "counties": County.objects.count(),
+}))
+"""
+
 # An API client's token issued by the previous main (DRF's own token table).
 ISSUE_A_DRF_TOKEN = """
 import json
@@ -216,11 +226,17 @@ def test_a_database_of_the_previous_main_migrates_with_every_row_kept(tmp_path, 
     assert after.pop("django_migrations") > before.pop("django_migrations")
     assert (after.pop("pilot_admin_apitoken"), after["authtoken_token"]) == (before["authtoken_token"], 0)
     after["authtoken_token"] = before["authtoken_token"]
-    # Two models added (ApiToken, ProgramStandard): their content types and four permissions each.
-    assert after.pop("django_content_type") == before.pop("django_content_type") + 2
-    assert after.pop("auth_permission") == before.pop("auth_permission") + 8
+    # Four models added (ApiToken; ProgramStandard, VillageEvent and IndicatorYear of issue 13):
+    # their content types and four permissions each.
+    assert after.pop("django_content_type") == before.pop("django_content_type") + 4
+    assert after.pop("auth_permission") == before.pop("auth_permission") + 16
     # The Badong program gets its plan's eleven construction standards (R-B1 from its own area).
     assert after.pop("villages_programstandard") == 11
+    # Issue 13's data migration: each village marked inactive gets its (assumed) 撤并 event, and
+    # each county this year open for indicator entry.
+    inactive = _shell_json(ROOT, database_url, COUNT_INACTIVE_VILLAGES)
+    assert after.pop("villages_villageevent") == inactive["inactive"] > 0
+    assert after.pop("villages_indicatoryear") == inactive["counties"] > 0
     # 三权分立: the county with county-office accounts gets its three administrator accounts,
     # each creation in the audit log; nothing else is added or lost.
     assert after.pop("pilot_admin_user") == before.pop("pilot_admin_user") + 3

@@ -8,6 +8,7 @@ import json
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments import services as assessment_services
 from guardianship import services as guardianship_services
@@ -101,18 +102,19 @@ def test_indicator_form_refuses_overwriting_a_record_someone_created_meanwhile(
     client, township_a_official, county, village_a
 ):
     colleague = UserFactory(role=Role.TOWNSHIP, township=village_a.township, county=county, username="colleague")
-    url = reverse("villages:indicator_submit", args=[village_a.pk, 2019])
+    year = timezone.localdate().year  # the year open for entry (issue 13)
+    url = reverse("villages:indicator_submit", args=[village_a.pk, year])
     client.force_login(township_a_official)
     form = client.get(url).context["form"]
     assert form["version"].value() == 0  # there was no record when the page opened
     data = _form_data(form)
-    village_services.village_indicator_submit(actor=colleague, village=village_a, year=2019, **_indicator_values())
+    village_services.village_indicator_submit(actor=colleague, village=village_a, year=year, **_indicator_values())
 
     response = client.post(url, {**data, **{k: str(v) for k, v in _indicator_values(1).items()}})
 
     assert response.status_code == 200
     assert STALE in response.content.decode()
-    assert VillageIndicator.objects.get(village=village_a, year=2019).reported_by == colleague
+    assert VillageIndicator.objects.get(village=village_a, year=year).reported_by == colleague
 
 
 def _indicator_values(extra=0):

@@ -31,6 +31,9 @@ class VillageAdmin(AuditedModelAdmin):
     list_filter = ("township", "is_poverty_village", "is_active", "kind")
     search_fields = ("name", "code")
     list_select_related = ("township",)
+    # The history dates and is_active are written with their dated event on the village page
+    # (villages/services_history.py), which keeps them consistent and records the event.
+    readonly_fields = ("is_active", "established_on", "ended_on", "community_since")
 
 
 @admin.register(PilotProgram)

@@ -96,3 +96,21 @@ class StandardMetric(models.TextChoices):
 class StandardAppliesTo(models.TextChoices):
     ALL_PILOTS = "all_pilots", "全部试点村"
     POVERTY_PILOTS = "poverty_pilots", "贫困村试点村"
+
+
+class VillageEventKind(models.TextChoices):
+    """A village's dated life events (issue 13 "History")."""
+
+    ESTABLISHED = "established", "设立"
+    RENAMED = "renamed", "更名"
+    MERGED = "merged", "撤并"
+    SPLIT = "split", "拆分设立"
+    BECAME_COMMUNITY = "became_community", "村改社区"
+
+
+class VillageStatus(models.TextChoices):
+    """A village's status today, derived from its dates: 现存 while it has no end date, 已撤并
+    once merged into another (ended_on set)."""
+
+    ACTIVE = "active", "现存"
+    MERGED = "merged", "已撤并"

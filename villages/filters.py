@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from pilot_admin import filters
 from pilot_admin.filters import visible_choices
-from villages.choices import COUNTED_PILOT_STATUSES, PilotLevel, PilotStatus
+from villages.choices import COUNTED_PILOT_STATUSES, PilotLevel, PilotStatus, VillageKind, VillageStatus
 from villages.models import PilotAssignment, PilotProgram, Township, Village
 
 
@@ -22,10 +22,26 @@ class VillageFilterSet(filters.FilterSet):
     year = filters.YearFilter(label="试点年度", method="filter_noop")
     is_pilot = filters.BooleanFilter(label="是否试点村", method="filter_noop")
     search = filters.SearchFilter(label="搜索", method="filter_search")
+    kind = django_filters.ChoiceFilter(label="类型", choices=VillageKind.choices, empty_label="全部")
+    status = django_filters.ChoiceFilter(
+        label="现状",
+        choices=VillageStatus.choices,
+        method="filter_status",
+        empty_label="全部",
+        help_text="active：现存；merged：已撤并（有撤并日期）",
+    )
 
     class Meta:
         model = Village
-        fields = ["township"]
+        fields = ["township", "kind"]
+
+    def filter_status(self, queryset, name, value):
+        # Derived from the dates, like Village.status: merged villages have an end date.
+        if value == VillageStatus.MERGED:
+            return queryset.filter(ended_on__isnull=False)
+        if value == VillageStatus.ACTIVE:
+            return queryset.filter(ended_on__isnull=True)
+        return queryset
 
     def filter_noop(self, queryset, name, value):
         # program, year and is_pilot act together in filter_queryset.

@@ -21,7 +21,9 @@ from villages.choices import (
     StandardAppliesTo,
     StandardMetric,
     TownshipKind,
+    VillageEventKind,
     VillageKind,
+    VillageStatus,
 )
 
 county_code_validator = RegexValidator(r"^[0-9]{6}\Z", "县级区划代码应为6位数字。")
@@ -111,6 +113,13 @@ class Village(TimeStampedModel, VersionedModel):
     )
     guidance_category = models.CharField("分类指导类型", max_length=40, choices=GuidanceCategory.choices, blank=True)
     is_active = models.BooleanField("有效", default=True, help_text="撤并后的村标记为无效，不计入试点比例。")
+    # History (issue 13): the dates statistics count by. They are written by the services of
+    # villages/services_history.py only; is_active mirrors ended_on (a constraint below).
+    established_on = models.DateField("设立日期", null=True, blank=True, help_text="留空表示建档前已有。")
+    ended_on = models.DateField("撤并日期", null=True, blank=True, help_text="留空表示仍存在。")
+    community_since = models.DateField(
+        "村改社区日期", null=True, blank=True, help_text="社区（居）留空表示建档前已是社区。"
+    )
 
     objects = querysets.VillageQuerySet.as_manager()
 
@@ -135,6 +144,23 @@ class Village(TimeStampedModel, VersionedModel):
                 name="village_collective_income_not_negative",
                 violation_error_message="村集体经济收入不能为负数。",
             ),
+            models.CheckConstraint(
+                condition=Q(is_active=True, ended_on__isnull=True) | Q(is_active=False, ended_on__isnull=False),
+                name="village_active_iff_not_ended",
+                violation_error_message="已撤并的村须有撤并日期，仍存在的村不能有撤并日期。",
+            ),
+            models.CheckConstraint(
+                condition=Q(established_on__isnull=True)
+                | Q(ended_on__isnull=True)
+                | Q(ended_on__gte=F("established_on")),
+                name="village_ended_after_established",
+                violation_error_message="撤并日期不能早于设立日期。",
+            ),
+            models.CheckConstraint(
+                condition=Q(community_since__isnull=True) | Q(kind=VillageKind.RESIDENTIAL_COMMUNITY),
+                name="village_community_since_is_community",
+                violation_error_message="有村改社区日期的村，类型须为社区（居）。",
+            ),
         ]
         indexes = [
             # village_list search by name within a township.
@@ -146,6 +172,13 @@ class Village(TimeStampedModel, VersionedModel):
 
     def get_absolute_url(self):
         return reverse("villages:village_detail", args=[self.pk])
+
+    @property
+    def status(self) -> str:
+        return VillageStatus.MERGED if self.ended_on else VillageStatus.ACTIVE
+
+    def get_status_display(self) -> str:
+        return VillageStatus(self.status).label
 
     def clean(self):
         super().clean()
@@ -577,3 +610,86 @@ class ProgramStandard(TimeStampedModel):
     def is_due(self, year: int) -> bool:
         """A dated target ("到2020年") is judged from its year on; an undated one every year."""
         return self.due_year is None or year >= self.due_year
+
+
+class VillageEvent(TimeStampedModel):
+    """A dated life event of a village (issue 13 "History"). The village's own dates
+    (established_on, ended_on, community_since) are the statistics' denormalised copy; the
+    events are the record a person reads, with who recorded them."""
+
+    village = models.ForeignKey(Village, verbose_name="村", on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField("事件", max_length=20, choices=VillageEventKind.choices)
+    date = models.DateField("日期")
+    related_village = models.ForeignKey(
+        Village,
+        verbose_name="相关的村",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="related_events",
+        help_text="撤并：并入的村；拆分：从哪个村拆分。",
+    )
+    old_name = models.CharField("原名", max_length=50, blank=True)
+    note = models.CharField("说明", max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="记录人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "村历史事件"
+        verbose_name_plural = "村历史事件"
+        ordering = ["date", "id"]
+        indexes = [models.Index(fields=["related_village"], name="villageevent_related_idx")]
+
+    def __str__(self):
+        return f"{self.date} {self.village.name} {self.get_kind_display()}"
+
+
+class IndicatorYear(TimeStampedModel):
+    """A year the county opened for indicator entry (issue 13). Townships submit a village's
+    indicators only for an open year; the county closes a year when its figures are final."""
+
+    county = models.ForeignKey(County, verbose_name="县", on_delete=models.PROTECT, related_name="indicator_years")
+    year = models.PositiveSmallIntegerField("年度", validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="开放人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    opened_at = models.DateTimeField("开放时间")
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="关闭人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField("关闭时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "指标填报年度"
+        verbose_name_plural = "指标填报年度"
+        ordering = ["county", "-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "year"],
+                name="indicatoryear_once_per_county",
+                violation_error_message="该县该年度已有填报记录。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.county} {self.year}年度指标填报"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None

@@ -10,17 +10,19 @@ from django.utils import timezone
 
 from pilot_admin.choices import Role
 from pilot_admin.dates import end_of_day, year_as_of
-from villages.choices import COUNTED_PILOT_STATUSES, PilotLevel, PilotStatus, RatioRounding, VillageKind
+from villages.choices import COUNTED_PILOT_STATUSES, PilotLevel, PilotStatus, RatioRounding
+from villages.history import administrative_on_q
 from villages.models import Department, PilotAssignment, PilotProgram, Township, Village
 
-ACTIVE_ADMIN_VILLAGE = Q(villages__is_active=True, villages__kind=VillageKind.ADMINISTRATIVE_VILLAGE)
 
-
-def township_list(*, user) -> QuerySet[Township]:
+def township_list(*, user, as_of: datetime.date | None = None) -> QuerySet[Township]:
+    """Townships with `village_count`: their administrative villages as they were on `as_of`
+    (today by default; villages/history.py)."""
+    as_of = as_of or timezone.localdate()
     return (
         Township.objects.visible_to(user)
         .select_related("county")
-        .annotate(village_count=Count("villages", filter=ACTIVE_ADMIN_VILLAGE))
+        .annotate(village_count=Count("villages", filter=administrative_on_q(as_of, "villages")))
         # GROUP BY queries drop Meta.ordering; pages and API pages need a stable order.
         .order_by("county", "code", "name")
     )
@@ -207,7 +209,9 @@ def _quota_report(
     rows = list(
         Township.objects.filter(county=program.county_id)
         .annotate(
-            n_villages=Count("villages", filter=ACTIVE_ADMIN_VILLAGE, distinct=True),
+            # The villages as they were on `as_of` (issue 13): a village added, merged or turned
+            # into a community later leaves this year's count as it was.
+            n_villages=Count("villages", filter=administrative_on_q(as_of, "villages"), distinct=True),
             # Villages, not assignments: a village counts once even if a pilot withdrawn after
             # `as_of` and its new one both stood on that date.
             n_new=Count("villages__pilot_assignments__village", filter=this_year, distinct=True),

@@ -14,9 +14,18 @@ from pilot_admin.choices import AuditAction, Role
 from pilot_admin.excel import IMPORT_AUDIT_NOTE, ImportResult, ImportRow, RowError, constraint_message, finish_import
 from pilot_admin.services import require
 from villages import permissions
-from villages.choices import DepartmentKind, IndicatorStatus, PilotStatus
+from villages.choices import DepartmentKind, IndicatorStatus, PilotStatus, VillageEventKind, VillageKind
 from villages.excel import PILOT_COLUMNS, VILLAGE_COLUMNS
-from villages.models import Department, PilotAssignment, PilotProgram, Township, Village, VillageIndicator
+from villages.models import (
+    Department,
+    IndicatorYear,
+    PilotAssignment,
+    PilotProgram,
+    Township,
+    Village,
+    VillageEvent,
+    VillageIndicator,
+)
 
 VILLAGE_EDITABLE_FIELDS = (
     "code",
@@ -29,8 +38,12 @@ VILLAGE_EDITABLE_FIELDS = (
     "poverty_exit_year",
     "collective_income_yuan",
     "guidance_category",
-    "is_active",
 )
+# is_active is no longer edited directly: it mirrors ended_on, which the history services of
+# villages/services_history.py write with a dated event (issue 13).
+
+# village_create's default for established_on: today. None means 建档前已有.
+TODAY = object()
 
 
 def _visible_or_refuse(queryset, obj, message: str) -> None:
@@ -41,13 +54,29 @@ def _visible_or_refuse(queryset, obj, message: str) -> None:
 
 
 @transaction.atomic
-def village_create(*, actor, township, version: int | None = None, **data) -> Village:
+def village_create(*, actor, township, version: int | None = None, established_on=TODAY, **data) -> Village:
+    """A new village is established today unless a date is given: a village added now does not
+    change the years before it (issue 13). `established_on=None` records a village that existed
+    before the records began (建档前已有), counted in every year."""
     require(permissions.can_manage_villages(actor), "只有县领导小组办公室可以新增村。")
     _visible_or_refuse(Township.objects.editable_by(actor), township, "不能在您管辖范围以外的乡镇新增村。")
-    village = Village(township=township, **data)
+    today = timezone.localdate()
+    if established_on is TODAY:
+        established_on = today
+    if established_on is not None and established_on > today:
+        raise ValidationError({"established_on": "设立日期不能晚于今天。"})
+    data.pop("is_active", None)
+    village = Village(township=township, established_on=established_on, **data)
+    if village.kind == VillageKind.RESIDENTIAL_COMMUNITY:
+        # A community created as such was one from its start: no 村改社区 date.
+        village.community_since = None
     village.full_clean()
     village.save()
     audit.record(actor=actor, instance=village, action=AuditAction.CREATE)
+    if established_on is not None:
+        event = VillageEvent(village=village, kind=VillageEventKind.ESTABLISHED, date=established_on, recorded_by=actor)
+        event.save()
+        audit.record(actor=actor, instance=event, action=AuditAction.CREATE)
     return village
 
 
@@ -60,6 +89,9 @@ def village_update(*, actor, village: Village, version: int | None = None, **dat
     if "township" in data:
         _visible_or_refuse(Township.objects.editable_by(actor), data["township"], "不能把村移到您管辖范围以外的乡镇。")
     before, stored = audit.snapshot(village), locking.field_values(village)
+    if data.get("kind", village.kind) != village.kind and village.kind == VillageKind.ADMINISTRATIVE_VILLAGE:
+        # Changing the kind here would rewrite every past year; the dated event keeps them.
+        raise ValidationError({"kind": "行政村改为社区，请在村页面“历史沿革”中记录“村改社区”及其日期。"})
     for name, value in data.items():
         if name not in VILLAGE_EDITABLE_FIELDS and name != "township":
             raise ValidationError(f"字段 {name} 不可修改。")
@@ -282,6 +314,23 @@ INDICATOR_FIELDS = tuple(
 )
 
 
+def open_indicator_years(*, county_id) -> list[int]:
+    """The years the county has open for indicator entry, newest first."""
+    return list(
+        IndicatorYear.objects.filter(county=county_id, closed_at__isnull=True)
+        .order_by("-year")
+        .values_list("year", flat=True)
+    )
+
+
+def require_open_indicator_year(*, county_id, year: int) -> None:
+    row = IndicatorYear.objects.filter(county=county_id, year=year).first()
+    if row is None:
+        raise ValidationError(f"{year}年度指标尚未开放填报，请联系县领导小组办公室。")
+    if not row.is_open:
+        raise ValidationError(f"{year}年度指标填报已关闭，不能再提交或修改。")
+
+
 @transaction.atomic
 def village_indicator_submit(
     *, actor, village: Village, year: int, version: int | None = None, **data
@@ -290,6 +339,7 @@ def village_indicator_submit(
     yet confirmed (a confirmed record is locked)."""
     require(permissions.can_submit_indicators(actor), "您的角色不能填报村年度指标。")
     _visible_or_refuse(Village.objects.indicators_submittable_by(actor), village, "该村不在您的管辖范围内。")
+    require_open_indicator_year(county_id=village.township.county_id, year=year)
     indicator = VillageIndicator.objects.select_for_update().filter(village=village, year=year).first()
     action = AuditAction.UPDATE if indicator else AuditAction.CREATE
     if indicator is None:
@@ -450,7 +500,10 @@ def village_import(*, actor, rows: list[ImportRow], dry_run: bool) -> ImportResu
             continue
         values = {f: row.data[f] for f in VILLAGE_IMPORT_FIELDS if f in row.data}
         if village is None:
-            village, before, changes = Village(township=township, name=name), None, list(values)
+            # A village new to the records is established today (issue 13), so an import does
+            # not change past years; one that existed before is corrected on its page.
+            village = Village(township=township, name=name, established_on=timezone.localdate())
+            before, changes = None, list(values)
         else:
             before = audit.snapshot(village)
             changes = [f for f, value in values.items() if getattr(village, f) != value]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from villages import excel_views, views, views_standards
+from villages import excel_views, views, views_history, views_standards
 
 app_name = "villages"
 
@@ -30,4 +30,9 @@ urlpatterns = [
     path("<int:pk>/standards/", views_standards.VillageStandardsView.as_view(), name="village_standards"),
     path("standards/", views_standards.StandardsTableView.as_view(), name="standards_table"),
     path("standards/export/", views_standards.StandardsExportView.as_view(), name="standards_export"),
+    path("<int:pk>/history/<str:kind>/", views_history.VillageEventView.as_view(), name="village_event"),
+    path("indicator-years/", views_history.IndicatorYearListView.as_view(), name="indicator_year_list"),
+    path(
+        "indicator-years/<int:pk>/close/", views_history.IndicatorYearCloseView.as_view(), name="indicator_year_close"
+    ),
 ]

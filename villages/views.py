@@ -17,6 +17,7 @@ from villages.charts import quota_chart
 from villages.choices import COUNTED_PILOT_STATUSES, IndicatorStatus, PilotStatus
 from villages.filters import PilotAssignmentFilterSet, VillageFilterSet
 from villages.forms import PilotSelectForm, ReasonForm, VillageForm, VillageIndicatorForm
+from villages.history import village_timeline
 from villages.models import PilotAssignment, Township, Village, VillageIndicator
 
 
@@ -60,6 +61,10 @@ class VillageDetailView(ScopedViewMixin, DetailView):
             and Village.objects.indicators_submittable_by(user).filter(pk=village.pk).exists()
         )
         context["this_year"] = timezone.localdate().year
+        # One "填报YYYY年度指标" per year the county has open (issue 13).
+        context["open_years"] = services.open_indicator_years(county_id=village.township.county_id)
+        context["timeline"] = village_timeline(village)
+        context["can_record_events"] = context["can_edit"] and village.ended_on is None
         return context
 
 
@@ -133,6 +138,7 @@ class IndicatorSubmitView(ScopedViewMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(village=self.village, year=self.year, existing=self.existing)
+        context["year_open"] = self.year in services.open_indicator_years(county_id=self.village.township.county_id)
         return context
 
 

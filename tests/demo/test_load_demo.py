@@ -1,12 +1,14 @@
 """`manage.py load_demo`: the demo county is complete, shows quotas both met and missed, has a
 login per role, and a second run changes nothing."""
 
+import datetime
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import RequestFactory
+from django.utils import timezone
 
 from demo.county import DEMO_PASSWORD, DEMO_USERS, PROGRAM
 from pilot_admin.choices import Role
@@ -103,6 +105,16 @@ class TestDemoContent:
             village=withdrawn.village, year=withdrawn.year + 1, status__in=COUNTED_PILOT_STATUSES
         ).exists()
         assert {"submitted", "confirmed"} <= set(VillageIndicator.objects.values_list("status", flat=True))
+
+    def test_demo_opens_the_indicator_years_it_fills_and_dates_its_merged_village(self):
+        from villages.models import IndicatorYear
+
+        county = County.objects.get(name="巴东县")
+        years = dict(IndicatorYear.objects.filter(county=county).values_list("year", "closed_at"))
+        assert set(years) == {2019, 2020, timezone.localdate().year}
+        assert years[2019] is not None and years[2020] is None  # 2019 is closed, final
+        merged = Village.objects.get(township__county=county, is_active=False)
+        assert merged.ended_on == datetime.date(PROGRAM["start_year"], 1, 1) and merged.status == "merged"
 
     def test_every_role_has_a_demo_login_that_signs_in(self, client, demo_output):
         output = demo_output

@@ -90,7 +90,8 @@ BEYOND_THE_SCHEMA = {
     "GET /api/v1/stats/guardianship/": {"township", "month"},
     # A village code starts with its township's and is unique; a name is unique in its township.
     # (A rule of the whole record comes keyed `__all__` from the model, `non_field_errors` from a service.)
-    "PATCH /api/v1/villages/{id}/": {"code", "__all__", "non_field_errors"},
+    # An administrative village becomes a community by a dated event, not a PATCH (issue 13).
+    "PATCH /api/v1/villages/{id}/": {"code", "kind", "__all__", "non_field_errors"},
     # An ID number has a real birth date and check character and is unique; the village must be
     # one the caller works in; eligibility rules join several fields.
     "PATCH /api/v1/persons/{id}/": {"id_number", "village", "__all__", "non_field_errors"},

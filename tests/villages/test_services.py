@@ -2,13 +2,20 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from pilot_admin.audit.services import audit_entries_for
 from pilot_admin.choices import AuditAction
-from tests.factories import PilotAssignmentFactory, PilotProgramFactory, TownshipFactory, VillageFactory
+from tests.factories import CountyFactory, PilotAssignmentFactory, PilotProgramFactory, TownshipFactory, VillageFactory
 from villages import services
 from villages.choices import IndicatorStatus, PilotLevel, PilotStatus
-from villages.models import PilotAssignment, Village, VillageIndicator
+from villages.models import IndicatorYear, PilotAssignment, Village, VillageIndicator
+
+
+@pytest.fixture(autouse=True)
+def _indicator_year_2019_open(db):
+    """The indicator tests fill 2019: the county opened it (issue 13: only open years)."""
+    IndicatorYear.objects.create(county=CountyFactory(), year=2019, opened_at=timezone.now())
 
 
 def test_village_update_records_who_changed_which_field(village_a, county_admin):

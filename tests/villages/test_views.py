@@ -3,11 +3,24 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from pilot_admin.audit.services import audit_entries_for
-from tests.factories import PilotAssignmentFactory, TownshipFactory, VillageFactory, VillageIndicatorFactory
+from tests.factories import (
+    CountyFactory,
+    PilotAssignmentFactory,
+    TownshipFactory,
+    VillageFactory,
+    VillageIndicatorFactory,
+)
 from villages.choices import IndicatorStatus, PilotLevel, PilotStatus
-from villages.models import PilotAssignment, VillageIndicator
+from villages.models import IndicatorYear, PilotAssignment, VillageIndicator
+
+
+@pytest.fixture(autouse=True)
+def _indicator_year_2019_open(db):
+    """The indicator tests fill 2019: the county opened it (issue 13: only open years)."""
+    IndicatorYear.objects.create(county=CountyFactory(), year=2019, opened_at=timezone.now())
 
 
 def _populate(county, program, townships, villages_per_township):

@@ -9,13 +9,13 @@ from pilot_admin.api.inputs import QueryIntegerField, QuerySerializer, StrictMod
 from pilot_admin.dates import year_as_of
 from pilot_admin.filters import YEAR_MAX, YEAR_MIN
 from villages import selectors
-from villages.choices import PilotLevel, PilotStatus
+from villages.choices import PilotLevel, PilotStatus, VillageStatus
 from villages.models import PilotAssignment, Township, Village
 from villages.services import VILLAGE_EDITABLE_FIELDS
 
 
 class TownshipSerializer(serializers.ModelSerializer):
-    village_count = serializers.IntegerField(read_only=True, help_text="有效行政村数")
+    village_count = serializers.IntegerField(read_only=True, help_text="现有行政村数（今天的：不含已撤并的村和社区）")
 
     class Meta:
         model = Township
@@ -34,6 +34,9 @@ class VillagePilotSerializer(serializers.Serializer):
 
 class VillageSerializer(serializers.ModelSerializer):
     township_name = serializers.CharField(source="township.name", read_only=True)
+    status = serializers.ChoiceField(
+        choices=VillageStatus.choices, read_only=True, help_text="现状：active 现存；merged 已撤并（见 ended_on）"
+    )
     pilot = serializers.SerializerMethodField()
 
     class Meta:
@@ -45,13 +48,23 @@ class VillageSerializer(serializers.ModelSerializer):
             "township",
             "township_name",
             "kind",
+            "status",
             "is_active",
+            "established_on",
+            "ended_on",
+            "community_since",
             "households",
             "population",
             "pilot",
         ]
         read_only_fields = fields
-        extra_kwargs = {"is_active": {"help_text": "有效；撤并后的村为 false，不计入试点比例"}}
+        extra_kwargs = {
+            "is_active": {"help_text": "有效；撤并后的村为 false（与 status 一致）"},
+            "kind": {"help_text": "现在的类型；村改社区的日期见 community_since"},
+            "established_on": {"help_text": "设立日期；null 表示建档前已有，各年度都计入"},
+            "ended_on": {"help_text": "撤并日期；null 表示仍存在。自该日起不再计入行政村数"},
+            "community_since": {"help_text": "村改社区日期；自该日起不再计为行政村。社区为 null 表示建档前已是社区"},
+        }
 
     @extend_schema_field(VillagePilotSerializer(allow_null=True))
     def get_pilot(self, village):

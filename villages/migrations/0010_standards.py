@@ -217,7 +217,7 @@ def area_back_to_program(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("villages", "0007_department"),
+        ("villages", "0008_village_history"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
