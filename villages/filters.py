@@ -6,8 +6,8 @@ from django.db.models import Exists, OuterRef, Q
 
 from pilot_admin import filters
 from pilot_admin.filters import visible_choices
-from villages.choices import PilotLevel, PilotStatus
-from villages.models import PilotAssignment, PilotProgram, Township, Village
+from villages.choices import NominationState, PilotLevel, PilotStatus, ProvincialStatus
+from villages.models import PilotAssignment, PilotNomination, PilotProgram, Township, Village
 
 
 class VillageFilterSet(filters.FilterSet):
@@ -62,7 +62,21 @@ class PilotAssignmentFilterSet(filters.FilterSet):
     township = filters.VisibleFilter(label="乡镇", queryset=visible_choices(Township), field_name="village__township")
     level = django_filters.ChoiceFilter(label="级别", choices=PilotLevel.choices)
     status = django_filters.ChoiceFilter(label="状态", choices=PilotStatus.choices)
+    provincial_status = django_filters.ChoiceFilter(label="省级重点支持", choices=ProvincialStatus.choices)
 
     class Meta:
         model = PilotAssignment
-        fields = ["program", "year", "township", "level", "status"]
+        fields = ["program", "year", "township", "level", "status", "provincial_status"]
+
+
+class PilotNominationFilterSet(filters.FilterSet):
+    program = filters.VisibleCodeFilter(
+        label="试点项目", help_text="试点项目代码", queryset=visible_choices(PilotProgram)
+    )
+    year = filters.YearFilter(label="年度")
+    township = filters.VisibleFilter(label="乡镇", queryset=visible_choices(Township), field_name="village__township")
+    state = django_filters.ChoiceFilter(label="状态", choices=NominationState.choices)
+
+    class Meta:
+        model = PilotNomination
+        fields = ["program", "year", "township", "state"]

@@ -30,8 +30,13 @@ EXPECTED_PATHS = {
     "/api/v1/townships/{id}/": ("get", set()),
     "/api/v1/villages/": ("get", PAGINATION | {"township", "is_pilot", "program", "year", "search"}),
     "/api/v1/villages/{id}/": ("get", set()),
-    "/api/v1/pilot-assignments/": ("get", PAGINATION | {"program", "year", "township", "level", "status"}),
+    "/api/v1/pilot-assignments/": (
+        "get",
+        PAGINATION | {"program", "year", "township", "level", "status", "provincial_status"},
+    ),
     "/api/v1/pilot-assignments/{id}/": ("get", set()),
+    "/api/v1/pilot-nominations/": ("get", PAGINATION | {"program", "year", "township", "state"}),
+    "/api/v1/pilot-nominations/{id}/": ("get", set()),
     "/api/v1/stats/pilots/": ("get", {"program", "year"}),
     "/api/v1/imports/villages/": ("post", set()),
     "/api/v1/imports/pilot-assignments/": ("post", set()),
@@ -108,6 +113,9 @@ def test_schema_types_the_filters_precisely(schema):
     pilots = _query_parameters(schema["paths"]["/api/v1/pilot-assignments/"]["get"])
     assert set(pilots["level"]["schema"]["enum"]) == {"provincial_key", "county"}
     assert set(pilots["status"]["schema"]["enum"]) == {"proposed", "approved", "withdrawn"}
+    assert set(pilots["provincial_status"]["schema"]["enum"]) == {"none", "applied", "granted", "not_granted"}
+    nominations = _query_parameters(schema["paths"]["/api/v1/pilot-nominations/"]["get"])
+    assert set(nominations["state"]["schema"]["enum"]) == {"pending", "returned", "approved", "withdrawn"}
     stats = _query_parameters(schema["paths"]["/api/v1/stats/pilots/"]["get"])
     assert stats["program"]["required"] is True
     assert stats["year"]["required"] is True
@@ -149,9 +157,12 @@ def test_schema_describes_the_response_fields(schema):
         "year",
         "level",
         "status",
+        "provincial_status",
+        "provincial_decided_on",
         "approved_at",
         "withdrawn_at",
     }
+    assert "reason" in fields("/api/v1/pilot-nominations/")["properties"]
 
 
 def test_stats_schema_matches_what_the_selector_returns(schema, county_admin, program, village_a):

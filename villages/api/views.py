@@ -5,17 +5,18 @@ from rest_framework.response import Response
 
 from pilot_admin import locking
 from pilot_admin.api.base import ScopedAPIView, ScopedReadOnlyViewSet
-from villages import permissions, selectors, services
+from villages import permissions, selectors, selectors_nominations, services
 from villages.api.filters import ViewFilterSetBackend
 from villages.api.serializers import (
     PilotAssignmentSerializer,
+    PilotNominationSerializer,
     PilotStatsQuerySerializer,
     PilotStatsSerializer,
     TownshipSerializer,
     VillageSerializer,
     VillageUpdateSerializer,
 )
-from villages.filters import PilotAssignmentFilterSet, VillageFilterSet
+from villages.filters import PilotAssignmentFilterSet, PilotNominationFilterSet, VillageFilterSet
 from villages.models import Village
 
 
@@ -70,7 +71,10 @@ class VillageViewSet(locking.VersionedPatchMixin, ScopedReadOnlyViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="试点村台账", description="各项目、各年度选定的试点村及其级别和审批状态。"),
+    list=extend_schema(
+        summary="试点村台账",
+        description="各项目、各年度选定的试点村及其级别、审批状态和省级重点支持状态（provincial_status，可筛选）。",
+    ),
     retrieve=extend_schema(summary="试点村详情", description="不在查看范围内的试点村返回 404。"),
 )
 class PilotAssignmentViewSet(ScopedReadOnlyViewSet):
@@ -105,3 +109,16 @@ class PilotStatsView(ScopedAPIView):
         query.is_valid(raise_exception=True)
         report = selectors.pilot_quota_stats(user=request.user, **query.validated_data)
         return Response(report.as_dict())
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="试点申报",
+        description="乡镇申报的试点村及审核状态：乡镇用户只看本乡镇的申报，县级角色看本县的。只读；申报和审核在网页上进行。",
+    ),
+    retrieve=extend_schema(summary="试点申报详情", description="不在查看范围内的申报返回 404。"),
+)
+class PilotNominationViewSet(ScopedReadOnlyViewSet):
+    selector = staticmethod(selectors_nominations.nomination_list)
+    serializer_class = PilotNominationSerializer
+    filterset_class = PilotNominationFilterSet
