@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from demo.guardianship import load_demo_guardianship
 from demo.inspections import load_demo_assessments
+from demo.nominations import load_demo_nominations
 from demo.work_plan import load_demo_tasks
 from pilot_admin.accounts.duties import duty_username_for
 from pilot_admin.choices import Role
@@ -571,6 +572,7 @@ def load_demo() -> DemoSummary:
     demo_tasks = load_demo_tasks(county=county, program=program, admin=admin)
     load_demo_assessments(county=county, program=program, admin=admin)
     load_demo_guardianship(county=county, admin=admin)
+    n_nominations = load_demo_nominations(program=program, admin=admin, users=users)
 
     pilots = dict.fromkeys(PilotStatus.values, 0)
     for status in PilotAssignment.objects.filter(program=program).values_list("status", flat=True):
@@ -592,6 +594,7 @@ def load_demo() -> DemoSummary:
             "programs": n_programs,
             "pilots": n_pilots,
             "indicators": n_indicators,
+            "nominations": n_nominations,
             **demo_tasks.created,
         },
         logins=logins,

@@ -216,9 +216,11 @@ def test_a_database_of_the_previous_main_migrates_with_every_row_kept(tmp_path, 
     assert after.pop("django_migrations") > before.pop("django_migrations")
     assert (after.pop("pilot_admin_apitoken"), after["authtoken_token"]) == (before["authtoken_token"], 0)
     after["authtoken_token"] = before["authtoken_token"]
-    # One model added (ApiToken): its content type and its four permissions.
-    assert after.pop("django_content_type") == before.pop("django_content_type") + 1
-    assert after.pop("auth_permission") == before.pop("auth_permission") + 4
+    # Two models added (ApiToken, PilotNomination): their content types and four permissions each;
+    # the nominations' table starts empty.
+    assert after.pop("django_content_type") == before.pop("django_content_type") + 2
+    assert after.pop("auth_permission") == before.pop("auth_permission") + 8
+    assert after.pop("villages_pilotnomination") == 0
     # 三权分立: the county with county-office accounts gets its three administrator accounts,
     # each creation in the audit log; nothing else is added or lost.
     assert after.pop("pilot_admin_user") == before.pop("pilot_admin_user") + 3
@@ -258,7 +260,8 @@ def test_a_database_of_the_previous_main_migrates_with_every_row_kept(tmp_path, 
 
     # Today's demo loader finds the same county complete: it plans exactly the rows the old one made,
     # and takes the upgrade's duty accounts for its own (same names), giving them the demo password.
+    # Only what the old loader did not know is added: the nominations and provincial answers.
     output = _manage(ROOT, database_url, "load_demo")
-    assert "演示数据已齐全，本次未新增任何记录。" in output
+    assert "乡镇 0，村 0，部门 0，试点项目 0，试点村 0，指标 0，任务 0，进度报告 0，试点申报" in output
     assert "422823-auditadmin" in output
     assert _shell_json(ROOT, database_url, COUNT_ROWS)["pilot_admin_user"] == before_users + 3

@@ -55,7 +55,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"本次新增：乡镇 {created['townships']}，村 {created['villages']}，部门 {created['departments']}，"
                 f"试点项目 {created['programs']}，试点村 {created['pilots']}，指标 {created['indicators']}，"
-                f"任务 {created['tasks']}，进度报告 {created['reports']}。"
+                f"任务 {created['tasks']}，进度报告 {created['reports']}，"
+                f"试点申报和省级重点支持登记 {created['nominations']}。"
             )
         else:
             self.stdout.write("演示数据已齐全，本次未新增任何记录。")
