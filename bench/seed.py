@@ -195,6 +195,7 @@ def seed_counties(first: int, last: int, scale: Scale = Scale(), *, approver: Us
                         village=village,
                         year=year,
                         level=level,
+                        provincial_status=PilotAssignment.provincial_status_for_level(level),
                         status=status,
                         guidance_category=village.guidance_category,
                         approved_by=approver if approved else None,

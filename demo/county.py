@@ -21,6 +21,7 @@ from demo.acceptance import load_demo_acceptance
 from demo.guardianship import load_demo_guardianship
 from demo.inspections import load_demo_assessments
 from demo.liuzhi import DemoLiuzhi, load_demo_liuzhi
+from demo.nominations import load_demo_nominations
 from demo.standards import ensure_standards
 from demo.work_plan import load_demo_tasks
 from pilot_admin.accounts.duties import duty_username_for
@@ -691,6 +692,7 @@ def load_demo() -> DemoSummary:
     load_demo_acceptance(county=county, program=program, admin=admin)
     load_demo_guardianship(county=county, admin=admin)
     liuzhi = load_demo_liuzhi(password=DEMO_PASSWORD)
+    n_nominations = load_demo_nominations(program=program, admin=admin, users=users)
 
     pilots = dict.fromkeys(PilotStatus.values, 0)
     for status in PilotAssignment.objects.filter(program=program).values_list("status", flat=True):
@@ -713,6 +715,7 @@ def load_demo() -> DemoSummary:
             "standards": n_standards,
             "pilots": n_pilots,
             "indicators": n_indicators,
+            "nominations": n_nominations,
             **demo_tasks.created,
             "liuzhi_departments": liuzhi.created_departments,
             "liuzhi_tasks": liuzhi.created_tasks,

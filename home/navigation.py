@@ -7,6 +7,7 @@ from pilot_admin.accounts import permissions as duty_permissions
 from pilot_admin.notifications import services as notifications
 from tasks import permissions as task_permissions
 from villages import permissions as village_permissions
+from villages import selectors_nominations
 
 
 def navigation(request):
@@ -18,9 +19,13 @@ def navigation(request):
     return {
         # One COUNT on a partial index; lazy, so a page that does not show the header skips it.
         "inbox_unread": SimpleLazyObject(lambda: notifications.unread_count(user=user)),
+        # The county office's 申报审核 badge: one COUNT, only on pages that show the menu.
+        "nominations_pending": SimpleLazyObject(lambda: selectors_nominations.pending_nomination_count(user=user)),
         "nav": {
             "business": not user.is_duty_admin,
             "can_manage_pilots": village_permissions.can_manage_pilots(user),
+            "can_nominate": village_permissions.can_nominate(user),
+            "can_review_nominations": village_permissions.can_review_nominations(user),
             "can_manage_villages": village_permissions.can_manage_villages(user),
             "can_submit_indicators": village_permissions.can_submit_indicators(user),
             "is_county_admin": user.is_county_admin,

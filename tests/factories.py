@@ -95,6 +95,8 @@ class PilotAssignmentFactory(factory.django.DjangoModelFactory):
     year = 2017
     level = PilotLevel.COUNTY
     status = PilotStatus.APPROVED
+    # In step with the level (constraint pilotassignment_level_follows_provincial).
+    provincial_status = factory.LazyAttribute(lambda o: PilotAssignment.provincial_status_for_level(o.level))
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -332,3 +334,21 @@ class PersonFactory(factory.django.DjangoModelFactory):
     civil_capacity = "full"
     support_mode = "dispersed"
     obligor_situation = "none"
+
+
+class PilotNominationFactory(factory.django.DjangoModelFactory):
+    """A township's pending nomination (申报) of a village."""
+
+    class Meta:
+        model = "villages.PilotNomination"
+
+    program = factory.SubFactory(PilotProgramFactory)
+    village = factory.SubFactory(VillageFactory)
+    year = 2019
+    reason = "村党组织坚强有力，集体经济基础较好。"
+    guidance_category = "strong_collective_or_resettlement"
+    state = "pending"
+    nominated_by = factory.SubFactory(
+        UserFactory, role=Role.TOWNSHIP, township=factory.SelfAttribute("..village.township")
+    )
+    nominated_at = factory.LazyFunction(timezone.now)

@@ -19,6 +19,7 @@ from tests.factories import (
     DepartmentFactory,
     PersonFactory,
     PilotAssignmentFactory,
+    PilotNominationFactory,
     TownshipFactory,
     UserFactory,
     VillageFactory,
@@ -44,6 +45,7 @@ ADMIN_ONLY = {"county_admin"}
 IMPORTERS = ADMIN_ONLY | {"inspector", "township_a", "township_b"}
 # Importers who see only the runs they uploaded themselves (the target run is the county office's).
 OWN_RUNS_ONLY = {"inspector", "township_a", "township_b"}
+TOWNSHIPS = {"township_a", "township_b"}
 GUARDIANSHIP_READERS = {"county_admin", "county_viewer", "api_client", "township_a", "township_b"}
 GUARDIANSHIP_EDITORS = {"county_admin", "township_a", "township_b"}
 ROLES = ["anonymous", *sorted(ALL_ROLES), *sorted(DUTY_ROLES)]
@@ -135,6 +137,35 @@ ROUTES = {
     "villages:indicator_year_close": Route(
         allowed=ADMIN_ONLY, target="indicator_year", method="post", kwargs=_pk("indicator_year"), ok=302
     ),
+    # Nominations (申报): townships nominate, withdraw, resubmit; the county office decides.
+    "villages:nomination_list": Route(),
+    "villages:nomination_create": Route(allowed=TOWNSHIPS),
+    "villages:nomination_queue": Route(allowed=ADMIN_ONLY),
+    "villages:nomination_detail": Route(target="nomination", kwargs=_pk("nomination")),
+    "villages:nomination_resubmit": Route(allowed=TOWNSHIPS, target="nomination", kwargs=_pk("nomination")),
+    "villages:nomination_withdraw": Route(
+        allowed=TOWNSHIPS, target="nomination", method="post", kwargs=_pk("nomination"), ok=302
+    ),
+    "villages:nomination_decide": Route(
+        allowed=ADMIN_ONLY,
+        target="nomination",
+        method="post",
+        kwargs=lambda objs: {"pk": objs["nomination"].pk, "action": "approve"},
+        ok=302,
+    ),
+    "villages:nomination_bulk_approve": Route(
+        allowed=ADMIN_ONLY, method="post", ok=302, data=lambda objs: {"nominations": [objs["nomination"].pk]}
+    ),
+    "villages:pilot_provincial": Route(
+        allowed=ADMIN_ONLY,
+        target="pilot",
+        method="post",
+        kwargs=_pk("pilot"),
+        ok=302,
+        data=lambda objs: {"status": "applied"},
+    ),
+    "api_pilot_nomination-list": Route(api=True),
+    "api_pilot_nomination-detail": Route(api=True, target="nomination", kwargs=_pk("nomination")),
     "api_index": Route(api=True),
     "api_schema": Route(api=True),
     "api_township-list": Route(api=True),
@@ -564,6 +595,11 @@ def objects(county, program, township_a, county_admin, department, inspector):
         "indicator": VillageIndicatorFactory(village=village, year=2019),
         "indicator_year": IndicatorYear.objects.get(county=county, year=timezone.localdate().year),
         "pilot": PilotAssignmentFactory(program=program, village=village, year=2019, status=PilotStatus.PROPOSED),
+        # Returned: open to the township's resubmit form and withdrawal, and to the county's
+        # decision (which refuses it with a message).
+        "nomination": PilotNominationFactory(
+            program=program, village=VillageFactory(township=township_a), state="returned", return_reason="材料不全"
+        ),
         "person": PersonFactory(village=village),
         "finding": _finding(village, county_admin),
         "photo": _photo(village, county_admin),
@@ -593,6 +629,9 @@ def foreign_objects(program):
         "indicator": VillageIndicatorFactory(village=village, year=2019),
         "indicator_year": IndicatorYear.objects.get(county=township.county, year=timezone.localdate().year),
         "pilot": PilotAssignmentFactory(program=other_program, village=village, year=2019, status=PilotStatus.PROPOSED),
+        "nomination": PilotNominationFactory(
+            program=other_program, village=VillageFactory(township=township), state="returned", return_reason="材料不全"
+        ),
         "person": PersonFactory(village=village),
         "finding": _finding(village, foreign_admin),
         "photo": _photo(village, foreign_admin),

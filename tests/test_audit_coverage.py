@@ -160,6 +160,14 @@ def _accepted_pilot(objs):
     return {"reason": "省级抽查发现问题"}
 
 
+def _pending_nomination(objs):
+    """The matrix's nomination is returned; the county decides pending ones."""
+    from villages.models import PilotNomination
+
+    PilotNomination.objects.filter(pk=objs["nomination"].pk).update(state="pending", return_reason="")
+    return {"nominations": [objs["nomination"].pk]}
+
+
 def _locked_account(objs):
     from tests.test_access_matrix import _locked_username
 
@@ -180,6 +188,8 @@ PREPARE = {
     "import_run_commit": _checked_run,
     "accounts:lockout_reset": _locked_account,
     "assessments:pilot_acceptance_action": _accepted_pilot,
+    "villages:nomination_decide": _pending_nomination,
+    "villages:nomination_bulk_approve": _pending_nomination,
 }
 # Route kwargs that differ from the matrix's (which checks access, not the effect).
 KWARGS = {

@@ -114,3 +114,26 @@ class VillageStatus(models.TextChoices):
 
     ACTIVE = "active", "现存"
     MERGED = "merged", "已撤并"
+
+
+class ProvincialStatus(models.TextChoices):
+    """Provincial key support of a pilot (R-A4, SPEC §4.2 step 4): the county applies, the
+    province grants or refuses. R-A4 counts applications: every state but NONE."""
+
+    NONE = "none", "未申请"
+    APPLIED = "applied", "已申请"
+    GRANTED = "granted", "已获批"
+    NOT_GRANTED = "not_granted", "未获批"
+
+
+# The states R-A4 counts ("其中申请省级重点支持的试点村不低于5个"): applied, whatever the answer.
+PROVINCIAL_APPLIED_STATES = (ProvincialStatus.APPLIED, ProvincialStatus.GRANTED, ProvincialStatus.NOT_GRANTED)
+
+
+class NominationState(models.TextChoices):
+    """A township's nomination of a village (SPEC §4.2 step 1–3)."""
+
+    PENDING = "pending", "已申报"
+    RETURNED = "returned", "已退回"
+    APPROVED = "approved", "已批准"
+    WITHDRAWN = "withdrawn", "已撤回"

@@ -99,6 +99,8 @@ PILOT_EXPORT_COLUMNS = (
     ExportColumn("验收人", lambda p: str(p.accepted_by) if p.accepted_by else ""),
     ExportColumn("验收理由", lambda p: p.acceptance_reason, width=30),
     ExportColumn("备注", lambda p: p.notes, width=30),
+    ExportColumn("省级重点支持", lambda p: p.get_provincial_status_display(), width=12),
+    ExportColumn("省里决定日期", lambda p: p.provincial_decided_on, width=12, number_format="yyyy-mm-dd"),
 )
 
 
@@ -122,8 +124,8 @@ QUOTA_EXPORT_COLUMNS = (
 
 
 def quota_total_rows(report) -> list[list]:
-    """The county line under the township table, then the provincial-key line, as the page
-    shows them. Under a township's own row the county line is the county's, not a sum."""
+    """The county line under the township table, then the provincial applications and the
+    granted ones, as the page shows them. Under a township's own row the county line is the county's, not a sum."""
     county = report.county
     return [
         [
@@ -137,11 +139,13 @@ def quota_total_rows(report) -> list[list]:
             county.required_cumulative,
             county.accepted_pilots,
         ],
+        # R-A4 counts applications; the granted ones follow on their own line.
         [
-            "省级重点支持",
+            "申请省级重点支持",
             None,
-            county.province_key,
+            county.province_applied,
             county.required_province_key,
             _met(county.meets_province_key_minimum),
         ],
+        ["其中获批", None, county.province_granted],
     ]

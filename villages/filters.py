@@ -6,8 +6,16 @@ from django.db.models import Exists, OuterRef, Q
 
 from pilot_admin import filters
 from pilot_admin.filters import visible_choices
-from villages.choices import COUNTED_PILOT_STATUSES, PilotLevel, PilotStatus, VillageKind, VillageStatus
-from villages.models import PilotAssignment, PilotProgram, Township, Village
+from villages.choices import (
+    COUNTED_PILOT_STATUSES,
+    NominationState,
+    PilotLevel,
+    PilotStatus,
+    ProvincialStatus,
+    VillageKind,
+    VillageStatus,
+)
+from villages.models import PilotAssignment, PilotNomination, PilotProgram, Township, Village
 
 
 class VillageFilterSet(filters.FilterSet):
@@ -95,10 +103,24 @@ class PilotAssignmentFilterSet(filters.FilterSet):
         help_text="open：在册未验收（已审批）；accepted：已验收（销号）；counted：计入名额（已审批和已验收）",
     )
     is_demonstration = filters.BooleanFilter(label="试点示范村")
+    provincial_status = django_filters.ChoiceFilter(label="省级重点支持", choices=ProvincialStatus.choices)
 
     class Meta:
         model = PilotAssignment
-        fields = ["program", "year", "township", "level", "status", "ledger", "is_demonstration"]
+        fields = ["program", "year", "township", "level", "status", "ledger", "is_demonstration", "provincial_status"]
 
     def filter_ledger(self, queryset, name, value):
         return queryset.filter(status__in=LEDGER_STATUSES[value]) if value else queryset
+
+
+class PilotNominationFilterSet(filters.FilterSet):
+    program = filters.VisibleCodeFilter(
+        label="试点项目", help_text="试点项目代码", queryset=visible_choices(PilotProgram)
+    )
+    year = filters.YearFilter(label="年度")
+    township = filters.VisibleFilter(label="乡镇", queryset=visible_choices(Township), field_name="village__township")
+    state = django_filters.ChoiceFilter(label="状态", choices=NominationState.choices)
+
+    class Meta:
+        model = PilotNomination
+        fields = ["program", "year", "township", "state"]

@@ -14,9 +14,11 @@ from villages.choices import (
     DepartmentKind,
     GuidanceCategory,
     IndicatorStatus,
+    NominationState,
     PilotLevel,
     PilotStatus,
     PlanGoal,
+    ProvincialStatus,
     RatioRounding,
     StandardAppliesTo,
     StandardMetric,
@@ -204,7 +206,7 @@ class PilotProgram(TimeStampedModel):
         validators=ratio_validators,
     )
     county_annual_min_count = models.PositiveIntegerField("全县每年试点最少村数", default=15)
-    provincial_annual_min_count = models.PositiveIntegerField("每年省级重点支持最少村数", default=5)
+    provincial_annual_min_count = models.PositiveIntegerField("每年申请省级重点支持最少村数", default=5)
     county_new_min_total = models.PositiveIntegerField("期末全县新增试点最少村数", default=75)
     county_new_target_ratio = models.DecimalField(
         "期末全县试点目标比例（参考）",
@@ -290,6 +292,12 @@ class PilotAssignment(TimeStampedModel):
     status = models.CharField("状态", max_length=20, choices=PilotStatus.choices, default=PilotStatus.PROPOSED)
     guidance_category = models.CharField("分类指导类型", max_length=40, choices=GuidanceCategory.choices, blank=True)
     is_demonstration = models.BooleanField("试点示范村", default=False)
+    # R-A4: the application and the province's answer. `level` is kept in step (已获批 ⇔ 省级重点支持,
+    # constraint below) so every reader of the level, old or new, agrees with the status.
+    provincial_status = models.CharField(
+        "省级重点支持", max_length=20, choices=ProvincialStatus.choices, default=ProvincialStatus.NONE
+    )
+    provincial_decided_on = models.DateField("省里决定日期", null=True, blank=True)
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="拟定人",
@@ -363,6 +371,18 @@ class PilotAssignment(TimeStampedModel):
                 name="pilotassignment_accepted_has_date_and_document",
                 violation_error_message="验收须填写验收日期和验收文号。",
             ),
+            models.CheckConstraint(
+                condition=(Q(provincial_status=ProvincialStatus.GRANTED) & Q(level=PilotLevel.PROVINCIAL_KEY))
+                | (~Q(provincial_status=ProvincialStatus.GRANTED) & ~Q(level=PilotLevel.PROVINCIAL_KEY)),
+                name="pilotassignment_level_follows_provincial",
+                violation_error_message="级别“省级重点支持”须与省级重点支持状态“已获批”一致。",
+            ),
+            models.CheckConstraint(
+                condition=Q(provincial_decided_on__isnull=True)
+                | Q(provincial_status__in=[ProvincialStatus.GRANTED, ProvincialStatus.NOT_GRANTED]),
+                name="pilotassignment_provincial_date_when_decided",
+                violation_error_message="只有省里已作出决定（已获批或未获批）时才填写决定日期。",
+            ),
         ]
         indexes = [
             # pilot_quota_stats: approved pilots of a program by year.
@@ -374,6 +394,17 @@ class PilotAssignment(TimeStampedModel):
 
     def get_absolute_url(self):
         return reverse("villages:pilot_detail", args=[self.pk])
+
+    @staticmethod
+    def level_for(provincial_status: str) -> str:
+        """The level a provincial status implies: 省级重点支持 exactly when the province granted it."""
+        return PilotLevel.PROVINCIAL_KEY if provincial_status == ProvincialStatus.GRANTED else PilotLevel.COUNTY
+
+    @staticmethod
+    def provincial_status_for_level(level: str) -> str:
+        """A pilot entered by level (the county's selection form, the import, old ledgers): 省级重点支持
+        is a granted application, 县级 none."""
+        return ProvincialStatus.GRANTED if level == PilotLevel.PROVINCIAL_KEY else ProvincialStatus.NONE
 
     def clean(self):
         super().clean()
@@ -693,3 +724,92 @@ class IndicatorYear(TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+
+class PilotNomination(TimeStampedModel):
+    """A township's nomination (申报) of one of its villages as a pilot of a program for a year
+    (SPEC §4.2 step 1, §10.1): the county office approves it — it becomes an approved
+    PilotAssignment — or returns it with a reason; the township may withdraw it while pending
+    and resubmit it once returned."""
+
+    program = models.ForeignKey(
+        PilotProgram, verbose_name="试点项目", on_delete=models.PROTECT, related_name="nominations"
+    )
+    village = models.ForeignKey(Village, verbose_name="村", on_delete=models.PROTECT, related_name="nominations")
+    year = models.PositiveSmallIntegerField("试点年度")
+    reason = models.TextField("申报理由")
+    guidance_category = models.CharField("分类指导类型", max_length=40, choices=GuidanceCategory.choices)
+    applies_provincial_support = models.BooleanField("申请省级重点支持", default=False)
+    wishes_demonstration = models.BooleanField("拟创建试点示范村", default=False)
+    state = models.CharField("状态", max_length=20, choices=NominationState.choices, default=NominationState.PENDING)
+    nominated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="申报人", on_delete=models.PROTECT, related_name="+"
+    )
+    nominated_at = models.DateTimeField("申报时间")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
+    return_reason = models.CharField("退回原因", max_length=300, blank=True)
+    assignment = models.OneToOneField(
+        PilotAssignment,
+        verbose_name="试点村",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="nomination",
+    )
+
+    objects = querysets.PilotNominationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "试点申报"
+        verbose_name_plural = "试点申报"
+        # id last: a unique order keeps API pages from overlapping.
+        ordering = ["-year", "village__township__name", "village__name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "village"],
+                condition=Q(state=NominationState.PENDING),
+                name="pilotnomination_one_pending_per_program",
+                violation_error_message="该村已申报本试点项目，正在等待县里审核。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=NominationState.RETURNED) | ~Q(return_reason=""),
+                name="pilotnomination_return_has_reason",
+                violation_error_message="退回申报须填写原因。",
+            ),
+            models.CheckConstraint(
+                condition=(Q(state=NominationState.APPROVED) & Q(assignment__isnull=False))
+                | (~Q(state=NominationState.APPROVED) & Q(assignment__isnull=True)),
+                name="pilotnomination_approved_iff_assignment",
+                violation_error_message="已批准的申报须对应一个试点村，其他状态不能对应。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="pilotnomination_has_reason",
+                violation_error_message="请填写申报理由。",
+            ),
+        ]
+        indexes = [
+            # nomination_queue and the nav badge: pending nominations of a program and year.
+            models.Index(fields=["program", "state", "year"], name="nomination_program_state_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.year}年 {self.village} 试点申报"
+
+    def get_absolute_url(self):
+        return reverse("villages:nomination_detail", args=[self.pk])
+
+    def clean(self):
+        super().clean()
+        if self.program_id and self.year and self.year not in self.program.years:
+            raise ValidationError({"year": f"试点年度应在 {self.program.start_year}–{self.program.end_year} 之间。"})
+        if self.program_id and self.village_id and self.village.township.county_id != self.program.county_id:
+            raise ValidationError({"village": "该村不属于本试点项目所在县。"})

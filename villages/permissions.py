@@ -32,3 +32,12 @@ def can_import_villages(user) -> bool:
 
 def can_import_pilots(user) -> bool:
     return can_manage_pilots(user)
+
+
+def can_nominate(user) -> bool:
+    """Townships nominate their villages (SPEC §4.2 step 1); the county office decides."""
+    return user.is_authenticated and user.role == Role.TOWNSHIP
+
+
+def can_review_nominations(user) -> bool:
+    return can_manage_pilots(user)

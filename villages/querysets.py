@@ -83,3 +83,14 @@ class ProgramStandardQuerySet(ScopedQuerySet):
         if user.role == Role.TOWNSHIP:
             return Q(program__county=user.township.county_id)
         return county_scoped_q(user, "program__county", "program__county__townships")
+
+
+class PilotNominationQuerySet(ScopedQuerySet):
+    def visibility_q(self, user):
+        return county_scoped_q(user, "village__township__county", "village__township")
+
+    def edit_q(self, user):
+        # The nominating township withdraws and resubmits its own; the county office decides.
+        if user.role == Role.TOWNSHIP:
+            return Q(village__township=user.township_id)
+        return super().edit_q(user)

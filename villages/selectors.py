@@ -10,7 +10,13 @@ from django.utils import timezone
 
 from pilot_admin.choices import Role
 from pilot_admin.dates import end_of_day, year_as_of
-from villages.choices import COUNTED_PILOT_STATUSES, PilotLevel, PilotStatus, RatioRounding
+from villages.choices import (
+    COUNTED_PILOT_STATUSES,
+    PROVINCIAL_APPLIED_STATES,
+    PilotStatus,
+    ProvincialStatus,
+    RatioRounding,
+)
 from villages.history import administrative_on_q
 from villages.models import Department, PilotAssignment, PilotProgram, Township, Village
 
@@ -96,6 +102,7 @@ class TownshipQuota:
 class CountyQuota:
     villages: int
     new_pilots: int
+    # 省级重点支持 as before: pilots the province granted (level 省级重点支持), = province_granted.
     province_key: int
     cumulative_pilots: int
     cumulative_share: float
@@ -106,6 +113,10 @@ class CountyQuota:
     required_cumulative: int
     meets_cumulative_target: bool
     accepted_pilots: int = 0
+    # R-A4: pilots of the year applied for provincial key support (已申请, 已获批, 未获批); the
+    # verdict meets_province_key_minimum is on this count. Of them, granted by the province.
+    province_applied: int = 0
+    province_granted: int = 0
 
 
 @dataclass
@@ -140,6 +151,8 @@ class QuotaReport:
                 "villages": county.villages,
                 "new_pilots": county.new_pilots,
                 "province_key": county.province_key,
+                "province_applied": county.province_applied,
+                "province_granted": county.province_granted,
                 "cumulative_pilots": county.cumulative_pilots,
                 "cumulative_share": county.cumulative_share,
                 "meets_yearly_minimum": county.meets_yearly_minimum,
@@ -215,9 +228,15 @@ def _quota_report(
             # Villages, not assignments: a village counts once even if a pilot withdrawn after
             # `as_of` and its new one both stood on that date.
             n_new=Count("villages__pilot_assignments__village", filter=this_year, distinct=True),
-            n_key=Count(
+            # R-A4 counts applications, whatever the province answered; 获批 is shown beside it.
+            n_applied=Count(
                 "villages__pilot_assignments__village",
-                filter=this_year & Q(villages__pilot_assignments__level=PilotLevel.PROVINCIAL_KEY),
+                filter=this_year & Q(villages__pilot_assignments__provincial_status__in=PROVINCIAL_APPLIED_STATES),
+                distinct=True,
+            ),
+            n_granted=Count(
+                "villages__pilot_assignments__village",
+                filter=this_year & Q(villages__pilot_assignments__provincial_status=ProvincialStatus.GRANTED),
                 distinct=True,
             ),
             n_cumulative=Count(
@@ -239,7 +258,7 @@ def _quota_report(
             shown=ExpressionWrapper(shown, output_field=BooleanField()) if shown is not None else Value(True),
         )
         .order_by("code", "name")
-        .values("id", "name", "n_villages", "n_new", "n_key", "n_cumulative", "n_accepted", "shown")
+        .values("id", "name", "n_villages", "n_new", "n_applied", "n_granted", "n_cumulative", "n_accepted", "shown")
     )
     townships = []
     for row in rows:
@@ -265,15 +284,18 @@ def _quota_report(
     total_villages = sum(t.villages for t in townships)
     cumulative = sum(t.cumulative_pilots for t in townships)
     new_pilots = sum(t.new_pilots for t in townships)
-    province_key = sum(row["n_key"] for row in rows)
+    province_applied = sum(row["n_applied"] for row in rows)
+    province_granted = sum(row["n_granted"] for row in rows)
     county = CountyQuota(
         villages=total_villages,
         new_pilots=new_pilots,
-        province_key=province_key,
+        province_key=province_granted,
+        province_applied=province_applied,
+        province_granted=province_granted,
         cumulative_pilots=cumulative,
         cumulative_share=share(cumulative, total_villages),
         meets_yearly_minimum=new_pilots >= program.county_annual_min_count,
-        meets_province_key_minimum=province_key >= program.provincial_annual_min_count,
+        meets_province_key_minimum=province_applied >= program.provincial_annual_min_count,
         required_yearly=program.county_annual_min_count,
         required_province_key=program.provincial_annual_min_count,
         required_cumulative=program.county_new_min_total,

@@ -14,7 +14,7 @@ from pilot_admin.choices import AuditAction, Role
 from pilot_admin.excel import IMPORT_AUDIT_NOTE, ImportResult, ImportRow, RowError, constraint_message, finish_import
 from pilot_admin.services import require
 from villages import permissions
-from villages.choices import DepartmentKind, IndicatorStatus, PilotStatus, VillageEventKind, VillageKind
+from villages.choices import DepartmentKind, IndicatorStatus, PilotLevel, PilotStatus, VillageEventKind, VillageKind
 from villages.excel import PILOT_COLUMNS, VILLAGE_COLUMNS
 from villages.models import (
     Department,
@@ -111,12 +111,18 @@ def pilot_assignment_propose(
     program: PilotProgram,
     village: Village,
     year: int,
-    level: str,
+    level: str = PilotLevel.COUNTY,
     guidance_category: str = "",
     is_demonstration: bool = False,
     notes: str = "",
+    provincial_status: str | None = None,
 ) -> PilotAssignment:
-    """Select a village as a pilot of a program for a year (status 拟定)."""
+    """Select a village as a pilot of a program for a year (status 拟定). The provincial key
+    support is given either as `provincial_status` (a nomination's application) or, as the
+    selection form and the import do, as `level`; the other one follows from it."""
+    if provincial_status is None:
+        provincial_status = PilotAssignment.provincial_status_for_level(level)
+    level = PilotAssignment.level_for(provincial_status)
     require(permissions.can_manage_pilots(actor), "只有县领导小组办公室可以选定试点村。")
     _visible_or_refuse(Village.objects.editable_by(actor), village, "该村不在您的管辖范围内。")
     _visible_or_refuse(PilotProgram.objects.visible_to(actor), program, "试点项目不存在。")
@@ -125,6 +131,7 @@ def pilot_assignment_propose(
         village=village,
         year=year,
         level=level,
+        provincial_status=provincial_status,
         guidance_category=guidance_category or village.guidance_category,
         is_demonstration=is_demonstration,
         notes=notes,
@@ -636,6 +643,7 @@ def pilot_assignment_import(*, actor, rows: list[ImportRow], dry_run: bool) -> I
             village=village,
             year=year,
             level=level,
+            provincial_status=PilotAssignment.provincial_status_for_level(level),
             guidance_category=village.guidance_category,
             proposed_by=actor,
             status=PilotStatus.PROPOSED,

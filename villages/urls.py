@@ -1,6 +1,6 @@
 from django.urls import path
 
-from villages import excel_views, views, views_history, views_standards
+from villages import excel_views, views, views_history, views_nominations, views_standards
 
 app_name = "villages"
 
@@ -23,6 +23,8 @@ urlpatterns = [
     path("pilots/export/", excel_views.PilotExportView.as_view(), name="pilot_export"),
     path("pilots/select/", views.PilotSelectView.as_view(), name="pilot_select"),
     path("pilots/<int:pk>/", views.PilotDetailView.as_view(), name="pilot_detail"),
+    # Before pilot_action, whose <str:action> would take "provincial".
+    path("pilots/<int:pk>/provincial/", views_nominations.PilotProvincialView.as_view(), name="pilot_provincial"),
     path("pilots/<int:pk>/<str:action>/", views.PilotActionView.as_view(), name="pilot_action"),
     path("pilots/bulk/<str:action>/", views.PilotActionView.as_view(), name="pilot_bulk_action"),
     path("quota/", views.QuotaReportView.as_view(), name="quota_report"),
@@ -34,5 +36,26 @@ urlpatterns = [
     path("indicator-years/", views_history.IndicatorYearListView.as_view(), name="indicator_year_list"),
     path(
         "indicator-years/<int:pk>/close/", views_history.IndicatorYearCloseView.as_view(), name="indicator_year_close"
+    ),
+    # Nominations (申报) and provincial key support.
+    path("nominations/", views_nominations.NominationListView.as_view(), name="nomination_list"),
+    path("nominations/new/", views_nominations.NominationCreateView.as_view(), name="nomination_create"),
+    path("nominations/queue/", views_nominations.NominationQueueView.as_view(), name="nomination_queue"),
+    path("nominations/approve/", views_nominations.NominationBulkApproveView.as_view(), name="nomination_bulk_approve"),
+    path("nominations/<int:pk>/", views_nominations.NominationDetailView.as_view(), name="nomination_detail"),
+    path(
+        "nominations/<int:pk>/resubmit/",
+        views_nominations.NominationResubmitView.as_view(),
+        name="nomination_resubmit",
+    ),
+    path(
+        "nominations/<int:pk>/withdraw/",
+        views_nominations.NominationWithdrawView.as_view(),
+        name="nomination_withdraw",
+    ),
+    path(
+        "nominations/<int:pk>/<str:action>/",
+        views_nominations.NominationDecideView.as_view(),
+        name="nomination_decide",
     ),
 ]

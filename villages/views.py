@@ -16,7 +16,7 @@ from villages import permissions, selectors, services
 from villages.charts import quota_chart
 from villages.choices import COUNTED_PILOT_STATUSES, IndicatorStatus, PilotStatus
 from villages.filters import PilotAssignmentFilterSet, VillageFilterSet
-from villages.forms import PilotSelectForm, ReasonForm, VillageForm, VillageIndicatorForm
+from villages.forms import PilotSelectForm, ProvincialStatusForm, ReasonForm, VillageForm, VillageIndicatorForm
 from villages.history import village_timeline
 from villages.models import PilotAssignment, Township, Village, VillageIndicator
 
@@ -250,6 +250,7 @@ class PilotDetailView(ScopedViewMixin, DetailView):
         context["audit_entries"] = audit_entries_for(self.object)[:50]
         context["can_manage"] = permissions.can_manage_pilots(self.request.user)
         context["withdraw_form"] = ReasonForm()
+        context["provincial_form"] = ProvincialStatusForm(initial={"status": self.object.provincial_status})
         return context
 
 

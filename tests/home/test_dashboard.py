@@ -217,6 +217,7 @@ def test_every_figure_is_the_stats_apis_for_the_same_user(client, program, world
     pilots = api(client, "api_pilot_stats", **query)
     assert int(first(page, "quota-section", "new_pilots")) == pilots["county"]["new_pilots"] == 1
     assert int(first(page, "quota-section", "province_key")) == pilots["county"]["province_key"]
+    assert int(first(page, "quota-section", "province_applied")) == pilots["county"]["province_applied"]
     assert int(first(page, "quota-section", "cumulative_pilots")) == pilots["county"]["cumulative_pilots"]
     short = [row for row in pilots["townships"] if not row["meets_quota"]]
     assert int(first(page, "quota-section", "townships_short")) == len(short) == 1

@@ -32,9 +32,12 @@ EXPECTED_PATHS = {
     "/api/v1/villages/{id}/": ("get", set()),
     "/api/v1/pilot-assignments/": (
         "get",
-        PAGINATION | {"program", "year", "township", "level", "status", "ledger", "is_demonstration"},
+        PAGINATION
+        | {"program", "year", "township", "level", "status", "ledger", "is_demonstration", "provincial_status"},
     ),
     "/api/v1/pilot-assignments/{id}/": ("get", set()),
+    "/api/v1/pilot-nominations/": ("get", PAGINATION | {"program", "year", "township", "state"}),
+    "/api/v1/pilot-nominations/{id}/": ("get", set()),
     "/api/v1/stats/pilots/": ("get", {"program", "year"}),
     "/api/v1/imports/villages/": ("post", set()),
     "/api/v1/imports/pilot-assignments/": ("post", set()),
@@ -113,6 +116,9 @@ def test_schema_types_the_filters_precisely(schema):
     assert set(pilots["level"]["schema"]["enum"]) == {"provincial_key", "county"}
     assert set(pilots["status"]["schema"]["enum"]) == {"proposed", "approved", "accepted", "withdrawn"}
     assert set(pilots["ledger"]["schema"]["enum"]) == {"open", "accepted", "counted"}
+    assert set(pilots["provincial_status"]["schema"]["enum"]) == {"none", "applied", "granted", "not_granted"}
+    nominations = _query_parameters(schema["paths"]["/api/v1/pilot-nominations/"]["get"])
+    assert set(nominations["state"]["schema"]["enum"]) == {"pending", "returned", "approved", "withdrawn"}
     stats = _query_parameters(schema["paths"]["/api/v1/stats/pilots/"]["get"])
     assert stats["program"]["required"] is True
     assert stats["year"]["required"] is True
@@ -154,12 +160,15 @@ def test_schema_describes_the_response_fields(schema):
         "year",
         "level",
         "status",
+        "provincial_status",
+        "provincial_decided_on",
         "approved_at",
         "withdrawn_at",
         "accepted_on",
         "acceptance_document_no",
         "is_demonstration",
     }
+    assert "reason" in fields("/api/v1/pilot-nominations/")["properties"]
 
 
 def test_stats_schema_matches_what_the_selector_returns(schema, county_admin, program, village_a):

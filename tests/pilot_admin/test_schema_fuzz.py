@@ -78,6 +78,7 @@ BEYOND_THE_SCHEMA = {
     # Ids and codes must name a row the caller may see.
     "GET /api/v1/villages/": LOOKED_UP,
     "GET /api/v1/pilot-assignments/": LOOKED_UP,
+    "GET /api/v1/pilot-nominations/": LOOKED_UP,
     "GET /api/v1/tasks/": LOOKED_UP,
     "GET /api/v1/progress-reports/": LOOKED_UP,
     "GET /api/v1/inspections/": LOOKED_UP,

@@ -148,6 +148,9 @@ def test_pilot_assignment_list_fields(api, county_admin, program, village_a):
             "year": 2019,
             "level": "provincial_key",
             "status": "proposed",
+            # A pilot entered at level 省级重点支持 is a granted application (in step with the level).
+            "provincial_status": "granted",
+            "provincial_decided_on": None,
             "approved_at": None,
             "withdrawn_at": None,
             "accepted_on": None,
@@ -420,6 +423,9 @@ def test_stats_township_quota_and_county_minimums(api, county_admin, quota_case)
         "villages": 41,
         "new_pilots": new_pilots,
         "province_key": province_key,
+        # Pilots entered at level 省级重点支持 are granted applications: applied = granted here.
+        "province_applied": province_key,
+        "province_granted": province_key,
         "cumulative_pilots": 3,
         "cumulative_share": round(3 / 41, 4),
         "meets_yearly_minimum": new_pilots >= program.county_annual_min_count,

@@ -62,7 +62,9 @@ def test_pilot_export_applies_the_ledger_filters_and_scope(
     sheet = downloaded(client.get(reverse("villages:pilot_export"), {"program": program.code, "year": 2018})).active
     assert [cell.value for cell in sheet[1]][:5] == ["乡镇", "村名", "试点项目", "年度", "级别"]
     assert sheet_rows(sheet, start=2) == [
-        ("水布垭镇", "水布垭村", program.name, 2018, "省级重点支持", "已审批", None, "否") + (None,) * 7
+        ("水布垭镇", "水布垭村", program.name, 2018, "省级重点支持", "已审批", None, "否")
+        + (None,) * 7
+        + ("已获批", None)
     ]
     sheet = downloaded(client.get(reverse("villages:pilot_export"), {"status": PilotStatus.PROPOSED})).active
     assert [row[1] for row in sheet_rows(sheet, start=2)] == ["东瀼口村"]
@@ -96,9 +98,11 @@ def test_quota_export_writes_the_report_with_title_and_county_total(client, coun
     expected = report.townships[0]
     assert township[:4] == (expected.name, expected.villages, expected.new_pilots, expected.required_new_pilots)
     assert township[5:] == (2, pytest.approx(expected.cumulative_share), expected.required_cumulative_pilots, 0)
-    total = rows[-2]
+    total = rows[-3]
     assert total[:6] == ("合计", report.county.villages, 1, program.county_annual_min_count, "未达标", 2)
-    assert rows[-1][:5] == ("省级重点支持", None, 1, program.provincial_annual_min_count, "未达标")
+    # R-A4 counts applications (a granted pilot was applied for); the granted ones on their own line.
+    assert rows[-2][:5] == ("申请省级重点支持", None, 1, program.provincial_annual_min_count, "未达标")
+    assert rows[-1][:3] == ("其中获批", None, 1)
     assert sheet.freeze_panes == "A3"
 
 
@@ -107,7 +111,7 @@ def test_quota_export_for_a_township_official_holds_only_that_township(client, t
     sheet = downloaded(client.get(reverse("villages:quota_export"), {"program": program.code})).active
     names = [row[0] for row in sheet_rows(sheet, start=3)]
     # Under the township's own row, the county's line: labelled 全县, not a sum of the table.
-    assert names == ["水布垭镇", "全县", "省级重点支持"]
+    assert names == ["水布垭镇", "全县", "申请省级重点支持", "其中获批"]
 
 
 def test_list_pages_link_to_their_exports_with_the_current_filters(client, county_admin, program, township_a):

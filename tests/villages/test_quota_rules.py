@@ -160,6 +160,8 @@ def test_as_dict_has_the_api_shape_with_shares_rounded_to_four_places(county, pr
         "villages",
         "new_pilots",
         "province_key",
+        "province_applied",
+        "province_granted",
         "cumulative_pilots",
         "cumulative_share",
         "meets_yearly_minimum",

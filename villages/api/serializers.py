@@ -10,7 +10,7 @@ from pilot_admin.dates import year_as_of
 from pilot_admin.filters import YEAR_MAX, YEAR_MIN
 from villages import selectors
 from villages.choices import PilotLevel, PilotStatus, VillageStatus
-from villages.models import PilotAssignment, Township, Village
+from villages.models import PilotAssignment, PilotNomination, Township, Village
 from villages.services import VILLAGE_EDITABLE_FIELDS
 
 
@@ -98,6 +98,8 @@ class PilotAssignmentSerializer(serializers.ModelSerializer):
             "year",
             "level",
             "status",
+            "provincial_status",
+            "provincial_decided_on",
             "approved_at",
             "withdrawn_at",
             "accepted_on",
@@ -113,6 +115,11 @@ class PilotAssignmentSerializer(serializers.ModelSerializer):
             "accepted_on": {"help_text": "验收日期；未验收为 null（撤销验收后亦为 null）"},
             "acceptance_document_no": {"help_text": "验收文号，如“巴民发〔2018〕12号”；未验收为空字符串"},
             "is_demonstration": {"help_text": "试点示范村（R-A7）：已验收且检查验收等次为优秀的试点村由县里命名"},
+            "level": {"help_text": "provincial_key（省级重点支持）当且仅当 provincial_status 为 granted"},
+            "provincial_status": {
+                "help_text": "省级重点支持：none 未申请、applied 已申请、granted 已获批、not_granted 未获批"
+            },
+            "provincial_decided_on": {"help_text": "省里作出决定的日期；未决定或未记录为 null"},
             "approved_at": {"help_text": "审批时间；未审批为 null"},
             "withdrawn_at": {"help_text": "撤销时间；撤销之前的年度统计仍计入审批过的试点"},
         }
@@ -159,11 +166,20 @@ class PilotStatsQuerySerializer(QuerySerializer):
 class CountyStatsSerializer(serializers.Serializer):
     villages = serializers.IntegerField(help_text="全县有效行政村数（按现状）")
     new_pilots = serializers.IntegerField(help_text="全县本年度已审批（含已验收；截至 as_of 未撤销）的新增试点村数")
-    province_key = serializers.IntegerField(help_text="全县本年度已审批的省级重点支持试点村数")
+    province_key = serializers.IntegerField(
+        help_text="全县本年度已审批的省级重点支持试点村数，即省里已获批的（同 province_granted，含义未变）"
+    )
+    province_applied = serializers.IntegerField(
+        help_text="全县本年度已审批试点村中申请了省级重点支持的村数（已申请、已获批、未获批）；"
+        "meets_province_key_minimum 按此数判断（R-A4 计申请数）"
+    )
+    province_granted = serializers.IntegerField(help_text="其中省里已获批的村数")
     cumulative_pilots = serializers.IntegerField(help_text="全县截至本年度累计试点村数（不同的村）")
     cumulative_share = serializers.FloatField(help_text="全县累计试点村占有效行政村的比例，保留4位小数")
     meets_yearly_minimum = serializers.BooleanField(help_text="全县是否达到每年试点最少村数")
-    meets_province_key_minimum = serializers.BooleanField(help_text="全县是否达到每年省级重点支持最少村数")
+    meets_province_key_minimum = serializers.BooleanField(
+        help_text="全县申请省级重点支持的村数（province_applied）是否达到每年最少村数"
+    )
     accepted_pilots = serializers.IntegerField(
         help_text="全县累计试点村中截至 as_of 已验收（销号）的村数；已验收的试点仍计入新增和累计"
     )
@@ -172,8 +188,10 @@ class CountyStatsSerializer(serializers.Serializer):
 class TownshipStatsSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    villages = serializers.IntegerField(help_text="有效行政村数（按现状）")
-    new_pilots = serializers.IntegerField(help_text="本年度已审批（截至 as_of 未撤销）的新增试点村数")
+    villages = serializers.IntegerField(
+        help_text="as_of 时存在、且当时是行政村的村数（村的设立、撤并、村改社区按日期计）"
+    )
+    new_pilots = serializers.IntegerField(help_text="本年度已审批（含已验收；截至 as_of 未撤销）的新增试点村数")
     required_new_pilots = serializers.IntegerField(help_text="按比例折算的本年度最少试点村数")
     meets_quota = serializers.BooleanField(help_text="本乡镇是否达到本年度最少试点村数")
     cumulative_pilots = serializers.IntegerField(help_text="截至本年度累计试点村数（不同的村）")
@@ -275,3 +293,37 @@ class StandardsStatsSerializer(serializers.Serializer):
     county = StandardsAreaSerializer(help_text="全县的数字和结论（各角色相同）")
     townships = StandardsAreaSerializer(many=True)
     villages = StandardsVillageSerializer(many=True)
+
+
+class PilotNominationSerializer(serializers.ModelSerializer):
+    village_name = serializers.CharField(source="village.name", read_only=True)
+    township = serializers.IntegerField(source="village.township_id", read_only=True, help_text="乡镇 id")
+    township_name = serializers.CharField(source="village.township.name", read_only=True)
+    program = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="试点项目代码")
+
+    class Meta:
+        model = PilotNomination
+        fields = [
+            "id",
+            "program",
+            "year",
+            "village",
+            "village_name",
+            "township",
+            "township_name",
+            "reason",
+            "guidance_category",
+            "applies_provincial_support",
+            "wishes_demonstration",
+            "state",
+            "nominated_at",
+            "decided_at",
+            "return_reason",
+            "assignment",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {
+            "state": {"help_text": "pending 已申报、returned 已退回、approved 已批准、withdrawn 已撤回"},
+            "return_reason": {"help_text": "县里退回的原因；未退回为空字符串"},
+            "assignment": {"help_text": "批准后生成的试点村 id（/api/v1/pilot-assignments/）；未批准为 null"},
+        }

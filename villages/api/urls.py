@@ -8,6 +8,7 @@ router.include_root_view = False
 router.register("townships", views.TownshipViewSet, basename="api_township")
 router.register("villages", views.VillageViewSet, basename="api_village")
 router.register("pilot-assignments", views.PilotAssignmentViewSet, basename="api_pilot_assignment")
+router.register("pilot-nominations", views.PilotNominationViewSet, basename="api_pilot_nomination")
 
 urlpatterns = [
     path("stats/pilots/", views.PilotStatsView.as_view(), name="api_pilot_stats"),

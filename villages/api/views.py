@@ -5,10 +5,11 @@ from rest_framework.response import Response
 
 from pilot_admin import locking
 from pilot_admin.api.base import ScopedAPIView, ScopedReadOnlyViewSet
-from villages import permissions, selectors, services, standards
+from villages import permissions, selectors, selectors_nominations, services, standards
 from villages.api.filters import ViewFilterSetBackend
 from villages.api.serializers import (
     PilotAssignmentSerializer,
+    PilotNominationSerializer,
     PilotStatsQuerySerializer,
     PilotStatsSerializer,
     StandardsQuerySerializer,
@@ -17,7 +18,7 @@ from villages.api.serializers import (
     VillageSerializer,
     VillageUpdateSerializer,
 )
-from villages.filters import PilotAssignmentFilterSet, VillageFilterSet
+from villages.filters import PilotAssignmentFilterSet, PilotNominationFilterSet, VillageFilterSet
 from villages.models import Village
 
 
@@ -72,7 +73,10 @@ class VillageViewSet(locking.VersionedPatchMixin, ScopedReadOnlyViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="试点村台账", description="各项目、各年度选定的试点村及其级别和审批状态。"),
+    list=extend_schema(
+        summary="试点村台账",
+        description="各项目、各年度选定的试点村及其级别、审批状态和省级重点支持状态（provincial_status，可筛选）。",
+    ),
     retrieve=extend_schema(summary="试点村详情", description="不在查看范围内的试点村返回 404。"),
 )
 class PilotAssignmentViewSet(ScopedReadOnlyViewSet):
@@ -132,3 +136,16 @@ class StandardsStatsView(ScopedAPIView):
         query = StandardsQuerySerializer(data=request.query_params, context={"request": request})
         query.is_valid(raise_exception=True)
         return Response(standards.standards_report(user=request.user, **query.validated_data).as_dict())
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="试点申报",
+        description="乡镇申报的试点村及审核状态：乡镇用户只看本乡镇的申报，县级角色看本县的。只读；申报和审核在网页上进行。",
+    ),
+    retrieve=extend_schema(summary="试点申报详情", description="不在查看范围内的申报返回 404。"),
+)
+class PilotNominationViewSet(ScopedReadOnlyViewSet):
+    selector = staticmethod(selectors_nominations.nomination_list)
+    serializer_class = PilotNominationSerializer
+    filterset_class = PilotNominationFilterSet

@@ -217,7 +217,7 @@ def area_back_to_program(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("villages", "0008_village_history"),
+        ("villages", "0009_nominations"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
