@@ -1,0 +1,28 @@
+"""Steps more than one browser test takes the same way (kept here so the tests agree on them)."""
+
+ROOMS = ("便民服务室", "日间照料中心", "司法调解室", "文化活动室", "卫生计生服务室", "全民健身娱乐活动场所")
+INFRA = ("道路硬化", "路灯亮化", "河道洁化", "环境绿化", "供排水及生活污水处理设施", "垃圾处理站")
+FLAGS = ("综合信息网络平台已覆盖", "网格化服务管理平台已覆盖", "公共安全视频监控已覆盖")
+
+
+def fill_indicators(page, area):
+    """Fill the open indicator form as a township official would: `area` m² of service station,
+    every room, infrastructure item and platform ticked, the economy figures all good; submit."""
+    form = page.locator("#indicator-form")
+    form.get_by_label("综合服务站面积（平方米）").fill(area)
+    for label in (*ROOMS, *INFRA, *FLAGS):
+        form.get_by_label(label, exact=True).check()
+    form.get_by_label("已提供基本公共服务项目数", exact=True).fill("30")
+    form.get_by_label("目录内基本公共服务项目数", exact=True).fill("30")
+    form.get_by_label("社区社会组织数", exact=True).fill("2")
+    form.get_by_label("贫困户数", exact=True).fill("4")
+    form.get_by_label("有增收主业的贫困户数", exact=True).fill("4")
+    form.get_by_label("已脱贫的贫困户数", exact=True).fill("4")
+    form.get_by_role("button", name="提交").click()
+
+
+def standards_api(page, program, year):
+    """GET /api/v1/stats/standards/ with the page's session, as the signed-in user sees it."""
+    response = page.request.get(f"/api/v1/stats/standards/?program={program.code}&year={year}")
+    assert response.status == 200, response.text()
+    return response.json()
