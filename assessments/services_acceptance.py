@@ -35,6 +35,8 @@ class StandardsState:
 
     met: bool
     failing: list[str] = field(default_factory=list)
+    # The year judged, for the link to that year's checklist; not part of the verdict.
+    year: int | None = field(default=None, compare=False)
 
 
 def standards_state(assignment: PilotAssignment, year: int | None = None) -> StandardsState:
@@ -45,12 +47,13 @@ def standards_state(assignment: PilotAssignment, year: int | None = None) -> Sta
         year = inspection.year if inspection else assignment.program.default_year(timezone.localdate())
     met, failing = village_standards.pilot_standards_met(assignment, year)
     if met:
-        return StandardsState(met=True)
+        return StandardsState(met=True, year=year)
     if not failing:
-        return StandardsState(met=False, failing=[f"{year}年该村不计入试点，建设标准无从评估"])
+        return StandardsState(met=False, failing=[f"{year}年该村不计入试点，建设标准无从评估"], year=year)
     return StandardsState(
         met=False,
         failing=[f"{year}年 {item.standard.code} {item.standard.title}：{item.status_label}" for item in failing],
+        year=year,
     )
 
 

@@ -52,7 +52,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, TruncDate
+from django.db.models.functions import Cast, LPad, TruncDate
 from django.utils import timezone
 
 from pilot_admin.choices import Role
@@ -64,6 +64,15 @@ from villages.models import Department
 from villages.querysets import unit_q
 
 MET_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)
+
+
+def code_order(field="code"):
+    """Task codes in the plan's order: an imported 任务分工表 numbers its tasks 1, 2, … 36, which
+    text order puts as 1, 10, 11, … 2. Padded on the left to the field's length (so nothing is
+    cut), 2 sorts before 10; codes of one length (BD-01-01) keep their text order."""
+    return LPad(field, Task._meta.get_field("code").max_length, Value("0"))
+
+
 # Lead units first, as the plan lists them (S0 §四), then cooperating units, then townships.
 ROLE_ORDER = Case(
     When(role=AssignmentRole.LEAD, then=Value(0)),
@@ -146,7 +155,7 @@ def task_list(*, user, today: datetime.date | None = None) -> QuerySet[Task]:
         )
         .prefetch_related(Prefetch("assignments", queryset=leads, to_attr="lead_assignments"))
         # GROUP BY drops Meta.ordering; pages and API pages need a stable order.
-        .order_by("program__name", "program_id", "code")
+        .order_by("program__name", "program_id", code_order(), "code")
     )
 
 
@@ -218,7 +227,14 @@ def ledger_rows(*, user, today: datetime.date) -> QuerySet[TaskAssignment]:
             days_overdue=_days_since(_date(today), F("overdue_since")),
             role_order=ROLE_ORDER,
         )
-        .order_by("task__program__name", "task__program_id", "task__code", "role_order", "department__name", "pk")
+        .order_by(
+            "task__program__name",
+            "task__program_id",
+            code_order("task__code"),
+            "role_order",
+            "department__name",
+            "pk",
+        )
     )
 
 

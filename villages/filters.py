@@ -90,20 +90,25 @@ LEDGER_STATUSES = {
 
 class PilotAssignmentFilterSet(filters.FilterSet):
     program = filters.VisibleCodeFilter(
-        label="试点项目", help_text="试点项目代码", queryset=visible_choices(PilotProgram)
+        label="试点项目", help_text="试点项目代码", queryset=visible_choices(PilotProgram), empty_label="全部"
     )
     year = filters.YearFilter(label="年度")
-    township = filters.VisibleFilter(label="乡镇", queryset=visible_choices(Township), field_name="village__township")
-    level = django_filters.ChoiceFilter(label="级别", choices=PilotLevel.choices)
-    status = django_filters.ChoiceFilter(label="状态", choices=PilotStatus.choices)
+    township = filters.VisibleFilter(
+        label="乡镇", queryset=visible_choices(Township), field_name="village__township", empty_label="全部"
+    )
+    level = django_filters.ChoiceFilter(label="级别", choices=PilotLevel.choices, empty_label="全部")
+    status = django_filters.ChoiceFilter(label="状态", choices=PilotStatus.choices, empty_label="全部")
     ledger = django_filters.ChoiceFilter(
         label="台账",
+        empty_label="全部",
         choices=LEDGER_CHOICES,
         method="filter_ledger",
         help_text="open：在册未验收（已审批）；accepted：已验收（销号）；counted：计入名额（已审批和已验收）",
     )
     is_demonstration = filters.BooleanFilter(label="试点示范村")
-    provincial_status = django_filters.ChoiceFilter(label="省级重点支持", choices=ProvincialStatus.choices)
+    provincial_status = django_filters.ChoiceFilter(
+        label="省级重点支持", choices=ProvincialStatus.choices, empty_label="全部"
+    )
 
     class Meta:
         model = PilotAssignment
@@ -115,11 +120,13 @@ class PilotAssignmentFilterSet(filters.FilterSet):
 
 class PilotNominationFilterSet(filters.FilterSet):
     program = filters.VisibleCodeFilter(
-        label="试点项目", help_text="试点项目代码", queryset=visible_choices(PilotProgram)
+        label="试点项目", help_text="试点项目代码", queryset=visible_choices(PilotProgram), empty_label="全部"
     )
     year = filters.YearFilter(label="年度")
-    township = filters.VisibleFilter(label="乡镇", queryset=visible_choices(Township), field_name="village__township")
-    state = django_filters.ChoiceFilter(label="状态", choices=NominationState.choices)
+    township = filters.VisibleFilter(
+        label="乡镇", queryset=visible_choices(Township), field_name="village__township", empty_label="全部"
+    )
+    state = django_filters.ChoiceFilter(label="状态", choices=NominationState.choices, empty_label="全部")
 
     class Meta:
         model = PilotNomination

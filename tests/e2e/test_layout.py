@@ -8,8 +8,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from demo.standards import ensure_standards
 from tests.e2e.conftest import INTRANET_HOST, PHONE, save_screenshot, sign_in
-from tests.factories import PilotAssignmentFactory, VillageFactory
+from tests.factories import PilotAssignmentFactory, PilotNominationFactory, VillageFactory
 from villages.choices import PilotLevel, PilotStatus
 from villages.models import VillageIndicator
 from villages.services import INDICATOR_FIELDS
@@ -131,6 +132,63 @@ def test_phone_indicator_form_fits_the_screen_with_thumb_sized_inputs(new_contex
     for button in form.locator("button, a.button").all():
         assert button.bounding_box()["height"] >= MIN_TOUCH_PX, button.inner_text()
     save_screenshot(page, "phone-indicator-form.png", full_page=True)
+
+
+def test_phone_pages_of_the_pilot_year_fit_the_screen(
+    new_context, program, village_a, township_a, township_a_official, county_admin
+):
+    """Issue 13's pages on a phone: the township's nominations and checklist, the county's queue,
+    standards table, acceptance page and indicator years; no page scrolls sideways."""
+    year = 2020
+    ensure_standards(program)
+    pilot = PilotAssignmentFactory(program=program, village=village_a, year=year)
+    waiting = VillageFactory(township=township_a, name="长岭岗移民安置点社区")
+    PilotNominationFactory(
+        program=program, village=waiting, year=year, reason="集中移居点，新建安置房120户，急需完善公共服务设施。" * 3
+    )
+    query = f"program={program.code}&year={year}"
+
+    page = _phone_page(new_context, township_a_official)
+    # The account links stay on one line each (not 我的账/户).
+    for link in ("#inbox-link", "#account-link"):
+        assert page.locator(link).evaluate("a => a.getClientRects().length") == 1, link
+    for path in ("/villages/nominations/", f"/villages/nominations/new/?year={year}"):
+        page.goto(path)
+        assert page.evaluate(NO_HORIZONTAL_OVERFLOW), (path, page.evaluate("document.documentElement.scrollWidth"))
+    page.goto("/villages/nominations/")
+    expect(page.locator("select[name=state] option").first).to_have_text("全部")
+    # A card's label keeps its width beside a long value.
+    label = page.locator("#nomination-table tbody td").first
+    assert label.evaluate("td => getComputedStyle(td, '::before').flexShrink") == "0"
+    page.goto(f"/villages/{village_a.pk}/standards/?{query}")
+    expect(page.locator("#checklist tbody tr")).to_have_count(9)
+    assert page.evaluate(NO_HORIZONTAL_OVERFLOW), page.evaluate("document.documentElement.scrollWidth")
+
+    county = _phone_page(new_context, county_admin)
+    for path in (
+        f"/villages/nominations/queue/?year={year}",
+        f"/villages/standards/?{query}",
+        f"/villages/quota/?{query}",
+        f"/?{query}",
+        "/villages/indicator-years/",
+        f"/assessments/pilots/{pilot.pk}/accept/",
+    ):
+        county.goto(path)
+        assert county.evaluate(NO_HORIZONTAL_OVERFLOW), (path, county.evaluate("document.documentElement.scrollWidth"))
+    # Not inspected, nothing reported: the page says so and shows the way, one failing standard a line.
+    expect(county.locator("#condition-grade")).to_contain_text("尚未检查")
+    expect(county.locator("#schedule-link")).to_have_attribute("href", "/assessments/schedule/")
+    # The eight standards binding on every pilot (R-C2's 50% target is judged county-wide only).
+    expect(county.locator("#condition-standards")).to_contain_text("8 项未达标或未填报")
+    expect(county.locator("#condition-standards .reason-list li")).to_have_count(8)
+    expect(county.locator("#checklist-link")).to_have_attribute(
+        "href",
+        f"/villages/{village_a.pk}/standards/?{query}",  # the program's last year, judged for lack of an inspection
+    )
+    save_screenshot(county, "phone-acceptance.png", full_page=True)
+    county.goto("/villages/indicator-years/")
+    county.locator("#indicator-list-link").click()
+    expect(county).to_have_title("村年度指标 · 试点工作管理系统")
 
 
 def test_quota_report_prints_without_menu_and_filters(new_context, villages, program, county_admin):
