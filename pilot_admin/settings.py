@@ -442,6 +442,8 @@ SPECTACULAR_SETTINGS = {
         "VillageKindEnum": "villages.choices.VillageKind",
         # The department list and the task statistics' unit rows.
         "DepartmentKindEnum": "villages.choices.DepartmentKind",
+        # The quota and the standards statistics share their scope.
+        "VillageStatsScopeEnum": "villages.choices.StatsScope",
     },
     # Every operation also documents the errors it can answer (pilot_admin/api/schema.py).
     "POSTPROCESSING_HOOKS": [

@@ -137,3 +137,10 @@ class NominationState(models.TextChoices):
     RETURNED = "returned", "已退回"
     APPROVED = "approved", "已批准"
     WITHDRAWN = "withdrawn", "已撤回"
+
+
+class StatsScope(models.TextChoices):
+    """Which townships a villages statistic's rows cover (the quota and standards reports)."""
+
+    COUNTY = "county", "全县各乡镇"
+    TOWNSHIP = "township", "本乡镇"

@@ -28,7 +28,7 @@ EXPECTED_PATHS = {
     "/api/v1/auth/token/": ("post", set()),
     "/api/v1/townships/": ("get", PAGINATION),
     "/api/v1/townships/{id}/": ("get", set()),
-    "/api/v1/villages/": ("get", PAGINATION | {"township", "is_pilot", "program", "year", "search"}),
+    "/api/v1/villages/": ("get", PAGINATION | {"township", "is_pilot", "program", "year", "search", "kind", "status"}),
     "/api/v1/villages/{id}/": ("get", set()),
     "/api/v1/pilot-assignments/": (
         "get",
@@ -112,6 +112,8 @@ def test_schema_types_the_filters_precisely(schema):
     assert villages["year"]["schema"]["type"] == "integer"
     assert villages["township"]["schema"]["type"] == "integer"
     assert villages["is_pilot"]["schema"]["type"] == "boolean"
+    assert set(villages["kind"]["schema"]["enum"]) == {"administrative_village", "residential_community"}
+    assert set(villages["status"]["schema"]["enum"]) == {"active", "merged"}
     pilots = _query_parameters(schema["paths"]["/api/v1/pilot-assignments/"]["get"])
     assert set(pilots["level"]["schema"]["enum"]) == {"provincial_key", "county"}
     assert set(pilots["status"]["schema"]["enum"]) == {"proposed", "approved", "accepted", "withdrawn"}
@@ -144,6 +146,10 @@ def test_schema_describes_the_response_fields(schema):
         "township_name",
         "kind",
         "is_active",
+        "status",
+        "established_on",
+        "ended_on",
+        "community_since",
         "households",
         "population",
         "pilot",

@@ -9,7 +9,7 @@ from pilot_admin.api.inputs import QueryIntegerField, QuerySerializer, StrictMod
 from pilot_admin.dates import year_as_of
 from pilot_admin.filters import YEAR_MAX, YEAR_MIN
 from villages import selectors
-from villages.choices import PilotLevel, PilotStatus, VillageStatus
+from villages.choices import PilotLevel, PilotStatus, StatsScope, VillageStatus
 from villages.models import PilotAssignment, PilotNomination, Township, Village
 from villages.services import VILLAGE_EDITABLE_FIELDS
 
@@ -207,7 +207,7 @@ class PilotStatsSerializer(serializers.Serializer):
         help_text="统计截止日（as of）：往年为该年12月31日，今年为今天；每个数字都按这一天计算"
     )
     scope = serializers.ChoiceField(
-        choices=[("county", "全县各乡镇"), ("township", "本乡镇")],
+        choices=StatsScope.choices,
         help_text="townships 的范围：county 为全县各乡镇（各行之和等于 county）；township 为乡镇用户本乡镇一行",
     )
     # The whole county's figures and verdicts, for every role (each field says 全县).
@@ -288,7 +288,7 @@ class StandardsStatsSerializer(serializers.Serializer):
     program = serializers.CharField()
     year = serializers.IntegerField()
     as_of = serializers.DateField(help_text="统计截止日：往年为该年12月31日，今年为今天")
-    scope = serializers.ChoiceField(choices=[("county", "全县各乡镇"), ("township", "本乡镇")])
+    scope = serializers.ChoiceField(choices=StatsScope.choices)
     standards = StandardSerializer(many=True)
     county = StandardsAreaSerializer(help_text="全县的数字和结论（各角色相同）")
     townships = StandardsAreaSerializer(many=True)
