@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from demo.acceptance import load_demo_acceptance
 from demo.guardianship import load_demo_guardianship
+from demo.history import load_demo_history
 from demo.inspections import load_demo_assessments
 from demo.liuzhi import DemoLiuzhi, load_demo_liuzhi
 from demo.nominations import load_demo_nominations
@@ -693,6 +694,8 @@ def load_demo() -> DemoSummary:
     load_demo_guardianship(county=county, admin=admin)
     liuzhi = load_demo_liuzhi(password=DEMO_PASSWORD)
     n_nominations = load_demo_nominations(program=program, admin=admin, users=users)
+    # Last: the 2018 村改社区 leaves the indicators and pilots entered above as they were.
+    n_village_events = load_demo_history(county=county, admin=admin)
 
     pilots = dict.fromkeys(PilotStatus.values, 0)
     for status in PilotAssignment.objects.filter(program=program).values_list("status", flat=True):
@@ -716,6 +719,7 @@ def load_demo() -> DemoSummary:
             "pilots": n_pilots,
             "indicators": n_indicators,
             "nominations": n_nominations,
+            "village_events": n_village_events,
             **demo_tasks.created,
             "liuzhi_departments": liuzhi.created_departments,
             "liuzhi_tasks": liuzhi.created_tasks,

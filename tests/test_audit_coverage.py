@@ -111,7 +111,10 @@ def _submitted_rectification(objs):
 
 def _village_workbook(objs):
     township = objs["village"].township.name
-    return {"file": workbook_upload(["乡镇", "村名"], [[township, "审计新村"]], name="导入.xlsx"), "dry_run": "false"}
+    return {
+        "file": workbook_upload(["乡镇", "村名", "设立日期"], [[township, "审计新村", "建档前已有"]], name="导入.xlsx"),
+        "dry_run": "false",
+    }
 
 
 def _pilot_workbook(objs):
@@ -139,7 +142,9 @@ def _checked_run(objs):
     from pilot_admin.choices import ImportStatus
     from pilot_admin.models import ImportRun
 
-    upload = workbook_upload(["乡镇", "村名"], [[objs["village"].township.name, "提交新村"]], name="导入.xlsx")
+    upload = workbook_upload(
+        ["乡镇", "村名", "设立日期"], [[objs["village"].township.name, "提交新村", "建档前已有"]], name="导入.xlsx"
+    )
     run = ImportRun(
         actor=objs["_admin"], kind="villages", filename="村.xlsx", status=ImportStatus.CHECKED, dry_run=True
     )

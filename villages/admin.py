@@ -1,14 +1,17 @@
 from django.contrib import admin
 
-from pilot_admin.admin import AuditedModelAdmin
+from pilot_admin.admin import AuditedModelAdmin, ReadOnlyAdmin
 from villages.models import (
     County,
     Department,
+    IndicatorYear,
     PilotAssignment,
+    PilotNomination,
     PilotProgram,
     ProgramStandard,
     Township,
     Village,
+    VillageEvent,
     VillageIndicator,
 )
 
@@ -73,3 +76,40 @@ class DepartmentAdmin(AuditedModelAdmin):
     list_display = ("name", "short_name", "kind", "county", "in_leading_group", "township")
     list_filter = ("kind", "in_leading_group")
     search_fields = ("name", "short_name", "key")
+
+
+# Issue 13's records change only through their services (dated events keep the village's dates
+# consistent; years are opened and closed, nominations decided, on their pages): the admin lists
+# and shows them, scoped like the pages.
+
+
+@admin.register(VillageEvent)
+class VillageEventAdmin(ReadOnlyAdmin, AuditedModelAdmin):
+    list_display = ("date", "village", "kind", "related_village", "old_name", "recorded_by")
+    list_filter = ("kind",)
+    search_fields = ("village__name", "old_name")
+    list_select_related = ("village", "related_village", "recorded_by")
+    date_hierarchy = "date"
+
+    def get_queryset(self, request):
+        # No scope of its own: an event is seen by whoever sees its village.
+        visible = Village.objects.visible_to(request.user)
+        return super().get_queryset(request).filter(village__in=visible)
+
+
+@admin.register(IndicatorYear)
+class IndicatorYearAdmin(ReadOnlyAdmin, AuditedModelAdmin):
+    list_display = ("year", "county", "opened_by", "opened_at", "closed_by", "closed_at")
+    list_filter = ("county",)
+    list_select_related = ("county", "opened_by", "closed_by")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(county__in=County.objects.visible_to(request.user))
+
+
+@admin.register(PilotNomination)
+class PilotNominationAdmin(ReadOnlyAdmin, AuditedModelAdmin):
+    list_display = ("village", "program", "year", "state", "applies_provincial_support", "nominated_at")
+    list_filter = ("program", "year", "state")
+    search_fields = ("village__name",)
+    list_select_related = ("village", "program")

@@ -4,9 +4,52 @@ The first columns of the village and pilot exports carry the import headers, so 
 file can be corrected and imported again.
 """
 
-from pilot_admin.excel import BOOL, CHOICE, CODE, INT, YEAR, Column, ColumnSet, ExportColumn, ImportKind, import_kinds
+import datetime
+from dataclasses import dataclass
+
+from pilot_admin.excel import (
+    BOOL,
+    CHOICE,
+    CODE,
+    DATE,
+    INT,
+    YEAR,
+    CellError,
+    Column,
+    ColumnSet,
+    ExportColumn,
+    ImportKind,
+    import_kinds,
+)
 from villages import permissions
 from villages.choices import PilotLevel
+
+# 设立日期 of a village that existed before the records began (established_on empty).
+BEFORE_RECORDS = "建档前已有"
+
+
+@dataclass(frozen=True)
+class EstablishedColumn(Column):
+    """设立日期: a date, or 建档前已有 read as None (established_on empty). A blank cell leaves
+    the key out of the row, so the service tells "not given" from 建档前已有."""
+
+    def parse(self, value):
+        if isinstance(value, str) and "".join(value.split()) == BEFORE_RECORDS:
+            return None
+        try:
+            return super().parse(value)
+        except CellError:
+            shown = f"{value:%Y-%m-%d}" if isinstance(value, datetime.date) else str(value)[:40]
+            raise CellError(f"应为日期（如 2020-01-31）或“{BEFORE_RECORDS}”（填写的是“{shown}”）。") from None
+
+    @property
+    def description(self) -> str:
+        return (
+            f"新增的村必填：填设立日期（如 2020-01-31），建档前就已存在的村填“{BEFORE_RECORDS}”"
+            "（首次导入本县已有的村时都填它，否则这些村不计入以往年度）；"
+            "更新已有的村时留空或照抄导出的值，导入不修改设立日期。"
+        )
+
 
 VILLAGE_COLUMNS = ColumnSet(
     Column("乡镇", "township", required=True, help_text="本县乡镇的全称，如“水布垭镇”", width=14),
@@ -24,6 +67,7 @@ VILLAGE_COLUMNS = ColumnSet(
     Column("人口", "population", kind=INT, aliases=("户籍人口",), help_text="户籍人口；留空表示不修改", width=10),
     Column("常住人口", "resident_population", kind=INT, help_text="留空表示不修改", width=10),
     Column("贫困村", "is_poverty_village", kind=BOOL, help_text="留空：新增时记为“否”，更新时不修改", width=10),
+    EstablishedColumn("设立日期", "established_on", kind=DATE, width=14),
 )
 
 PILOT_COLUMNS = ColumnSet(
@@ -42,7 +86,12 @@ import_kinds.register(
         service="villages.services.village_import",
         permission=permissions.can_import_villages,
         description="按“乡镇 + 村名”匹配：已有的村更新所填的项目，没有的村新增。",
-        notes=("“村”页面导出的 Excel 可以直接修改后再导入。",),
+        notes=(
+            "“村”页面导出的 Excel 可以直接修改后再导入。",
+            f"新增的村必须填“设立日期”：日期，或“{BEFORE_RECORDS}”。本县首次导入已有的村时请都填“{BEFORE_RECORDS}”"
+            "（或其设立日期），否则它们不计入以往年度的行政村数。已有的村导入不修改设立日期、撤并、村改社区，"
+            "这些在村页面“历史沿革”中记录。",
+        ),
     )
 )
 
@@ -77,9 +126,14 @@ VILLAGE_EXPORT_COLUMNS = (
     ExportColumn("人口", lambda v: v.population, width=10),
     ExportColumn("常住人口", lambda v: v.resident_population, width=10),
     ExportColumn("贫困村", lambda v: v.is_poverty_village, width=10),
+    # As the import reads it back: a date, or 建档前已有 for an empty one.
+    ExportColumn("设立日期", lambda v: v.established_on or BEFORE_RECORDS, width=14, number_format="yyyy-mm-dd"),
     ExportColumn("类型", lambda v: v.get_kind_display(), width=12),
     ExportColumn("分类指导类型", lambda v: v.get_guidance_category_display(), width=24),
     ExportColumn("有效", lambda v: v.is_active, width=8),
+    ExportColumn("现状", lambda v: v.get_status_display(), width=8),
+    ExportColumn("撤并日期", lambda v: v.ended_on, width=12, number_format="yyyy-mm-dd"),
+    ExportColumn("村改社区日期", lambda v: v.community_since, width=12, number_format="yyyy-mm-dd"),
     ExportColumn("试点", _current_pilot, width=30),
 )
 

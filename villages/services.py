@@ -15,7 +15,7 @@ from pilot_admin.excel import IMPORT_AUDIT_NOTE, ImportResult, ImportRow, RowErr
 from pilot_admin.services import require
 from villages import permissions
 from villages.choices import DepartmentKind, IndicatorStatus, PilotLevel, PilotStatus, VillageEventKind, VillageKind
-from villages.excel import PILOT_COLUMNS, VILLAGE_COLUMNS
+from villages.excel import BEFORE_RECORDS, PILOT_COLUMNS, VILLAGE_COLUMNS
 from villages.models import (
     Department,
     IndicatorYear,
@@ -452,6 +452,26 @@ def _first_seen(seen: dict, key, row, column: str, message: str, errors) -> None
 VILLAGE_IMPORT_FIELDS = ("code", "households", "population", "resident_population", "is_poverty_village")
 
 
+def _established_error(row, village, today) -> str:
+    """设立日期 in a village row (README "村的历史沿革"): a new village must say it, as a date
+    or 建档前已有, because a guessed "today" would drop a county's existing villages from every
+    past year; an existing village's date is not changed by an import, only read back."""
+    if "established_on" not in row.data:
+        if village is None:
+            return f"新增的村须填写设立日期：填日期，或填“{BEFORE_RECORDS}”（建档前就已存在的村）。"
+        return ""
+    given = row.data["established_on"]
+    if village is None:
+        return "设立日期不能晚于今天。" if given is not None and given > today else ""
+    if given != village.established_on:
+        stored = f"{village.established_on:%Y-%m-%d}" if village.established_on else BEFORE_RECORDS
+        return (
+            f"与系统中该村的设立日期（{stored}）不同。导入不修改村的历史沿革："
+            "请留空或照填系统中的值；村的沿革在村页面“历史沿革”中记录。"
+        )
+    return ""
+
+
 def village_import(*, actor, rows: list[ImportRow], dry_run: bool) -> ImportResult:
     """Create or update villages from a sheet, matched by township and name. Every row passes
     the model's own validation (as in village_create/update) or nothing is written; an
@@ -481,6 +501,7 @@ def village_import(*, actor, rows: list[ImportRow], dry_run: bool) -> ImportResu
     code_taken = constraint_message(Village, "village_unique_code")
     seen_names, seen_codes = {}, {}
     creates, updates, changed_fields = [], [], set()
+    today = timezone.localdate()
     for row in rows:
         row_errors: list[RowError] = []
         township = _resolve_township(row, townships, columns, row_errors)
@@ -506,10 +527,13 @@ def village_import(*, actor, rows: list[ImportRow], dry_run: bool) -> ImportResu
             errors.append(RowError(row.number, columns.header("code"), f"{code_taken}{where}"))
             continue
         values = {f: row.data[f] for f in VILLAGE_IMPORT_FIELDS if f in row.data}
+        established_error = _established_error(row, village, today)
+        if established_error:
+            errors.append(RowError(row.number, columns.header("established_on"), established_error))
         if village is None:
-            # A village new to the records is established today (issue 13), so an import does
-            # not change past years; one that existed before is corrected on its page.
-            village = Village(township=township, name=name, established_on=timezone.localdate())
+            # The sheet says when a new village was established (issue 13): a county's first
+            # load is mostly 建档前已有, a village founded now carries its date.
+            village = Village(township=township, name=name, established_on=row.data.get("established_on"))
             before, changes = None, list(values)
         else:
             before = audit.snapshot(village)
@@ -523,6 +547,8 @@ def village_import(*, actor, rows: list[ImportRow], dry_run: bool) -> ImportResu
         except ValidationError as error:
             errors.extend(columns.errors_from(row.number, error, model=Village))
             continue
+        if established_error:
+            continue
         if before is None:
             creates.append(village)
         elif changes:
@@ -532,6 +558,15 @@ def village_import(*, actor, rows: list[ImportRow], dry_run: bool) -> ImportResu
     def write():
         now = timezone.now()
         Village.objects.bulk_create(creates, batch_size=1000)
+        # As village_create does: a dated establishment is an event on the village's page.
+        events = VillageEvent.objects.bulk_create(
+            [
+                VillageEvent(village=v, kind=VillageEventKind.ESTABLISHED, date=v.established_on, recorded_by=actor)
+                for v in creates
+                if v.established_on is not None
+            ],
+            batch_size=1000,
+        )
         for village, _ in updates:
             village.updated_at = now
             # An edit form opened before the import is stale now.
@@ -541,7 +576,9 @@ def village_import(*, actor, rows: list[ImportRow], dry_run: bool) -> ImportResu
         )
         audit.record_bulk(
             actor=actor,
-            items=[(v, AuditAction.CREATE, None) for v in creates] + [(v, AuditAction.UPDATE, b) for v, b in updates],
+            items=[(v, AuditAction.CREATE, None) for v in creates]
+            + [(e, AuditAction.CREATE, None) for e in events]
+            + [(v, AuditAction.UPDATE, b) for v, b in updates],
             note=IMPORT_AUDIT_NOTE,
         )
 

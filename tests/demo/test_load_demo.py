@@ -14,10 +14,30 @@ from demo.county import DEMO_PASSWORD, DEMO_USERS, PROGRAM
 from pilot_admin.choices import Role
 from pilot_admin.models import AuditEntry, User
 from villages.choices import COUNTED_PILOT_STATUSES, PilotStatus, TownshipKind, VillageKind
-from villages.models import County, Department, PilotAssignment, PilotProgram, Township, Village, VillageIndicator
+from villages.models import (
+    County,
+    Department,
+    PilotAssignment,
+    PilotProgram,
+    Township,
+    Village,
+    VillageEvent,
+    VillageIndicator,
+)
 from villages.selectors import pilot_quota_stats
 
-MODELS = (County, Township, Village, Department, PilotProgram, PilotAssignment, VillageIndicator, User, AuditEntry)
+MODELS = (
+    County,
+    Township,
+    Village,
+    VillageEvent,
+    Department,
+    PilotProgram,
+    PilotAssignment,
+    VillageIndicator,
+    User,
+    AuditEntry,
+)
 
 
 def _counts():
@@ -115,6 +135,33 @@ class TestDemoContent:
         assert years[2019] is not None and years[2020] is None  # 2019 is closed, final
         merged = Village.objects.get(township__county=county, is_active=False)
         assert merged.ended_on == datetime.date(PROGRAM["start_year"], 1, 1) and merged.status == "merged"
+
+    def test_demo_village_history_renames_a_village_that_became_a_community_in_2018(self):
+        from demo.history import HISTORY_TOWNSHIP
+
+        admin = User.objects.get(username="county_admin")
+        program = PilotProgram.objects.get(code=PROGRAM["code"])
+        events = VillageEvent.objects.filter(village__township__name=HISTORY_TOWNSHIP).order_by("date")
+        assert [(e.kind, e.date) for e in events] == [
+            ("became_community", datetime.date(2018, 6, 30)),
+            ("renamed", datetime.date(2018, 7, 15)),
+        ]
+        village = events[0].village
+        village.refresh_from_db()
+        assert village.kind == VillageKind.RESIDENTIAL_COMMUNITY and village.name.endswith("社区")
+        assert village.name == events[1].old_name.removesuffix("村") + "社区"
+        assert not PilotAssignment.objects.filter(village=village).exists()
+        # Counted as an administrative village up to 2017 only; the township's quotas stay.
+        rows = {
+            year: next(
+                row
+                for row in pilot_quota_stats(user=admin, program=program, year=year).townships
+                if row.name == HISTORY_TOWNSHIP
+            )
+            for year in (2017, 2018)
+        }
+        assert (rows[2017].villages, rows[2018].villages) == (30, 29)
+        assert rows[2017].required_new_pilots == rows[2018].required_new_pilots == 2
 
     def test_every_role_has_a_demo_login_that_signs_in(self, client, demo_output):
         output = demo_output

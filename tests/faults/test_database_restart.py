@@ -107,7 +107,8 @@ def test_an_import_cut_by_a_restart_writes_nothing_and_the_retry_imports_everyth
     browser, postgres_server, township_a
 ):
     content = workbook_bytes(
-        VILLAGE_COLUMNS.headers, [["水布垭镇", f"重启村{i}", "", 10 + i, 30 + i, i, "否"] for i in range(40)]
+        VILLAGE_COLUMNS.headers,
+        [["水布垭镇", f"重启村{i}", "", 10 + i, 30 + i, i, "否", "建档前已有"] for i in range(40)],
     )
     before = (Village.objects.count(), AuditEntry.objects.count(), ImportRun.objects.count())
 

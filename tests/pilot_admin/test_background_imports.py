@@ -35,7 +35,7 @@ REFRESH = '<meta http-equiv="refresh" content="2">'
 
 
 def _rows(n, start=0, township="水布垭镇"):
-    return [(township, f"新{start + i}村", "", i, 2 * i, i, "否") for i in range(n)]
+    return [(township, f"新{start + i}村", "", i, 2 * i, i, "否", "建档前已有") for i in range(n)]
 
 
 def _queued(actor, rows, *, dry_run=False) -> ImportRun:
@@ -61,7 +61,16 @@ def test_count_data_rows_counts_the_rows_read_sheet_parses_and_rewinds():
     extra = (*VILLAGE_COLUMNS.headers, "备注")
     data = [(*row, "说明") for row in _rows(5)]
     blank, spaces = (None,) * len(extra), ("", " ")
-    lines = [*data[:2], blank, spaces, *data[2:4], blank, spaces, data[4], (None,) * 7 + ("只有备注的行",)]
+    lines = [
+        *data[:2],
+        blank,
+        spaces,
+        *data[2:4],
+        blank,
+        spaces,
+        data[4],
+        (None,) * len(VILLAGE_COLUMNS) + ("只有备注的行",),
+    ]
     file = workbook_file(extra, lines)
     assert count_data_rows(VILLAGE_COLUMNS, file) == 5
     assert file.tell() == 0
@@ -197,7 +206,7 @@ def test_a_background_import_with_errors_fails_with_every_row_error_and_writes_n
     county_admin, township_a, village_a
 ):
     rows = _rows(3)
-    rows[1] = ("无此镇", "一村", "", 1, 1, 1, "否")
+    rows[1] = ("无此镇", "一村", "", 1, 1, 1, "否", "建档前已有")
     rows.append(("水布垭镇", "二村", "422823104201", -1, 1, 1, "也许"))
     run = _queued(county_admin, rows)
     synchronous = run_import("villages", county_admin, rows)
@@ -374,7 +383,7 @@ def test_api_keeps_a_file_at_the_threshold_synchronous(county_admin, township_a,
 
 
 def test_api_run_route_reports_the_errors_of_a_failed_background_import(county_admin, township_a, small_threshold):
-    rows = [*_rows(3), ("无此镇", "一村", "", 1, 1, 1, "否")]
+    rows = [*_rows(3), ("无此镇", "一村", "", 1, 1, 1, "否", "建档前已有")]
     api = _api(county_admin)
     response = api.post(
         reverse("api_village_import"),

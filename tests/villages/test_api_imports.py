@@ -21,7 +21,10 @@ def api(county_admin):
     return client
 
 
-GOOD = [("水布垭镇", "新村", "422823104202", 10, 30, 25, "是"), ("东瀼口镇", "河村", "", 5, 9, 9, "否")]
+GOOD = [
+    ("水布垭镇", "新村", "422823104202", 10, 30, 25, "是", "2024-03-05"),
+    ("东瀼口镇", "河村", "", 5, 9, 9, "否", "建档前已有"),
+]
 
 
 def test_urls_are_the_named_routes():
@@ -43,6 +46,8 @@ def test_village_import_answers_200_with_counts(api, township_a, township_b):
     )
     assert again.json() == {"created": 0, "updated": 1, "errors": []}
     assert Village.objects.get(name="新村").households == 11
+    assert Village.objects.get(name="新村").established_on.isoformat() == "2024-03-05"
+    assert Village.objects.get(name="河村").established_on is None
 
 
 def test_dry_run_reports_and_writes_nothing(api, township_a, township_b):
@@ -58,7 +63,11 @@ def test_dry_run_reports_and_writes_nothing(api, township_a, township_b):
 
 
 def test_errors_answer_400_with_every_row_and_nothing_written(api, township_a):
-    rows = [GOOD[0], ("无此镇", "一村", "", 1, 1, 1, "否"), ("水布垭镇", "二村", "", "x", 1, 1, "否")]
+    rows = [
+        GOOD[0],
+        ("无此镇", "一村", "", 1, 1, 1, "否", "建档前已有"),
+        ("水布垭镇", "二村", "", "x", 1, 1, "否", "建档前已有"),
+    ]
     response = api.post(
         VILLAGES_URL, {"file": workbook_upload(VILLAGE_COLUMNS.headers, rows, name="村.xlsx")}, format="multipart"
     )

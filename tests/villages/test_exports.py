@@ -17,7 +17,7 @@ def test_village_export_holds_what_the_filtered_page_shows(client, county_admin,
     client.force_login(county_admin)
     sheet = downloaded(client.get(reverse("villages:village_export"), {"township": township_a.pk})).active
     header = [cell.value for cell in sheet[1]]
-    assert header[:7] == VILLAGE_COLUMNS.headers  # importable as exported
+    assert header[:8] == VILLAGE_COLUMNS.headers  # importable as exported
     rows = sheet_rows(sheet, start=2)
     assert {row[1] for row in rows} == {"水布垭村", "第二村"}
     assert {row[0] for row in rows} == {"水布垭镇"}

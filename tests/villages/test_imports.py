@@ -28,9 +28,9 @@ def _errors(result):
 
 
 CLEAN_ROWS = [
-    ("水布垭镇", "新村", "422823104202", 120, 400, 380, "是"),
-    ("水布垭镇", "山村", "", 80, 300, 250, "否"),
-    ("东瀼口镇", "河村", 422823101202, 60, 200, 190, "否"),
+    ("水布垭镇", "新村", "422823104202", 120, 400, 380, "是", "建档前已有"),
+    ("水布垭镇", "山村", "", 80, 300, 250, "否", "建档前已有"),
+    ("东瀼口镇", "河村", 422823101202, 60, 200, 190, "否", "建档前已有"),
 ]
 
 
@@ -45,15 +45,15 @@ def test_village_import_with_bad_rows_writes_nothing_and_names_every_row_and_col
         "villages",
         county_admin,
         [
-            ("水布垭镇", "新村", "422823104202", 120, 400, 380, "是"),  # 2: fine on its own
-            ("无此镇", "一村", "", 10, 20, 20, "否"),  # 3: unknown township
-            ("水布垭镇", "二村", "", -5, 20, 20, "否"),  # 4: negative households
-            ("水布垭镇", "新村", "", 1, 2, 2, "否"),  # 5: repeats row 2
-            ("水布垭镇", "三村", "", 1, 2, 2, "不是"),  # 6: bad 贫困村
-            ("水布垭镇", "四村", "42282310420", 1, 2, 2, "否"),  # 7: 11 digits
-            ("水布垭镇", "五村", "422823101203", 1, 2, 2, "否"),  # 8: other township's prefix
-            ("东瀼口镇", "六村", "422823104201", 1, 2, 2, "否"),  # 9: village_a's code
-            ("水布垭镇", "七村", "422823104202", 1, 2, 2, "否"),  # 10: same code as row 2
+            ("水布垭镇", "新村", "422823104202", 120, 400, 380, "是", "建档前已有"),  # 2: fine on its own
+            ("无此镇", "一村", "", 10, 20, 20, "否", "建档前已有"),  # 3: unknown township
+            ("水布垭镇", "二村", "", -5, 20, 20, "否", "建档前已有"),  # 4: negative households
+            ("水布垭镇", "新村", "", 1, 2, 2, "否", "建档前已有"),  # 5: repeats row 2
+            ("水布垭镇", "三村", "", 1, 2, 2, "不是", "建档前已有"),  # 6: bad 贫困村
+            ("水布垭镇", "四村", "42282310420", 1, 2, 2, "否", "建档前已有"),  # 7: 11 digits
+            ("水布垭镇", "五村", "422823101203", 1, 2, 2, "否", "建档前已有"),  # 8: other township's prefix
+            ("东瀼口镇", "六村", "422823104201", 1, 2, 2, "否", "建档前已有"),  # 9: village_a's code
+            ("水布垭镇", "七村", "422823104202", 1, 2, 2, "否", "建档前已有"),  # 10: same code as row 2
         ],
     )
     assert Village.objects.count() == before
@@ -133,20 +133,20 @@ def test_blank_optional_cells_leave_existing_values_alone(county_admin, village_
 
 def test_a_township_of_another_county_is_unknown_to_the_county_admin(county_admin, township_a):
     TownshipFactory(county__name="建始县", county__admin_code="422822", name="业州镇", code="422822100")
-    result = run_import("villages", county_admin, [("业州镇", "外村", "", 1, 1, 1, "否")])
+    result = run_import("villages", county_admin, [("业州镇", "外村", "", 1, 1, 1, "否", "建档前已有")])
     assert "不在您的管辖范围内" in _errors(result)[(2, "乡镇")]
     assert not Village.objects.filter(name="外村").exists()
 
 
 def test_township_officials_may_not_import(township_a_official, township_a):
     with pytest.raises(PermissionDenied):
-        run_import("villages", township_a_official, [("水布垭镇", "新村", "", 1, 1, 1, "否")])
+        run_import("villages", township_a_official, [("水布垭镇", "新村", "", 1, 1, 1, "否", "建档前已有")])
     assert not Village.objects.exists()
 
 
 def test_import_query_count_does_not_grow_with_rows(county_admin, township_a):
     def rows(n, start):
-        return [("水布垭镇", f"村{start + i}", "", i, i, i, "否") for i in range(n)]
+        return [("水布垭镇", f"村{start + i}", "", i, i, i, "否", "建档前已有") for i in range(n)]
 
     with CaptureQueriesContext(connection) as small:
         assert run_import("villages", county_admin, rows(3, 0)).created == 3
@@ -282,7 +282,18 @@ def test_template_download_headers_equal_the_column_spec(client, county_admin):
     response = client.get(reverse("import_template", args=["villages"]))
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = downloaded(response).active
-    assert [cell.value for cell in sheet[1]] == ["乡镇", "村名", "村代码", "户数", "人口", "常住人口", "贫困村"]
+    assert [cell.value for cell in sheet[1]] == [
+        "乡镇",
+        "村名",
+        "村代码",
+        "户数",
+        "人口",
+        "常住人口",
+        "贫困村",
+        "设立日期",
+    ]
+    # The help a county office reads before its first load: what a new village's 设立日期 takes.
+    assert "建档前已有" in sheet["H1"].comment.text and "新增的村必填" in sheet["H1"].comment.text
 
 
 def test_pilot_import_page_says_imported_pilots_are_only_proposed(client, county_admin):
@@ -299,8 +310,8 @@ def test_upload_with_errors_shows_the_error_table_and_the_annotated_workbook(
     content = workbook_bytes(
         VILLAGE_HEADERS,
         [
-            ("水布垭镇", "新村", "", 10, 20, 20, "否"),
-            ("无此镇", "一村", "", 10, 20, 20, "否"),
+            ("水布垭镇", "新村", "", 10, 20, 20, "否", "建档前已有"),
+            ("无此镇", "一村", "", 10, 20, 20, "否", "建档前已有"),
             ("水布垭镇", "二村", "", -1, 20, 20, "也许"),
         ],
     )
@@ -399,7 +410,7 @@ def test_commit_checks_again_and_writes_nothing_if_the_data_changed_since_the_dr
     client, county_admin, township_a, village_a
 ):
     client.force_login(county_admin)
-    rows = [("水布垭镇", "新村", "422823104202", 1, 1, 1, "否")]
+    rows = [("水布垭镇", "新村", "422823104202", 1, 1, 1, "否", "建档前已有")]
     client.post(
         reverse("import_upload", args=["villages"]),
         {"file": workbook_upload(VILLAGE_HEADERS, rows, name=VILLAGE_FILE), "dry_run": "on"},
@@ -420,7 +431,11 @@ def test_a_run_whose_file_was_purged_offers_no_annotated_copy_or_commit(client, 
     client.force_login(county_admin)
     client.post(
         reverse("import_upload", args=["villages"]),
-        {"file": workbook_upload(VILLAGE_HEADERS, [("无此镇", "村", "", 1, 1, 1, "否")], name=VILLAGE_FILE)},
+        {
+            "file": workbook_upload(
+                VILLAGE_HEADERS, [("无此镇", "村", "", 1, 1, 1, "否", "建档前已有")], name=VILLAGE_FILE
+            )
+        },
     )
     failed = ImportRun.objects.get()
     client.post(

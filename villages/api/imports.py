@@ -10,8 +10,9 @@ class VillageImportAPIView(ImportAPIView):
 
     @extend_schema(
         summary="导入村基本信息",
-        description="列：乡镇、村名、村代码、户数、人口、常住人口、贫困村（是/否）。按乡镇+村名匹配，已有的村更新，"
-        "没有的村新增；内容相同的村不计入更新。任何一行有错误则不写入。",
+        description="列：乡镇、村名、村代码、户数、人口、常住人口、贫困村（是/否）、设立日期（日期或“建档前已有”）。"
+        "按乡镇+村名匹配，已有的村更新，没有的村新增；内容相同的村不计入更新。新增的村必须填设立日期；"
+        "已有的村的设立日期留空或与系统中相同，导入不修改它。任何一行有错误则不写入。",
         request={"multipart/form-data": ImportUploadSerializer},
         responses=IMPORT_RESPONSES,
         tags=["imports"],

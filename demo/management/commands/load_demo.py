@@ -64,7 +64,7 @@ class Command(BaseCommand):
                 f"试点项目 {created['programs']}，建设标准 {created['standards']}，"
                 f"试点村 {created['pilots']}，指标 {created['indicators']}，"
                 f"任务 {created['tasks']}，进度报告 {created['reports']}，"
-                f"试点申报和省级重点支持登记 {created['nominations']}；"
+                f"试点申报和省级重点支持登记 {created['nominations']}，村历史事件 {created['village_events']}；"
                 f"六枝特区部门 {created['liuzhi_departments']}，任务 {created['liuzhi_tasks']}。"
             )
         else:
