@@ -226,10 +226,10 @@ def test_a_database_of_the_previous_main_migrates_with_every_row_kept(tmp_path, 
     assert after.pop("django_migrations") > before.pop("django_migrations")
     assert (after.pop("pilot_admin_apitoken"), after["authtoken_token"]) == (before["authtoken_token"], 0)
     after["authtoken_token"] = before["authtoken_token"]
-    # Five models added (ApiToken; ProgramStandard, VillageEvent, IndicatorYear and PilotNomination
-    # of issue 13): their content types and four permissions each.
-    assert after.pop("django_content_type") == before.pop("django_content_type") + 5
-    assert after.pop("auth_permission") == before.pop("auth_permission") + 20
+    # Six models added (ApiToken; ProgramStandard, VillageEvent, IndicatorYear, PilotNomination and
+    # TaskFigure of issue 13): their content types and four permissions each.
+    assert after.pop("django_content_type") == before.pop("django_content_type") + 6
+    assert after.pop("auth_permission") == before.pop("auth_permission") + 24
     # The Badong program gets its plan's eleven construction standards (R-B1 from its own area).
     assert after.pop("villages_programstandard") == 11
     # Issue 13's data migration: each village marked inactive gets its (assumed) 撤并 event, and
@@ -237,8 +237,9 @@ def test_a_database_of_the_previous_main_migrates_with_every_row_kept(tmp_path, 
     inactive = _shell_json(ROOT, database_url, COUNT_INACTIVE_VILLAGES)
     assert after.pop("villages_villageevent") == inactive["inactive"] > 0
     assert after.pop("villages_indicatoryear") == inactive["counties"] > 0
-    # The nominations' table starts empty.
+    # The nominations' and the report figures' tables start empty.
     assert after.pop("villages_pilotnomination") == 0
+    assert after.pop("tasks_taskfigure") == 0
     # 三权分立: the county with county-office accounts gets its three administrator accounts,
     # each creation in the audit log; nothing else is added or lost.
     assert after.pop("pilot_admin_user") == before.pop("pilot_admin_user") + 3
@@ -284,4 +285,5 @@ def test_a_database_of_the_previous_main_migrates_with_every_row_kept(tmp_path, 
     assert "本次新增：乡镇 0，村 0，部门 0，试点项目 0，建设标准 0，试点村 0，指标 " in output
     assert "任务 0，进度报告 0，试点申报和省级重点支持登记 " in output
     assert "422823-auditadmin" in output
-    assert _shell_json(ROOT, database_url, COUNT_ROWS)["pilot_admin_user"] == before_users + 3
+    # The three duty accounts, and the 六枝特区 county's office login the old demo did not have.
+    assert _shell_json(ROOT, database_url, COUNT_ROWS)["pilot_admin_user"] == before_users + 4
