@@ -261,3 +261,33 @@ def test_pages_load_nothing_from_outside_the_server_and_speak_chinese(
         assert CHINESE.match(title), (path, title)
         assert title.endswith(" · 试点工作管理系统"), (path, title)
     assert titles["/villages/999999/"].startswith("未找到")
+
+
+def test_phone_standards_table_keeps_the_villages_collapsed_and_prints_them_all(
+    new_context, program, township_a, township_b, county_admin
+):
+    """Each pilot would be a card on a phone, so with a county's pilots the page ran to ~30,000
+    px: the per-village lists sit collapsed under one line per township, and open for print."""
+    ensure_standards(program)
+    for n in range(24):
+        village = VillageFactory(township=township_a if n % 2 else township_b, name=f"长岭岗{n}号移民安置点社区")
+        PilotAssignmentFactory(program=program, village=village, year=YEAR, status=PilotStatus.APPROVED)
+    page = _phone_page(new_context, county_admin)
+    page.goto(f"/villages/standards/?program={program.code}&year={YEAR}")
+    groups = page.locator("#village-checklists details.village-group")
+    expect(groups).to_have_count(2)
+    expect(groups.first.locator("summary")).to_contain_text("12 个试点村")
+    expect(page.locator('#village-checklists tr[data-village="长岭岗1号移民安置点社区"]')).to_be_hidden()
+    height = page.evaluate("document.documentElement.scrollHeight")
+    # The county and township tables alone are a few screens; 24 village cards added ~10,000 px.
+    assert height < 6000, height
+    assert page.evaluate(NO_HORIZONTAL_OVERFLOW)
+    save_screenshot(page, "phone-standards-table.png")
+
+    # Printing (app.js's beforeprint handler) opens every township's list, and closes them after.
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    expect(page.locator("#village-checklists tr[data-village]")).to_have_count(24)
+    for index in range(24):
+        expect(page.locator("#village-checklists tr[data-village]").nth(index)).to_be_visible()
+    page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+    expect(page.locator('#village-checklists tr[data-village="长岭岗1号移民安置点社区"]')).to_be_hidden()
