@@ -28,11 +28,14 @@ def test_township_nominates_county_returns_one_and_approves_the_other(
     page.get_by_role("button", name="切换").click()
     expect(page.locator("#selection-guidance")).to_contain_text("条件成熟的村")
     form = page.locator("#nomination-form")
+    # The village's name ticks its row (a <label for>), as officials on a phone tap it.
+    form.get_by_text("茶园村", exact=True).click()
+    expect(form.locator(f"input[name=v{other.pk}_selected]")).to_be_checked()
     for village in (village_a, other):
         form.locator(f"input[name=v{village.pk}_selected]").check()
         form.locator(f"select[name=v{village.pk}_guidance]").select_option("population_outflow")
     form.locator(f"input[name=v{village_a.pk}_reason]").fill("集体经济收入稳定，班子团结")
-    form.locator(f"input[name=v{village_a.pk}_provincial]").check()
+    form.get_by_role("checkbox", name=f"{village_a.name}申请省级重点支持").check()
     form.get_by_label("统一申报理由").fill("村容整洁")
     form.get_by_role("button", name="提交申报").click()
     expect(page.locator(".messages")).to_contain_text("已申报 2 个村")

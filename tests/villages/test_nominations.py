@@ -3,6 +3,7 @@ withdraws or resubmits; provincial key support as its own state and R-A4 countin
 
 import datetime
 import itertools
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -46,6 +47,27 @@ def _nominate(actor, program, *villages, **kwargs):
 
 
 # --- nominate ------------------------------------------------------------------------------------
+
+
+def test_nomination_form_labels_every_field_of_a_row_with_the_village(client, township_a_official, program, township_a):
+    """Tapping a village's name ticks its checkbox (<label for>), and each of the row's other
+    fields is named after the village too: on a phone the column head is only CSS."""
+    village = VillageFactory(township=township_a, name="长岭岗村")
+    client.force_login(township_a_official)
+    page = client.get(reverse("villages:nomination_create") + f"?program={program.code}&year={YEAR}").content.decode()
+    labels = {
+        field: re.search(rf'<label[^>]*for="id_v{village.pk}_{field}"[^>]*>([^<]*)</label>', page)
+        for field in ("selected", "reason", "guidance", "provincial", "demonstration")
+    }
+    assert {field: match and match.group(1) for field, match in labels.items()} == {
+        "selected": "长岭岗村",
+        "reason": "长岭岗村申报理由",
+        "guidance": "长岭岗村分类指导类型",
+        "provincial": "长岭岗村申请省级重点支持",
+        "demonstration": "长岭岗村拟创建示范村",
+    }
+    for field in labels:
+        assert f'id="id_v{village.pk}_{field}"' in page
 
 
 def test_township_nominates_several_villages_on_one_form(client, township_a_official, program, township_a):
