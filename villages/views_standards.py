@@ -12,7 +12,8 @@ from pilot_admin.excel import ExportColumn, export_response
 from pilot_admin.params import int_param
 from pilot_admin.scoping import ScopedViewMixin
 from villages import permissions, selectors, standards
-from villages.models import Township, Village
+from villages.choices import COUNTED_PILOT_STATUSES
+from villages.models import PilotAssignment, Township, Village
 
 
 def _program_and_year(request):
@@ -56,6 +57,11 @@ class VillageStandardsView(ScopedViewMixin, TemplateView):
             year=year,
             programs=selectors.visible_programs(user=self.request.user),
             checklist=standards.village_checklist(program=program, village_id=self.village.pk, year=year),
+            # The page head says when the pilot is already accepted (销号) or a 示范村: whoever reads
+            # the checklist should not chase standards of a pilot the county has closed out.
+            pilot=PilotAssignment.objects.visible_to(self.request.user)
+            .filter(program=program, village=self.village, status__in=COUNTED_PILOT_STATUSES)
+            .first(),
             table_url=reverse("villages:standards_table")
             + f"?program={program.code}&year={year}&township={self.village.township_id}",
         )

@@ -225,6 +225,23 @@ def test_checklist_page_shows_value_threshold_and_verdict(login, poverty_pilot, 
     assert 'data-standard="R-B2" data-status="met"' in html
 
 
+def test_checklist_page_head_says_the_pilot_is_accepted_and_a_demonstration_village(login, poverty_pilot, county_admin):
+    url = reverse("villages:village_standards", args=[poverty_pilot.village_id]) + "?program=badong-13th-fyp&year=2020"
+    client = login(county_admin)
+    html = client.get(url).content.decode()
+    assert 'id="pilot-accepted"' not in html and 'id="pilot-demonstration"' not in html
+
+    poverty_pilot.status = PilotStatus.ACCEPTED
+    poverty_pilot.accepted_on = datetime.date(2020, 11, 20)
+    poverty_pilot.acceptance_document_no = "巴民发〔2020〕18号"
+    poverty_pilot.is_demonstration = True
+    poverty_pilot.save()
+    html = client.get(url).content.decode()
+    head = html[html.index('class="page-head"') : html.index("</div>", html.index('class="page-head"'))]
+    assert 'id="pilot-accepted">已验收（销号）2020-11-20 · 巴民发〔2020〕18号</span>' in head
+    assert 'id="pilot-demonstration">试点示范村</span>' in head
+
+
 def test_village_and_pilot_pages_link_to_the_checklist(login, poverty_pilot, county_admin):
     client = login(county_admin)
     target = reverse("villages:village_standards", args=[poverty_pilot.village_id])
