@@ -25,7 +25,7 @@ def indicator_year_open(*, actor, county: County, year: int) -> IndicatorYear:
         raise ValidationError({"year": f"年度应在 {YEAR_MIN} 年至今年之间。"})
     row = IndicatorYear.objects.select_for_update().filter(county=county, year=year).first()
     if row is not None and row.is_open:
-        raise ValidationError(f"{year}年度指标填报已开放。")
+        raise ValidationError(f"{year}年度指标填报已开放，无需重复开放；乡镇现在就可以填报该年度指标。")
     now = timezone.now()
     if row is None:
         row = IndicatorYear(county=county, year=year, opened_by=actor, opened_at=now)
@@ -38,6 +38,15 @@ def indicator_year_open(*, actor, county: County, year: int) -> IndicatorYear:
     row.save()
     audit.record(actor=actor, instance=row, action=AuditAction.UPDATE, before=before, note="重新开放")
     return row
+
+
+def suggested_year_to_open(*, county: County) -> int | None:
+    """The year the page's form proposes: the newest year up to this one the county has never
+    opened (an open year cannot be opened again; a closed one is reopened only on purpose).
+    None when every year up to this one has been opened."""
+    opened = set(IndicatorYear.objects.filter(county=county).values_list("year", flat=True))
+    this_year = min(YEAR_MAX, timezone.localdate().year)
+    return next((year for year in range(this_year, YEAR_MIN - 1, -1) if year not in opened), None)
 
 
 @transaction.atomic

@@ -6,13 +6,12 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.views.generic import FormView
 
 from pilot_admin.actions import ActionView
 from pilot_admin.forms import apply_validation_error
 from pilot_admin.scoping import ScopedViewMixin
-from villages import permissions, services_history, services_indicator_years
+from villages import permissions, services, services_history, services_indicator_years
 from villages.forms_history import BecomeCommunityForm, IndicatorYearForm, MergeForm, RenameForm, SplitForm
 from villages.models import County, IndicatorYear, Village
 
@@ -86,7 +85,16 @@ class IndicatorYearListView(ScopedViewMixin, FormView):
             raise Http404("没有可管理的县。")
 
     def get_initial(self):
-        return {"year": timezone.localdate().year}
+        # Not this year: it is usually open already, and opening an open year is refused.
+        return {"year": services_indicator_years.suggested_year_to_open(county=self.county)}
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        open_years = services.open_indicator_years(county_id=self.county.pk)
+        if open_years:
+            listed = "、".join(f"{year}年" for year in open_years)
+            form.fields["year"].help_text = f"已开放：{listed}（无需再开放）。"
+        return form
 
     def form_valid(self, form):
         try:

@@ -1,6 +1,8 @@
 """Indicators for any open year (issue 13): the county office opens and closes the years;
 townships fill any open year; the county confirms or returns as before."""
 
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
@@ -84,3 +86,22 @@ def test_indicator_years_page_opens_and_closes(client, county, county_admin):
     assert "已关闭" in client.get(url).content.decode()
     response = client.post(url, {"year": THIS_YEAR})
     assert "已开放" in response.content.decode()
+
+
+def test_indicator_years_page_proposes_a_year_not_yet_opened_and_refuses_an_open_one(client, county, county_admin):
+    """The form used to propose this year, which is open already; it proposes the newest year
+    never opened, lists the open ones, and opening an open year again says so in Chinese."""
+    indicator_year_open(actor=county_admin, county=county, year=THIS_YEAR - 1)
+    closed = indicator_year_open(actor=county_admin, county=county, year=THIS_YEAR - 2)
+    indicator_year_close(actor=county_admin, indicator_year=closed)
+    assert IndicatorYear.objects.get(county=county, year=THIS_YEAR).is_open
+    client.force_login(county_admin)
+    url = reverse("villages:indicator_year_list")
+    page = client.get(url).content.decode()
+    assert re.search(rf'<input type="number" name="year" value="{THIS_YEAR - 3}"', page)
+    assert f"已开放：{THIS_YEAR}年、{THIS_YEAR - 1}年（无需再开放）" in page
+
+    response = client.post(url, {"year": THIS_YEAR - 1})
+    assert response.status_code == 200
+    assert f"{THIS_YEAR - 1}年度指标填报已开放，无需重复开放" in response.content.decode()
+    assert IndicatorYear.objects.filter(county=county).count() == 3
