@@ -282,7 +282,7 @@ def test_phone_standards_table_keeps_the_villages_collapsed_and_prints_them_all(
     # The county and township tables alone are a few screens; 24 village cards added ~10,000 px.
     assert height < 6000, height
     assert page.evaluate(NO_HORIZONTAL_OVERFLOW)
-    save_screenshot(page, "phone-standards-table.png")
+    save_screenshot(page, "phone-standards-table.png", full_page=True)
 
     # Printing (app.js's beforeprint handler) opens every township's list, and closes them after.
     page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
