@@ -277,3 +277,27 @@ def test_new_village_form_offers_before_records(client, county_admin, township_a
 def test_the_kind_is_changed_by_the_dated_event_not_the_edit_form(county_admin, village_a):
     with pytest.raises(ValidationError, match="村改社区"):
         services.village_update(actor=county_admin, village=village_a, kind=VillageKind.RESIDENTIAL_COMMUNITY)
+
+
+def test_a_patch_cannot_change_the_kind_but_may_repeat_it(county_admin, village_a):
+    """The API's PATCH has no date to give, so another kind is refused (not silently ignored);
+    the kind it already has passes, so a client may send back what it read."""
+    api = APIClient()
+    api.force_authenticate(county_admin)
+    url = f"/api/v1/villages/{village_a.pk}/"
+    etag = api.get(url).headers["ETag"]
+
+    def patch(body, tag):
+        return api.patch(url, body, format="json", headers={"If-Match": tag})
+
+    refused = patch({"kind": VillageKind.RESIDENTIAL_COMMUNITY, "households": 77}, etag)
+    assert refused.status_code == 400
+    assert "村改社区" in refused.json()["kind"][0]
+    village_a.refresh_from_db()
+    assert (village_a.kind, village_a.households) == (VillageKind.ADMINISTRATIVE_VILLAGE, village_a.households)
+    assert village_a.households != 77
+
+    same = patch({"kind": VillageKind.ADMINISTRATIVE_VILLAGE, "households": 77}, etag)
+    assert same.status_code == 200
+    village_a.refresh_from_db()
+    assert (village_a.kind, village_a.households) == (VillageKind.ADMINISTRATIVE_VILLAGE, 77)

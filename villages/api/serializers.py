@@ -75,11 +75,21 @@ class VillageSerializer(serializers.ModelSerializer):
 
 # PATCH input: what the village form edits (services.VILLAGE_EDITABLE_FIELDS), each in its JSON
 # type only (StrictModelSerializer); the township and anything else in the body are ignored, so a
-# village cannot be moved through the API.
+# village cannot be moved through the API. The kind is not an input: it changes on a date (村改社区,
+# villages/services_history.py), which a PATCH has no way to state, so a body asking for another
+# kind is refused rather than silently ignored.
 class VillageUpdateSerializer(StrictModelSerializer):
     class Meta:
         model = Village
-        fields = list(VILLAGE_EDITABLE_FIELDS)
+        fields = [name for name in VILLAGE_EDITABLE_FIELDS if name != "kind"]
+
+    def validate(self, attrs):
+        asked = self.initial_data.get("kind") if isinstance(self.initial_data, dict) else None
+        if asked is not None and (self.instance is None or asked != self.instance.kind):
+            raise serializers.ValidationError(
+                {"kind": "村的类型不能通过接口修改：行政村改为社区请在村页面“历史沿革”中记录“村改社区”及其日期。"}
+            )
+        return super().validate(attrs)
 
 
 class PilotAssignmentSerializer(serializers.ModelSerializer):
