@@ -22,16 +22,19 @@ install-dev: $(BIN)/.installed-dev
 
 # Development server with the Celery worker and beat beside it. Without DATABASE_URL and
 # REDIS_URL it uses SQLite and a filesystem broker, so a bare machine with Python runs it.
+# The demo accounts open without enrolling a phone authenticator (PILOT_ADMIN_DEMO_SKIP_2FA,
+# honoured with DJANGO_DEBUG=1 only); honcho runs the Procfile's web, worker and beat and Ctrl-C
+# stops the three. The venv's bin first on PATH: the Procfile names `python` and `celery`.
+PORT ?= 8000
 run: export DJANGO_DEBUG ?= 1
+run: export PILOT_ADMIN_DEMO_SKIP_2FA ?= 1
+run: export PYTHONUNBUFFERED ?= 1
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	@mkdir -p "$${PILOT_ADMIN_VAR_DIR:-var}/celery-broker/processed"
-	@echo "Starting web server on http://127.0.0.1:8000/ with the Celery worker and beat (Ctrl-C stops all)."
-	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/celery -A pilot_admin worker --loglevel=INFO --concurrency=1 & \
-	$(BIN)/celery -A pilot_admin beat --loglevel=INFO & \
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	@echo "Starting http://127.0.0.1:$(PORT)/ with the Celery worker and beat (Ctrl-C stops all three)."
+	@PATH="$(abspath $(BIN)):$$PATH" exec $(BIN)/honcho start -p $(PORT)
 
 demo: export DJANGO_DEBUG ?= 1
 demo: install

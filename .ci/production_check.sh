@@ -37,7 +37,7 @@ echo "production check: $("$BIN/pip" list --format=freeze | grep -vcE '^(pip|set
 # Secure cookies, the redirect to HTTPS and HSTS are DEBUG-off defaults: not set here, so this
 # check fails if the defaults ever change.
 unset DATABASE_URL REDIS_URL CELERY_BROKER_URL PILOT_ADMIN_REQUIRE_SERVICES PILOT_ADMIN_ALLOW_DEV_KEY \
-  DJANGO_SETTINGS_MODULE CELERY_TASK_ALWAYS_EAGER
+  DJANGO_SETTINGS_MODULE CELERY_TASK_ALWAYS_EAGER PILOT_ADMIN_DEMO_SKIP_2FA
 export DJANGO_DEBUG=0
 DJANGO_SECRET_KEY="$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(50))')"
 export DJANGO_SECRET_KEY
@@ -57,6 +57,13 @@ PY="$BIN/python"
 
 echo "production check: manage.py check --deploy --fail-level WARNING"
 "$PY" manage.py check --deploy --fail-level WARNING
+
+# `make run`'s switch that opens the demo accounts without a phone is refused in production.
+echo "production check: check --deploy refuses PILOT_ADMIN_DEMO_SKIP_2FA=1"
+if PILOT_ADMIN_DEMO_SKIP_2FA=1 "$PY" manage.py check --deploy >"$WORK/demo-2fa.log" 2>&1; then
+  fail "check --deploy passed with PILOT_ADMIN_DEMO_SKIP_2FA=1 and DJANGO_DEBUG=0"
+fi
+grep -q "pilot_admin.E111" "$WORK/demo-2fa.log" || fail "check --deploy failed without pilot_admin.E111: $(tail -n 5 "$WORK/demo-2fa.log")"
 
 echo "production check: migrate, collectstatic"
 "$PY" manage.py migrate --noinput >"$WORK/migrate.log" || { tail -n 40 "$WORK/migrate.log" >&2; fail "migrate"; }

@@ -7,3 +7,11 @@ class DemoConfig(AppConfig):
 
     name = "demo"
     verbose_name = "演示数据"
+
+    def ready(self):
+        # The accounts `make run` may open without a phone (DEBUG only; pilot_admin/accounts/demo.py).
+        from demo.county import DEMO_USERS
+        from demo.liuzhi import ADMIN as LIUZHI_ADMIN
+        from pilot_admin.accounts.demo import register_demo_accounts
+
+        register_demo_accounts([*(user.username for user in DEMO_USERS), LIUZHI_ADMIN])

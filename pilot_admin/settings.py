@@ -202,6 +202,9 @@ if set(PILOT_ADMIN_2FA_ROLES) - set(Role.values):
     raise ImproperlyConfigured(
         f"PILOT_ADMIN_2FA_ROLES may name only {', '.join(Role.values)}; got {', '.join(PILOT_ADMIN_2FA_ROLES)}"
     )
+# `make run` only: the demo county's accounts open without enrolling an authenticator, honoured
+# with DJANGO_DEBUG=1 alone; with DEBUG off every manage.py command refuses it (pilot_admin.E111).
+PILOT_ADMIN_DEMO_SKIP_2FA = env_bool("PILOT_ADMIN_DEMO_SKIP_2FA", False)
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "试点工作管理系统")
 # The admin never shows an authenticator's secret.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
@@ -332,6 +335,8 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(_broker_dir / "processed"),
+        # The workers' remote-control exchanges, else a `control/` folder in the working directory.
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):

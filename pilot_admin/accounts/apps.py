@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "账户安全"
 
     def ready(self):
-        from pilot_admin.accounts import signals  # noqa: F401  (connects the login audit)
+        from pilot_admin.accounts import checks, signals  # noqa: F401  (the login audit; the settings' checks)
