@@ -34,7 +34,7 @@ run: install
 	$(BIN)/python manage.py load_demo
 	@mkdir -p "$${PILOT_ADMIN_VAR_DIR:-var}/celery-broker/processed"
 	@echo "Starting http://127.0.0.1:$(PORT)/ with the Celery worker and beat (Ctrl-C stops all three)."
-	@PATH="$(abspath $(BIN)):$$PATH" exec $(BIN)/honcho start -p $(PORT)
+	@PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start -p $(PORT)
 
 demo: export DJANGO_DEBUG ?= 1
 demo: install
