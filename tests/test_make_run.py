@@ -182,11 +182,16 @@ def test_make_run_shows_the_dashboard_without_a_phone_and_ctrl_c_stops_everythin
         honcho.wait(timeout=30)
         output.join()
         after_interrupt = output.lines[before:]
+        # Gone once honcho has returned, give or take the kernel reaping a process that is exiting.
+        deadline = time.monotonic() + 3
+        while _our_processes(marker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left_behind = _our_processes(marker)
     finally:
         if honcho.poll() is None:
             os.killpg(honcho.pid, signal.SIGKILL)
             honcho.wait()
-        for pid in _our_processes(marker):
+        for pid in _our_processes(marker):  # only when the test failed: never leave a server running
             os.kill(pid, signal.SIGKILL)
 
     print(f"first page after {first_page_seconds:.1f}s; {len(after_interrupt)} lines after Ctrl-C")
@@ -195,4 +200,4 @@ def test_make_run_shows_the_dashboard_without_a_phone_and_ctrl_c_stops_everythin
     assert sum("Warm shutdown" in line for line in after_interrupt) <= 1
     for name in PROCESSES:
         assert any(f"{name}.1 stopped" in line for line in after_interrupt), (name, after_interrupt)
-    assert _our_processes(marker) == {}
+    assert left_behind == {}
