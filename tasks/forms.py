@@ -83,6 +83,28 @@ class UnlockForm(forms.Form):
         self.fields["department"].queryset = Department.objects.filter(assignments__task=task).order_by("name")
 
 
+class UnlockRequestForm(forms.Form):
+    """申请补报: why the unit reports late."""
+
+    reason = forms.CharField(
+        label="补报原因",
+        max_length=300,
+        error_messages={"required": "申请补报须填写原因。"},
+        widget=forms.Textarea(attrs={"rows": 3, "required": True}),
+        help_text="说明逾期未报的原因，县领导小组办公室据此决定是否解锁。",
+    )
+
+
+class UnlockDecisionForm(forms.Form):
+    """The county office's answer to a 补报 request: the date the period stays open until (to
+    grant) or a reason (to refuse); the service checks each."""
+
+    until = forms.DateField(
+        label="解锁至", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    reason = forms.CharField(label="不同意的原因", max_length=300, required=False)
+
+
 class TaskForm(VersionedFormMixin, forms.ModelForm):
     """A task with its units. Choices are the user's county's (visible_to); the service checks
     them again."""
