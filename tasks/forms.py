@@ -96,13 +96,9 @@ class UnlockRequestForm(forms.Form):
 
 
 class UnlockDecisionForm(forms.Form):
-    """The county office's answer to a 补报 request: the date the period stays open until (to
-    grant) or a reason (to refuse); the service checks each."""
+    """The county office grants a 补报 request until a date; the service checks the date."""
 
-    until = forms.DateField(
-        label="解锁至", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    reason = forms.CharField(label="不同意的原因", max_length=300, required=False)
+    until = forms.DateField(label="解锁至", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 class TaskForm(VersionedFormMixin, forms.ModelForm):

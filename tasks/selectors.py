@@ -67,6 +67,7 @@ from tasks.models import (
     Task,
     TaskAssignment,
 )
+from tasks.services import lock_date
 from villages.choices import DepartmentKind
 from villages.models import Department
 from villages.querysets import unit_q
@@ -624,7 +625,8 @@ def report_action(period: ReportingPeriod, *, today: datetime.date) -> ReportAct
     """The action for one my_obligations row (its annotations; no query). A locked period
     offers 申请补报, never a form that would refuse it (tasks.services.is_locked decides the
     same on the write)."""
-    lock = period.due_date + datetime.timedelta(days=period.task.program.report_lock_days)
+    # tasks.services.is_locked, read from the row's `unlocked_until` instead of one query a row.
+    lock = lock_date(period)
     unlocked = period.unlocked_until is not None and period.unlocked_until >= today
     if today > lock and not unlocked:
         request_url = reverse("tasks:unlock_request_create", args=[period.pk])

@@ -107,7 +107,7 @@ class UnlockRequestDecideView(ActionView):
 
     def do_grant(self, request):
         form = UnlockDecisionForm(self.request.POST)
-        if not form.is_valid() or form.cleaned_data.get("until") is None:
+        if not form.is_valid():
             raise ValidationError("请填写有效的解锁截止日期（YYYY-MM-DD）。")
         request = services_unlock.unlock_request_grant(
             actor=self.request.user, request=request, until=form.cleaned_data["until"]
