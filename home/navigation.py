@@ -6,6 +6,7 @@ from pilot_admin import excel
 from pilot_admin.accounts import permissions as duty_permissions
 from pilot_admin.notifications import services as notifications
 from tasks import permissions as task_permissions
+from tasks import selectors as task_selectors
 from villages import permissions as village_permissions
 from villages import selectors_nominations
 
@@ -21,6 +22,10 @@ def navigation(request):
         "inbox_unread": SimpleLazyObject(lambda: notifications.unread_count(user=user)),
         # The county office's 申报审核 badge: one COUNT, only on pages that show the menu.
         "nominations_pending": SimpleLazyObject(lambda: selectors_nominations.pending_nomination_count(user=user)),
+        # 补报申请 waiting for the county office: one COUNT on a partial index, county office only.
+        "unlock_requests_pending": SimpleLazyObject(
+            lambda: task_selectors.pending_unlock_request_count(user=user) if user.is_county_admin else 0
+        ),
         "nav": {
             "business": not user.is_duty_admin,
             "can_manage_pilots": village_permissions.can_manage_pilots(user),

@@ -44,6 +44,8 @@ class Obligation:
     url: str
     action: str
     soon: bool
+    # A report whose period is locked: its action is 申请补报 (or waiting for the answer).
+    locked: bool = False
 
     @property
     def kind_label(self) -> str:
@@ -74,9 +76,12 @@ def _report_obligations(user, today: datetime.date) -> list[Obligation]:
     for period in task_selectors.my_obligations(user=user, today=today):
         task, days = period.task, period.days_to_due.days
         returned = period.report_status == ReportStatus.RETURNED
+        action = task_selectors.report_action(period, today=today)
         detail = period.label
         if returned and period.return_reason:
             detail = f"{period.label} · 退回原因：{period.return_reason}"
+        if action.note:
+            detail = f"{detail} · {action.note}"
         items.append(
             Obligation(
                 kind="returned" if returned else "report",
@@ -84,9 +89,10 @@ def _report_obligations(user, today: datetime.date) -> list[Obligation]:
                 detail=detail,
                 due_date=period.due_date,
                 days_to_due=days,
-                url=reverse("tasks:report_edit", args=[period.pk]),
-                action="修改后重新提交" if returned else ("继续填报" if period.report_id else "填报"),
+                url=action.url,
+                action=action.label,
                 soon=0 <= days <= task.program.remind_days_before,
+                locked=action.locked,
             )
         )
     return items

@@ -32,3 +32,9 @@ class ReportStatus(models.TextChoices):
     SUBMITTED = "submitted", "已提交"
     RETURNED = "returned", "退回"
     ACCEPTED = "accepted", "已采纳"
+
+
+class UnlockRequestStatus(models.TextChoices):
+    PENDING = "pending", "待处理"
+    GRANTED = "granted", "已同意"
+    REFUSED = "refused", "未同意"

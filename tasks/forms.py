@@ -83,6 +83,24 @@ class UnlockForm(forms.Form):
         self.fields["department"].queryset = Department.objects.filter(assignments__task=task).order_by("name")
 
 
+class UnlockRequestForm(forms.Form):
+    """申请补报: why the unit reports late."""
+
+    reason = forms.CharField(
+        label="补报原因",
+        max_length=300,
+        error_messages={"required": "申请补报须填写原因。"},
+        widget=forms.Textarea(attrs={"rows": 3, "required": True}),
+        help_text="说明逾期未报的原因，县领导小组办公室据此决定是否解锁。",
+    )
+
+
+class UnlockDecisionForm(forms.Form):
+    """The county office grants a 补报 request until a date; the service checks the date."""
+
+    until = forms.DateField(label="解锁至", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+
 class TaskForm(VersionedFormMixin, forms.ModelForm):
     """A task with its units. Choices are the user's county's (visible_to); the service checks
     them again."""

@@ -7,7 +7,7 @@ from django.urls import reverse
 from pilot_admin.choices import ReminderKind
 from pilot_admin.models import TimeStampedModel, VersionedModel
 from tasks import querysets
-from tasks.choices import AssignmentRole, CadenceKind, Phase, ReportStatus, TaskStatus
+from tasks.choices import AssignmentRole, CadenceKind, Phase, ReportStatus, TaskStatus, UnlockRequestStatus
 
 
 class Task(TimeStampedModel, VersionedModel):
@@ -279,6 +279,93 @@ class ReportUnlock(models.Model):
 
     def __str__(self):
         return f"{self.department} · {self.period} 解锁至 {self.until}"
+
+
+class ReportUnlockRequest(models.Model):
+    """申请补报: a unit asks the county office to reopen its locked period, with a reason. The
+    office grants it (creating the ReportUnlock, until a date) or refuses it with a reason."""
+
+    period = models.ForeignKey(
+        ReportingPeriod, verbose_name="报送期", on_delete=models.CASCADE, related_name="unlock_requests"
+    )
+    department = models.ForeignKey(
+        "villages.Department", verbose_name="报送单位", on_delete=models.PROTECT, related_name="unlock_requests"
+    )
+    reason = models.CharField("补报原因", max_length=300)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField("申请时间", auto_now_add=True)
+    status = models.CharField(
+        "状态", max_length=20, choices=UnlockRequestStatus.choices, default=UnlockRequestStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="处理人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+    refusal_reason = models.CharField("不同意的原因", max_length=300, blank=True)
+    unlock = models.OneToOneField(
+        ReportUnlock,
+        verbose_name="解锁记录",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="request",
+    )
+
+    objects = querysets.ReportUnlockRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "补报申请"
+        verbose_name_plural = "补报申请"
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "department"],
+                condition=Q(status=UnlockRequestStatus.PENDING),
+                name="unlockrequest_one_pending_per_unit_period",
+                violation_error_message="本期已有待处理的补报申请。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="unlockrequest_has_reason",
+                violation_error_message="申请补报须填写原因。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=UnlockRequestStatus.REFUSED) | ~Q(refusal_reason=""),
+                name="unlockrequest_refused_has_reason",
+                violation_error_message="不同意补报须填写原因。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=UnlockRequestStatus.GRANTED) | Q(unlock__isnull=False),
+                name="unlockrequest_granted_has_unlock",
+                violation_error_message="同意补报须记录解锁。",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=UnlockRequestStatus.PENDING) | Q(decided_at__isnull=False, decided_by__isnull=False),
+                name="unlockrequest_decided_has_decider",
+                violation_error_message="处理补报申请须记录处理人和时间。",
+            ),
+        ]
+        indexes = [
+            # The county office's queue and its menu count: pending requests, oldest first.
+            models.Index(
+                fields=["requested_at"],
+                condition=Q(status=UnlockRequestStatus.PENDING),
+                name="unlockrequest_pending_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.department} · {self.period} 补报申请"
+
+    def get_absolute_url(self):
+        return reverse("tasks:report_edit", args=[self.period_id])
 
 
 class Reminder(models.Model):

@@ -59,3 +59,13 @@ class ProgressReportQuerySet(ScopedQuerySet):
     def edit_q(self, user):
         """Reports a user may write: their own unit's. The county office reviews, not edits."""
         return unit_q(user) or Q(pk__in=[])
+
+
+class ReportUnlockRequestQuerySet(ScopedQuerySet):
+    """申请补报: a unit its own requests; county roles their county's (the office decides them)."""
+
+    def visibility_q(self, user):
+        own = unit_q(user)
+        if own is not None:
+            return own
+        return county_scoped_q(user, "period__task__program__county", "period__task__program__county__townships")

@@ -53,12 +53,21 @@ from django.db.models import (
 )
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, LPad, TruncDate
+from django.urls import reverse
 from django.utils import timezone
 
 from pilot_admin.choices import Role
 from pilot_admin.dates import end_of_day
-from tasks.choices import AssignmentRole, ReportStatus, TaskStatus
-from tasks.models import ProgressReport, ReportingPeriod, Task, TaskAssignment
+from tasks.choices import AssignmentRole, ReportStatus, TaskStatus, UnlockRequestStatus
+from tasks.models import (
+    ProgressReport,
+    ReportingPeriod,
+    ReportUnlock,
+    ReportUnlockRequest,
+    Task,
+    TaskAssignment,
+)
+from tasks.services import lock_date
 from villages.choices import DepartmentKind
 from villages.models import Department
 from villages.querysets import unit_q
@@ -161,14 +170,21 @@ def task_list(*, user, today: datetime.date | None = None) -> QuerySet[Task]:
 
 def my_obligations(*, user, today: datetime.date) -> QuerySet[ReportingPeriod]:
     """The obligations a department or township user's unit still has to meet: periods of its
-    open tasks that have begun and have no submitted or accepted report of the unit, most
-    urgent (longest overdue, then soonest due) first. Each period carries the unit's report
-    (`report_id`, `report_status`, `return_reason`, `percent_complete`) and `days_to_due`
-    (negative when overdue). Empty for roles that speak for no unit."""
+    open tasks that have begun and have no submitted or accepted report of the unit, in the
+    order they need action: returned reports first, then the overdue ones (the most recently
+    due first: those still open before their lock), then the rest by due date. Each period
+    carries the unit's report (`report_id`, `report_status`, `return_reason`,
+    `percent_complete`), `days_to_due` (negative when overdue), `unlocked_until` (the latest
+    day a county unlock keeps it open, if any) and the unit's latest 补报 request
+    (`unlock_request_id`, `unlock_request_status`, `unlock_refusal_reason`). Empty for roles
+    that speak for no unit."""
     own = unit_q(user)
     if own is None:
         return ReportingPeriod.objects.none()
     reports = ProgressReport.objects.filter(own, period=OuterRef("pk"))
+    unlocks = ReportUnlock.objects.filter(own, period=OuterRef("pk")).order_by("-until")
+    requests = ReportUnlockRequest.objects.filter(own, period=OuterRef("pk")).order_by("-requested_at", "-pk")
+    is_overdue = Q(due_date__lt=today)
     return (
         ReportingPeriod.objects.visible_to(user)
         .filter(task__status=TaskStatus.OPEN, start__lte=today)
@@ -180,9 +196,57 @@ def my_obligations(*, user, today: datetime.date) -> QuerySet[ReportingPeriod]:
             return_reason=Subquery(reports.values("return_reason")[:1]),
             percent_complete=Subquery(reports.values("percent_complete")[:1]),
             days_to_due=_days_since(F("due_date"), _date(today)),
+            unlocked_until=Subquery(unlocks.values("until")[:1]),
+            unlock_request_id=Subquery(requests.values("pk")[:1]),
+            unlock_request_status=Subquery(requests.values("status")[:1]),
+            unlock_refusal_reason=Subquery(requests.values("refusal_reason")[:1]),
         )
-        .order_by("due_date", "task__code", "pk")
+        .order_by(
+            Case(
+                When(report_status=ReportStatus.RETURNED, then=Value(0)), default=Value(1), output_field=IntegerField()
+            ),
+            Case(When(is_overdue, then=Value(0)), default=Value(1), output_field=IntegerField()),
+            Case(When(is_overdue, then=F("due_date")), default=None, output_field=DateField()).desc(nulls_last=True),
+            "due_date",
+            "task__code",
+            "pk",
+        )
     )
+
+
+def review_queue(*, user) -> QuerySet[ProgressReport]:
+    """The county office's queue: submitted reports with `on_time` (progress_report_list), the
+    most recent period first (where the work of the day is), newest submission first within it;
+    the unit, task and period each come in the same query."""
+    return (
+        progress_report_list(user=user)
+        .filter(status=ReportStatus.SUBMITTED)
+        .select_related("submitted_by", "department__township")
+        .order_by("-period__due_date", "-submitted_at", "-pk")
+    )
+
+
+def unlock_request_queue(*, user) -> QuerySet[ReportUnlockRequest]:
+    """补报申请 for the county office: pending ones first (oldest waiting first), then the
+    decided ones, most recent decision first."""
+    return (
+        ReportUnlockRequest.objects.visible_to(user)
+        .select_related("period", "period__task", "period__task__program", "department", "requested_by", "decided_by")
+        .select_related("unlock")
+        .order_by(
+            Case(
+                When(status=UnlockRequestStatus.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField()
+            ),
+            Case(When(status=UnlockRequestStatus.PENDING, then=F("requested_at")), default=None).asc(),
+            F("decided_at").desc(nulls_last=True),
+            "-pk",
+        )
+    )
+
+
+def pending_unlock_request_count(*, user) -> int:
+    """The menu badge of 补报申请: one COUNT on the partial index of pending requests."""
+    return ReportUnlockRequest.objects.visible_to(user).filter(status=UnlockRequestStatus.PENDING).count()
 
 
 def ledger_rows(*, user, today: datetime.date) -> QuerySet[TaskAssignment]:
@@ -542,3 +606,38 @@ def figure_totals(*, user, task, figures) -> dict[int, dict[str, Decimal]]:
         .order_by()
     )
     return {row["period"]: {figure.key: row[figure.key] for figure in figures} for row in rows}
+
+
+@dataclass(frozen=True)
+class ReportAction:
+    """What a unit can do next about one obligation of my_obligations, as its lists show it:
+    fill the report in, or — the period locked — ask for a late report (申请补报)."""
+
+    label: str
+    url: str
+    locked: bool
+    # 补报 request awaiting the county office's decision: nothing to do but wait.
+    pending: bool = False
+    note: str = ""
+
+
+def report_action(period: ReportingPeriod, *, today: datetime.date) -> ReportAction:
+    """The action for one my_obligations row (its annotations; no query). A locked period
+    offers 申请补报, never a form that would refuse it (tasks.services.is_locked decides the
+    same on the write)."""
+    # tasks.services.is_locked, read from the row's `unlocked_until` instead of one query a row.
+    lock = lock_date(period)
+    unlocked = period.unlocked_until is not None and period.unlocked_until >= today
+    if today > lock and not unlocked:
+        request_url = reverse("tasks:unlock_request_create", args=[period.pk])
+        if period.unlock_request_status == UnlockRequestStatus.PENDING:
+            return ReportAction("查看补报申请", request_url, locked=True, pending=True, note="补报申请待县里处理")
+        note = ""
+        if period.unlock_request_status == UnlockRequestStatus.REFUSED:
+            note = f"上次补报申请未同意：{period.unlock_refusal_reason}"
+        return ReportAction("申请补报", request_url, locked=True, note=note)
+    edit_url = reverse("tasks:report_edit", args=[period.pk])
+    note = f"已解锁至 {period.unlocked_until:%Y-%m-%d}" if unlocked and today > lock else ""
+    if period.report_status == ReportStatus.RETURNED:
+        return ReportAction("修改后重新提交", edit_url, locked=False, note=note)
+    return ReportAction("继续填报" if period.report_id else "填报", edit_url, locked=False, note=note)

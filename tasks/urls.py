@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tasks import views
+from tasks import views, views_unlock
 
 app_name = "tasks"
 
@@ -18,6 +18,18 @@ urlpatterns = [
     path("reports/<int:pk>/<str:action>/", views.ReportReviewView.as_view(), name="report_review"),
     path("attachments/<int:pk>/", views.AttachmentDownloadView.as_view(), name="attachment_download"),
     path("review/", views.ReviewQueueView.as_view(), name="review_queue"),
+    path("review/accept/", views.ReportBulkAcceptView.as_view(), name="report_bulk_accept"),
+    path(
+        "periods/<int:pk>/unlock-request/",
+        views_unlock.UnlockRequestCreateView.as_view(),
+        name="unlock_request_create",
+    ),
+    path("unlock-requests/", views_unlock.UnlockRequestQueueView.as_view(), name="unlock_request_queue"),
+    path(
+        "unlock-requests/<int:pk>/<str:action>/",
+        views_unlock.UnlockRequestDecideView.as_view(),
+        name="unlock_request_decide",
+    ),
     path("ledger/", views.LedgerView.as_view(), name="ledger"),
     path("ledger/export/", views.LedgerExportView.as_view(), name="ledger_export"),
     path("completeness/", views.CompletenessView.as_view(), name="completeness"),

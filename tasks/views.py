@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
@@ -20,9 +21,10 @@ from pilot_admin.lists import FilteredListMixin, filtered
 from pilot_admin.params import int_param
 from pilot_admin.scoping import ScopedViewMixin
 from tasks import figures as task_figures
-from tasks import permissions, selectors, services
+from tasks import permissions, selectors, services, services_review
 from tasks.choices import ReportStatus, TaskStatus
 from tasks.filters import LedgerFilterSet, TaskFilterSet
+from tasks.filters_lists import MyTasksFilterSet, ReviewQueueFilterSet
 from tasks.forms import CloseOutForm, ReasonForm, ReportForm, TaskForm, UnlockForm
 from tasks.models import ProgressReport, ReportAttachment, ReportingPeriod, ReportUnlock, Task
 from villages import services as village_services
@@ -30,19 +32,25 @@ from villages.querysets import unit_q
 from villages.selectors import program_for_code, visible_programs
 
 
-class MyTasksView(ScopedViewMixin, TemplateView):
-    """我的任务: the unit's open obligations, most urgent first, each one click from its form.
-    County roles speak for no unit and are pointed at the ledger."""
+class MyTasksView(ScopedViewMixin, FilteredListMixin, ListView):
+    """我的任务: the unit's open obligations, paged and filtered, in the order they need action
+    (returned, overdue, then due soonest), each one click from its form — or, for a locked
+    period, from 申请补报. County roles speak for no unit and are pointed at the ledger."""
 
     access = staticmethod(permissions.can_view_tasks)
     template_name = "tasks/my_tasks.html"
+    context_object_name = "periods"
+    filterset_class = MyTasksFilterSet
+
+    def base_queryset(self):
+        self.today = timezone.localdate()
+        return selectors.my_obligations(user=self.request.user, today=self.today)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        user = self.request.user
-        today = timezone.localdate()
+        user, today = self.request.user, self.today
         obligations = []
-        for period in selectors.my_obligations(user=user, today=today):
+        for period in context["periods"]:
             days = period.days_to_due.days
             obligations.append(
                 {
@@ -52,14 +60,17 @@ class MyTasksView(ScopedViewMixin, TemplateView):
                     "days_left": days if days >= 0 else None,
                     "soon": 0 <= days <= period.task.program.remind_days_before,
                     "lock_date": services.lock_date(period),
+                    "action": selectors.report_action(period, today=today),
                     "report_label": ReportStatus(period.report_status).label if period.report_status else "",
                 }
             )
+        queryset = self.object_list
         context.update(
             today=today,
             reports_for_unit=permissions.can_report(user),
             obligations=obligations,
-            overdue_count=sum(1 for item in obligations if item["days_overdue"]),
+            total_count=context["paginator"].count if context.get("paginator") else len(obligations),
+            overdue_count=queryset.filter(due_date__lt=today).count(),
         )
         return context
 
@@ -242,6 +253,12 @@ class ReportEditView(ScopedViewMixin, FormView):
             raise Http404("该任务不在您单位的职责范围内。")
         self.report = ProgressReport.objects.filter(period=self.period, department=self.unit).first()
         self.figures = list(self.period.task.figures.all())
+        # Locked and still owed: the only way on is 申请补报.
+        self.locked = (
+            self.period.task.status == TaskStatus.OPEN
+            and (self.report is None or self.report.status in services.EDITABLE_STATUSES)
+            and services.is_locked(period=self.period, department=self.unit)
+        )
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -256,8 +273,11 @@ class ReportEditView(ScopedViewMixin, FormView):
             return "该任务已销号，不再接收报告。"
         if self.report is not None and self.report.status not in services.EDITABLE_STATUSES:
             return f"报告{self.report.get_status_display()}，不能修改。"
-        if services.is_locked(period=self.period, department=self.unit):
-            return f"本期已于 {services.lock_date(self.period):%Y-%m-%d} 锁定，如需补报请联系县领导小组办公室解锁。"
+        if self.locked:
+            return (
+                f"本期已于 {services.lock_date(self.period):%Y-%m-%d} 锁定。"
+                "如需补报，请申请补报，县领导小组办公室同意后即可填报。"
+            )
         return ""
 
     def get_initial(self):
@@ -311,6 +331,8 @@ class ReportEditView(ScopedViewMixin, FormView):
             unit=self.unit,
             report=self.report,
             refusal=self.refusal(),
+            # A locked period is not a dead end: the unit asks for 补报 from here.
+            unlock_request_url=reverse("tasks:unlock_request_create", args=[self.period.pk]) if self.locked else "",
             lock_date=services.lock_date(self.period),
             attachments=self.report.attachments.all() if self.report is not None else (),
         )
@@ -356,26 +378,46 @@ class AttachmentDownloadView(ScopedViewMixin, View):
         return uploads.attachment_response(attachment.file, attachment.original_name)
 
 
-class ReviewQueueView(ScopedViewMixin, ListView):
-    """报告审核: submitted reports, the longest waiting first."""
+class ReviewQueueView(ScopedViewMixin, FilteredListMixin, ListView):
+    """报告审核: submitted reports, paged and filtered, the most recent period first; several
+    can be ticked and accepted at once."""
 
     access = staticmethod(permissions.can_review_reports)
     template_name = "tasks/review_queue.html"
     context_object_name = "reports"
-    paginate_by = 50
+    filterset_class = ReviewQueueFilterSet
 
-    def get_queryset(self):
-        return (
-            ProgressReport.objects.visible_to(self.request.user)
-            .filter(status=ReportStatus.SUBMITTED)
-            .select_related("task", "period", "department", "submitted_by")
-            .order_by("submitted_at", "pk")
-        )
+    def base_queryset(self):
+        return selectors.review_queue(user=self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["return_form"] = ReasonForm()
         return context
+
+
+class ReportBulkAcceptView(ActionView):
+    """POST-only: accept the reports ticked in the queue, each at the version the page showed;
+    all or none (tasks.services_review.reports_accept)."""
+
+    access = staticmethod(permissions.can_review_reports)
+
+    def get_object(self):
+        ids = [value for value in self.request.POST.getlist("reports") if value.isdigit()]
+        reports = (
+            ProgressReport.objects.visible_to(self.request.user)
+            .select_related("task", "period", "department")
+            .filter(pk__in=ids)
+            .order_by("pk")
+        )
+        return [(report, int_param(self.request.POST.get(f"version-{report.pk}"), None)) for report in reports]
+
+    def default_url(self, reports):
+        return reverse("tasks:review_queue")
+
+    def perform(self, reports):
+        accepted = services_review.reports_accept(actor=self.request.user, reports=reports)
+        return f"已采纳 {len(accepted)} 份报告。"
 
 
 class ReportReviewView(ActionView):

@@ -240,6 +240,21 @@ ROUTES = {
     ),
     "tasks:attachment_download": Route(target="attachment", kwargs=_pk("attachment")),
     "tasks:review_queue": Route(allowed=ADMIN_ONLY),
+    "tasks:report_bulk_accept": Route(
+        allowed=ADMIN_ONLY, method="post", data=lambda objs: {"reports": [objs["report"].pk]}, ok=302
+    ),
+    "tasks:unlock_request_create": Route(
+        allowed={"department", "township_a", "township_b"}, target="period", kwargs=_pk("period")
+    ),
+    "tasks:unlock_request_queue": Route(allowed=ADMIN_ONLY),
+    "tasks:unlock_request_decide": Route(
+        allowed=ADMIN_ONLY,
+        target="unlock_request",
+        method="post",
+        kwargs=lambda objs: {"pk": objs["unlock_request"].pk, "action": "refuse"},
+        data=lambda objs: {"reason": "材料不足"},
+        ok=302,
+    ),
     "tasks:ledger": Route(),
     "tasks:ledger_export": Route(),
     "tasks:completeness": Route(),
@@ -513,7 +528,22 @@ def _task_objects(program, township, lead):
     TaskAssignmentFactory(task=task, department=government, role="township")
     period = ReportingPeriodFactory(task=task)
     report = ProgressReportFactory(period=period, department=government, status="submitted")
-    return {"task": task, "period": period, "report": report, "attachment": ReportAttachmentFactory(report=report)}
+    # A pending 补报 request of the township's unit, for the county office to decide.
+    from tasks.models import ReportUnlockRequest
+
+    unlock_request = ReportUnlockRequest.objects.create(
+        period=ReportingPeriodFactory(task=task),
+        department=government,
+        reason="系统故障未能按期报送",
+        requested_by=UserFactory(role="township", township=township, county=township.county),
+    )
+    return {
+        "task": task,
+        "period": period,
+        "report": report,
+        "attachment": ReportAttachmentFactory(report=report),
+        "unlock_request": unlock_request,
+    }
 
 
 def _confirmed_inspection(program, township, admin, inspector):

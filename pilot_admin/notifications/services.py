@@ -50,6 +50,16 @@ def notification_mark_all_read(*, user) -> int:
     return Notification.objects.visible_to(user).filter(read_at__isnull=True).update(read_at=timezone.now())
 
 
+def notify_users(*, users, source: str, title: str, body: str = "", link: str = "") -> int:
+    """Put one message in each of `users`' inboxes (the digest mails it later). `source` names
+    the event; Notification's unique (user, source) makes a retried call harmless. Returns how
+    many were written."""
+    rows = [
+        Notification(user=user, source=source[:100], title=title[:200], body=body, link=link[:300]) for user in users
+    ]
+    return len(Notification.objects.bulk_create(rows, ignore_conflicts=True))
+
+
 @dataclass(frozen=True)
 class DigestResult:
     sent: int
