@@ -34,6 +34,7 @@ from pilot_admin import uploads
 from pilot_admin.actions import ActionView
 from pilot_admin.audit.access import PersonalData
 from pilot_admin.audit.services import audit_entries_for
+from pilot_admin.charts import percent_text
 from pilot_admin.excel import export_response, stream, values_of
 from pilot_admin.forms import apply_validation_error
 from pilot_admin.lists import filtered
@@ -427,6 +428,7 @@ class OverviewView(ScopedViewMixin, TemplateView):
                     "dispersed": figures.get("dispersed", 0),
                     "guardian_missing": figures.get("missing", 0),
                     "agreements_missing": figures.get("agreements_missing", 0),
+                    "coverage_text": percent_text(row["visit_coverage"]),
                 }
             )
         context.update(
@@ -434,6 +436,7 @@ class OverviewView(ScopedViewMixin, TemplateView):
             previous=selectors.previous_month(month),
             following=selectors.next_month(month),
             totals=stats.as_dict(),
+            coverage_text=percent_text(stats.as_dict()["visit_coverage"]),
             rows=rows,
             register_url=reverse("guardianship:register"),
         )
