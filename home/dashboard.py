@@ -21,6 +21,7 @@ from guardianship import permissions as guardianship_permissions
 from guardianship import selectors as guardianship_selectors
 from pilot_admin import stats_cache
 from pilot_admin.charts import ChartRow, bar_chart, percent_text
+from pilot_admin.choices import Role
 from pilot_admin.dates import year_as_of
 from tasks import permissions as task_permissions
 from tasks import selectors as task_selectors
@@ -319,9 +320,11 @@ def _year_over_year(years: list[YearFigures]) -> list[dict]:
 def county_dashboard(*, request) -> dict:
     user = request.user
     today = timezone.localdate()
+    # An inspector's home starts with the sheets that wait for them: live, never cached.
+    scoring = assessment_selectors.scoring_work(user=user) if user.role == Role.INSPECTOR else None
     program, year, errors = choose(request=request, today=today)
     if program is None or year is None:
-        return {"errors": errors}
+        return {"errors": errors, "scoring": scoring}
     figures = stats_cache.cached(
         user=user,
         name="county_dashboard",
@@ -332,6 +335,7 @@ def county_dashboard(*, request) -> dict:
     chosen = next(f for f in years if f.year == year)
     context = {
         "errors": errors,
+        "scoring": scoring,
         "program": program,
         "programs": village_selectors.visible_programs(user=user),
         "year": year,
