@@ -168,6 +168,9 @@ class PersonPageMixin(ScopedViewMixin):
 
     access = staticmethod(permissions.can_edit_persons)
     title = ""
+    # An action that cannot be undone names what it ends; the form then carries a required
+    # box to tick (checked again here), a confirmation that needs no script.
+    confirm_text = ""
 
     def load(self, request, *args, **kwargs):
         self.person = get_object_or_404(
@@ -178,13 +181,16 @@ class PersonPageMixin(ScopedViewMixin):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(person=self.person, title=self.title)
+        context.update(person=self.person, title=self.title, confirm_text=self.confirm_text)
         return context
 
     def call(self, form):
         raise NotImplementedError
 
     def form_valid(self, form):
+        if self.confirm_text and self.request.POST.get("confirm") != "yes":
+            form.add_error(None, f"请勾选确认：{self.confirm_text}")
+            return self.form_invalid(form)
         try:
             message = self.call(form)
         except ValidationError as error:
@@ -228,6 +234,7 @@ class PersonExitView(PersonPageMixin, FormView):
     template_name = "guardianship/person_action.html"
     form_class = PersonExitForm
     title = "办理退出"
+    confirm_text = "我已核实：办理退出后该人员不再列入在册人员和每月走访，此操作不能撤销。"
 
     def call(self, form):
         services.person_exit(actor=self.request.user, person=self.person, **form.cleaned_data)
@@ -264,6 +271,7 @@ class GuardianReplaceView(PersonPageMixin, FormView):
     template_name = "guardianship/person_action.html"
     form_class = GuardianReplaceForm
     title = "更换监护人"
+    confirm_text = "我已核实：现任监护人的监护随之终止，更换记录不能撤销。"
 
     def call(self, form):
         data = form.cleaned_data
