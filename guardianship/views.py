@@ -76,16 +76,28 @@ class PersonRegisterView(ScopedViewMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
+        # A list shows ID numbers masked; 显示完整身份证号 shows this page's in full to the roles
+        # that may see them, and that read is written to the audit trail.
+        full = services.person_register_full_ids(
+            actor=user, asked=self.request.GET.get("full_id") == "1", rows=len(context["persons"])
+        )
         for person in context["persons"]:
-            person.shown_id = services.person_identity(person, viewer=user).id_number
+            person.shown_id = services.person_identity(person, viewer=user, full=full).id_number
         query = self.request.GET.copy()
         query.pop("page", None)
+        toggle = query.copy()
+        toggle.pop("full_id", None)
+        if not full:
+            toggle["full_id"] = "1"
         context.update(
             filterset=self.filterset,
             month=self.month,
             query_string=query.urlencode(),
             can_edit=permissions.can_edit_persons(user),
-            can_export_full=permissions.can_export_full_id(user),
+            can_see_full=permissions.can_see_full_id_numbers(user),
+            full_ids=full,
+            full_id_toggle=toggle.urlencode(),
+            export_full=full and permissions.can_export_full_id(user),
             dispersed=SupportMode.DISPERSED,
         )
         return context
