@@ -272,3 +272,59 @@ def assessment_stats(*, user, program: PilotProgram, year: int, as_of: datetime.
         townships=township_summary(user=user, program=program, year=year, as_of=as_of),
         open_rectifications=open_rectification_count(user=user, program=program, year=year, as_of=as_of),
     )
+
+
+@dataclass(frozen=True)
+class ScoringWork:
+    """An inspector's score sheets that need them: those waiting to be scored (never submitted)
+    and those the county office returned (submitted once, back to 草稿), with the reason."""
+
+    to_score: list[Inspection]
+    returned: list[Inspection]
+
+
+RETURN_NOTE_PREFIX = "退回："
+
+
+def scoring_work(*, user) -> ScoringWork:
+    """The team's draft sheets, each with how many items are scored of how many and, for a
+    returned one, the county office's reason (its latest 退回 audit note). Three queries
+    whatever the number of sheets: the sheets with their counts; the team does not matter."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import CharField, IntegerField
+    from django.db.models.functions import Cast, Coalesce
+
+    from assessments.models import ScoreItem
+    from pilot_admin.models import AuditEntry
+
+    if user.role != Role.INSPECTOR:
+        return ScoringWork(to_score=[], returned=[])
+    items = (
+        ScoreItem.objects.filter(template=OuterRef("template"))
+        .order_by()
+        .values("template")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    reasons = AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Inspection),
+        object_id=Cast(OuterRef("pk"), CharField()),
+        note__startswith=RETURN_NOTE_PREFIX,
+    ).order_by("-created_at", "-pk")
+    sheets = list(
+        Inspection.objects.editable_by(user)
+        .filter(status=InspectionStatus.DRAFT)
+        .select_related("pilot__village__township", "pilot__program")
+        .annotate(
+            scored=Count("scores", distinct=True),
+            item_count=Coalesce(Subquery(items, output_field=IntegerField()), 0),
+            return_note=Subquery(reasons.values("note")[:1]),
+        )
+        .order_by(F("inspected_on").asc(nulls_last=True), "-year", "pilot__village__township__name", "pk")
+    )
+    for sheet in sheets:
+        sheet.return_reason = (sheet.return_note or "").removeprefix(RETURN_NOTE_PREFIX)
+    return ScoringWork(
+        to_score=[sheet for sheet in sheets if sheet.submitted_at is None],
+        returned=[sheet for sheet in sheets if sheet.submitted_at is not None],
+    )

@@ -260,14 +260,26 @@ def inspection_scores_save(
     return inspection
 
 
+def inspection_unscored_error(inspection: Inspection) -> ValidationError | None:
+    """Why a sheet cannot be submitted yet: the items still without a score, by code."""
+    if inspection.total is not None:
+        return None
+    missing = inspection.template.items.exclude(scores__inspection=inspection).values_list("code", flat=True)
+    return ValidationError(f"还有项目未评分：{'、'.join(missing)}。")
+
+
 @transaction.atomic
-def inspection_submit(*, actor, inspection: Inspection) -> Inspection:
+def inspection_submit(*, actor, inspection: Inspection, version: int | None = None) -> Inspection:
+    """Hand a fully scored sheet to the county office. `version` is the one the scorer confirmed
+    (the confirmation page shows the total): a sheet changed since by a team member is refused."""
     inspection = _locked_for_scoring(actor, inspection)
-    if inspection.total is None:
-        missing = inspection.template.items.exclude(scores__inspection=inspection).values_list("code", flat=True)
-        raise ValidationError(f"还有项目未评分：{'、'.join(missing)}。")
+    if (error := inspection_unscored_error(inspection)) is not None:
+        raise error
     before = audit.snapshot(inspection)
-    locking.bump_version(inspection)
+    if version is not None:
+        locking.claim_version(inspection, version)
+    else:
+        locking.bump_version(inspection)
     inspection.status = InspectionStatus.SUBMITTED
     inspection.submitted_at = timezone.now()
     inspection.submitted_by = actor

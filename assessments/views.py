@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
@@ -24,7 +25,7 @@ from assessments.forms import (
 )
 from assessments.models import Inspection, InspectionEvidence, Rectification, ScoreItem, ScoreTemplate
 from pilot_admin import uploads
-from pilot_admin.actions import ActionView, Done
+from pilot_admin.actions import ActionView, Confirmation, ConfirmStepMixin, Done
 from pilot_admin.audit.services import audit_entries_for
 from pilot_admin.forms import apply_validation_error
 from pilot_admin.lists import filtered
@@ -39,6 +40,11 @@ def _sections(items):
             sections.append((item.section, []))
         sections[-1][1].append(item)
     return sections
+
+
+def _village_text(inspection) -> str:
+    village = inspection.pilot.village
+    return f"{village.township.name} · {village.name}"
 
 
 def _sheet_items(template):
@@ -135,14 +141,31 @@ class TemplateItemFormView(ScopedViewMixin, FormView):
         return context
 
 
-class TemplateActionView(ActionView):
-    """POST-only: 发布 or 复制到新年度."""
+class TemplateActionView(ConfirmStepMixin, ActionView):
+    """发布 (after its confirmation page: it cannot be undone) or 复制到新年度 (POST)."""
 
     access = staticmethod(permissions.can_manage_assessments)
     actions = ("publish", "copy")
 
     def get_queryset(self):
         return ScoreTemplate.objects.editable_by(self.request.user)
+
+    def confirm_publish(self, template):
+        total = services.template_total(template)
+        items = template.items.count()
+        details = [
+            f"{template.program.name} · {template.year}年，共 {items} 个评分项目，满分合计 {total} 分。",
+            "发布后评分项目不能再修改、增加或删除；需要修改时，复制为新年度的评分表。",
+            "发布后即可用它安排本年度的检查验收。",
+        ]
+        if total != services.TOTAL_POINTS:
+            details.insert(1, f"满分合计应为 {services.TOTAL_POINTS:.0f} 分，现在不能发布。")
+        return Confirmation(
+            title=f"发布评分表：{template.name}",
+            question="确认发布这张评分表？发布后不能再修改。",
+            details=tuple(details),
+            button="确认发布",
+        )
 
     def do_publish(self, template):
         services.template_publish(actor=self.request.user, template=template)
@@ -327,17 +350,16 @@ class InspectionScoreView(ScopedViewMixin, FormView):
                     inspected_on=form.cleaned_data["inspected_on"],
                     version=form.cleaned_data["version"],
                 )
-                if submit:
-                    inspection = services.inspection_submit(actor=user, inspection=inspection)
+                if submit and (error := services.inspection_unscored_error(inspection)) is not None:
+                    raise error
         except ValidationError as error:
             form.apply_service_errors(error)
             return self.form_invalid(form)
         if submit:
-            messages.success(
-                self.request,
-                f"已提交：总分 {inspection.total}，{inspection.get_grade_display()}。等待县领导小组办公室确认。",
-            )
-            return redirect(inspection)
+            # Saved; the submission itself waits for the confirmation page (it cannot be undone
+            # by the team), which shows the total and grade to be submitted.
+            messages.success(self.request, f"评分已保存（总分 {inspection.total}），请确认提交。")
+            return redirect("assessments:inspection_submit", pk=inspection.pk)
         total = f"总分 {inspection.total}" if inspection.total is not None else "尚有项目未评分"
         messages.success(self.request, f"评分已保存（{total}）。")
         return redirect("assessments:inspection_score", pk=inspection.pk)
@@ -348,14 +370,76 @@ class InspectionScoreView(ScopedViewMixin, FormView):
         return context
 
 
-class InspectionActionView(ActionView):
-    """POST-only: the county office's 确认 / 退回 / 安排复查 of one inspection."""
+class InspectionSubmitView(ConfirmStepMixin, ActionView):
+    """提交: the scorer sees the total and grade of the saved sheet and confirms; the team can
+    no longer change it (the county office confirms it or returns it)."""
+
+    access = staticmethod(permissions.can_score)
+
+    def get_queryset(self):
+        return Inspection.objects.editable_by(self.request.user).select_related("pilot__village__township", "template")
+
+    def default_url(self, inspection):
+        return reverse("assessments:inspection_score", args=[inspection.pk])
+
+    def confirmation(self, inspection):
+        scored = inspection.scores.count()
+        items = inspection.template.items.count()
+        if inspection.total is None:
+            outcome = f"已评 {scored}/{items} 项，还有项目未评分，不能提交。"
+        else:
+            outcome = f"总分 {inspection.total}，{inspection.get_grade_display()}（已评 {scored}/{items} 项）。"
+        return Confirmation(
+            title=f"提交评分：{inspection.year}年 {_village_text(inspection)}",
+            question="确认提交这份评分表？提交后检查组不能再修改评分。",
+            details=(outcome, "提交后由县领导小组办公室确认；有问题时会退回检查组重新评分。"),
+            button="确认提交",
+            fields=(("version", str(inspection.version)),),
+        )
+
+    def perform(self, inspection):
+        version = self.request.POST.get("version", "")
+        inspection = services.inspection_submit(
+            actor=self.request.user, inspection=inspection, version=int(version) if version.isdigit() else None
+        )
+        return Done(
+            f"已提交：总分 {inspection.total}，{inspection.get_grade_display()}。等待县领导小组办公室确认。",
+            then=inspection,
+        )
+
+
+class InspectionActionView(ConfirmStepMixin, ActionView):
+    """The county office's 确认 (after its confirmation page: it locks the result) / 退回 /
+    安排复查 of one inspection."""
 
     access = staticmethod(permissions.can_manage_assessments)
     actions = ("confirm", "return", "reinspect")
 
     def get_queryset(self):
-        return Inspection.objects.editable_by(self.request.user)
+        return Inspection.objects.editable_by(self.request.user).select_related(
+            "pilot__village__township", "pilot__program"
+        )
+
+    def confirm_confirm(self, inspection):
+        if inspection.status != InspectionStatus.SUBMITTED:
+            return Confirmation(
+                title=f"确认检查结果：{inspection.year}年 {_village_text(inspection)}",
+                question=f"检查{inspection.get_status_display()}，只有“已提交”的检查可以确认。",
+                button="返回",
+            )
+        marked = inspection.scores.filter(rectify=True).count()
+        program = inspection.pilot.program
+        return Confirmation(
+            title=f"确认检查结果：{inspection.year}年 {_village_text(inspection)}",
+            question="确认这次检查的结果？确认后评分锁定，不能再退回或修改。",
+            details=(
+                f"总分 {inspection.total}，{inspection.get_grade_display()}。",
+                f"列入整改的 {marked} 项"
+                + ("及所有未得满分的项目（不合格）" if inspection.grade == "fail" else "")
+                + f"将生成整改，期限 {program.rectification_days} 天。",
+            ),
+            button="确认结果",
+        )
 
     def do_confirm(self, inspection):
         inspection = services.inspection_confirm(actor=self.request.user, inspection=inspection)
@@ -466,13 +550,24 @@ class RectificationSubmitView(ActionView):
         return "整改情况已报送，等待县领导小组办公室验收。"
 
 
-class RectificationVerifyView(ActionView):
-    """POST-only: 验收 by the county office."""
+class RectificationVerifyView(ConfirmStepMixin, ActionView):
+    """验收 by the county office, after its confirmation page: a verified rectification is closed."""
 
     access = staticmethod(permissions.can_manage_assessments)
 
     def get_queryset(self):
-        return Rectification.objects.editable_by(self.request.user)
+        return Rectification.objects.editable_by(self.request.user).select_related("item", "responsible_unit")
+
+    def confirmation(self, rectification):
+        return Confirmation(
+            title=f"验收整改：{rectification.item.code} {rectification.item.title}",
+            question="确认验收这项整改？验收后整改关闭，责任单位不能再修改整改情况。",
+            details=(
+                f"责任单位：{rectification.responsible_unit}",
+                f"整改情况：{rectification.evidence_text or '（未填写）'}",
+            ),
+            button="确认验收",
+        )
 
     def perform(self, rectification):
         services.rectification_verify(actor=self.request.user, rectification=rectification)

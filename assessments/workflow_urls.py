@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/score/", views.InspectionScoreView.as_view(), name="inspection_score"),
     path("<int:pk>/evidence/", views.EvidenceUploadView.as_view(), name="evidence_upload"),
     path("evidence/<int:pk>/", views.EvidenceDownloadView.as_view(), name="evidence_download"),
+    path("<int:pk>/submit/", views.InspectionSubmitView.as_view(), name="inspection_submit"),
     path("<int:pk>/<str:action>/", views.InspectionActionView.as_view(), name="inspection_action"),
     path("rectifications/", views.RectificationListView.as_view(), name="rectification_list"),
     path("rectifications/<int:pk>/", views.RectificationDetailView.as_view(), name="rectification_detail"),

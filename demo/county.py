@@ -421,6 +421,7 @@ def _ensure_departments(county: County) -> tuple[dict[str, Department], int]:
                 short_name=row["short_name"],
                 kind=DEPARTMENT_KINDS.get(row["kind"], DepartmentKind.OTHER),
                 in_leading_group=row["in_leading_group"],
+                remit=row.get("remit", []),
             )
             department.full_clean()
             department.save()

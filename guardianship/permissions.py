@@ -1,12 +1,28 @@
 from pilot_admin.choices import Role
+from villages.choices import RemitModule
+
+# The roles that read the register by their role; a department reads it by its remit.
+READER_ROLES = (Role.COUNTY_ADMIN, Role.COUNTY_VIEWER, Role.API_CLIENT, Role.TOWNSHIP)
+
+
+def reads_by_remit(user) -> bool:
+    """A county department whose remit (Department.remit, kept by the county office) names the
+    guardianship module — the civil-affairs bureau runs special-hardship support — reads the
+    county's register and statistics, read-only and masked as a county viewer sees them."""
+    return (
+        user.role == Role.DEPARTMENT
+        and user.department_id is not None
+        and user.department.reads(RemitModule.GUARDIANSHIP)
+    )
 
 
 def can_view_guardianship(user) -> bool:
-    """Persons' files are for the civil-affairs side: county roles, API clients and townships."""
+    """Persons' files are for the civil-affairs side: county roles, API clients, townships and
+    the departments whose remit covers the module."""
     return (
         user.is_authenticated
         and user.is_active
-        and (user.is_superuser or user.role in (Role.COUNTY_ADMIN, Role.COUNTY_VIEWER, Role.API_CLIENT, Role.TOWNSHIP))
+        and (user.is_superuser or user.role in READER_ROLES or reads_by_remit(user))
     )
 
 

@@ -1,20 +1,27 @@
 """A township official sees only persons in their township (through the person's current
 village, so a person who moves takes their history to the new township); county roles see their
-county; other roles see nothing here."""
+county, and so does a department whose remit covers guardianship (its own county, read-only);
+other roles see nothing here."""
 
 from django.db.models import Q
 
+from guardianship.permissions import READER_ROLES, reads_by_remit
 from pilot_admin.choices import Role
 from pilot_admin.scoping import ScopedQuerySet, county_scoped_q
 
-READERS = (Role.COUNTY_ADMIN, Role.COUNTY_VIEWER, Role.API_CLIENT, Role.TOWNSHIP)
+
+def _county_q(user, county_path: str, township_path: str) -> Q | None:
+    if reads_by_remit(user):
+        # The department's own county, whatever the account says: the remit is the unit's.
+        return Q(**{county_path: user.department.county_id})
+    if not (user.is_superuser or user.role in READER_ROLES):
+        return Q(pk__in=[])
+    return county_scoped_q(user, county_path, township_path)
 
 
 def _person_q(user, path: str) -> Q | None:
-    if not (user.is_superuser or user.role in READERS):
-        return Q(pk__in=[])
     prefix = f"{path}__" if path else ""
-    return county_scoped_q(user, f"{prefix}village__township__county", f"{prefix}village__township")
+    return _county_q(user, f"{prefix}village__township__county", f"{prefix}village__township")
 
 
 def _and(scope: Q | None, condition: Q) -> Q:
@@ -49,6 +56,4 @@ class FindingQuerySet(ScopedQuerySet):
     """Findings are against a township (and perhaps one of its persons): the township's rule."""
 
     def visibility_q(self, user):
-        if not (user.is_superuser or user.role in READERS):
-            return Q(pk__in=[])
-        return county_scoped_q(user, "township__county", "township")
+        return _county_q(user, "township__county", "township")

@@ -52,11 +52,27 @@ def policy_for(county) -> GuardianshipPolicy:
     return policy
 
 
-def person_identity(person: Person, *, viewer, today: datetime.date | None = None) -> rules.ShownIdentity:
+def person_identity(
+    person: Person, *, viewer, today: datetime.date | None = None, full: bool | None = None
+) -> rules.ShownIdentity:
     """Who the person is, as far as `viewer` may see: in full, or masked with nothing beside the
-    mask that gives back what it hides."""
-    full = permissions.can_see_full_id_numbers(viewer)
-    return rules.shown_identity(person, full=full, today=today or timezone.localdate())
+    mask that gives back what it hides. `full=False` masks even for a viewer who may see the
+    number (a list, unless they asked); `full=True` never unmasks for one who may not."""
+    allowed = permissions.can_see_full_id_numbers(viewer)
+    return rules.shown_identity(person, full=allowed and full is not False, today=today or timezone.localdate())
+
+
+FULL_ID_REGISTER_READ = "特困人员名册（完整身份证号）"
+
+
+def person_register_full_ids(*, actor, asked: bool, rows: int) -> bool:
+    """Whether the register page shows full ID numbers: only when asked for by a role that may
+    see them (permissions.can_see_full_id_numbers); such a read is written to the audit trail
+    with the page's filters and how many persons it showed."""
+    if not (asked and permissions.can_see_full_id_numbers(actor)):
+        return False
+    audit.record_read(what=FULL_ID_REGISTER_READ, model=Person, rows=rows)
+    return True
 
 
 def screening(persons, *, county, viewer, today: datetime.date | None = None) -> list[tuple[Person, rules.Eligibility]]:

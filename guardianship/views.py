@@ -34,6 +34,7 @@ from pilot_admin import uploads
 from pilot_admin.actions import ActionView
 from pilot_admin.audit.access import PersonalData
 from pilot_admin.audit.services import audit_entries_for
+from pilot_admin.charts import percent_text
 from pilot_admin.excel import export_response, stream, values_of
 from pilot_admin.forms import apply_validation_error
 from pilot_admin.lists import filtered
@@ -75,16 +76,28 @@ class PersonRegisterView(ScopedViewMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
+        # A list shows ID numbers masked; 显示完整身份证号 shows this page's in full to the roles
+        # that may see them, and that read is written to the audit trail.
+        full = services.person_register_full_ids(
+            actor=user, asked=self.request.GET.get("full_id") == "1", rows=len(context["persons"])
+        )
         for person in context["persons"]:
-            person.shown_id = services.person_identity(person, viewer=user).id_number
+            person.shown_id = services.person_identity(person, viewer=user, full=full).id_number
         query = self.request.GET.copy()
         query.pop("page", None)
+        toggle = query.copy()
+        toggle.pop("full_id", None)
+        if not full:
+            toggle["full_id"] = "1"
         context.update(
             filterset=self.filterset,
             month=self.month,
             query_string=query.urlencode(),
             can_edit=permissions.can_edit_persons(user),
-            can_export_full=permissions.can_export_full_id(user),
+            can_see_full=permissions.can_see_full_id_numbers(user),
+            full_ids=full,
+            full_id_toggle=toggle.urlencode(),
+            export_full=full and permissions.can_export_full_id(user),
             dispersed=SupportMode.DISPERSED,
         )
         return context
@@ -167,6 +180,9 @@ class PersonPageMixin(ScopedViewMixin):
 
     access = staticmethod(permissions.can_edit_persons)
     title = ""
+    # An action that cannot be undone names what it ends; the form then carries a required
+    # box to tick (checked again here), a confirmation that needs no script.
+    confirm_text = ""
 
     def load(self, request, *args, **kwargs):
         self.person = get_object_or_404(
@@ -177,13 +193,16 @@ class PersonPageMixin(ScopedViewMixin):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(person=self.person, title=self.title)
+        context.update(person=self.person, title=self.title, confirm_text=self.confirm_text)
         return context
 
     def call(self, form):
         raise NotImplementedError
 
     def form_valid(self, form):
+        if self.confirm_text and self.request.POST.get("confirm") != "yes":
+            form.add_error(None, f"请勾选确认：{self.confirm_text}")
+            return self.form_invalid(form)
         try:
             message = self.call(form)
         except ValidationError as error:
@@ -227,6 +246,7 @@ class PersonExitView(PersonPageMixin, FormView):
     template_name = "guardianship/person_action.html"
     form_class = PersonExitForm
     title = "办理退出"
+    confirm_text = "我已核实：办理退出后该人员不再列入在册人员和每月走访，此操作不能撤销。"
 
     def call(self, form):
         services.person_exit(actor=self.request.user, person=self.person, **form.cleaned_data)
@@ -263,6 +283,7 @@ class GuardianReplaceView(PersonPageMixin, FormView):
     template_name = "guardianship/person_action.html"
     form_class = GuardianReplaceForm
     title = "更换监护人"
+    confirm_text = "我已核实：现任监护人的监护随之终止，更换记录不能撤销。"
 
     def call(self, form):
         data = form.cleaned_data
@@ -427,6 +448,7 @@ class OverviewView(ScopedViewMixin, TemplateView):
                     "dispersed": figures.get("dispersed", 0),
                     "guardian_missing": figures.get("missing", 0),
                     "agreements_missing": figures.get("agreements_missing", 0),
+                    "coverage_text": percent_text(row["visit_coverage"]),
                 }
             )
         context.update(
@@ -434,6 +456,7 @@ class OverviewView(ScopedViewMixin, TemplateView):
             previous=selectors.previous_month(month),
             following=selectors.next_month(month),
             totals=stats.as_dict(),
+            coverage_text=percent_text(stats.as_dict()["visit_coverage"]),
             rows=rows,
             register_url=reverse("guardianship:register"),
         )

@@ -20,7 +20,8 @@ from assessments import selectors as assessment_selectors
 from guardianship import permissions as guardianship_permissions
 from guardianship import selectors as guardianship_selectors
 from pilot_admin import stats_cache
-from pilot_admin.charts import ChartRow, bar_chart
+from pilot_admin.charts import ChartRow, bar_chart, percent_text
+from pilot_admin.choices import Role
 from pilot_admin.dates import year_as_of
 from tasks import permissions as task_permissions
 from tasks import selectors as task_selectors
@@ -184,6 +185,8 @@ def _task_section(figures: YearFigures, program, today: datetime.date) -> dict:
     departments = [
         {
             "row": row,
+            # The chart and the table beside it write the same text (charts.percent_text).
+            "completion_text": percent_text(row.completion_rate),
             "tasks_url": _url("tasks:task_list", program=code, **_unit_filter(row)),
             "overdue_url": _url("tasks:task_list", program=code, overdue="true", **_unit_filter(row))
             if current
@@ -204,12 +207,12 @@ def _task_section(figures: YearFigures, program, today: datetime.date) -> dict:
             title=f"各部门{figures.year}年任务办结率（%）",
             rows=[
                 ChartRow(
-                    label=row.name,
-                    value=row.completion_percent,
-                    value_text=f"{row.completion_percent:.0f}%",
-                    ok=False if row.overdue else None,
+                    label=item["row"].name,
+                    value=item["row"].completion_percent,
+                    value_text=item["completion_text"],
+                    ok=False if item["row"].overdue else None,
                 )
-                for row in figures.departments
+                for item in departments
             ],
             value_header="办结率",
             scale_max=100,
@@ -252,6 +255,7 @@ def _guardianship_section(stats, today: datetime.date) -> dict:
         "totals": totals,
         "not_visited": totals["dispersed_total"] - totals["dispersed_visited"],
         "townships": stats.townships,
+        "coverage_text": percent_text(totals["visit_coverage"]),
         "chart": bar_chart(
             chart_id="dashboard-visit-chart",
             title=f"各乡镇{stats.month:%Y年%-m月}分散供养人员走访覆盖率（%）",
@@ -259,7 +263,7 @@ def _guardianship_section(stats, today: datetime.date) -> dict:
                 ChartRow(
                     label=row["name"],
                     value=row["visit_coverage"] * 100,
-                    value_text=f"{row['visit_coverage'] * 100:.0f}%",
+                    value_text=percent_text(row["visit_coverage"]),
                     ok=row["dispersed_visited"] >= row["dispersed_total"],
                 )
                 for row in stats.townships
@@ -296,8 +300,8 @@ def _year_over_year(years: list[YearFigures]) -> list[dict]:
             row("tasks_running", "实施中任务", lambda f: f.task_totals["running"]),
             row("tasks_closed_out", "已销号任务", lambda f: f.task_totals["closed_out"]),
             row("tasks_overdue", "逾期任务", lambda f: f.task_totals["overdue"]),
-            row("completeness", "报送完整率", lambda f: f"{f.completeness_totals.completeness_percent:.1f}%"),
-            row("timeliness", "报送及时率", lambda f: f"{f.completeness_totals.timeliness_percent:.1f}%"),
+            row("completeness", "报送完整率", lambda f: percent_text(f.completeness_totals.completeness, 1)),
+            row("timeliness", "报送及时率", lambda f: percent_text(f.completeness_totals.timeliness, 1)),
         ]
     if years and years[0].assessments is not None:
         rows += [
@@ -316,9 +320,11 @@ def _year_over_year(years: list[YearFigures]) -> list[dict]:
 def county_dashboard(*, request) -> dict:
     user = request.user
     today = timezone.localdate()
+    # An inspector's home starts with the sheets that wait for them: live, never cached.
+    scoring = assessment_selectors.scoring_work(user=user) if user.role == Role.INSPECTOR else None
     program, year, errors = choose(request=request, today=today)
     if program is None or year is None:
-        return {"errors": errors}
+        return {"errors": errors, "scoring": scoring}
     figures = stats_cache.cached(
         user=user,
         name="county_dashboard",
@@ -329,6 +335,7 @@ def county_dashboard(*, request) -> dict:
     chosen = next(f for f in years if f.year == year)
     context = {
         "errors": errors,
+        "scoring": scoring,
         "program": program,
         "programs": village_selectors.visible_programs(user=user),
         "year": year,

@@ -71,3 +71,57 @@ class ActionView(ScopedViewMixin, View):
                 return redirect(done.then)
             messages.success(request, done)
         return redirect(safe_next(request, self.default_url(target)))
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What an irreversible action will do, shown before it is done: a question, the facts the
+    user should check, the button's words, and fields the confirming form posts along."""
+
+    title: str
+    question: str
+    details: tuple[str, ...] = ()
+    button: str = "确认"
+    fields: tuple[tuple[str, str], ...] = ()
+
+
+CONFIRM_FIELD = "confirm"
+
+
+class ConfirmStepMixin:
+    """Irreversible actions in two steps, with no script needed: the page's button is a link
+    to the action's URL, whose GET shows a Confirmation (`confirm_<action>(record)`, or
+    `confirmation(record)` for a view with one action) and a form that posts confirm=yes. A
+    POST without it — an old page, a hand-made form — is sent to that confirmation, not done."""
+
+    confirm_template = "confirm_action.html"
+
+    def confirmation_for(self, target) -> Confirmation | None:
+        action = self.kwargs.get("action")
+        builder = getattr(self, f"confirm_{action}" if action else "confirmation", None)
+        return builder(target) if builder is not None else None
+
+    def get(self, request, *args, **kwargs):
+        from django.shortcuts import render
+
+        self.handler()  # an unknown action is a 404, as for a POST
+        target = self.get_object()
+        confirmation = self.confirmation_for(target)
+        if confirmation is None:
+            raise Http404("该操作无需确认页。")
+        return render(
+            request,
+            self.confirm_template,
+            {
+                "confirmation": confirmation,
+                "target": target,
+                "cancel_url": safe_next(request, self.default_url(target)),
+                "next": request.GET.get("next", ""),
+            },
+        )
+
+    def post(self, request, *args, **kwargs):
+        self.handler()
+        if request.POST.get(CONFIRM_FIELD) != "yes" and self.confirmation_for(self.get_object()) is not None:
+            return redirect(request.path)
+        return super().post(request, *args, **kwargs)

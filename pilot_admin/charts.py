@@ -21,6 +21,7 @@ percentages); by default it is the largest value or target.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 BAR_HEIGHT = 18
 ROW_GAP = 8
@@ -82,6 +83,17 @@ class BarChart:
     @property
     def scale_text(self) -> str:
         return _number(self.scale_max)
+
+
+def percent_text(share: float | None, places: int = 0) -> str:
+    """A share (0.125) as a percentage for people ("13%"), rounded half up as they learnt at
+    school. Every chart and the table beside it write percentages through this one function: a
+    float formatted with "{:.0f}" rounds half to even (12.5 → "12") while the template filter
+    floatformat rounds half up ("13"), and one page showed both. The share goes through its
+    decimal text, so 0.145 is 14.5 (→ 15), not the float 14.499….
+    """
+    percent = Decimal(str(share or 0)) * 100
+    return f"{percent.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)}%"
 
 
 def _number(value) -> str:

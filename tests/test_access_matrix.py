@@ -303,6 +303,10 @@ ROUTES = {
     "assessments:inspection_score": Route(
         allowed={"county_admin", "inspector"}, target="inspection", kwargs=_pk("inspection")
     ),
+    # The scorer's confirmation page before submitting (GET; the POST performs it).
+    "assessments:inspection_submit": Route(
+        allowed={"county_admin", "inspector"}, target="inspection", kwargs=_pk("inspection")
+    ),
     "assessments:evidence_upload": Route(
         allowed={"county_admin", "inspector"}, target="inspection", method="post", kwargs=_pk("inspection"), ok=302
     ),

@@ -95,7 +95,7 @@ def _submitted_inspection(objs):
     services.inspection_scores_save(actor=scorer, inspection=draft, scores=full_scores(draft))
     services.inspection_submit(actor=scorer, inspection=draft)
     objs["inspection"] = draft
-    return {}
+    return {"confirm": "yes"}  # the answer of the confirmation page (ConfirmStepMixin)
 
 
 def _submitted_rectification(objs):
@@ -106,7 +106,7 @@ def _submitted_rectification(objs):
     row = objs["rectification"]
     member = UserFactory(role=Role.DEPARTMENT, department=row.responsible_unit, county=row.responsible_unit.county)
     rectification_submit(actor=member, rectification=row, evidence_text="已整改。")
-    return {}
+    return {"confirm": "yes"}
 
 
 def _village_workbook(objs):

@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin
 
 from pilot_admin.admin import AuditedModelAdmin, ReadOnlyAdmin
+from villages.choices import RemitModule
 from villages.models import (
     County,
     Department,
@@ -71,10 +73,32 @@ class VillageIndicatorAdmin(AuditedModelAdmin):
     readonly_fields = ("status", "reported_by", "reported_at", "confirmed_by", "confirmed_at")
 
 
+class DepartmentAdminForm(forms.ModelForm):
+    # The remit is stored as a list of module keys; the county office ticks modules by name.
+    remit = forms.MultipleChoiceField(
+        label="职责范围",
+        choices=RemitModule.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=Department._meta.get_field("remit").help_text,
+    )
+
+    class Meta:
+        model = Department
+        fields = ("county", "key", "name", "short_name", "kind", "in_leading_group", "township", "remit")
+
+
 @admin.register(Department)
 class DepartmentAdmin(AuditedModelAdmin):
-    list_display = ("name", "short_name", "kind", "county", "in_leading_group", "township")
+    form = DepartmentAdminForm
+    list_display = ("name", "short_name", "kind", "county", "in_leading_group", "township", "remit_text")
     list_filter = ("kind", "in_leading_group")
+
+    @admin.display(description="职责范围")
+    def remit_text(self, department):
+        labels = dict(RemitModule.choices)
+        return "、".join(labels.get(module, module) for module in department.remit) or "—"
+
     search_fields = ("name", "short_name", "key")
 
 

@@ -64,6 +64,13 @@ class DepartmentKind(models.TextChoices):
     OTHER = "other", "其他单位"
 
 
+class RemitModule(models.TextChoices):
+    """The modules beyond its tasks a department may read, county-wide and read-only, when its
+    remit (Department.remit) names them: which unit holds which is data, kept by the county."""
+
+    GUARDIANSHIP = "guardianship", "特困人员监护照护"
+
+
 class PlanGoal(models.TextChoices):
     """The seven goals of the plan (S0 §二, R-A18) a construction standard belongs to."""
 

@@ -20,6 +20,7 @@ from villages.choices import (
     PlanGoal,
     ProvincialStatus,
     RatioRounding,
+    RemitModule,
     StandardAppliesTo,
     StandardMetric,
     TownshipKind,
@@ -550,6 +551,12 @@ class Department(TimeStampedModel):
         related_name="government",
         help_text="仅乡镇人民政府填写。",
     )
+    remit = models.JSONField(
+        "职责范围",
+        default=list,
+        blank=True,
+        help_text="本单位除承担的任务外还可查阅的模块（全县范围、只读、个人信息脱敏），如县民政局查阅特困人员监护照护。",
+    )
 
     objects = querysets.DepartmentQuerySet.as_manager()
 
@@ -580,6 +587,18 @@ class Department(TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        super().clean()
+        remit = self.remit if isinstance(self.remit, list) else None
+        if remit is None or any(module not in RemitModule.values for module in remit):
+            raise ValidationError({"remit": f"职责范围只能是以下模块：{'、'.join(RemitModule.labels)}。"})
+        if self.remit and self.kind == DepartmentKind.TOWNSHIP:
+            raise ValidationError({"remit": "乡镇人民政府按乡镇查看本乡镇的数据，不设全县职责范围。"})
+
+    def reads(self, module: str) -> bool:
+        """Whether the remit lets this unit read `module` (a RemitModule value)."""
+        return module in (self.remit or [])
 
 
 class ProgramStandard(TimeStampedModel):

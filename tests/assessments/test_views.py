@@ -87,7 +87,14 @@ def test_saving_keeps_a_draft_and_submitting_sends_it(login, inspection, inspect
     assert Inspection.objects.get(pk=inspection.pk).status == InspectionStatus.DRAFT
 
     full = _score_post(inspection, "submit", {"1.1": ("30.5", "服务站面积不足600平方米", True)})
+    # 提交 saves and asks for confirmation, showing what will be submitted; nothing is sent yet.
     response = client.post(url, full, follow=True)
+    page = response.content.decode()
+    assert "确认提交这份评分表？提交后检查组不能再修改评分。" in page and "总分 90.5，优秀" in page
+    assert Inspection.objects.get(pk=inspection.pk).status == InspectionStatus.DRAFT
+    submit = reverse("assessments:inspection_submit", args=[inspection.pk])
+    version = Inspection.objects.get(pk=inspection.pk).version
+    response = client.post(submit, {"confirm": "yes", "version": version}, follow=True)
     inspection.refresh_from_db()
     assert (inspection.status, inspection.total, inspection.grade) == (
         InspectionStatus.SUBMITTED,
@@ -126,7 +133,12 @@ def test_county_admin_confirms_and_rectifications_open(login, inspection, inspec
     client = login(county_admin)
     page = client.get(inspection.get_absolute_url()).content.decode()
     assert 'id="review"' in page and "确认" in page
-    response = client.post(reverse("assessments:inspection_action", args=[inspection.pk, "confirm"]), follow=True)
+    url = reverse("assessments:inspection_action", args=[inspection.pk, "confirm"])
+    # Without the confirmation step's answer the POST only leads to that step.
+    response = client.post(url, follow=True)
+    assert "确认这次检查的结果？确认后评分锁定，不能再退回或修改。" in response.content.decode()
+    assert Inspection.objects.get(pk=inspection.pk).status == InspectionStatus.SUBMITTED
+    response = client.post(url, {"confirm": "yes"}, follow=True)
     assert "已确认：总分 74.0，不合格；已生成 2 项整改。" in response.content.decode()
     inspection.refresh_from_db()
     assert (inspection.status, inspection.confirmed_by) == (InspectionStatus.CONFIRMED, county_admin)
@@ -241,7 +253,7 @@ def test_template_pages_add_items_publish_and_copy(login, county_admin, program)
     response = client.post(add, {"section_title": "（一）治理机制", "code": "1.3", "title": "x", "max_points": "0.25"})
     assert "满分应为大于0的整数或半分。" in response.content.decode()
     publish = reverse("assessments:template_action", args=[template.pk, "publish"])
-    response = client.post(publish, follow=True)
+    response = client.post(publish, {"confirm": "yes"}, follow=True)
     assert "各评分项目满分合计为 99.5 分，应为 100 分，不能发布。" in response.content.decode()
     assert ScoreTemplate.objects.get(pk=template.pk).status == TemplateStatus.DRAFT
 
@@ -251,6 +263,9 @@ def test_template_pages_add_items_publish_and_copy(login, county_admin, program)
         {"section_title": "（二）服务设施", "code": "2.1", "title": "服务站", "max_points": "40"},
     )
     response = client.post(publish, follow=True)
+    assert "确认发布这张评分表？发布后不能再修改。" in response.content.decode()
+    assert ScoreTemplate.objects.get(pk=template.pk).status == TemplateStatus.DRAFT
+    response = client.post(publish, {"confirm": "yes"}, follow=True)
     assert "评分表已发布，此后不能修改。" in response.content.decode()
     assert ScoreTemplate.objects.get(pk=template.pk).status == TemplateStatus.PUBLISHED
     assert "（二）服务设施" in response.content.decode()
@@ -300,7 +315,7 @@ def test_township_reports_rectification_and_county_verifies(
 
     admin = login(county_admin)
     assert 'id="verify-form"' in admin.get(row.get_absolute_url()).content.decode()
-    response = admin.post(reverse("assessments:rectification_verify", args=[row.pk]), follow=True)
+    response = admin.post(reverse("assessments:rectification_verify", args=[row.pk]), {"confirm": "yes"}, follow=True)
     assert "整改已验收。" in response.content.decode()
     assert Rectification.objects.get(pk=row.pk).status == RectificationStatus.VERIFIED
 

@@ -69,6 +69,10 @@ def test_inspector_scores_county_confirms_ranking_and_api_show_it(new_context, i
     _row(page, "1.2").get_by_label("1.2 扣分理由").fill(ENTRIES["1.2"][1])
     save_screenshot(page, "phone-scoring-form.png", full_page=True)
     page.locator("#score-form").get_by_role("button", name="提交").click()
+    # Saved, then asked: the confirmation page shows what will be submitted.
+    expect(page.locator("#confirm-details")).to_contain_text(f"总分 {TOTAL}，优秀")
+    assert Inspection.objects.get(pk=inspection.pk).status == InspectionStatus.DRAFT
+    page.locator("#confirm-form").get_by_role("button", name="确认提交").click()
     expect(page.locator(".messages")).to_contain_text(f"已提交：总分 {TOTAL}，优秀。")
     expect(page.locator("#inspection-status")).to_have_text("已提交")
     inspection.refresh_from_db()
@@ -86,7 +90,9 @@ def test_inspector_scores_county_confirms_ranking_and_api_show_it(new_context, i
     admin.goto(inspection.get_absolute_url())
     expect(admin.locator("#inspection-total")).to_have_text(str(TOTAL))
     expect(admin.locator('tr[data-item="1.1"] td[data-label="扣分理由"]')).to_have_text("服务站面积不足600平方米")
-    admin.locator("#review").get_by_role("button", name="确认").click()
+    admin.locator("#review").get_by_role("link", name="确认").click()
+    expect(admin.locator("#confirm-question")).to_contain_text("确认后评分锁定")
+    admin.locator("#confirm-form").get_by_role("button", name="确认结果").click()
     expect(admin.locator(".messages")).to_contain_text(f"已确认：总分 {TOTAL}，优秀；已生成 1 项整改。")
     expect(admin.locator("#inspection-status")).to_have_text("已确认")
     inspection.refresh_from_db()

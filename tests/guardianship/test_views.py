@@ -210,6 +210,7 @@ def test_guardian_replace_keeps_history_on_the_person_page(login, township_a_off
             "kind": GuardianKind.VILLAGE_COMMITTEE,
             "name": "水布垭村委会",
             "able_to_perform": "on",
+            "confirm": "yes",
         },
         follow=True,
     )
@@ -238,7 +239,8 @@ def test_person_page_shows_the_change_record(login, township_a_official, county_
 
 def test_exit_form_exits_the_person(login, township_a_official, person):
     response = login(township_a_official).post(
-        reverse("guardianship:person_exit", args=[person.pk]), {"reason": "死亡", "exit_date": "2024-04-01"}
+        reverse("guardianship:person_exit", args=[person.pk]),
+        {"reason": "死亡", "exit_date": "2024-04-01", "confirm": "yes"},
     )
     person.refresh_from_db()
     assert response.status_code == 302 and person.status == "exited" and person.exit_reason == "死亡"
