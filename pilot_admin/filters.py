@@ -225,6 +225,8 @@ class FilterSet(django_filters.FilterSet):
             is_choice = isinstance(filter_, django_filters.ChoiceFilter)
             if is_choice and filter_.extra.get("empty_label", default) == default:
                 filter_.extra["empty_label"] = ALL_LABEL
+                # The copy may carry a field built before (from the class's filter): rebuild it.
+                filter_.__dict__.pop("_field", None)
 
     def get_form_class(self):
         form_class = super().get_form_class()

@@ -201,6 +201,8 @@ def test_desktop_menu_is_one_line_of_areas_with_drop_downs(new_context, working_
     nav.get_by_text("任务", exact=True).click()
     expect(nav.get_by_role("link", name="我的任务", exact=True)).to_be_visible()
     expect(nav.get_by_role("link", name="报告审核")).to_have_count(0)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "township_a_official-1366-menu-open.png")
     # Escape closes the drop-down; so does a click elsewhere.
     page.keyboard.press("Escape")
     expect(nav.get_by_role("link", name="我的任务", exact=True)).to_be_hidden()
