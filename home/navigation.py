@@ -192,7 +192,8 @@ def navigation(request):
     return {
         # One COUNT on a partial index; lazy, so a page that does not show the header skips it.
         "inbox_unread": SimpleLazyObject(lambda: notifications.unread_count(user=user)),
-        "menu": menu_for(request),
+        # Built only where a page shows the header.
+        "menu": SimpleLazyObject(lambda: menu_for(request)),
         "nav": {
             "business": not user.is_duty_admin,
             "can_manage_pilots": village_permissions.can_manage_pilots(user),
