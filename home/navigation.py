@@ -1,31 +1,207 @@
+"""The main menu: groups by work area, each item shown only to the roles that may open it.
+
+The menu is data: add a page by adding one `Item(...)` line to its group in MENU. A group whose
+items the user may open none of is not shown, so a role sees only its own work areas. The
+template (templates/base.html) renders whatever `menu` holds.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from guardianship import permissions as guardianship_permissions
 from pilot_admin import excel
 from pilot_admin.accounts import permissions as duty_permissions
+from pilot_admin.accounts.middleware import PASSWORD_CHANGE_URL_NAMES, password_change_reason, pending_step
 from pilot_admin.notifications import services as notifications
 from tasks import permissions as task_permissions
 from tasks import selectors as task_selectors
 from villages import permissions as village_permissions
 from villages import selectors_nominations
 
+Allowed = Callable[[object], bool]  # takes the request
+
+
+def business(can: Callable[[object], bool] | None = None) -> Allowed:
+    """A business page: never an administrator duty's (they see no county data), and only
+    for users `can(user)` lets in, when given."""
+    return lambda request: not request.user.is_duty_admin and (can is None or can(request.user))
+
+
+def duty(can: Callable[[object], bool]) -> Allowed:
+    """A page of one of the separated administrator duties (a superuser holds all three)."""
+    return lambda request: can(request.user)
+
+
+@dataclass(frozen=True)
+class Item:
+    label: str
+    url_name: str
+    allowed: Allowed
+    # The element id tests and other pages refer to; optional.
+    id: str = ""
+    # A count shown beside the label (e.g. what waits for the user), called with user=…
+    badge: Callable[..., int] | None = None
+
+
+@dataclass(frozen=True)
+class Group:
+    key: str
+    label: str
+    items: tuple[Item, ...]
+
+
+MENU: tuple[Group, ...] = (
+    Group(
+        "villages",
+        "村庄与试点",
+        (
+            Item("乡镇", "villages:township_list", business()),
+            Item("村", "villages:village_list", business()),
+            Item("试点村台账", "villages:pilot_list", business()),
+            Item("试点申报", "villages:nomination_list", business(village_permissions.can_nominate), "nav-nominations"),
+            Item(
+                "申报审核",
+                "villages:nomination_queue",
+                business(village_permissions.can_review_nominations),
+                "nav-nomination-queue",
+                selectors_nominations.pending_nomination_count,
+            ),
+            Item("试点比例达标", "villages:quota_report", business()),
+            Item("建设达标", "villages:standards_table", business()),
+            Item("村年度指标", "villages:indicator_list", business()),
+        ),
+    ),
+    Group(
+        "tasks",
+        "任务",
+        (
+            Item("我的任务", "tasks:my_tasks", business(task_permissions.can_report)),
+            Item("任务台账", "tasks:ledger", business()),
+            Item("报告审核", "tasks:review_queue", business(task_permissions.can_review_reports)),
+            Item(
+                "补报申请",
+                "tasks:unlock_request_queue",
+                business(task_permissions.can_manage_tasks),
+                "nav-unlock-requests",
+                task_selectors.pending_unlock_request_count,
+            ),
+            Item("报送情况", "tasks:completeness", business()),
+        ),
+    ),
+    Group(
+        "assessments",
+        "检查验收",
+        (
+            Item("检查验收", "assessments:inspection_list", business()),
+            Item("检查结果", "assessments:ranking", business()),
+        ),
+    ),
+    Group(
+        "guardianship",
+        "特困人员",
+        (
+            Item("特困人员", "guardianship:register", business(guardianship_permissions.can_view_guardianship)),
+            Item("走访台账", "guardianship:visit_matrix", business(guardianship_permissions.can_view_guardianship)),
+            Item("监护照护概况", "guardianship:overview", business(guardianship_permissions.can_view_guardianship)),
+            Item("摸底排查", "guardianship:screening", business(guardianship_permissions.can_view_guardianship)),
+            Item("督查问题", "guardianship:finding_list", business(guardianship_permissions.can_view_guardianship)),
+        ),
+    ),
+    Group(
+        "admin",
+        "管理",
+        (
+            Item("导入", "import_list", business(excel.can_import_any)),
+            Item("账户管理", "accounts:account_list", duty(duty_permissions.can_manage_accounts)),
+            Item("接口令牌", "accounts:token_list", duty(duty_permissions.can_manage_accounts)),
+            Item("登录锁定", "accounts:lockout_list", duty(duty_permissions.can_manage_login_security)),
+            Item("两步验证重置", "accounts:two_factor_accounts", duty(duty_permissions.can_manage_login_security)),
+            Item("长期未使用停用", "accounts:inactive_list", duty(duty_permissions.can_manage_login_security)),
+            Item("密码策略", "accounts:password_policy", duty(duty_permissions.can_manage_login_security)),
+            Item("审计日志", "audit_log", duty(duty_permissions.can_read_audit_log)),
+            Item("后台", "admin:index", lambda request: admin.site.has_permission(request)),
+        ),
+    ),
+)
+
+
+def _memo(count, user) -> Callable[[], int]:
+    """count(user=user), asked at most once per request."""
+    cache: list[int] = []
+
+    def get() -> int:
+        if not cache:
+            cache.append(count(user=user))
+        return cache[0]
+
+    return get
+
+
+def menu_for(request) -> list[dict]:
+    """The groups and items of MENU the request's user may open, with the current page marked.
+    Badges are lazy: their COUNT runs only on pages that show the menu."""
+    match = getattr(request, "resolver_match", None)
+    current = match.view_name if match else None
+    groups = []
+    for group in MENU:
+        items, counts = [], []
+        for item in group.items:
+            if not item.allowed(request):
+                continue
+            count = _memo(item.badge, request.user) if item.badge else None
+            if count:
+                counts.append(count)
+            items.append(
+                {
+                    "label": item.label,
+                    "url": reverse(item.url_name),
+                    "id": item.id,
+                    "current": item.url_name == current,
+                    "badge": SimpleLazyObject(count) if count else None,
+                }
+            )
+        if items:
+            groups.append(
+                {
+                    "key": group.key,
+                    "label": group.label,
+                    "items": items,
+                    "current": any(item["current"] for item in items),
+                    # What waits in the group shows on its collapsed heading too.
+                    "badge": SimpleLazyObject(lambda counts=counts: sum(count() for count in counts)),
+                }
+            )
+    return groups
+
+
+def _held(request) -> bool:
+    """Whether the session still owes its second factor or a new password. Elsewhere than on
+    those steps' own pages the middlewares have already redirected such a session, so only
+    there (and on error pages, which no URL resolved) is it asked again: no query elsewhere."""
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.view_name not in PASSWORD_CHANGE_URL_NAMES:
+        return False
+    return bool(pending_step(request) or password_change_reason(request.user))
+
 
 def navigation(request):
-    """Context processor: which menu entries the signed-in user's role may open. An
-    administrator duty (system, security, audit) sees its own pages and no business ones."""
+    """Context processor: the menu of the signed-in user's role, and the flags pages use to
+    offer their own actions. A session still owing its second factor or a new password gets
+    no menu at all: every page of it would lead back to that step."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    if _held(request):
+        return {"nav_held": True}
     return {
         # One COUNT on a partial index; lazy, so a page that does not show the header skips it.
         "inbox_unread": SimpleLazyObject(lambda: notifications.unread_count(user=user)),
-        # The county office's 申报审核 badge: one COUNT, only on pages that show the menu.
-        "nominations_pending": SimpleLazyObject(lambda: selectors_nominations.pending_nomination_count(user=user)),
-        # 补报申请 waiting for the county office: one COUNT on a partial index, county office only.
-        "unlock_requests_pending": SimpleLazyObject(
-            lambda: task_selectors.pending_unlock_request_count(user=user) if user.is_county_admin else 0
-        ),
+        # Built only where a page shows the header.
+        "menu": SimpleLazyObject(lambda: menu_for(request)),
         "nav": {
             "business": not user.is_duty_admin,
             "can_manage_pilots": village_permissions.can_manage_pilots(user),

@@ -13,6 +13,7 @@ import re
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django_filters.conf import settings as filter_settings
 from drf_spectacular.drainage import set_override
 from drf_spectacular.utils import extend_schema_field
 
@@ -206,13 +207,26 @@ class SearchFilter(django_filters.CharFilter):
 # --- the FilterSet -----------------------------------------------------------------------------
 
 
+# The empty choice of every select on a filter form: "no filter" reads 全部, not "---------".
+ALL_LABEL = "全部"
+
+
 class FilterSet(django_filters.FilterSet):
     """Base of every shared FilterSet: one value per parameter, and (`empty_is_error`, the API)
-    no empty values; each refusal is a form error on the parameter it concerns."""
+    no empty values; each refusal is a form error on the parameter it concerns. A select's
+    empty choice left at django-filter's "---------" says 全部."""
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None, empty_is_error=False):
         super().__init__(data, queryset, request=request, prefix=prefix)
         self.empty_is_error = empty_is_error
+        for filter_ in self.filters.values():
+            # ChoiceFilter leaves the default out of `extra`; ModelChoiceFilter writes it in.
+            default = filter_settings.EMPTY_CHOICE_LABEL
+            is_choice = isinstance(filter_, django_filters.ChoiceFilter)
+            if is_choice and filter_.extra.get("empty_label", default) == default:
+                filter_.extra["empty_label"] = ALL_LABEL
+                # The copy may carry a field built before (from the class's filter): rebuild it.
+                filter_.__dict__.pop("_field", None)
 
     def get_form_class(self):
         form_class = super().get_form_class()

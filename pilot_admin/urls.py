@@ -9,6 +9,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("health/", views.health, name="health"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("account/", include("pilot_admin.accounts.urls")),
     path("imports/", include("pilot_admin.imports.urls")),
     path("inbox/", include("pilot_admin.notifications.urls")),

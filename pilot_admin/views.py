@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.utils.decorators import method_decorator
 
 from pilot_admin.scoping import public
@@ -20,6 +22,13 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     scope_declared = "own session"
+
+
+@public
+def favicon(request):
+    """Browsers ask for /favicon.ico on every page that names no icon (the admin, the API
+    docs): point them at the static file, whose hashed name the static storage knows."""
+    return redirect(static("favicon.ico"))
 
 
 @public

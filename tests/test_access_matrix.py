@@ -472,7 +472,7 @@ ROUTES.update(
 )
 
 # Routes open to everyone, checked separately below.
-PUBLIC = {"login", "health", "api_token"}
+PUBLIC = {"login", "health", "api_token", "favicon"}
 # Logout acts on the caller's own session only.
 OWN_SESSION = {"logout"}
 

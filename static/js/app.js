@@ -23,3 +23,60 @@ window.addEventListener("afterprint", function () {
     details.open = false;
   });
 });
+
+// The main menu (templates/base.html). On a phone the 菜单 button shows or hides the whole menu
+// (aria-expanded says which). Each work area is a <details>: opening one closes the others
+// (as name="main-nav" does in newer browsers), and a click elsewhere or Escape closes it.
+(function () {
+  var header = document.querySelector(".site-header");
+  var toggle = document.getElementById("nav-toggle");
+  var nav = document.getElementById("main-nav");
+  if (!header || !toggle || !nav) {
+    return;
+  }
+  var groups = nav.querySelectorAll("details");
+
+  toggle.addEventListener("click", function () {
+    var open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    header.classList.toggle("nav-open", open);
+  });
+
+  groups.forEach(function (details) {
+    details.addEventListener("toggle", function () {
+      if (!details.open) {
+        return;
+      }
+      groups.forEach(function (other) {
+        if (other !== details && other.open) {
+          other.open = false;
+        }
+      });
+    });
+  });
+
+  function closeGroups() {
+    groups.forEach(function (details) {
+      details.open = false;
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    if (!nav.contains(event.target)) {
+      closeGroups();
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") {
+      return;
+    }
+    var open = nav.querySelector("details[open]");
+    if (open) {
+      open.open = false;
+      open.querySelector("summary").focus();
+    } else if (toggle.getAttribute("aria-expanded") === "true") {
+      toggle.click();
+      toggle.focus();
+    }
+  });
+})();

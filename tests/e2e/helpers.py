@@ -26,3 +26,18 @@ def standards_api(page, program, year):
     response = page.request.get(f"/api/v1/stats/standards/?program={program.code}&year={year}")
     assert response.status == 200, response.text()
     return response.json()
+
+
+def open_menu_link(page, name, *, exact=True):
+    """Follow a main-menu entry as a person does: open the menu (the ☰ 菜单 button on a phone),
+    then the work area that holds the entry, then the entry."""
+    nav = page.get_by_role("navigation", name="主菜单")
+    toggle = page.locator("#nav-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    link = nav.get_by_role("link", name=name, exact=exact)
+    if not link.is_visible():
+        # Queried inside each area's item, so not through the navigation landmark.
+        hidden = page.get_by_role("link", name=name, exact=exact, include_hidden=True)
+        nav.locator("li.nav-group").filter(has=hidden).locator("summary").click()
+    link.click()

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from assessments.choices import Grade, InspectionStatus
 from assessments.models import Inspection, Rectification
 from tests.e2e.conftest import PHONE, save_screenshot, sign_in
+from tests.e2e.helpers import open_menu_link
 from tests.factories import scheduled_inspection
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("transactional_db")]
@@ -39,10 +40,7 @@ def test_inspector_scores_county_confirms_ranking_and_api_show_it(new_context, i
     # --- the inspector, on a phone -------------------------------------------------------------
     page = new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2).new_page()
     sign_in(page, inspector)
-    toggle = page.locator(".nav-toggle-label")
-    if toggle.is_visible():
-        toggle.click()
-    page.get_by_role("navigation", name="主菜单").get_by_role("link", name="检查验收", exact=True).click()
+    open_menu_link(page, "检查验收")
     row = page.locator("#inspection-table tbody tr", has_text="水布垭村")
     expect(row.locator('td[data-label="状态"]')).to_have_text("草稿")
     row.get_by_role("link", name="水布垭村").click()

@@ -9,16 +9,14 @@ from playwright.sync_api import expect
 
 from guardianship.models import Visit
 from tests.e2e.conftest import PHONE, save_screenshot, sign_in
+from tests.e2e.helpers import open_menu_link
 from tests.factories import PersonFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("transactional_db")]
 
 
 def _menu(page, name):
-    toggle = page.locator(".nav-toggle-label")
-    if toggle.is_visible():
-        toggle.click()
-    page.get_by_role("navigation", name="主菜单").get_by_role("link", name=name, exact=True).click()
+    open_menu_link(page, name)
 
 
 def _coverage(page, month):

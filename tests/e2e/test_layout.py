@@ -70,12 +70,14 @@ def test_phone_village_list_fits_the_screen_and_the_menu_opens(new_context, vill
     assert first_cell.evaluate("td => getComputedStyle(td, '::before').content") == '"乡镇"'
 
     nav = page.get_by_role("navigation", name="主菜单")
-    toggle = page.locator(".nav-toggle-label")
+    toggle = page.get_by_role("button", name="☰ 菜单")
     expect(toggle).to_be_visible()
-    expect(toggle).to_have_text("☰ 菜单")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
     expect(nav).to_be_hidden()
     toggle.click()
     expect(nav).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    nav.get_by_text("村庄与试点", exact=True).click()
     for name in ("首页", "乡镇", "村", "试点村台账", "试点比例达标", "村年度指标"):
         link = nav.get_by_role("link", name=name, exact=True)
         expect(link).to_be_visible()

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import sign_in
+from tests.e2e.helpers import open_menu_link
 from tests.factories import VillageFactory
 from villages.choices import NominationState, PilotStatus, ProvincialStatus
 from villages.models import PilotNomination
@@ -22,7 +23,7 @@ def test_township_nominates_county_returns_one_and_approves_the_other(
     page = new_context().new_page()
     sign_in(page, township_a_official)
 
-    page.get_by_role("navigation", name="主菜单").get_by_role("link", name="试点申报").click()
+    open_menu_link(page, "试点申报")
     page.get_by_role("link", name="申报试点村").click()
     page.select_option("select[name=year]", str(YEAR))
     page.get_by_role("button", name="切换").click()
@@ -43,7 +44,7 @@ def test_township_nominates_county_returns_one_and_approves_the_other(
 
     county = new_context().new_page()
     sign_in(county, county_admin)
-    county.get_by_role("navigation", name="主菜单").get_by_role("link", name="申报审核").click()
+    open_menu_link(county, "申报审核", exact=False)
     county.select_option("select[name=year]", str(YEAR))
     county.get_by_role("button", name="查看").click()
     section = county.locator('section[data-township="水布垭镇"]')

@@ -16,7 +16,7 @@ from assessments.choices import Grade, InspectionStatus
 from assessments.models import Inspection
 from demo.standards import ensure_standards
 from tests.e2e.conftest import sign_in
-from tests.e2e.helpers import fill_indicators, standards_api
+from tests.e2e.helpers import fill_indicators, open_menu_link, standards_api
 from tests.factories import score_template
 from villages.choices import NominationState, PilotStatus, ProvincialStatus
 from villages.models import PilotAssignment, PilotNomination
@@ -28,7 +28,7 @@ DOCUMENT_NO = "巴民发〔2020〕31号"
 
 
 def _nav(page, name, *, exact=True):
-    page.get_by_role("navigation", name="主菜单").get_by_role("link", name=name, exact=exact).click()
+    open_menu_link(page, name, exact=exact)
 
 
 class Views:

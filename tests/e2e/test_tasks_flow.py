@@ -15,6 +15,7 @@ from tasks.choices import CadenceKind, ReportStatus
 from tasks.models import ProgressReport
 from tasks.reminders import reminders_notify, reminders_scan
 from tests.e2e.conftest import PHONE, save_screenshot, sign_in
+from tests.e2e.helpers import open_menu_link
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("transactional_db")]
 
@@ -41,10 +42,7 @@ def task(county_admin, program, department, township_a, township_b):
 
 def _menu(page, name):
     """Open a main-menu entry, through the ☰ switch where the screen is narrow."""
-    toggle = page.locator(".nav-toggle-label")
-    if toggle.is_visible():
-        toggle.click()
-    page.get_by_role("navigation", name="主菜单").get_by_role("link", name=name, exact=True).click()
+    open_menu_link(page, name)
 
 
 def test_township_reports_county_returns_then_accepts_and_the_ledger_shows_it(

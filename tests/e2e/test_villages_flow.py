@@ -9,6 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import sign_in
+from tests.e2e.helpers import open_menu_link
 from tests.factories import PilotAssignmentFactory, VillageFactory
 from villages.choices import IndicatorStatus, PilotLevel, PilotStatus
 from villages.models import PilotAssignment, VillageIndicator
@@ -50,7 +51,7 @@ def test_township_official_submits_indicators_and_county_office_confirms(
     sign_in(page, township_a_official)
 
     # The village list holds the official's township only.
-    page.get_by_role("navigation", name="主菜单").get_by_role("link", name="村", exact=True).click()
+    open_menu_link(page, "村")
     expect(page).to_have_title("村 · 试点工作管理系统")
     rows = page.locator("table tbody tr")
     expect(rows).to_have_count(len(township_a_villages))
@@ -105,7 +106,7 @@ def test_township_official_submits_indicators_and_county_office_confirms(
     # The county office, in its own browser context, confirms the record.
     admin_page = new_context().new_page()
     sign_in(admin_page, county_admin)
-    admin_page.get_by_role("navigation", name="主菜单").get_by_role("link", name="村年度指标").click()
+    open_menu_link(admin_page, "村年度指标")
     listed = admin_page.locator("table tbody tr", has_text=village.name)
     expect(listed).to_have_count(1)
     expect(listed.locator('td[data-label="状态"]')).to_have_text("已提交")
@@ -163,7 +164,7 @@ def test_county_office_approves_pilots_until_township_meets_its_quota(
     assert _cells(total)[2] == str(county_new_before)
 
     # The ledger, filtered to proposals: approve 水布垭镇's proposed pilot.
-    page.get_by_role("navigation", name="主菜单").get_by_role("link", name="试点村台账").click()
+    open_menu_link(page, "试点村台账")
     filters = page.get_by_role("search")
     filters.get_by_label("状态").select_option(label="拟定")
     filters.get_by_role("button", name="筛选").click()
