@@ -14,6 +14,7 @@ from tasks import services
 from tasks.choices import CadenceKind, ReportStatus, UnlockRequestStatus
 from tasks.models import ProgressReport, ReportingPeriod, ReportUnlock, ReportUnlockRequest
 from tests.e2e.conftest import save_screenshot, sign_in
+from tests.e2e.helpers import open_menu_link
 from tests.factories import ProgressReportFactory
 from villages import services as village_services
 
@@ -77,11 +78,8 @@ def setting(county_admin, program, department, township_a, township_b):
 
 
 def _menu(page, name):
-    """Open a main-menu entry (its name may carry a count badge), through ☰ on a narrow screen."""
-    toggle = page.locator(".nav-toggle-label")
-    if toggle.is_visible():
-        toggle.click()
-    page.get_by_role("navigation", name="主菜单").get_by_role("link", name=re.compile(f"^{name}")).click()
+    """Open a main-menu entry (its name may carry a count badge)."""
+    open_menu_link(page, re.compile(f"^{name}"), exact=False)
 
 
 def test_township_asks_for_a_late_report_county_grants_then_bulk_accepts(

@@ -28,7 +28,7 @@ def test_the_county_office_sees_every_work_area_in_order(client, county_admin):
     menu = _menu(client.get(reverse("home")).content.decode())
 
     assert list(menu) == AREAS
-    assert menu["任务"] == ["任务台账", "报告审核", "报送情况"]
+    assert menu["任务"] == ["任务台账", "报告审核", "补报申请", "报送情况"]
     assert menu["特困人员"] == ["特困人员", "走访台账", "监护照护概况", "摸底排查", "督查问题"]
     assert "后台" in menu["管理"] and "导入" in menu["管理"]
 
