@@ -12,6 +12,8 @@ from pilot_admin import locking
 from pilot_admin.audit import services as audit
 from pilot_admin.choices import AuditAction, Role
 from pilot_admin.excel import IMPORT_AUDIT_NOTE, ImportResult, ImportRow, RowError, constraint_message, finish_import
+from pilot_admin.models import User
+from pilot_admin.notifications import services as notifications
 from pilot_admin.services import require
 from villages import permissions
 from villages.choices import DepartmentKind, IndicatorStatus, PilotLevel, PilotStatus, VillageEventKind, VillageKind
@@ -154,7 +156,9 @@ def _locked_assignment(actor, assignment) -> PilotAssignment:
 
 
 @transaction.atomic
-def pilot_assignment_approve(*, actor, assignment: PilotAssignment) -> PilotAssignment:
+def pilot_assignment_approve(*, actor, assignment: PilotAssignment, notify: bool = True) -> PilotAssignment:
+    """拟定 → 已审批. `notify=False` when the caller tells the township itself (a nomination's
+    approval says it once, in its own words)."""
     require(permissions.can_manage_pilots(actor), "只有县领导小组办公室可以审批试点村。")
     assignment = _locked_assignment(actor, assignment)
     if assignment.status != PilotStatus.PROPOSED:
@@ -166,6 +170,13 @@ def pilot_assignment_approve(*, actor, assignment: PilotAssignment) -> PilotAssi
     assignment.full_clean()
     assignment.save()
     audit.record(actor=actor, instance=assignment, action=AuditAction.UPDATE, before=before)
+    if notify:
+        _notify_pilot_township(
+            assignment,
+            when=assignment.approved_at,
+            title=f"【试点已审批】{assignment.village.name}（{assignment.year}年）",
+            body=f"{assignment.program.name}：{assignment.village.name}已列为{assignment.year}年试点村（{assignment.get_level_display()}）。",
+        )
     return assignment
 
 
@@ -188,7 +199,24 @@ def pilot_assignment_withdraw(*, actor, assignment: PilotAssignment, reason: str
     assignment.full_clean()
     assignment.save()
     audit.record(actor=actor, instance=assignment, action=AuditAction.UPDATE, before=before)
+    _notify_pilot_township(
+        assignment,
+        when=assignment.withdrawn_at,
+        title=f"【试点已撤销】{assignment.village.name}（{assignment.year}年）",
+        body=f"撤销原因：{reason}",
+    )
     return assignment
+
+
+def _notify_pilot_township(assignment: PilotAssignment, *, when: datetime.datetime, title: str, body: str) -> None:
+    """The county's decision on a pilot, in the inbox of the village's township officials."""
+    notifications.notify(
+        users=township_users(assignment.village.township_id),
+        source=f"pilot:{assignment.pk}:{assignment.status}:{when:%Y%m%d%H%M%S%f}",
+        title=title,
+        body=body,
+        link=assignment.get_absolute_url(),
+    )
 
 
 # --- acceptance (验收) and close-out (R-A8, SPEC §4.6) ---------------------------------------
@@ -385,6 +413,11 @@ def village_indicator_confirm(*, actor, indicator: VillageIndicator) -> VillageI
     indicator.confirmed_at = timezone.now()
     indicator.save()
     audit.record(actor=actor, instance=indicator, action=AuditAction.UPDATE, before=before)
+    _notify_indicator_township(
+        indicator,
+        title=f"【指标已确认】{indicator.village.name} {indicator.year}年度指标",
+        body="县领导小组办公室已确认，本年度指标不再修改。",
+    )
     return indicator
 
 
@@ -403,7 +436,25 @@ def village_indicator_return(*, actor, indicator: VillageIndicator, reason: str)
     indicator.return_reason = reason
     indicator.save()
     audit.record(actor=actor, instance=indicator, action=AuditAction.UPDATE, before=before)
+    _notify_indicator_township(
+        indicator,
+        title=f"【指标被退回】{indicator.village.name} {indicator.year}年度指标",
+        body=f"退回原因：{reason}。请修改后重新提交。",
+    )
     return indicator
+
+
+def _notify_indicator_township(indicator: VillageIndicator, *, title: str, body: str) -> None:
+    """The county's decision on an indicator, told to the township that fills it. The version
+    (bumped by each decision) makes the source unique: returned, resubmitted and returned again
+    notifies twice, a retry never."""
+    notifications.notify(
+        users=township_users(indicator.village.township_id),
+        source=f"indicator:{indicator.pk}:{indicator.status}:{indicator.version}",
+        title=title,
+        body=body,
+        link=indicator.get_absolute_url(),
+    )
 
 
 @transaction.atomic
@@ -716,6 +767,19 @@ def unit_for(user) -> Department | None:
     if user.role == Role.TOWNSHIP:
         return Department.objects.filter(township=user.township_id).first()
     return None
+
+
+def township_users(township_id):
+    """The active officials of a township: who a county decision on its villages concerns."""
+    return User.objects.filter(is_active=True, role=Role.TOWNSHIP, township=township_id)
+
+
+def unit_users(unit: Department):
+    """The active accounts that speak for a reporting unit (unit_for's inverse): a township
+    government's officials, or a county department's staff."""
+    if unit.township_id:
+        return township_users(unit.township_id)
+    return User.objects.filter(is_active=True, role=Role.DEPARTMENT, department=unit)
 
 
 def township_government_ensure(*, township) -> Department:
