@@ -568,19 +568,19 @@ def village_import(*, actor, rows: list[ImportRow], dry_run: bool) -> ImportResu
             )
         if code:
             _first_seen(seen_codes, code, row, columns.header("code"), "与第 {first} 行的村代码重复。", row_errors)
-        if township is None or not row.ok or row_errors:
-            errors.extend(row_errors)
-            continue
-        village = existing.get((township.pk, name))
+        # Every check runs on every row, whatever failed before it, so a row's problems are all
+        # reported in one run; a cell that could not be read is left out of the later checks.
+        failed = columns.failed_fields(row)
+        village = existing.get((township.pk, name)) if township is not None else None
         owner = code_owners.get(code) if code else None
-        if owner is not None and (village is None or owner.pk != village.pk):
+        if township is not None and owner is not None and (village is None or owner.pk != village.pk):
             where = f"（已用于{owner.township.name}{owner.name}）" if owner.pk in visible_ids else ""
-            errors.append(RowError(row.number, columns.header("code"), f"{code_taken}{where}"))
-            continue
+            row_errors.append(RowError(row.number, columns.header("code"), f"{code_taken}{where}"))
         values = {f: row.data[f] for f in VILLAGE_IMPORT_FIELDS if f in row.data}
-        established_error = _established_error(row, village, today)
-        if established_error:
-            errors.append(RowError(row.number, columns.header("established_on"), established_error))
+        if township is not None and "established_on" not in failed:
+            established_error = _established_error(row, village, today)
+            if established_error:
+                row_errors.append(RowError(row.number, columns.header("established_on"), established_error))
         if village is None:
             # The sheet says when a new village was established (issue 13): a county's first
             # load is mostly 建档前已有, a village founded now carries its date.
@@ -594,11 +594,11 @@ def village_import(*, actor, rows: list[ImportRow], dry_run: bool) -> ImportResu
         try:
             # The unique constraints were checked for the whole file above, in one query each
             # instead of one per row; the township is the one just looked up.
-            village.full_clean(exclude=["township"], validate_unique=False, validate_constraints=False)
+            village.full_clean(exclude=["township", *failed], validate_unique=False, validate_constraints=False)
         except ValidationError as error:
-            errors.extend(columns.errors_from(row.number, error, model=Village))
-            continue
-        if established_error:
+            row_errors.extend(columns.errors_from(row.number, error, model=Village))
+        errors.extend(row_errors)
+        if township is None or not row.ok or row_errors:
             continue
         if before is None:
             creates.append(village)
@@ -710,41 +710,41 @@ def pilot_assignment_import(*, actor, rows: list[ImportRow], dry_run: bool) -> I
                 "与第 {first} 行重复（同一试点项目、同一村）。",
                 row_errors,
             )
-        if village is None or program is None or not row.ok or row_errors:
-            errors.extend(row_errors)
-            continue
-        year, level = row.data["year"], row.data["level"]
-        existing = current.get((program.pk, village.pk))
-        if existing is not None:
-            if (existing.year, existing.level) != (year, level):
-                errors.append(
-                    RowError(
-                        row.number,
-                        columns.header("year" if existing.year != year else "level"),
-                        f"该村已是本项目 {existing.year} 年{existing.get_level_display()}试点村"
-                        f"（{existing.get_status_display()}），与本行不同；如需更改，请先在试点村页面撤销原记录。",
-                    )
+        failed = columns.failed_fields(row)
+        year, level = row.data.get("year"), row.data.get("level")
+        existing = current.get((program.pk, village.pk)) if village is not None and program is not None else None
+        if existing is not None and None not in (year, level) and (existing.year, existing.level) != (year, level):
+            row_errors.append(
+                RowError(
+                    row.number,
+                    columns.header("year" if existing.year != year else "level"),
+                    f"该村已是本项目 {existing.year} 年{existing.get_level_display()}试点村"
+                    f"（{existing.get_status_display()}），与本行不同；如需更改，请先在试点村页面撤销原记录。",
                 )
-            continue
+            )
+        # Every check runs on every row, so a row's problems are all reported in one run: the
+        # model's rules (the year within the program) are asked even when the village is unknown.
         assignment = PilotAssignment(
             program=program,
             village=village,
             year=year,
-            level=level,
-            provincial_status=PilotAssignment.provincial_status_for_level(level),
-            guidance_category=village.guidance_category,
+            level=level or PilotLevel.COUNTY,
+            provincial_status=PilotAssignment.provincial_status_for_level(level or PilotLevel.COUNTY),
+            guidance_category=village.guidance_category if village is not None else "",
             proposed_by=actor,
             status=PilotStatus.PROPOSED,
         )
         try:
             # Once-per-program was checked above against `current`; the related rows were looked up.
             assignment.full_clean(
-                exclude=["program", "village", "proposed_by", "approved_by", "withdrawn_by"],
+                exclude=["program", "village", "proposed_by", "approved_by", "withdrawn_by", *failed],
                 validate_unique=False,
                 validate_constraints=False,
             )
         except ValidationError as error:
-            errors.extend(columns.errors_from(row.number, error, model=PilotAssignment))
+            row_errors.extend(columns.errors_from(row.number, error, model=PilotAssignment))
+        errors.extend(row_errors)
+        if village is None or program is None or not row.ok or row_errors or existing is not None:
             continue
         creates.append(assignment)
 

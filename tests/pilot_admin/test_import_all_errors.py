@@ -1,0 +1,61 @@
+"""An import row with several bad cells of different kinds (a cell that cannot be read, a name
+not found, a rule of the model or the service) reports all of them in one run, each with its row
+and column in Chinese, not one group after the other is fixed. Real .xlsx files (openpyxl)."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from pilot_admin.models import ImportRun
+from tests.helpers.excel import workbook_bytes
+from tests.helpers.uploads import run_import, xlsx_upload
+from villages.excel import PILOT_COLUMNS, VILLAGE_COLUMNS
+from villages.models import PilotAssignment, Village
+
+pytestmark = pytest.mark.django_db
+
+
+def _by_cell(result):
+    return [(e.row, e.column, e.message) for e in result.errors]
+
+
+def test_a_village_row_reports_its_unreadable_cell_its_code_rule_and_its_date_rule_at_once(
+    county_admin, township_a, login
+):
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    rows = [
+        # 户数 cannot be read; the code is another township's; a new village cannot be set up tomorrow.
+        ("水布垭镇", "新村", "422823101201", "很多", 400, 380, "否", tomorrow),
+    ]
+    content = workbook_bytes(VILLAGE_COLUMNS.headers, rows)
+    response = login(county_admin).post(
+        reverse("import_upload", args=["villages"]), {"file": xlsx_upload(content, "村名单.xlsx")}
+    )
+    run = ImportRun.objects.get()
+    page = login(county_admin).get(response["Location"]).content.decode()
+
+    assert [(e["row"], e["column"]) for e in run.errors] == [(2, "村代码"), (2, "户数"), (2, "设立日期")]
+    assert "发现 3 处错误，未写入任何数据" in page
+    assert "村区划代码应以所属乡镇代码 422823104 开头。" in page
+    assert "设立日期不能晚于今天。" in page
+    assert not Village.objects.filter(name="新村").exists()
+
+
+def test_a_pilot_row_reports_its_unknown_village_its_bad_level_and_its_year_outside_the_program(
+    county_admin, township_a, program
+):
+    result = run_import(
+        "pilot-assignments",
+        county_admin,
+        [("水布垭镇", "无此村", program.code, 2030, "国家级")],
+        headers=PILOT_COLUMNS.headers,
+    )
+
+    assert [(row, column) for row, column, _ in _by_cell(result)] == [(2, "村名"), (2, "年度"), (2, "级别")]
+    messages = {column: message for _, column, message in _by_cell(result)}
+    assert messages["村名"] == "水布垭镇没有名为“无此村”的村。"
+    assert messages["年度"] == "试点年度应在 2016–2020 之间。"
+    assert "级别" in messages
+    assert not PilotAssignment.objects.exists()
