@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from guardianship.models import Person
 from pilot_admin.models import ImportRun
 from tests.helpers.excel import workbook_bytes
 from tests.helpers.uploads import run_import, xlsx_upload
@@ -59,3 +60,19 @@ def test_a_pilot_row_reports_its_unknown_village_its_bad_level_and_its_year_outs
     assert messages["年度"] == "试点年度应在 2016–2020 之间。"
     assert "级别" in messages
     assert not PilotAssignment.objects.exists()
+
+
+def test_a_person_row_reports_its_unknown_village_its_bad_id_number_and_its_missing_institution(
+    township_a_official, village_a
+):
+    values = ["老年人", None, None, "无民事行为能力", "集中供养", None, 120, "是", None, "一组", None]
+    # No such village; the ID number's check digit is wrong; concentrated support names no institution.
+    row = ("水布垭镇", "无此村", "张三", "422823195005010119", *values)
+
+    result = run_import("persons", township_a_official, [row])
+
+    found = _by_cell(result)
+    assert [(r, column) for r, column, _ in found] == [(2, "村名"), (2, "公民身份号码"), (2, "")]
+    assert "没有名为“无此村”的村" in found[0][2]
+    assert "集中供养须填写供养机构。" in found[2][2]
+    assert not Person.objects.exists()
