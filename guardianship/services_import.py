@@ -155,10 +155,8 @@ def visit_import(*, actor, rows: list[ImportRow], dry_run: bool) -> ImportResult
     visits: list[Visit] = []
     for row in rows:
         fact = facts[row.number]
-        if fact is None or not row.ok:
-            continue
-        person = persons.get(fact.number)
-        if person is None:
+        person = persons.get(fact.number) if fact is not None else None
+        if fact is not None and person is None:
             errors.append(
                 RowError(
                     row.number,
@@ -166,8 +164,21 @@ def visit_import(*, actor, rows: list[ImportRow], dry_run: bool) -> ImportResult
                     "未找到该公民身份号码的登记人员，或该人员不在您的管辖范围内。",
                 )
             )
-            continue
         findings = {name: row.data.get(name, True) for name in services.VISIT_CHECKS}
+        if person is None or not row.ok:
+            # The row has failed already; its date and findings still meet visit_record's rules
+            # now, so all its problems are reported in this run.
+            failed = columns.failed_fields(row)
+            rule_errors = services.visit_rule_errors(
+                visited_on=None if "visited_on" in failed else row.data.get("visited_on"),
+                findings={**findings, "problems": row.data.get("problems", "")},
+                today=today,
+            )
+            if "problems" in failed:
+                rule_errors.pop("problems", None)
+            if rule_errors:
+                errors.extend(columns.errors_from(row.number, ValidationError(rule_errors), model=Visit))
+            continue
         try:
             visit = services.visit_validate(
                 actor=actor,

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from guardianship.models import Person
 from pilot_admin.models import ImportRun
+from tests.factories import id_number
 from tests.helpers.excel import workbook_bytes
 from tests.helpers.uploads import run_import, xlsx_upload
 from villages.excel import PILOT_COLUMNS, VILLAGE_COLUMNS
@@ -76,3 +77,32 @@ def test_a_person_row_reports_its_unknown_village_its_bad_id_number_and_its_miss
     assert "没有名为“无此村”的村" in found[0][2]
     assert "集中供养须填写供养机构。" in found[2][2]
     assert not Person.objects.exists()
+
+
+def test_a_visit_row_reports_its_unknown_person_its_future_date_and_its_missing_problem(township_a_official, village_a):
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    # Nobody registered under the number; the visit is dated tomorrow; 住房安全 is 否 with no problem written.
+    row = (
+        id_number(datetime.date(1950, 5, 1), 11),
+        tomorrow,
+        "王五",
+        "是",
+        "是",
+        "否",
+        "是",
+        "是",
+        "是",
+        "是",
+        None,
+        None,
+    )
+
+    result = run_import("visits", township_a_official, [row])
+
+    found = _by_cell(result)
+    assert [(r, column) for r, column, _ in found] == [(2, "公民身份号码"), (2, "走访日期"), (2, "发现的问题")]
+    assert [message for _, _, message in found] == [
+        "未找到该公民身份号码的登记人员，或该人员不在您的管辖范围内。",
+        "走访日期不能晚于今天。",
+        "有未保障的项目时须写明发现的问题。",
+    ]
