@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from guardianship.models import Person
 from pilot_admin.models import ImportRun
-from tests.factories import id_number
+from tests.factories import id_number, scheduled_inspection
 from tests.helpers.excel import workbook_bytes
 from tests.helpers.uploads import run_import, xlsx_upload
 from villages.excel import PILOT_COLUMNS, VILLAGE_COLUMNS
@@ -106,3 +106,17 @@ def test_a_visit_row_reports_its_unknown_person_its_future_date_and_its_missing_
         "走访日期不能晚于今天。",
         "有未保障的项目时须写明发现的问题。",
     ]
+
+
+def test_a_score_row_reports_its_quarter_point_its_missing_reason_and_its_unreadable_rectify(
+    county_admin, program, village_a, inspector
+):
+    inspection = scheduled_inspection(actor=county_admin, program=program, village=village_a, inspectors=[inspector])
+    item = inspection.template.items.get(code="1.1")
+    # 39.25 is no half point, points off need a reason, and 列入整改 is neither 是 nor 否.
+    row = ("水布垭镇", village_a.name, 2019, "1.1", item.title, item.max_points, 39.25, None, "也许")
+
+    result = run_import("score-sheet", inspector, [row])
+
+    assert [(r, column) for r, column, _ in _by_cell(result)] == [(2, "得分"), (2, "扣分理由"), (2, "列入整改")]
+    assert not inspection.scores.exists()
