@@ -120,3 +120,16 @@ def test_a_score_row_reports_its_quarter_point_its_missing_reason_and_its_unread
 
     assert [(r, column) for r, column, _ in _by_cell(result)] == [(2, "得分"), (2, "扣分理由"), (2, "列入整改")]
     assert not inspection.scores.exists()
+
+
+def test_a_task_plan_row_reports_its_unknown_unit_its_early_deadline_and_its_long_title(
+    county_admin, program, department
+):
+    headers = ("序号", "任务", "牵头单位", "完成时限", "任务名称")
+    # No 县无此局 in the county; 2010 is before the program starts; the title is over 200 characters.
+    row = ("9", "建立服务站台账。", "县无此局", "2010年12月底前", "名" * 201)
+
+    result = run_import("task-plan", county_admin, [row], headers=headers)
+
+    assert [(r, column) for r, column, _ in _by_cell(result)] == [(2, "牵头单位"), (2, "完成时限"), (2, "任务名称")]
+    assert "完成时限早于试点项目的起始年度（2016年）。" in [m for _, _, m in _by_cell(result)]
