@@ -28,7 +28,7 @@ from pilot_admin.notifications import services as notifications
 from pilot_admin.services import require
 from villages.choices import PilotStatus
 from villages.models import PilotAssignment, PilotProgram
-from villages.services import township_government_ensure, township_users
+from villages.services import township_government_ensure, township_users, unit_users
 
 HALF = Decimal("0.5")
 
@@ -413,8 +413,18 @@ def rectification_verify(*, actor, rectification: Rectification) -> Rectificatio
     )
     if changed != 1:
         raise ValidationError("只有已报送整改情况的项目可以验收。")
-    rectification = Rectification.objects.get(pk=rectification.pk)
+    rectification = Rectification.objects.select_related("inspection__pilot__village", "item", "responsible_unit").get(
+        pk=rectification.pk
+    )
     audit.record(actor=actor, instance=rectification, action=AuditAction.UPDATE, before=before)
+    village = rectification.inspection.pilot.village
+    notifications.notify(
+        users=unit_users(rectification.responsible_unit),
+        source=f"rectification:{rectification.pk}:verified",
+        title=f"【整改已验收】{village.name}：{rectification.item.title}",
+        body="县领导小组办公室已验收本项整改。",
+        link=rectification.get_absolute_url(),
+    )
     return rectification
 
 

@@ -269,6 +269,12 @@ def pilot_assignment_accept(
     assignment.save()
     note = f"验收：{document_no}" + (f"；未达条件仍予验收，理由：{reason}" if shortfalls else "")
     audit.record(actor=actor, instance=assignment, action=AuditAction.UPDATE, before=before, note=note)
+    _notify_pilot_township(
+        assignment,
+        when=assignment.updated_at,
+        title=f"【试点已验收】{assignment.village.name}（{assignment.year}年）",
+        body=f"验收日期 {accepted_on:%Y-%m-%d}，验收文号 {document_no}。",
+    )
     return assignment
 
 
@@ -295,6 +301,12 @@ def pilot_assignment_reopen(*, actor, assignment: PilotAssignment, reason: str) 
     assignment.full_clean()
     assignment.save()
     audit.record(actor=actor, instance=assignment, action=AuditAction.UPDATE, before=before, note=f"撤销验收：{reason}")
+    _notify_pilot_township(
+        assignment,
+        when=assignment.updated_at,
+        title=f"【试点验收已撤销】{assignment.village.name}（{assignment.year}年）",
+        body=f"撤销原因：{reason}",
+    )
     return assignment
 
 

@@ -6,6 +6,7 @@ import datetime
 import pytest
 
 from assessments import services
+from assessments.models import Rectification
 from pilot_admin.models import Notification
 from tests.factories import confirmed_inspection, full_scores, scheduled_inspection
 
@@ -50,3 +51,22 @@ def test_a_confirmed_result_tells_the_township_what_to_fix(inspection, county_ad
         + f"{TODAY + datetime.timedelta(days=inspection.pilot.program.rectification_days):%Y-%m-%d}。"
     )
     assert notice.link == inspection.get_absolute_url()
+
+
+def test_a_verified_rectification_tells_the_responsible_township(inspection, county_admin, township_a_official):
+    first_item = inspection.template.items.order_by("order").first()
+    confirmed_inspection(
+        county_admin=county_admin,
+        inspection=inspection,
+        deductions={first_item.code: 2},
+        rectify=[first_item.code],
+        today=TODAY,
+    )
+    row = Rectification.objects.get(inspection=inspection)
+    services.rectification_submit(actor=township_a_official, rectification=row, evidence_text="服务站已挂牌。")
+
+    services.rectification_verify(actor=county_admin, rectification=row)
+
+    notice = Notification.objects.get(user=township_a_official, source=f"rectification:{row.pk}:verified")
+    assert notice.title == f"【整改已验收】{inspection.pilot.village.name}：{first_item.title}"
+    assert notice.link == row.get_absolute_url()

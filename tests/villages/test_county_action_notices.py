@@ -2,6 +2,8 @@
 confirmed or returned (with the reason), pilots approved or withdrawn (with the reason), each
 with a link to the record."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -77,3 +79,22 @@ def test_a_withdrawn_pilot_tells_the_township_why(program, village_a, township_a
     assert notice.title == f"【试点已撤销】{village_a.name}（2019年）"
     assert notice.body == "撤销原因：村两委换届，暂缓"
     assert notice.link == pilot.get_absolute_url()
+
+
+def test_an_accepted_pilot_and_its_reopening_tell_the_township(program, village_a, township_a_official, county_admin):
+    pilot = PilotAssignmentFactory(program=program, village=village_a, year=2017)
+
+    services.pilot_assignment_accept(
+        actor=county_admin,
+        assignment=pilot,
+        accepted_on=datetime.date(2018, 12, 20),
+        document_no="巴民发〔2018〕9号",
+        shortfalls=[],
+    )
+    services.pilot_assignment_reopen(actor=county_admin, assignment=pilot, reason="验收材料不全")
+
+    titles = dict(Notification.objects.filter(user=township_a_official).values_list("title", "body"))
+    assert titles == {
+        f"【试点已验收】{village_a.name}（2017年）": "验收日期 2018-12-20，验收文号 巴民发〔2018〕9号。",
+        f"【试点验收已撤销】{village_a.name}（2017年）": "撤销原因：验收材料不全",
+    }
