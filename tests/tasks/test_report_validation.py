@@ -135,7 +135,11 @@ def test_the_page_shows_both_refusals_at_once_and_keeps_nothing(
         cadence_dates=[f"{due:%m-%d}"],
     )
     period = task.periods.get(due_date=due)
-    response = login(township_a_official).post(
+    client = login(township_a_official)
+    form = client.get(reverse("tasks:report_edit", args=[period.pk])).content.decode()
+    assert "本期为半年总结或年度总结，须经单位主要领导签字后提交。" in form
+    assert "提交时须填写进展情况或上传附件" in form
+    response = client.post(
         reverse("tasks:report_edit", args=[period.pk]),
         {"text": "", "percent_complete": "30", "version": "0", "action": "submit"},
     )
