@@ -24,10 +24,11 @@ from assessments.models import (
 from pilot_admin import locking, uploads
 from pilot_admin.audit import services as audit
 from pilot_admin.choices import AuditAction, Role
+from pilot_admin.notifications import services as notifications
 from pilot_admin.services import require
 from villages.choices import PilotStatus
 from villages.models import PilotAssignment, PilotProgram
-from villages.services import township_government_ensure
+from villages.services import township_government_ensure, township_users, unit_users
 
 HALF = Decimal("0.5")
 
@@ -303,8 +304,16 @@ def inspection_return(*, actor, inspection: Inspection, reason: str) -> Inspecti
     )
     if changed != 1:
         raise ValidationError("只有“已提交”的检查可以退回。")
-    inspection = Inspection.objects.get(pk=inspection.pk)
+    inspection = Inspection.objects.select_related("pilot__village").get(pk=inspection.pk)
     audit.record(actor=actor, instance=inspection, action=AuditAction.UPDATE, note=f"退回：{reason}")
+    # The team that scored it is told why, and finds the sheet open again.
+    notifications.notify(
+        users=inspection.inspectors.filter(is_active=True),
+        source=f"inspection:{inspection.pk}:returned:{inspection.version}",
+        title=f"【评分表被退回】{inspection.pilot.village.name}（{inspection.year}年检查）",
+        body=f"退回原因：{reason}。请修改评分后重新提交。",
+        link=inspection.get_absolute_url(),
+    )
     return inspection
 
 
@@ -349,6 +358,15 @@ def inspection_confirm(*, actor, inspection: Inspection, today: datetime.date | 
             )
             for s in to_fix
         ]
+    )
+    village = inspection.pilot.village
+    result = f"{inspection.total} 分，{inspection.get_grade_display()}"
+    notifications.notify(
+        users=township_users(village.township_id),
+        source=f"inspection:{inspection.pk}:confirmed:{inspection.version}",
+        title=f"【检查结果已确认】{village.name}（{inspection.year}年）：{result}",
+        body=f"需整改 {len(to_fix)} 项，整改期限 {deadline:%Y-%m-%d}。" if to_fix else "无需整改。",
+        link=inspection.get_absolute_url(),
     )
     return inspection
 
@@ -407,8 +425,18 @@ def rectification_verify(*, actor, rectification: Rectification) -> Rectificatio
     )
     if changed != 1:
         raise ValidationError("只有已报送整改情况的项目可以验收。")
-    rectification = Rectification.objects.get(pk=rectification.pk)
+    rectification = Rectification.objects.select_related("inspection__pilot__village", "item", "responsible_unit").get(
+        pk=rectification.pk
+    )
     audit.record(actor=actor, instance=rectification, action=AuditAction.UPDATE, before=before)
+    village = rectification.inspection.pilot.village
+    notifications.notify(
+        users=unit_users(rectification.responsible_unit),
+        source=f"rectification:{rectification.pk}:verified",
+        title=f"【整改已验收】{village.name}：{rectification.item.title}",
+        body="县领导小组办公室已验收本项整改。",
+        link=rectification.get_absolute_url(),
+    )
     return rectification
 
 

@@ -89,7 +89,9 @@ def score_sheet_import(*, actor, rows: list[ImportRow], dry_run: bool) -> Import
         inspections: dict[int, Inspection] = {}
         first_row: dict[tuple[int, str], int] = {}
         for row in rows:
-            if not row.ok or not {"township", "village", "year", "code"} <= row.data.keys():
+            # A row with an unreadable cell is still matched and checked, so its other problems
+            # are reported in the same run; only a row that names no item cannot be.
+            if not {"township", "village", "year", "code"} <= row.data.keys():
                 continue
             inspection, error = _match(row, found, columns)
             if error is not None:
@@ -108,8 +110,8 @@ def score_sheet_import(*, actor, rows: list[ImportRow], dry_run: bool) -> Import
                 continue
             if row.data.get("points") is None and not row.data.get("reason") and not row.data.get("rectify"):
                 continue  # not scored yet on this sheet
-            row_errors = _check_row(row, item, columns)
-            if row_errors:
+            row_errors = [] if "points" in columns.failed_fields(row) else _check_row(row, item, columns)
+            if row_errors or not row.ok:
                 errors.extend(row_errors)
                 continue
             inspections[inspection.pk] = inspection

@@ -332,7 +332,9 @@ def _times(plan: PlannedReport, rng: random.Random) -> dict:
 
 def _report_through_services(*, reporter, admin, period, plan: PlannedReport) -> ProgressReport:
     """The steps a unit and the county office would take on the pages, on the planned days."""
-    content = {"text": plan.text, "percent_complete": plan.percent, "signed_by_principal": plan.signed}
+    # A half-year or year summary is only accepted signed (R-G5): the unit signs before it submits.
+    signed = plan.signed or services.requires_principal_signature(period)
+    content = {"text": plan.text, "percent_complete": plan.percent, "signed_by_principal": signed}
     submit = plan.status != ReportStatus.DRAFT
     report = services.report_save(actor=reporter, period=period, submit=submit, today=plan.first_day, **content)
     if plan.returned_day:

@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -440,6 +440,18 @@ def visit_persons(actor):
     return Person.objects.editable_by(actor)
 
 
+def visit_rule_errors(*, visited_on: datetime.date | None, findings: dict, today: datetime.date | None = None) -> dict:
+    """visit_record's own rules on a visit's date and findings, all at once (the import also
+    asks them of a row whose person is not found): never in the future, and a problem written
+    whenever something is not assured."""
+    errors = {}
+    if visited_on is not None and visited_on > (today or timezone.localdate()):
+        errors["visited_on"] = ["走访日期不能晚于今天。"]
+    if not all(findings.get(name, True) for name in VISIT_CHECKS) and not (findings.get("problems") or "").strip():
+        errors["problems"] = ["有未保障的项目时须写明发现的问题。"]
+    return errors
+
+
 def visit_validate(
     *,
     actor,
@@ -458,13 +470,12 @@ def visit_validate(
     person = visit_persons(actor).filter(pk=person.pk).first() if persons is None else persons.get(person.pk)
     if person is None:
         raise ValidationError("该人员不在您的管辖范围内。")
-    if visited_on > (today or timezone.localdate()):
-        raise ValidationError({"visited_on": "走访日期不能晚于今天。"})
+    errors = visit_rule_errors(visited_on=visited_on, today=today, findings=findings)
     if person.status != PersonStatus.ACTIVE:
-        raise ValidationError("该人员已退出，不再登记走访。")
+        errors[NON_FIELD_ERRORS] = ["该人员已退出，不再登记走访。"]
+    if errors:
+        raise ValidationError(errors)
     visit = Visit(person=person, visited_on=visited_on, visitor=actor, visitor_name=visitor_name.strip(), **findings)
-    if not all(getattr(visit, name) for name in VISIT_CHECKS) and not visit.problems.strip():
-        raise ValidationError({"problems": "有未保障的项目时须写明发现的问题。"})
     if persons is None:
         visit.full_clean()
     else:

@@ -15,7 +15,15 @@ from guardianship.excel import PERSON_COLUMNS, VISIT_COLUMNS
 from guardianship.models import Person, Visit
 from pilot_admin.audit import services as audit
 from pilot_admin.choices import AuditAction
-from pilot_admin.excel import IMPORT_AUDIT_NOTE, ColumnSet, ImportResult, ImportRow, RowError, finish_import
+from pilot_admin.excel import (
+    IMPORT_AUDIT_NOTE,
+    ColumnSet,
+    ImportResult,
+    ImportRow,
+    RowError,
+    clean_in_memory,
+    finish_import,
+)
 from pilot_admin.services import require
 from villages.models import Village
 
@@ -38,6 +46,23 @@ def _parsed_id(row: ImportRow, columns: ColumnSet, errors: list[RowError]) -> ru
     except ValidationError as error:
         errors.extend(RowError(row.number, columns.header("id_number"), m) for m in error.messages)
         return None
+
+
+def _other_problems(row: ImportRow, data: dict, fact: rules.IdFacts | None, columns: ColumnSet) -> list[RowError]:
+    """The model's own rules (clean_in_memory: fields and CHECK constraints, no query) over the
+    cells of a row that could be read, for a row person_validate cannot take (an unknown
+    village, an ID number that is bad or taken, a cell that could not be read)."""
+    exclude = {"village", *columns.failed_fields(row)}
+    person = Person(**{name: value for name, value in data.items() if name not in exclude})
+    if fact is None:
+        exclude.update({"id_number", "birth_date", "gender"})
+    else:
+        person.id_number, person.birth_date, person.gender = fact.number, fact.birth_date, fact.gender
+    try:
+        clean_in_memory(person, exclude=exclude)
+    except ValidationError as error:
+        return columns.errors_from(row.number, error, model=Person)
+    return []
 
 
 def _villages_by_name(actor, rows) -> dict[tuple[str, str], Village]:
@@ -64,16 +89,17 @@ def person_import(*, actor, rows: list[ImportRow], dry_run: bool) -> ImportResul
     persons: list[Person] = []
     for row in rows:
         fact = facts[row.number]
+        number_ok = fact is not None
         if fact is not None:
             first = first_seen.setdefault(fact.number, row.number)
             if first != row.number:
                 errors.append(RowError(row.number, columns.header("id_number"), f"与第 {first} 行的公民身份号码重复。"))
-                continue
-            if fact.number in checks.registered:
+                number_ok = False
+            elif fact.number in checks.registered:
                 errors.append(
                     RowError(row.number, columns.header("id_number"), "该公民身份号码已登记，请在人员页面修改。")
                 )
-                continue
+                number_ok = False
         village = None
         if "township" in row.data and "village" in row.data:
             village = villages.get((row.data["township"], row.data["village"]))
@@ -85,9 +111,12 @@ def person_import(*, actor, rows: list[ImportRow], dry_run: bool) -> ImportResul
                         f"“{row.data['township']}”没有名为“{row.data['village']}”的村，或不在您的管辖范围内。",
                     )
                 )
-        if fact is None or village is None or not row.ok:
-            continue
         data = {**PERSON_DEFAULTS, **{k: v for k, v in row.data.items() if k in services.PERSON_FIELDS}}
+        if not number_ok or village is None or not row.ok:
+            # The row has failed already; its other cells still meet the model's rules now, so
+            # all its problems are reported in this run rather than after the first are fixed.
+            errors.extend(_other_problems(row, data, fact, columns))
+            continue
         data.update(id_number=fact.number, village=village)
         try:
             persons.append(services.person_validate(actor=actor, checks=checks, **data).person)
@@ -126,10 +155,8 @@ def visit_import(*, actor, rows: list[ImportRow], dry_run: bool) -> ImportResult
     visits: list[Visit] = []
     for row in rows:
         fact = facts[row.number]
-        if fact is None or not row.ok:
-            continue
-        person = persons.get(fact.number)
-        if person is None:
+        person = persons.get(fact.number) if fact is not None else None
+        if fact is not None and person is None:
             errors.append(
                 RowError(
                     row.number,
@@ -137,8 +164,21 @@ def visit_import(*, actor, rows: list[ImportRow], dry_run: bool) -> ImportResult
                     "未找到该公民身份号码的登记人员，或该人员不在您的管辖范围内。",
                 )
             )
-            continue
         findings = {name: row.data.get(name, True) for name in services.VISIT_CHECKS}
+        if person is None or not row.ok:
+            # The row has failed already; its date and findings still meet visit_record's rules
+            # now, so all its problems are reported in this run.
+            failed = columns.failed_fields(row)
+            rule_errors = services.visit_rule_errors(
+                visited_on=None if "visited_on" in failed else row.data.get("visited_on"),
+                findings={**findings, "problems": row.data.get("problems", "")},
+                today=today,
+            )
+            if "problems" in failed:
+                rule_errors.pop("problems", None)
+            if rule_errors:
+                errors.extend(columns.errors_from(row.number, ValidationError(rule_errors), model=Visit))
+            continue
         try:
             visit = services.visit_validate(
                 actor=actor,

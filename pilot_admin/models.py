@@ -242,6 +242,13 @@ class AuditEntry(models.Model):
     def delete(self, *args, **kwargs):
         raise PermissionDenied(AUDIT_APPEND_ONLY)
 
+    @property
+    def shown_changes(self):
+        """The changes as people read them (local time, choice labels, 是/否): see audit.display."""
+        from pilot_admin.audit.display import shown_changes
+
+        return shown_changes(self)
+
 
 class ImportRun(TimeStampedModel):
     """An uploaded workbook and what checking or importing it gave, kept so the user can

@@ -24,9 +24,14 @@ class ReportForm(VersionedFormMixin, forms.Form):
         ),
     )
 
-    def __init__(self, *args, figures=(), **kwargs):
-        """`figures`: the task's TaskFigures, each asked as a number (blank: not reported)."""
+    def __init__(self, *args, figures=(), requires_signature=False, **kwargs):
+        """`figures`: the task's TaskFigures, each asked as a number (blank: not reported).
+        `requires_signature`: a half-year or year summary, submitted only signed (the service
+        refuses it otherwise; the form says so before)."""
         super().__init__(*args, **kwargs)
+        self.fields["text"].help_text = "提交时须填写进展情况或上传附件；草稿可暂不填写。"
+        if requires_signature:
+            self.fields["signed_by_principal"].help_text = "本期为半年总结或年度总结，须经单位主要领导签字后提交。"
         self.task_figures = list(figures)
         for figure in self.task_figures:
             self.fields[task_figures.field_name(figure)] = forms.DecimalField(

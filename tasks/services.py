@@ -10,10 +10,11 @@ from django.utils import timezone
 from pilot_admin import locking, uploads
 from pilot_admin.audit import services as audit
 from pilot_admin.choices import AuditAction
+from pilot_admin.notifications import services as notifications
 from pilot_admin.services import require
 from tasks import cadence, permissions
 from tasks import figures as task_figures
-from tasks.choices import AssignmentRole, ReportStatus, TaskStatus
+from tasks.choices import AssignmentRole, CadenceKind, ReportStatus, TaskStatus
 from tasks.models import (
     ProgressReport,
     ReportAttachment,
@@ -361,6 +362,7 @@ def report_save(
     report.figures = task_figures.clean_values(task.figures.all(), figures)
     report.signed_by_principal = signed_by_principal
     if submit:
+        _check_submittable(report)
         now = timezone.now()
         report.status = ReportStatus.SUBMITTED
         report.submitted_at = now
@@ -370,6 +372,23 @@ def report_save(
     report.save()
     audit.record(actor=actor, instance=report, action=action, before=before)
     return report
+
+
+def requires_principal_signature(period: ReportingPeriod) -> bool:
+    """Half-year and year summaries (R-G5) are the reports of a task reporting on fixed dates
+    of the year (06-15, 11-30); the principal leader signs them before they go to the county."""
+    return period.task.cadence_kind == CadenceKind.FIXED_DATES
+
+
+def _check_submittable(report: ProgressReport) -> None:
+    """What a submitted report must hold, every missing thing at once; a draft may lack them."""
+    errors = {}
+    if not report.text.strip() and not (report.pk and report.attachments.exists()):
+        errors["text"] = "请填写进展情况或上传附件后再提交（只填完成进度不能提交）。"
+    if requires_principal_signature(report.period) and not report.signed_by_principal:
+        errors["signed_by_principal"] = "半年总结和年度总结须经单位主要领导签字后提交，请签字后勾选“经主要领导签字”。"
+    if errors:
+        raise ValidationError(errors)
 
 
 def _review(actor, report: ProgressReport, *, status: str, reason: str = "") -> ProgressReport:
@@ -390,9 +409,29 @@ def _review(actor, report: ProgressReport, *, status: str, reason: str = "") -> 
     )
     if changed != 1:
         raise ValidationError("只有“已提交”的报告可以审核（可能已被他人处理）。")
-    report = ProgressReport.objects.get(pk=report.pk)
+    report = ProgressReport.objects.select_related("task", "period", "department").get(pk=report.pk)
     audit.record(actor=actor, instance=report, action=AuditAction.UPDATE, before=before)
+    _notify_unit(report)
     return report
+
+
+def _notify_unit(report: ProgressReport) -> None:
+    """The review in the inbox of the unit that reported. The version (bumped by each review)
+    makes the source unique: returned, resubmitted and returned again notifies twice."""
+    subject = f"{report.task.code} {report.task.title}（{report.period.label}）"
+    if report.status == ReportStatus.RETURNED:
+        title = f"【报告被退回】{subject}"
+        body = f"退回原因：{report.return_reason}。请修改后重新提交。"
+    else:
+        title = f"【报告已通过】{subject}"
+        body = "县领导小组办公室已审核通过。"
+    notifications.notify(
+        users=village_services.unit_users(report.department),
+        source=f"report:{report.pk}:{report.status}:{report.version}",
+        title=title,
+        body=body,
+        link=report.get_absolute_url(),
+    )
 
 
 @transaction.atomic

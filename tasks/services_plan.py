@@ -326,12 +326,20 @@ def task_plan_import(*, actor, rows: list[ImportRow], dry_run: bool) -> ImportRe
                 program.county_id, UnitDirectory(program.county_id)
             )
             units = _units_of(row, columns, directory, row_errors)
+        day, deadline_text = data.get("deadline", (None, ""))
+        # Checked whatever failed before it, so a row's problems all appear in one run.
+        if program is not None and day is not None and day < datetime.date(program.start_year, 1, 1):
+            row_errors.append(
+                RowError(
+                    row.number,
+                    columns.header("deadline"),
+                    f"完成时限早于试点项目的起始年度（{program.start_year}年）。",
+                )
+            )
         if program is None or units is None or not row.ok or row_errors:
             errors.extend(row_errors)
             continue
         text = data["text"]
-        day, deadline_text = data.get("deadline", (None, ""))
-        start = datetime.date(program.start_year, 1, 1)
         values = {
             "title": data.get("title") or _title(text),
             "text": text,
@@ -339,15 +347,6 @@ def task_plan_import(*, actor, rows: list[ImportRow], dry_run: bool) -> ImportRe
             "deadline_text": deadline_text,
             "other_units_cooperate": units.others,
         }
-        if values["deadline"] < start:
-            errors.append(
-                RowError(
-                    row.number,
-                    columns.header("deadline"),
-                    f"完成时限早于试点项目的起始年度（{program.start_year}年）。",
-                )
-            )
-            continue
         task = existing.get((program.pk, code))
         if task is not None:
             planned_keys = {key for key, _ in _planned_units(units)}

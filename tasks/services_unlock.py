@@ -72,7 +72,7 @@ def unlock_request_create(
     request.full_clean()
     request.save()
     audit.record(actor=actor, instance=request, action=AuditAction.CREATE, note=f"申请补报：{reason}")
-    notifications.notify_users(
+    notifications.notify(
         users=county_office_users(period.task.program.county_id),
         source=f"unlock-request:{request.pk}:pending",
         title=f"【补报申请】{unit.name}：{_subject(request)}"[:200],
@@ -100,7 +100,7 @@ def _pending(actor, request: ReportUnlockRequest) -> ReportUnlockRequest:
 
 
 def _notify_unit(request: ReportUnlockRequest, title: str, body: str) -> None:
-    notifications.notify_users(
+    notifications.notify(
         users=unit_users(request.department),
         source=f"unlock-request:{request.pk}:{request.status}",
         title=title[:200],

@@ -263,6 +263,7 @@ class ReportEditView(ScopedViewMixin, FormView):
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         kwargs["figures"] = self.figures
+        kwargs["requires_signature"] = services.requires_principal_signature(self.period)
         return kwargs
 
     def refusal(self) -> str:

@@ -12,6 +12,8 @@ from pilot_admin import locking
 from pilot_admin.audit import services as audit
 from pilot_admin.choices import AuditAction, Role
 from pilot_admin.excel import IMPORT_AUDIT_NOTE, ImportResult, ImportRow, RowError, constraint_message, finish_import
+from pilot_admin.models import User
+from pilot_admin.notifications import services as notifications
 from pilot_admin.services import require
 from villages import permissions
 from villages.choices import DepartmentKind, IndicatorStatus, PilotLevel, PilotStatus, VillageEventKind, VillageKind
@@ -154,7 +156,9 @@ def _locked_assignment(actor, assignment) -> PilotAssignment:
 
 
 @transaction.atomic
-def pilot_assignment_approve(*, actor, assignment: PilotAssignment) -> PilotAssignment:
+def pilot_assignment_approve(*, actor, assignment: PilotAssignment, notify: bool = True) -> PilotAssignment:
+    """拟定 → 已审批. `notify=False` when the caller tells the township itself (a nomination's
+    approval says it once, in its own words)."""
     require(permissions.can_manage_pilots(actor), "只有县领导小组办公室可以审批试点村。")
     assignment = _locked_assignment(actor, assignment)
     if assignment.status != PilotStatus.PROPOSED:
@@ -166,6 +170,13 @@ def pilot_assignment_approve(*, actor, assignment: PilotAssignment) -> PilotAssi
     assignment.full_clean()
     assignment.save()
     audit.record(actor=actor, instance=assignment, action=AuditAction.UPDATE, before=before)
+    if notify:
+        _notify_pilot_township(
+            assignment,
+            when=assignment.approved_at,
+            title=f"【试点已审批】{assignment.village.name}（{assignment.year}年）",
+            body=f"{assignment.program.name}：{assignment.village.name}已列为{assignment.year}年试点村（{assignment.get_level_display()}）。",
+        )
     return assignment
 
 
@@ -188,7 +199,24 @@ def pilot_assignment_withdraw(*, actor, assignment: PilotAssignment, reason: str
     assignment.full_clean()
     assignment.save()
     audit.record(actor=actor, instance=assignment, action=AuditAction.UPDATE, before=before)
+    _notify_pilot_township(
+        assignment,
+        when=assignment.withdrawn_at,
+        title=f"【试点已撤销】{assignment.village.name}（{assignment.year}年）",
+        body=f"撤销原因：{reason}",
+    )
     return assignment
+
+
+def _notify_pilot_township(assignment: PilotAssignment, *, when: datetime.datetime, title: str, body: str) -> None:
+    """The county's decision on a pilot, in the inbox of the village's township officials."""
+    notifications.notify(
+        users=township_users(assignment.village.township_id),
+        source=f"pilot:{assignment.pk}:{assignment.status}:{when:%Y%m%d%H%M%S%f}",
+        title=title,
+        body=body,
+        link=assignment.get_absolute_url(),
+    )
 
 
 # --- acceptance (验收) and close-out (R-A8, SPEC §4.6) ---------------------------------------
@@ -241,6 +269,12 @@ def pilot_assignment_accept(
     assignment.save()
     note = f"验收：{document_no}" + (f"；未达条件仍予验收，理由：{reason}" if shortfalls else "")
     audit.record(actor=actor, instance=assignment, action=AuditAction.UPDATE, before=before, note=note)
+    _notify_pilot_township(
+        assignment,
+        when=assignment.updated_at,
+        title=f"【试点已验收】{assignment.village.name}（{assignment.year}年）",
+        body=f"验收日期 {accepted_on:%Y-%m-%d}，验收文号 {document_no}。",
+    )
     return assignment
 
 
@@ -267,6 +301,12 @@ def pilot_assignment_reopen(*, actor, assignment: PilotAssignment, reason: str) 
     assignment.full_clean()
     assignment.save()
     audit.record(actor=actor, instance=assignment, action=AuditAction.UPDATE, before=before, note=f"撤销验收：{reason}")
+    _notify_pilot_township(
+        assignment,
+        when=assignment.updated_at,
+        title=f"【试点验收已撤销】{assignment.village.name}（{assignment.year}年）",
+        body=f"撤销原因：{reason}",
+    )
     return assignment
 
 
@@ -385,6 +425,11 @@ def village_indicator_confirm(*, actor, indicator: VillageIndicator) -> VillageI
     indicator.confirmed_at = timezone.now()
     indicator.save()
     audit.record(actor=actor, instance=indicator, action=AuditAction.UPDATE, before=before)
+    _notify_indicator_township(
+        indicator,
+        title=f"【指标已确认】{indicator.village.name} {indicator.year}年度指标",
+        body="县领导小组办公室已确认，本年度指标不再修改。",
+    )
     return indicator
 
 
@@ -403,7 +448,25 @@ def village_indicator_return(*, actor, indicator: VillageIndicator, reason: str)
     indicator.return_reason = reason
     indicator.save()
     audit.record(actor=actor, instance=indicator, action=AuditAction.UPDATE, before=before)
+    _notify_indicator_township(
+        indicator,
+        title=f"【指标被退回】{indicator.village.name} {indicator.year}年度指标",
+        body=f"退回原因：{reason}。请修改后重新提交。",
+    )
     return indicator
+
+
+def _notify_indicator_township(indicator: VillageIndicator, *, title: str, body: str) -> None:
+    """The county's decision on an indicator, told to the township that fills it. The version
+    (bumped by each decision) makes the source unique: returned, resubmitted and returned again
+    notifies twice, a retry never."""
+    notifications.notify(
+        users=township_users(indicator.village.township_id),
+        source=f"indicator:{indicator.pk}:{indicator.status}:{indicator.version}",
+        title=title,
+        body=body,
+        link=indicator.get_absolute_url(),
+    )
 
 
 @transaction.atomic
@@ -517,19 +580,19 @@ def village_import(*, actor, rows: list[ImportRow], dry_run: bool) -> ImportResu
             )
         if code:
             _first_seen(seen_codes, code, row, columns.header("code"), "与第 {first} 行的村代码重复。", row_errors)
-        if township is None or not row.ok or row_errors:
-            errors.extend(row_errors)
-            continue
-        village = existing.get((township.pk, name))
+        # Every check runs on every row, whatever failed before it, so a row's problems are all
+        # reported in one run; a cell that could not be read is left out of the later checks.
+        failed = columns.failed_fields(row)
+        village = existing.get((township.pk, name)) if township is not None else None
         owner = code_owners.get(code) if code else None
-        if owner is not None and (village is None or owner.pk != village.pk):
+        if township is not None and owner is not None and (village is None or owner.pk != village.pk):
             where = f"（已用于{owner.township.name}{owner.name}）" if owner.pk in visible_ids else ""
-            errors.append(RowError(row.number, columns.header("code"), f"{code_taken}{where}"))
-            continue
+            row_errors.append(RowError(row.number, columns.header("code"), f"{code_taken}{where}"))
         values = {f: row.data[f] for f in VILLAGE_IMPORT_FIELDS if f in row.data}
-        established_error = _established_error(row, village, today)
-        if established_error:
-            errors.append(RowError(row.number, columns.header("established_on"), established_error))
+        if township is not None and "established_on" not in failed:
+            established_error = _established_error(row, village, today)
+            if established_error:
+                row_errors.append(RowError(row.number, columns.header("established_on"), established_error))
         if village is None:
             # The sheet says when a new village was established (issue 13): a county's first
             # load is mostly 建档前已有, a village founded now carries its date.
@@ -543,11 +606,11 @@ def village_import(*, actor, rows: list[ImportRow], dry_run: bool) -> ImportResu
         try:
             # The unique constraints were checked for the whole file above, in one query each
             # instead of one per row; the township is the one just looked up.
-            village.full_clean(exclude=["township"], validate_unique=False, validate_constraints=False)
+            village.full_clean(exclude=["township", *failed], validate_unique=False, validate_constraints=False)
         except ValidationError as error:
-            errors.extend(columns.errors_from(row.number, error, model=Village))
-            continue
-        if established_error:
+            row_errors.extend(columns.errors_from(row.number, error, model=Village))
+        errors.extend(row_errors)
+        if township is None or not row.ok or row_errors:
             continue
         if before is None:
             creates.append(village)
@@ -659,41 +722,41 @@ def pilot_assignment_import(*, actor, rows: list[ImportRow], dry_run: bool) -> I
                 "与第 {first} 行重复（同一试点项目、同一村）。",
                 row_errors,
             )
-        if village is None or program is None or not row.ok or row_errors:
-            errors.extend(row_errors)
-            continue
-        year, level = row.data["year"], row.data["level"]
-        existing = current.get((program.pk, village.pk))
-        if existing is not None:
-            if (existing.year, existing.level) != (year, level):
-                errors.append(
-                    RowError(
-                        row.number,
-                        columns.header("year" if existing.year != year else "level"),
-                        f"该村已是本项目 {existing.year} 年{existing.get_level_display()}试点村"
-                        f"（{existing.get_status_display()}），与本行不同；如需更改，请先在试点村页面撤销原记录。",
-                    )
+        failed = columns.failed_fields(row)
+        year, level = row.data.get("year"), row.data.get("level")
+        existing = current.get((program.pk, village.pk)) if village is not None and program is not None else None
+        if existing is not None and None not in (year, level) and (existing.year, existing.level) != (year, level):
+            row_errors.append(
+                RowError(
+                    row.number,
+                    columns.header("year" if existing.year != year else "level"),
+                    f"该村已是本项目 {existing.year} 年{existing.get_level_display()}试点村"
+                    f"（{existing.get_status_display()}），与本行不同；如需更改，请先在试点村页面撤销原记录。",
                 )
-            continue
+            )
+        # Every check runs on every row, so a row's problems are all reported in one run: the
+        # model's rules (the year within the program) are asked even when the village is unknown.
         assignment = PilotAssignment(
             program=program,
             village=village,
             year=year,
-            level=level,
-            provincial_status=PilotAssignment.provincial_status_for_level(level),
-            guidance_category=village.guidance_category,
+            level=level or PilotLevel.COUNTY,
+            provincial_status=PilotAssignment.provincial_status_for_level(level or PilotLevel.COUNTY),
+            guidance_category=village.guidance_category if village is not None else "",
             proposed_by=actor,
             status=PilotStatus.PROPOSED,
         )
         try:
             # Once-per-program was checked above against `current`; the related rows were looked up.
             assignment.full_clean(
-                exclude=["program", "village", "proposed_by", "approved_by", "withdrawn_by"],
+                exclude=["program", "village", "proposed_by", "approved_by", "withdrawn_by", *failed],
                 validate_unique=False,
                 validate_constraints=False,
             )
         except ValidationError as error:
-            errors.extend(columns.errors_from(row.number, error, model=PilotAssignment))
+            row_errors.extend(columns.errors_from(row.number, error, model=PilotAssignment))
+        errors.extend(row_errors)
+        if village is None or program is None or not row.ok or row_errors or existing is not None:
             continue
         creates.append(assignment)
 
@@ -716,6 +779,19 @@ def unit_for(user) -> Department | None:
     if user.role == Role.TOWNSHIP:
         return Department.objects.filter(township=user.township_id).first()
     return None
+
+
+def township_users(township_id):
+    """The active officials of a township: who a county decision on its villages concerns."""
+    return User.objects.filter(is_active=True, role=Role.TOWNSHIP, township=township_id)
+
+
+def unit_users(unit: Department):
+    """The active accounts that speak for a reporting unit (unit_for's inverse): a township
+    government's officials, or a county department's staff."""
+    if unit.township_id:
+        return township_users(unit.township_id)
+    return User.objects.filter(is_active=True, role=Role.DEPARTMENT, department=unit)
 
 
 def township_government_ensure(*, township) -> Department:

@@ -192,7 +192,7 @@ def nomination_approve(*, actor, nomination: PilotNomination) -> PilotNomination
             notes=f"乡镇申报理由：{nomination.reason}"
             + ("\n乡镇拟创建试点示范村。" if nomination.wishes_demonstration else ""),
         )
-        assignment = services.pilot_assignment_approve(actor=actor, assignment=assignment)
+        assignment = services.pilot_assignment_approve(actor=actor, assignment=assignment, notify=False)
     except ValidationError as error:
         raise ValidationError([f"{nomination.village.name}：{m}" for m in error.messages]) from error
     nomination.state = NominationState.APPROVED

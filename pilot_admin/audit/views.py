@@ -13,6 +13,7 @@ from django.views.generic import ListView
 
 from pilot_admin.accounts.permissions import can_read_audit_log
 from pilot_admin.accounts.selectors import county_townships, users_in_scope
+from pilot_admin.audit import display
 from pilot_admin.audit.access import PersonalData
 from pilot_admin.audit.selectors import audit_log
 from pilot_admin.choices import AuditAction, Role
@@ -33,14 +34,11 @@ def kind_label(content_type: ContentType) -> str:
 def changes_text(entry: AuditEntry) -> str:
     """Field by field, old → new (new only for a creation), as one cell of text."""
     parts = []
-    for change in (entry.changes or {}).values():
-        if not isinstance(change, dict):
-            continue
-        new = change.get("new", "")
+    for change in display.shown_changes(entry):
         if entry.action == AuditAction.UPDATE:
-            parts.append(f"{change.get('label', '')}：{change.get('old', '') or '（空）'} → {new or '（空）'}")
+            parts.append(f"{change.label}：{change.old or '（空）'} → {change.new or '（空）'}")
         else:
-            parts.append(f"{change.get('label', '')}：{new if new != '' else '（空）'}")
+            parts.append(f"{change.label}：{change.new or '（空）'}")
     return "；".join(parts)
 
 
@@ -124,8 +122,13 @@ class AuditLogView(ScopedViewMixin, FilteredListMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        for entry in context["entries"]:
-            entry.kind_label = kind_label(entry.content_type)
+        entries = context["entries"]
+        display.annotate_entries(entries, user=self.request.user, log_url=self.request.path)
+        for entry in entries:
+            # An export or a reading of one kind of record says which; one that stored the
+            # exporting user as its record (shown as "用户 #1") says nothing it cannot know.
+            pointed_at_user = not display.names_a_record(entry) and entry.object_id != ""
+            entry.kind_label = "—" if pointed_at_user else kind_label(entry.content_type)
         return context
 
 
@@ -136,7 +139,7 @@ AUDIT_EXPORT_COLUMNS = (
     ExportColumn("操作", lambda e: e.get_action_display(), width=8),
     ExportColumn("记录类型", lambda e: kind_label(e.content_type), width=12),
     ExportColumn("记录编号", lambda e: e.object_id, width=10),
-    ExportColumn("记录", lambda e: e.object_repr, width=24),
+    ExportColumn("记录", display.record_name, width=24),
     ExportColumn("变更内容", changes_text, width=60),
     ExportColumn("说明", lambda e: e.note, width=30),
     ExportColumn("来源地址", lambda e: e.ip_address or "", width=16),

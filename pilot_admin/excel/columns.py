@@ -241,6 +241,13 @@ class ColumnSet:
     def sort(self, errors: Iterable[RowError]) -> list[RowError]:
         return sorted(errors, key=lambda e: (e.row or 0, self._position.get(e.column, len(self.columns))))
 
+    def failed_fields(self, row) -> set[str]:
+        """The fields whose cells in an ImportRow could not be read: a service validating the
+        rest of the row leaves them out, so each bad cell is reported once, with its own
+        message, and the row's other problems in the same run."""
+        headers = {error.column for error in row.errors}
+        return {column.field for column in self.columns if column.header in headers}
+
     def errors_from(self, row: int, error: ValidationError, model=None) -> list[RowError]:
         """A model's ValidationError as row errors: on the field's column where the sheet has
         one, otherwise on the row, naming the field."""

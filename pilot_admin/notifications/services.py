@@ -50,14 +50,15 @@ def notification_mark_all_read(*, user) -> int:
     return Notification.objects.visible_to(user).filter(read_at__isnull=True).update(read_at=timezone.now())
 
 
-def notify_users(*, users, source: str, title: str, body: str = "", link: str = "") -> int:
-    """Put one message in each of `users`' inboxes (the digest mails it later). `source` names
-    the event; Notification's unique (user, source) makes a retried call harmless. Returns how
-    many were written."""
-    rows = [
-        Notification(user=user, source=source[:100], title=title[:200], body=body, link=link[:300]) for user in users
-    ]
-    return len(Notification.objects.bulk_create(rows, ignore_conflicts=True))
+def notify(*, users, source: str, title: str, body: str = "", link: str = "") -> int:
+    """Tell each of `users` in their inbox (and so the next daily digest) about one event. The
+    `source` names the event and is unique per user, so a retried call never doubles a message;
+    callers put the decision time in it when the same record can be decided again."""
+    created = Notification.objects.bulk_create(
+        [Notification(user=user, source=source[:100], title=title[:200], body=body, link=link[:300]) for user in users],
+        ignore_conflicts=True,
+    )
+    return len(created)
 
 
 @dataclass(frozen=True)

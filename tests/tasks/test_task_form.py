@@ -135,7 +135,11 @@ def test_a_unit_that_has_reported_cannot_be_removed(county_admin, township_a_off
         townships=[township_a],
     )
     services.report_save(
-        actor=township_a_official, period=task.periods.get(), submit=True, today=datetime.date(2018, 6, 1)
+        actor=township_a_official,
+        period=task.periods.get(),
+        submit=True,
+        text="已完成",
+        today=datetime.date(2018, 6, 1),
     )
     with pytest.raises(ValidationError) as error:
         services.task_update(
