@@ -17,10 +17,7 @@ beat that did not run) still records each of them once. due_soon and due_tomorro
 their exact day: a warning a week ahead is worthless once the day has passed.
 
 A finished program reminds no one: once the program's last year is over, a period of its tasks
-is reminded only until its county escalation has had its day (due_date ≥ today −
-escalate_county_after_days). Its older unmet reports are history for the ledger, not today's
-work: without this, the first scan of an installation that carries an old program would put
-every overdue period of it, years back, in the county office's inbox at once.
+is reminded only until its county escalation has had its day (DeadlineDays.still_reminded).
 """
 
 import datetime
@@ -32,10 +29,8 @@ from pilot_admin.reminders.sql import (
     CLERK_KINDS,
     TITLE_MAX,
     DeadlineDays,
-    date_param,
     in_list,
     kind_labels,
-    shifted_today,
     table,
     unit_users,
     url_around_id,
@@ -74,18 +69,10 @@ def open_obligations_from() -> tuple[str, list]:
     return sql, [TaskStatus.OPEN, *MET_STATUSES]
 
 
-def still_reminded(today: datetime.date) -> tuple[str, list]:
-    """The condition on `p` and `g` that keeps a period in the scan on `today`: its program is
-    still running, or the period is recent enough that its escalations are still due (module
-    docstring)."""
-    recent = f"p.due_date >= {shifted_today('-', 'g.escalate_county_after_days')}"
-    return f"(g.end_year >= %s OR {recent})", [today.year, date_param(today)]
-
-
 def _obligations(today: datetime.date) -> dict[str, tuple[str, list]]:
     """Per kind, the reminder key (assignment, period, due date) of each obligation due it."""
     rows, params = open_obligations_from()
-    running, running_params = still_reminded(today)
+    running, running_params = PROGRAM_DAYS.still_reminded(today, deadline="p.due_date", end_year="g.end_year")
     return {
         kind: (
             f"SELECT a.id AS assignment_id, p.id AS period_id, p.due_date AS due_date {rows}"
