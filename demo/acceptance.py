@@ -18,6 +18,7 @@ from assessments import services as assessment_services
 from assessments import services_acceptance as acceptance
 from assessments.choices import Grade, InspectionStatus, RectificationStatus
 from assessments.models import Inspection, Rectification
+from demo.work_plan import HISTORY_LOGINS
 from pilot_admin.choices import Role
 from pilot_admin.models import User
 from villages.choices import PilotStatus
@@ -73,7 +74,9 @@ def load_demo_acceptance(*, county, program, admin) -> DemoAcceptance:
     )
     reporters = {
         user.township_id: user
-        for user in User.objects.filter(role=Role.TOWNSHIP, is_active=True, is_unit_leader=False).order_by("pk")
+        for user in User.objects.filter(
+            role=Role.TOWNSHIP, is_active=True, is_unit_leader=False, username__in=HISTORY_LOGINS
+        ).order_by("pk")
     }
     passed = [
         p
