@@ -13,6 +13,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from assessments import services as assessment_services
 from assessments import services_acceptance as acceptance
@@ -37,6 +38,9 @@ REASON = "检查验收合格、整改已验收；当年指标未在系统填报�
 
 
 SETTLED = "已按验收要求整改到位，资料已归档。"
+# When the rest of the program's rectifications were reported and verified, before its close.
+SETTLED_SUBMITTED_ON = datetime.date(2020, 10, 20)
+SETTLED_VERIFIED_ON = datetime.date(2020, 11, 5)
 
 
 @dataclass
@@ -126,4 +130,40 @@ def load_demo_acceptance(*, county, program, admin) -> DemoAcceptance:
     if failing and inspector is not None and not Inspection.objects.filter(original=failing[0]).exists():
         assessment_services.reinspection_create(actor=admin, original=failing[0], inspectors=[inspector])
         made.reinspections += 1
+    _settle_at_program_end(program=program, admin=admin)
     return made
+
+
+def _settle_at_program_end(*, program, admin) -> None:
+    """The rectifications still open when the program ended were reported by their townships and
+    verified before its close: a finished program owes nothing today (the demo's open
+    rectifications are the current program's, demo/current.py)."""
+    if program.end_year >= timezone.localdate().year:
+        return
+    reporters = {
+        user.township_id: user
+        for user in User.objects.filter(role=Role.TOWNSHIP, is_active=True, is_unit_leader=False).order_by("pk")
+    }
+    rows = (
+        Rectification.objects.filter(inspection__pilot__program=program)
+        .exclude(status=RectificationStatus.VERIFIED)
+        .select_related("responsible_unit")
+        .order_by("pk")
+    )
+    settled = []
+    for row in rows:
+        reporter = reporters.get(row.responsible_unit.township_id)
+        if reporter is None:
+            continue
+        if row.status == RectificationStatus.OPEN:
+            assessment_services.rectification_submit(actor=reporter, rectification=row, evidence_text=SETTLED)
+        assessment_services.rectification_verify(actor=admin, rectification=row)
+        settled.append(row.pk)
+    verified = _at(SETTLED_VERIFIED_ON)
+    Rectification.objects.filter(pk__in=settled).update(
+        submitted_at=_at(SETTLED_SUBMITTED_ON), verified_at=verified, updated_at=verified
+    )
+
+
+def _at(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))

@@ -24,7 +24,7 @@ from django.utils import timezone
 from assessments import services as assessment_services
 from assessments import services_acceptance as acceptance
 from assessments.choices import TemplateStatus
-from assessments.models import Inspection, ScoreTemplate
+from assessments.models import Inspection, Rectification, ScoreTemplate
 from demo.inspections import GUIDANCE, SHEET
 from demo.nominations import load_demo_nominations
 from demo.work_plan import PlannedReport, _report_through_services, _times
@@ -267,7 +267,7 @@ def _ensure_inspections(*, county, program, admin, today) -> int:
         .order_by("village__code")
     )
     first = next((p for p in pilots if p.village.township.name == ACCEPTED_TOWNSHIP), None)
-    others = [p for p in pilots if p is not first][: TO_SCORE + 1]
+    others = [p for p in pilots if p is not first][: TO_SCORE + 2]
     made = 0
     if first is not None:
         inspected_on = today - datetime.timedelta(days=12)
@@ -311,6 +311,8 @@ def _ensure_inspections(*, county, program, admin, today) -> int:
         )
         scheduled = _at(today - datetime.timedelta(days=10))
         Inspection.objects.filter(pk=inspection.pk).update(created_at=scheduled, updated_at=scheduled)
+        if index == TO_SCORE + 1:
+            _in_rectification(admin=admin, inspector=inspector, inspection=inspection, template=template, today=today)
         if index == TO_SCORE:
             assessment_services.inspection_scores_save(
                 actor=inspector, inspection=inspection, scores=_excellent_scores(template, _rng("scores", pilot.pk))
@@ -322,6 +324,51 @@ def _ensure_inspections(*, county, program, admin, today) -> int:
             )
         made += 1
     return made
+
+
+# Items to put right: (points off, reason).
+RECTIFY = {
+    "2.1": (4, "综合服务站面积不足600平方米，扣4分。"),
+    "3.1": (4, "综合信息网络平台尚未投入使用，扣4分。"),
+    "3.3": (4, "公共安全视频监控未联网，扣4分。"),
+}
+
+
+def _in_rectification(*, admin, inspector, inspection, template, today) -> None:
+    """A pilot graded 合格 (88) with three items to put right: confirmed a week ago, so its
+    rectifications are open with weeks to go; the township has reported one of them."""
+    by_code = {item.code: item for item in template.items.all()}
+    scores = [
+        assessment_services.ScoreInput(
+            item_id=item.pk,
+            points=item.max_points - RECTIFY.get(code, (0, ""))[0],
+            reason=RECTIFY.get(code, (0, ""))[1],
+            rectify=code in RECTIFY,
+        )
+        for code, item in by_code.items()
+    ]
+    assessment_services.inspection_scores_save(actor=inspector, inspection=inspection, scores=scores)
+    assessment_services.inspection_submit(actor=inspector, inspection=inspection)
+    confirmed_on = today - datetime.timedelta(days=7)
+    assessment_services.inspection_confirm(actor=admin, inspection=inspection, today=confirmed_on)
+    Inspection.objects.filter(pk=inspection.pk).update(
+        submitted_at=_at(confirmed_on - datetime.timedelta(days=3), 17),
+        confirmed_at=_at(confirmed_on),
+        updated_at=_at(confirmed_on),
+    )
+    rows = Rectification.objects.filter(inspection=inspection).select_related("responsible_unit").order_by("pk")
+    rows.update(created_at=_at(confirmed_on), updated_at=_at(confirmed_on))
+    first = rows.first()
+    reporter = User.objects.filter(
+        role=Role.TOWNSHIP, township=first.responsible_unit.township_id, is_unit_leader=False
+    ).first()
+    if reporter is not None:
+        assessment_services.rectification_submit(
+            actor=reporter, rectification=first, evidence_text="已按整改要求落实到位，附整改前后照片。"
+        )
+        Rectification.objects.filter(pk=first.pk).update(
+            submitted_at=_at(today - datetime.timedelta(days=2)), updated_at=_at(today - datetime.timedelta(days=2))
+        )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.db.models import Q
 from django.utils import timezone
 
-from assessments.choices import InspectionStatus
-from assessments.models import Inspection, RectificationReminder
+from assessments.choices import InspectionStatus, RectificationStatus
+from assessments.models import Inspection, Rectification, RectificationReminder
 from demo.county import TOWNSHIPS
 from demo.current import TO_SCORE, plan_years
 from guardianship import selectors as guardianship_selectors
@@ -123,6 +123,12 @@ def test_the_finished_program_is_history_its_tasks_closed_out(demo):
     old = PilotProgram.objects.get(code="badong-13th-fyp")
     assert old.end_year < _today().year
     assert not Task.objects.filter(program=old, status=TaskStatus.OPEN).exists()
+    # Its rectifications were put right before it closed; the open ones are this year's.
+    open_rows = Rectification.objects.exclude(status=RectificationStatus.VERIFIED)
+    assert not open_rows.filter(inspection__pilot__program=old).exists()
+    assert {RectificationStatus.OPEN, RectificationStatus.SUBMITTED} <= set(
+        open_rows.filter(inspection__pilot__program=_current()).values_list("status", flat=True)
+    )
     # No unit owes a report that has been overdue for longer than a report stays open.
     lock = datetime.timedelta(days=_current().report_lock_days)
     badong = [(a, p) for a, p in _unmet() if a.task.program.county.name == "巴东县"]
