@@ -9,8 +9,9 @@ demo login report through the services as that login, on the story's days; the o
 reports are bulk-made in their final state (as demo/work_plan.py does for the old program).
 
 Idempotent as the rest of the demo: the program is found by its code, and each part is made
-only when missing (tasks by code, pilots by village, the template and inspections by year). A
-second run, on any day, adds nothing; run in a later five-year plan, it starts that plan.
+only when missing (tasks by code, the year's pilots, score sheet and indicators by year,
+inspections once). A second run the same day adds nothing; in a later year of the plan it adds
+that year's pilots, score sheet and indicators; in a later five-year plan, it starts that plan.
 """
 
 import datetime
@@ -189,9 +190,10 @@ def _ensure_pilots(*, county, program, admin, today) -> int:
     if PilotAssignment.objects.filter(program=program, year=year, nomination__isnull=True).exists():
         return 0
     approved_on = _story_day(today, 4, 15, days_before=30)
+    candidates = _candidates(county)
     created = 0
     for township in county.townships.order_by("code"):
-        pool = _candidates(county).get(township.pk, [])
+        pool = candidates.get(township.pk, [])
         rng = _rng("pilots", township.code, year)
         count = 1 + (township.name in SECOND_PILOT) + (township.name in PROPOSED) + (township.name == WITHDRAWN)
         for index, village in enumerate(rng.sample(pool, min(count, len(pool)))):

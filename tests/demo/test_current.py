@@ -186,11 +186,14 @@ def test_the_current_year_has_pilots_in_every_state_and_a_pending_nomination(dem
 
 
 def test_the_story_carries_its_own_dates_not_the_day_it_was_loaded(demo):
-    # The 2019 inspections were submitted and confirmed in 2019.
-    old = Inspection.objects.filter(year=2019, submitted_at__isnull=False)
+    # The 2019 inspections were submitted and confirmed in 2019 (the re-inspection in 2020).
+    old = Inspection.objects.filter(year=2019, original__isnull=True, submitted_at__isnull=False)
     assert old.exists()
     assert set(old.values_list("submitted_at__year", flat=True)) == {2019}
     assert set(old.filter(confirmed_at__isnull=False).values_list("confirmed_at__year", flat=True)) == {2019}
+    finished = PilotProgram.objects.get(code="badong-13th-fyp")
+    stamps = Inspection.objects.filter(pilot__program=finished).values_list("submitted_at__year", "confirmed_at__year")
+    assert {year for pair in stamps for year in pair if year} <= set(finished.years)
     # This year's pilots were approved before today, withdrawn ones withdrawn before today.
     program = _current()
     for pilot in PilotAssignment.objects.filter(program=program, approved_at__isnull=False):
