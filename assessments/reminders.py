@@ -12,6 +12,9 @@ reminders', taken from the inspection's program:
 - escalate_leader  today − deadline ≥ escalate_leader_after_days
 - escalate_county  today − deadline ≥ escalate_county_after_days
 
+A finished program's rectifications are reminded only until their county escalation's day, as
+the report reminders (DeadlineDays.still_reminded).
+
 Recipients: the responsible unit's users (its clerks first, as for task reports); escalate_leader
 its leaders; escalate_county its leaders and the county office (R-F6: 逾期未整改到位的，提请约谈).
 """
@@ -54,10 +57,11 @@ def _obligations(today: datetime.date) -> dict[str, tuple[str, list]]:
       JOIN {table(PilotProgram)} g ON g.id = pa.program_id
      WHERE x.status IN ({statuses})
     """
+    running, running_params = PROGRAM_DAYS.still_reminded(today, deadline="x.deadline", end_year="g.end_year")
     return {
         kind: (
-            f"SELECT x.id AS rectification_id, x.deadline AS due_date {rows} AND {condition}",
-            [*status_params, *condition_params],
+            f"SELECT x.id AS rectification_id, x.deadline AS due_date {rows} AND {running} AND {condition}",
+            [*status_params, *running_params, *condition_params],
         )
         for kind, (condition, condition_params) in PROGRAM_DAYS.conditions(today, deadline="x.deadline").items()
     }

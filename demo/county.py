@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
 from demo.acceptance import load_demo_acceptance
+from demo.current import DemoCurrent, load_demo_current
 from demo.guardianship import load_demo_guardianship
 from demo.history import load_demo_history
 from demo.inspections import load_demo_assessments
@@ -29,7 +31,15 @@ from pilot_admin.accounts.duties import duty_username_for
 from pilot_admin.choices import Role
 from pilot_admin.models import User
 from villages import services
-from villages.choices import DepartmentKind, GuidanceCategory, PilotLevel, PilotStatus, TownshipKind, VillageKind
+from villages.choices import (
+    COUNTED_PILOT_STATUSES,
+    DepartmentKind,
+    GuidanceCategory,
+    PilotLevel,
+    PilotStatus,
+    TownshipKind,
+    VillageKind,
+)
 from villages.models import (
     County,
     Department,
@@ -144,6 +154,23 @@ DEMO_USERS = [
         is_unit_leader=True,
     ),
     DemoUser("township_dongrangkou", Role.TOWNSHIP, "东瀼口镇人民政府", township="东瀼口镇"),
+    # Every other township's reporting account: townships enter their villages' indicators, their
+    # reports and visits themselves (the county office confirms, it does not type them in).
+    *(
+        DemoUser(f"township_{pinyin}", Role.TOWNSHIP, f"{township}人民政府", township=township)
+        for township, pinyin in (
+            ("信陵镇", "xinling"),
+            ("沿渡河镇", "yanduhe"),
+            ("官渡口镇", "guandukou"),
+            ("茶店子镇", "chadianzi"),
+            ("绿葱坡镇", "lvcongpo"),
+            ("大支坪镇", "dazhiping"),
+            ("野三关镇", "yesanguan"),
+            ("清太坪镇", "qingtaiping"),
+            ("溪丘湾乡", "xiqiuwan"),
+            ("金果坪乡", "jinguoping"),
+        )
+    ),
     DemoUser("inspector", Role.INSPECTOR, "县检查验收组"),
     DemoUser("api_client", Role.API_CLIENT, "州民政局数据接口"),
     # The three separated administrator duties (三权分立), named as the upgrade names them
@@ -331,6 +358,7 @@ class DemoSummary:
     created: dict[str, int] = field(default_factory=dict)
     logins: list[tuple[str, str, str, str]] = field(default_factory=list)
     liuzhi: DemoLiuzhi | None = None
+    current: DemoCurrent | None = None
 
 
 def _load_departments_data() -> list[dict]:
@@ -434,6 +462,9 @@ def _ensure_users(county, townships, departments) -> tuple[dict[str, User], list
     """The demo logins, reset to the documented password on every run (a demo must open with
     the password the README gives)."""
     users, logins = {}, []
+    # One hash for all of them: the password is public anyway, and hashing it anew for each of
+    # some twenty accounts (about half a second each) made every run of load_demo seconds slower.
+    password = make_password(DEMO_PASSWORD)
     for demo in DEMO_USERS:
         user = User.objects.filter(username=demo.username).first() or User(username=demo.username)
         user.role = demo.role
@@ -446,7 +477,8 @@ def _ensure_users(county, townships, departments) -> tuple[dict[str, User], list
         user.is_superuser = False
         user.is_active = True
         user.inactivity_disabled_at = None
-        user.set_password(DEMO_PASSWORD)
+        user.password = password
+        user.password_changed_at = timezone.now()  # what set_password stamps: the age clock restarts
         # The documented password opens the demo straight away (the upgrade made the duty
         # accounts with a password to be set and replaced).
         user.must_change_password = False
@@ -675,6 +707,50 @@ def _ensure_indicators(*, admin, users, townships, villages, plan: list[PilotSpe
     return created
 
 
+def _ensure_current_indicators(*, admin, users, program) -> int:
+    """This year's indicators of the current program's pilots, entered by their townships'
+    accounts on the story's days: most confirmed, every fourth waiting for the county office,
+    one returned for correction. A pilot that has this year's record is left as it is."""
+    today = timezone.localdate()
+    year = today.year
+    township_users = {
+        user.township_id: user for user in users.values() if user.role == Role.TOWNSHIP and not user.is_unit_leader
+    }
+    pilots = list(
+        Village.objects.filter(
+            pilot_assignments__program=program,
+            pilot_assignments__status__in=COUNTED_PILOT_STATUSES,
+            township__pk__in=township_users,
+        )
+        .exclude(indicators__year=year)
+        .order_by("code")
+        .distinct()
+    )
+    for index, village in enumerate(pilots):
+        reported_on = today - datetime.timedelta(days=3 + index % 20)
+        values = _indicator_values(village.code, year, village)
+        indicator = services.village_indicator_submit(
+            actor=township_users[village.township_id], village=village, year=year, **values
+        )
+        stamps = {"reported_at": _on_day(reported_on), "created_at": _on_day(reported_on)}
+        if index == 1:
+            services.village_indicator_return(
+                actor=admin, indicator=indicator, reason="村集体经济收入与农经台账不一致，请核实后重新填报。"
+            )
+            stamps["updated_at"] = _on_day(reported_on + datetime.timedelta(days=1))
+        elif index % 4 != 0:
+            services.village_indicator_confirm(actor=admin, indicator=indicator)
+            stamps["confirmed_at"] = stamps["updated_at"] = _on_day(reported_on + datetime.timedelta(days=2))
+        else:
+            stamps["updated_at"] = stamps["reported_at"]
+        VillageIndicator.objects.filter(pk=indicator.pk).update(**stamps)
+    return len(pilots)
+
+
+def _on_day(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
+
+
 @transaction.atomic
 def load_demo() -> DemoSummary:
     """Create whatever of the demo county is missing; return what it holds now."""
@@ -697,8 +773,11 @@ def load_demo() -> DemoSummary:
     load_demo_guardianship(county=county, admin=admin)
     liuzhi = load_demo_liuzhi(password=DEMO_PASSWORD)
     n_nominations = load_demo_nominations(program=program, admin=admin, users=users)
-    # Last: the 2018 村改社区 leaves the indicators and pilots entered above as they were.
+    # The 2018 村改社区 leaves the indicators and pilots entered above as they were.
     n_village_events = load_demo_history(county=county, admin=admin)
+    # Last: the current program picks its pilots among the villages the history left untouched.
+    current = load_demo_current(county=county, admin=admin, users=users)
+    n_indicators += _ensure_current_indicators(admin=admin, users=users, program=current.program)
 
     pilots = dict.fromkeys(PilotStatus.values, 0)
     for status in PilotAssignment.objects.filter(program=program).values_list("status", flat=True):
@@ -726,7 +805,9 @@ def load_demo() -> DemoSummary:
             **demo_tasks.created,
             "liuzhi_departments": liuzhi.created_departments,
             "liuzhi_tasks": liuzhi.created_tasks,
+            **current.created,
         },
         logins=[*logins, liuzhi.login],
         liuzhi=liuzhi,
+        current=current,
     )

@@ -1,7 +1,7 @@
 """Demo guardianship data for the demo county: the policy, dibao standards 2016–2026 and a few
 hundred synthetic persons under special-hardship support (valid ID numbers, names from fixed
 syllables), some in the 敬老院 of 信陵镇 and 野三关镇; self-care assessments, guardians of all
-three categories with agreements (a few missing), a year of monthly visits with some gaps, two
+three categories with agreements (a few missing), a year of monthly visits with some gaps (this month's half done), two
 supervision findings and one guardian replacement.
 
 Everything comes from a fixed seed. Persons are keyed by their ID number, and the rows that
@@ -234,13 +234,12 @@ def _visits(persons: list[Person], visitors: dict[int, User], admin: User, today
         visitor = visitors.get(person.village.township_id, admin)
         for back in range(11, -1, -1):
             month = _add_months(this_month, -back)
-            # About one month in twenty missed, and a third not yet visited this month.
-            if rng.random() < 0.05 or (back == 0 and rng.random() < 0.35):
+            # About one month in twenty missed; this month half done, whatever its day: the
+            # visits made so far fall between its first day and today.
+            if rng.random() < 0.05 or (back == 0 and rng.random() < 0.5):
                 continue
-            last_day = (_add_months(month, 1) - datetime.timedelta(days=1)).day
+            last_day = today.day if back == 0 else (_add_months(month, 1) - datetime.timedelta(days=1)).day
             day = month.replace(day=rng.randint(1, last_day))
-            if day > today:
-                continue
             heating = not (month.month in (12, 1, 2) and rng.random() < 0.1)
             visits.append(
                 Visit(

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from assessments import services
 from assessments.choices import InspectionStatus, RectificationStatus, TemplateStatus
 from assessments.models import Inspection, Rectification, ScoreTemplate
+from demo.work_plan import HISTORY_LOGINS
 from pilot_admin.choices import Role
 from pilot_admin.models import User
 from villages.choices import COUNTED_PILOT_STATUSES
@@ -24,8 +26,12 @@ from villages.models import PilotAssignment
 
 SEED = "badong-assessments-2019"
 YEAR = 2019
+SCHEDULED_ON = datetime.date(2019, 11, 5)
+PUBLISHED_ON = datetime.date(2019, 10, 15)
 INSPECTED_ON = datetime.date(2019, 11, 20)
 CONFIRMED_ON = datetime.date(2019, 12, 20)
+RECTIFIED_ON = datetime.date(2020, 1, 10)
+VERIFIED_ON = datetime.date(2020, 1, 14)
 # Every sixth pilot is not yet inspected, and the last two inspected stay drafts for the demo
 # inspector to fill in on the pages.
 NOT_INSPECTED_EVERY = 6
@@ -134,10 +140,31 @@ def _ensure_template(*, program, admin) -> tuple[ScoreTemplate, int]:
                         guidance=GUIDANCE,
                     )
         services.template_publish(actor=admin, template=template)
+        ScoreTemplate.objects.filter(pk=template.pk).update(published_at=_moment(PUBLISHED_ON))
     if not ScoreTemplate.objects.filter(program=program, year=YEAR + 1).exists() and YEAR + 1 in program.years:
         services.template_copy(actor=admin, template=template, year=YEAR + 1)
         created += 1
     return template, created
+
+
+def _moment(day: datetime.date, hour: int = 9) -> datetime.datetime:
+    """`hour` o'clock local time on `day`: the services stamp "now", the story has its own days."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def _date_story(inspections: list[Inspection]) -> None:
+    """Put the inspections made now, and their rectifications, on the 2019 story's days (the
+    services stamped them with the day load_demo ran)."""
+    made = Inspection.objects.filter(pk__in=[inspection.pk for inspection in inspections])
+    made.update(created_at=_moment(SCHEDULED_ON), updated_at=_moment(SCHEDULED_ON))
+    made.filter(submitted_at__isnull=False).update(
+        submitted_at=_moment(INSPECTED_ON, 17), updated_at=_moment(INSPECTED_ON, 17)
+    )
+    made.filter(confirmed_at__isnull=False).update(confirmed_at=_moment(CONFIRMED_ON), updated_at=_moment(CONFIRMED_ON))
+    rows = Rectification.objects.filter(inspection__in=made)
+    rows.update(created_at=_moment(CONFIRMED_ON), updated_at=_moment(CONFIRMED_ON))
+    rows.filter(submitted_at__isnull=False).update(submitted_at=_moment(RECTIFIED_ON), updated_at=_moment(RECTIFIED_ON))
+    rows.filter(verified_at__isnull=False).update(verified_at=_moment(VERIFIED_ON), updated_at=_moment(VERIFIED_ON))
 
 
 def _target_total(rng: random.Random) -> Decimal:
@@ -174,14 +201,14 @@ def _scores(rng: random.Random, items, total: Decimal) -> list[services.ScoreInp
     ]
 
 
-def _inspect(*, admin, inspector, template, pilots) -> tuple[int, list[Inspection]]:
+def _inspect(*, admin, inspector, template, pilots) -> tuple[list[Inspection], list[Inspection]]:
     """Schedule the pilots' inspections not made yet; score all but the last DRAFTS of those made
-    now. Returns the count made and the ones confirmed now."""
+    now. Returns the ones made and the ones confirmed now."""
     items = list(template.items.order_by("order"))
     done = set(Inspection.objects.filter(year=YEAR, original__isnull=True).values_list("pilot_id", flat=True))
     chosen = [pilot for index, pilot in enumerate(pilots) if index % NOT_INSPECTED_EVERY != NOT_INSPECTED_EVERY - 1]
     new = [pilot for pilot in chosen if pilot.pk not in done]
-    confirmed = []
+    confirmed, made = [], []
     for index, pilot in enumerate(new):
         inspection = services.inspection_schedule(
             actor=admin,
@@ -191,6 +218,7 @@ def _inspect(*, admin, inspector, template, pilots) -> tuple[int, list[Inspectio
             outside_members="州民政局基层政权科 李明",
             inspected_on=INSPECTED_ON,
         )
+        made.append(inspection)
         if index >= len(new) - DRAFTS and not done:
             continue  # left for the demo inspector (only on the first load)
         rng = random.Random(f"{SEED}-{pilot.village.code}")
@@ -198,7 +226,7 @@ def _inspect(*, admin, inspector, template, pilots) -> tuple[int, list[Inspectio
         services.inspection_scores_save(actor=inspector, inspection=inspection, scores=scores)
         services.inspection_submit(actor=inspector, inspection=inspection)
         confirmed.append(services.inspection_confirm(actor=admin, inspection=inspection, today=CONFIRMED_ON))
-    return len(new), confirmed
+    return made, confirmed
 
 
 def _settle(*, admin, inspections) -> None:
@@ -206,7 +234,9 @@ def _settle(*, admin, inspections) -> None:
     (where the demo has a login for it), so the list shows all three states."""
     reporters = {
         user.township_id: user
-        for user in User.objects.filter(role=Role.TOWNSHIP, is_active=True, is_unit_leader=False).order_by("pk")
+        for user in User.objects.filter(
+            role=Role.TOWNSHIP, is_active=True, is_unit_leader=False, username__in=HISTORY_LOGINS
+        ).order_by("pk")
     }
     rows = (
         Rectification.objects.filter(inspection__in=inspections)
@@ -234,8 +264,10 @@ def load_demo_assessments(*, county, program, admin) -> DemoAssessments:
         .select_related("village")
         .order_by("village__code")
     )
-    n_inspections, confirmed = _inspect(admin=admin, inspector=inspector, template=template, pilots=pilots)
+    made, confirmed = _inspect(admin=admin, inspector=inspector, template=template, pilots=pilots)
     _settle(admin=admin, inspections=confirmed)
+    _date_story(made)
+    n_inspections = len(made)
 
     inspections = dict.fromkeys(InspectionStatus.values, 0)
     for status in Inspection.objects.filter(pilot__program=program).values_list("status", flat=True):

@@ -71,6 +71,10 @@ CLOSED_OUT = {
     "BD-07-03": "培育村级特色主导产业、拓宽村级集体经济发展渠道的具体办法已出台，准予销号。",
 }
 CLOSED_OUT_ON = datetime.date(2020, 1, 15)
+# The rest were closed out when the program ended and the county office made its final review:
+# the finished program is history, its unmet reports no longer owed (nor overdue, nor reminded).
+PROGRAM_END_NOTE = "“十三五”试点期满，经县领导小组办公室总结验收，本任务办结，准予销号。"
+PROGRAM_END_CLOSED_ON = datetime.date(2021, 1, 20)
 
 RETURN_REASONS = [
     "台账未经单位主要领导签字，请补签后重新报送。",
@@ -92,6 +96,12 @@ NEXT_STEPS = [
     "对照考核验收标准开展自查",
     "总结试点村经验做法，做好推广",
 ]
+
+
+# The logins that reported through the system in the 十三五 years. The other townships' accounts
+# were opened for the current program (demo/current.py): their 2017–2020 reports are the
+# bulk-made history of a unit without a login, so the finished program's story stays as it was.
+HISTORY_LOGINS = ("dept_civil_affairs", "township_shuibuya", "township_shuibuya_leader", "township_dongrangkou")
 
 
 @dataclass
@@ -306,7 +316,9 @@ def _reporters(county) -> dict[int, User]:
     """The demo login that speaks for each unit: a clerk rather than the unit's leader, the
     first by username."""
     reporters = {}
-    users = User.objects.filter(county=county, is_active=True, role__in=[Role.DEPARTMENT, Role.TOWNSHIP])
+    users = User.objects.filter(
+        county=county, is_active=True, role__in=[Role.DEPARTMENT, Role.TOWNSHIP], username__in=HISTORY_LOGINS
+    )
     for user in users.order_by("is_unit_leader", "username"):
         unit = village_services.unit_for(user)
         if unit is not None:
@@ -412,6 +424,10 @@ def _close_out(*, tasks: list[Task], admin) -> None:
         if task.code in CLOSED_OUT:
             services.task_close_out(actor=admin, task=task, note=CLOSED_OUT[task.code])
             Task.objects.filter(pk=task.pk).update(closed_out_at=_at(CLOSED_OUT_ON, rng))
+    for task in tasks:
+        if task.code not in CLOSED_OUT and task.deadline < timezone.localdate():
+            services.task_close_out(actor=admin, task=task, note=PROGRAM_END_NOTE)
+            Task.objects.filter(pk=task.pk).update(closed_out_at=_at(PROGRAM_END_CLOSED_ON, rng))
 
 
 # One task whose reports carry figures (TaskFigure), so the report form, the period table's

@@ -15,6 +15,9 @@ the offsets taken from the task's program:
 Catching up: the overdue and escalation kinds compare with ≥, so a scan that missed days (a
 beat that did not run) still records each of them once. due_soon and due_tomorrow fire only on
 their exact day: a warning a week ahead is worthless once the day has passed.
+
+A finished program reminds no one: once the program's last year is over, a period of its tasks
+is reminded only until its county escalation has had its day (DeadlineDays.still_reminded).
 """
 
 import datetime
@@ -69,10 +72,12 @@ def open_obligations_from() -> tuple[str, list]:
 def _obligations(today: datetime.date) -> dict[str, tuple[str, list]]:
     """Per kind, the reminder key (assignment, period, due date) of each obligation due it."""
     rows, params = open_obligations_from()
+    running, running_params = PROGRAM_DAYS.still_reminded(today, deadline="p.due_date", end_year="g.end_year")
     return {
         kind: (
-            f"SELECT a.id AS assignment_id, p.id AS period_id, p.due_date AS due_date {rows} AND {condition}",
-            [*params, *condition_params],
+            f"SELECT a.id AS assignment_id, p.id AS period_id, p.due_date AS due_date {rows}"
+            f" AND {running} AND {condition}",
+            [*params, *running_params, *condition_params],
         )
         for kind, (condition, condition_params) in kind_conditions(today).items()
     }

@@ -287,5 +287,8 @@ def test_a_database_of_the_previous_main_migrates_with_every_row_kept(tmp_path, 
     assert "本次新增：乡镇 0，村 0，部门 0，试点项目 0，建设标准 0，试点村 0，指标 " in output
     assert "任务 0，进度报告 0，试点申报和省级重点支持登记 " in output
     assert "422823-auditadmin" in output
-    # The three duty accounts, and the 六枝特区 county's office login the old demo did not have.
-    assert _shell_json(ROOT, database_url, COUNT_ROWS)["pilot_admin_user"] == before_users + 4
+    # The three duty accounts, the 六枝特区 county's office login the old demo did not have, and
+    # the reporting accounts of the ten townships that had none.
+    assert _shell_json(ROOT, database_url, COUNT_ROWS)["pilot_admin_user"] == before_users + 4 + 10
+    # The current program the old demo did not have, built around today.
+    assert "当前试点项目 1，" in output

@@ -15,7 +15,7 @@ the same way everywhere:
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
@@ -43,12 +43,14 @@ class NotifyResult:
 
 @dataclass(frozen=True)
 class SourceRun:
-    """One source's part of a daily run."""
+    """One source's part of a daily run; `created_by_kind` holds the new reminders per kind
+    (kinds with none left out), so the run's report can say what it made."""
 
     source: str
     created: int
     reminders: int
     notifications: int
+    created_by_kind: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -67,14 +69,23 @@ class ReminderSource:
         """The owning app's label: one source per app."""
         return self.model._meta.app_label
 
+    @property
+    def label(self) -> str:
+        """The owning app's name as users read it (its AppConfig.verbose_name)."""
+        return apps.get_app_config(self.name).verbose_name
+
     def scan(self, *, today: datetime.date) -> int:
+        """Record today's reminders; returns how many are new (a second scan the same day adds 0)."""
+        return sum(self.scan_by_kind(today=today).values())
+
+    def scan_by_kind(self, *, today: datetime.date) -> dict[str, int]:
         """Record today's reminders: one INSERT … SELECT … ON CONFLICT DO NOTHING per kind, in
-        one transaction. Returns how many are new; a second scan the same day adds 0."""
+        one transaction. Returns how many are new per kind, kinds with none left out."""
         quote = connection.ops.quote_name
         key = conflict_key(self.model)
         columns = [quote(column) for column in key if column != "kind"]
         created_at = timestamp_param(timezone.now())
-        created = 0
+        created: dict[str, int] = {}
         with transaction.atomic(), connection.cursor() as cursor:
             for kind, (select, params) in self.obligations(today).items():
                 cursor.execute(
@@ -87,7 +98,8 @@ class ReminderSource:
                     """,
                     [kind, date_param(today), created_at, *params],
                 )
-                created += cursor.rowcount
+                if cursor.rowcount > 0:
+                    created[kind] = cursor.rowcount
         return created
 
     def notify(self, *, now: datetime.datetime) -> NotifyResult:
@@ -103,9 +115,9 @@ class ReminderSource:
         return NotifyResult(reminders=claimed, notifications=notified)
 
     def run(self, *, today: datetime.date, now: datetime.datetime) -> SourceRun:
-        created = self.scan(today=today)
+        created = self.scan_by_kind(today=today)
         notified = self.notify(now=now)
-        return SourceRun(self.name, created, notified.reminders, notified.notifications)
+        return SourceRun(self.name, sum(created.values()), notified.reminders, notified.notifications, created)
 
 
 def conflict_key(model: type[models.Model]) -> list[str]:

@@ -93,6 +93,15 @@ class DeadlineDays:
             ),
         }
 
+    def still_reminded(self, today: datetime.date, *, deadline: str, end_year: str) -> tuple[str, list]:
+        """The condition that keeps an obligation in the scan on `today`: its program (last year
+        `end_year`) is still running, or its `deadline` is recent enough that its escalations are
+        still due. Once a program has ended, its older unmet obligations are history, not
+        today's work: without this, the first scan of an installation carrying a finished
+        program would put every overdue obligation of it, years back, in the inboxes at once."""
+        recent = f"{deadline} >= {shifted_today('-', self.escalate_county_after_days)}"
+        return f"({end_year} >= %s OR {recent})", [today.year, date_param(today)]
+
     def phrases(self, texts: dict[str, tuple[str, ...]], *, due: str) -> tuple[str, list]:
         """A CASE on r.kind giving each kind's sentence about the deadline: its texts around the
         due date `due` and, for an escalation, the program's number of days."""

@@ -139,3 +139,13 @@ def test_the_daily_run_includes_rectification_reminders(world):
     assert _reminders(ReminderKind.OVERDUE).count() == 1
     message = Notification.objects.get(user=world.clerk)
     assert message.emailed_at is not None  # it rode in the same daily digest
+
+
+def test_a_finished_programs_old_rectification_reminds_no_one(world):
+    """A 2019 rectification left open when 十三五 ended is history in 2026, not three messages."""
+    years_later = datetime.date(world.program.end_year + 6, 12, 7)
+
+    assert rectification_reminders_scan(today=years_later) == 0
+    assert rectification_reminders_notify(now=NOW).notifications == 0
+    # While the program ran, the same catch-up scan records every late kind.
+    assert rectification_reminders_scan(today=datetime.date(world.program.end_year, 12, 31)) == 3

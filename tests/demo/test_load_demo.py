@@ -118,7 +118,7 @@ class TestDemoContent:
         required = {row.required_new_pilots for row in reports[0].townships}
         assert required == {1, 2}
         assert PilotAssignment.objects.filter(status=PilotStatus.PROPOSED, year=program.end_year).exists()
-        withdrawn = PilotAssignment.objects.get(status=PilotStatus.WITHDRAWN)
+        withdrawn = PilotAssignment.objects.get(program=program, status=PilotStatus.WITHDRAWN)
         assert withdrawn.withdraw_reason
         # The withdrawn village was selected again the next year.
         assert PilotAssignment.objects.filter(

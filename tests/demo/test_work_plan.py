@@ -11,7 +11,15 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from demo.work_plan import CLOSED_OUT, REPORTS_UNTIL, SUMMARY_TASKS, TITLE_MAX
+from demo.current import plan_tasks
+from demo.work_plan import (
+    CLOSED_OUT,
+    PROGRAM_END_CLOSED_ON,
+    PROGRAM_END_NOTE,
+    REPORTS_UNTIL,
+    SUMMARY_TASKS,
+    TITLE_MAX,
+)
 from pilot_admin.models import AuditEntry, User
 from tasks import selectors, services
 from tasks.choices import AssignmentRole, CadenceKind, Phase, ReportStatus, TaskStatus
@@ -64,8 +72,10 @@ def _program():
 
 
 def test_a_second_run_adds_no_task_assignment_period_or_report(demo):
-    # Badong's 53, and the 36 of 六枝特区's table (demo/liuzhi.py).
-    assert demo["first"]["Task"] == 53 + 36
+    # Badong's 53, the current program's (demo/current.py), and the 36 of 六枝特区's table (demo/liuzhi.py).
+    current = Task.objects.exclude(program__code__in=["badong-13th-fyp", "liuzhi-community-governance"]).count()
+    assert current == len(plan_tasks(timezone.localdate()))
+    assert demo["first"]["Task"] == 53 + current + 36
     assert demo["second"] == demo["first"]
     assert "任务 53，进度报告" in demo["first_output"]
     assert "本次未新增任何记录" in demo["second_output"]
@@ -128,7 +138,11 @@ def test_every_township_government_is_assigned_the_township_tasks():
     for township in townships:
         government = Department.objects.get(township=township)
         assert (government.kind, government.name) == (DepartmentKind.TOWNSHIP, f"{township.name}人民政府")
-        codes = set(government.assignments.filter(role=AssignmentRole.TOWNSHIP).values_list("task__code", flat=True))
+        codes = set(
+            government.assignments.filter(role=AssignmentRole.TOWNSHIP, task__program=program).values_list(
+                "task__code", flat=True
+            )
+        )
         assert codes == {"BD-01-01", "BD-01-02"}, township.name
     assert Task.objects.get(code="BD-01-01").applies_to_all_townships
 
@@ -191,7 +205,7 @@ def test_units_with_a_demo_login_reported_through_it():
 
 
 def test_a_handful_of_tasks_are_closed_out_with_a_note_after_a_complete_final_report():
-    closed = Task.objects.filter(program=_program(), status=TaskStatus.CLOSED_OUT)
+    closed = Task.objects.filter(program=_program(), status=TaskStatus.CLOSED_OUT, code__in=CLOSED_OUT)
     assert set(closed.values_list("code", flat=True)) == set(CLOSED_OUT)
     for task in closed:
         assert task.close_out_note == CLOSED_OUT[task.code]
@@ -199,6 +213,15 @@ def test_a_handful_of_tasks_are_closed_out_with_a_note_after_a_complete_final_re
         lead = task.assignments.get(role=AssignmentRole.LEAD).department
         last = ProgressReport.objects.filter(task=task, department=lead).order_by("-period__due_date").first()
         assert (last.status, last.percent_complete) == (ReportStatus.ACCEPTED, 100)
+
+
+def test_the_rest_are_closed_out_when_the_finished_program_ended():
+    program = _program()
+    rest = Task.objects.filter(program=program).exclude(code__in=CLOSED_OUT)
+    assert rest.count() == 53 - len(CLOSED_OUT)
+    assert set(rest.values_list("status", "close_out_note")) == {(TaskStatus.CLOSED_OUT, PROGRAM_END_NOTE)}
+    assert {timezone.localdate(at) for at in rest.values_list("closed_out_at", flat=True)} == {PROGRAM_END_CLOSED_ON}
+    assert PROGRAM_END_CLOSED_ON.year > program.end_year
 
 
 def test_completeness_differs_from_unit_to_unit():

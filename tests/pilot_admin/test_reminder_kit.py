@@ -67,6 +67,9 @@ def test_a_model_without_a_unique_key_on_kind_is_refused():
 def late_everywhere(county, county_admin, program, department, department_user, township_a, village_a,
                     inspector):  # fmt: skip
     """One late obligation of each source: a task report, a rectification and a month's visit."""
+    # A program still running on DAY: a finished one's old obligations are not reminded.
+    program.end_year = DAY.year
+    program.save()
     task_services.task_create(
         actor=county_admin, program=program, code="BD-05-01", title="建立试点工作台账", text="建立台账。",
         start_date=datetime.date(2017, 5, 16), deadline=datetime.date(2017, 6, 30), lead=[department],

@@ -128,6 +128,30 @@ def test_a_daily_scan_records_each_kind_once_on_its_day(world):
         assert scan_dates == {(world.due + D(days=offset(world.program, kind)), world.due)}, kind
 
 
+def test_a_finished_programs_old_periods_remind_no_one(world):
+    """十三五 ended in 2020: its unmet 2017 report is history in 2026, not 2,700 messages."""
+    years_later = datetime.date(world.program.end_year + 6, 12, 7)
+
+    assert reminders_scan(today=years_later) == 0
+    reminders_notify(now=NOW)
+    assert not Notification.objects.exists()
+    # While the program ran, the same catch-up scan records every late kind.
+    assert reminders_scan(today=datetime.date(world.program.end_year, 12, 31)) == 2 * 3
+
+
+def test_an_ended_programs_period_is_reminded_until_its_county_escalation_day(world):
+    # The program's last year is the period's year before: it has ended when the period falls due.
+    world.program.end_year = world.program.start_year = world.due.year - 1
+    world.program.cumulative_by_year = world.program.end_year
+    world.program.save()
+    last_day = world.due + D(days=world.program.escalate_county_after_days)
+
+    assert _recorded(ReminderKind.ESCALATE_COUNTY) == set()
+    assert reminders_scan(today=last_day + D(days=1)) == 0
+    reminders_scan(today=last_day)
+    assert _recorded(ReminderKind.ESCALATE_COUNTY) == _every_obligation(world, ReminderKind.ESCALATE_COUNTY)
+
+
 def test_catching_up_after_missed_days_records_overdue_and_escalations_once(world):
     late = world.due + D(days=offset(world.program, ReminderKind.ESCALATE_COUNTY) + 5)
 
@@ -407,8 +431,12 @@ def test_the_command_runs_the_same_service_and_reports_in_chinese(world, capsys)
     assert "生成站内消息 2 条" in out
     assert set(Reminder.objects.values_list("kind", flat=True)) == {ReminderKind.OVERDUE}
 
+    assert "部门任务：新增 已逾期 2 条" in out
+
     call_command("send_reminders", "--date", day.isoformat())
-    assert "新增提醒 0 条" in capsys.readouterr().out
+    again = capsys.readouterr().out
+    assert "新增提醒 0 条" in again
+    assert "部门任务：" not in again
     with pytest.raises(CommandError, match="格式不对"):
         call_command("send_reminders", "--date", "2017-13-01")
 

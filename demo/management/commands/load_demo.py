@@ -4,6 +4,7 @@ import unicodedata
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from demo.county import load_demo
 
@@ -25,7 +26,10 @@ def format_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
 
 
 class Command(BaseCommand):
-    help = "载入演示数据：巴东县 12 个乡镇、约 300 个村、部门、2016–2020 年试点和各角色演示账号（可重复运行）。"
+    help = (
+        "载入演示数据：巴东县 12 个乡镇、约 300 个村、部门、2016–2020 年试点（已结束）、"
+        "包含今天的当前试点项目和各角色演示账号（可重复运行）。"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -52,6 +56,14 @@ class Command(BaseCommand):
             f"撤销 {summary.pilots['withdrawn']}；村年度指标 {summary.indicators} 条；"
             f"任务 {summary.tasks} 项，进度报告 {summary.reports} 份。"
         )
+        if summary.current is not None:
+            current = summary.current
+            self.stdout.write(
+                f"当前试点项目“{current.program.name}”（{current.program.start_year}–{current.program.end_year}，"
+                f"按今天 {timezone.localdate():%Y-%m-%d} 生成）：已审批 {current.pilots['approved']}，"
+                f"已验收 {current.pilots['accepted']}，拟定 {current.pilots['proposed']}，"
+                f"撤销 {current.pilots['withdrawn']}；任务 {current.tasks} 项，进度报告 {current.reports} 份。"
+            )
         if summary.liuzhi is not None:
             liuzhi = summary.liuzhi
             self.stdout.write(
@@ -65,7 +77,10 @@ class Command(BaseCommand):
                 f"试点村 {created['pilots']}，指标 {created['indicators']}，"
                 f"任务 {created['tasks']}，进度报告 {created['reports']}，"
                 f"试点申报和省级重点支持登记 {created['nominations']}，村历史事件 {created['village_events']}；"
-                f"六枝特区部门 {created['liuzhi_departments']}，任务 {created['liuzhi_tasks']}。"
+                f"六枝特区部门 {created['liuzhi_departments']}，任务 {created['liuzhi_tasks']}；"
+                f"当前试点项目 {created['current_programs']}，其试点村 {created['current_pilots']}，"
+                f"申报 {created['current_nominations']}，任务 {created['current_tasks']}，"
+                f"进度报告 {created['current_reports']}，检查验收 {created['current_inspections']}。"
             )
         else:
             self.stdout.write("演示数据已齐全，本次未新增任何记录。")

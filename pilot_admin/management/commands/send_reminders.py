@@ -6,7 +6,9 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from pilot_admin.choices import ReminderKind
 from pilot_admin.reminders.services import send_due_reminders
+from pilot_admin.reminders.sources import reminder_sources
 
 
 def _date(value: str) -> datetime.date:
@@ -30,3 +32,11 @@ class Command(BaseCommand):
             f"通知提醒 {run.notify.reminders} 条，生成站内消息 {run.notify.notifications} 条；"
             f"发送邮件摘要 {run.digest.sent} 封，共 {run.digest.items} 条消息。"
         )
+        # What each source made, kind by kind: the total alone hid which obligations were due.
+        labels = {source.name: source.label for source in reminder_sources.all()}
+        for source in run.sources:
+            if source.created_by_kind:
+                kinds = "，".join(
+                    f"{ReminderKind(kind).label} {count} 条" for kind, count in source.created_by_kind.items()
+                )
+                self.stdout.write(f"  {labels.get(source.source, source.source)}：新增 {kinds}")
