@@ -30,6 +30,7 @@ from demo.work_plan import load_demo_tasks
 from pilot_admin.accounts.duties import duty_username_for
 from pilot_admin.choices import Role
 from pilot_admin.models import User
+from pilot_admin.notifications.services import notification_file_as_read
 from villages import services
 from villages.choices import (
     COUNTED_PILOT_STATUSES,
@@ -754,6 +755,7 @@ def _on_day(day: datetime.date) -> datetime.datetime:
 @transaction.atomic
 def load_demo() -> DemoSummary:
     """Create whatever of the demo county is missing; return what it holds now."""
+    started = timezone.now()
     county = _ensure_county()
     townships, n_townships = _ensure_townships(county)
     village_specs = plan_villages()
@@ -775,6 +777,9 @@ def load_demo() -> DemoSummary:
     n_nominations = load_demo_nominations(program=program, admin=admin, users=users)
     # The 2018 村改社区 leaves the indicators and pilots entered above as they were.
     n_village_events = load_demo_history(county=county, admin=admin)
+    # The services told people of every past decision as the history was replayed; those
+    # messages were read long ago. The current program's, written next, wait in the inboxes.
+    notification_file_as_read(created_since=started)
     # Last: the current program picks its pilots among the villages the history left untouched.
     current = load_demo_current(county=county, admin=admin, users=users)
     n_indicators += _ensure_current_indicators(admin=admin, users=users, program=current.program)

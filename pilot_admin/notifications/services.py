@@ -50,6 +50,16 @@ def notification_mark_all_read(*, user) -> int:
     return Notification.objects.visible_to(user).filter(read_at__isnull=True).update(read_at=timezone.now())
 
 
+def notification_file_as_read(*, created_since) -> int:
+    """Mark every unread message written since `created_since` as read and mailed. For a loader
+    that replays past years through the services (the demo's history): what those decisions told
+    people was read years ago, and a first sign-in should not open on hundreds of them."""
+    now = timezone.now()
+    return Notification.objects.filter(created_at__gte=created_since, read_at__isnull=True).update(
+        read_at=now, emailed_at=now
+    )
+
+
 def notify(*, users, source: str, title: str, body: str = "", link: str = "") -> int:
     """Tell each of `users` in their inbox (and so the next daily digest) about one event. The
     `source` names the event and is unique per user, so a retried call never doubles a message;

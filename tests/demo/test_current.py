@@ -249,3 +249,13 @@ def test_the_first_reminder_run_on_the_fresh_demo_is_a_days_work(demo):
             assert (f"{kind.label} {count} 条" in line) == (count > 0), (label, kind)
     total = Reminder.objects.count() + VisitReminder.objects.count() + RectificationReminder.objects.count()
     assert f"新增提醒 {total} 条" in output
+
+
+def test_the_historys_messages_are_filed_and_todays_wait_unread(demo):
+    # Replaying 2016–2020 through the services tells people of every past decision; those
+    # messages were read long ago. What the current program's work told them waits unread.
+    unread = Notification.objects.filter(read_at__isnull=True)
+    assert Notification.objects.filter(read_at__isnull=False, emailed_at__isnull=False).count() > 500
+    township = unread.filter(user__username="township_shuibuya")
+    assert 0 < township.count() <= 40
+    assert unread.filter(user__username="dept_civil_affairs").count() <= 40

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from guardianship.rules import mask_id_number
 from pilot_admin.choices import Role
 from tests.e2e.conftest import PHONE, save_screenshot, sign_in
+from tests.e2e.helpers import open_menu_link
 from tests.factories import PersonFactory, UserFactory, id_number, scheduled_inspection
 from villages.choices import RemitModule
 
@@ -33,7 +34,7 @@ def test_civil_affairs_bureau_opens_the_guardianship_register(new_context, depar
 
     page = new_context(viewport=DESKTOP).new_page()
     sign_in(page, bureau)
-    page.get_by_role("navigation", name="主菜单").get_by_role("link", name="特困人员", exact=True).click()
+    open_menu_link(page, "特困人员")
     expect(page.get_by_role("heading", name="特困人员名册")).to_be_visible()
     row = page.locator("#register tbody tr", has_text="向大娘")
     expect(row.locator('td[data-label="公民身份号码"]')).to_have_text(mask_id_number(NUMBER))
