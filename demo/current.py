@@ -55,6 +55,9 @@ ACCEPT_REASON = "检查验收优秀，建设标准经县检查验收组现场核
 # Inspections of this year's pilots: these many wait for the inspector's scores, one waits for
 # the county office's confirmation.
 TO_SCORE = 4
+# The one report a township missed: its monthly progress report (task 01) of the latest period
+# that has since locked, so the demo shows 已锁定 and the 申请补报 a late report needs.
+LATE_TOWNSHIP, LATE_TASK = "水布垭镇", "01"
 
 
 @dataclass(frozen=True)
@@ -423,6 +426,9 @@ def _create_tasks(*, county, program, admin, today) -> list[Task]:
     return created
 
 
+MONTH = datetime.timedelta(days=31)
+
+
 def plan_current_report(*, task: Task, unit: Department, period: ReportingPeriod, lock_days: int, today):
     """What a unit did about one period, relative to `today`: a period still open for reports
     (locks in the future) is a mix of accepted, waiting for review, returned for correction and
@@ -442,7 +448,10 @@ def plan_current_report(*, task: Task, unit: Department, period: ReportingPeriod
             return PlannedReport(ReportStatus.DRAFT, percent, text, True, first_day=on_time)
         return None
     plan = PlannedReport(ReportStatus.ACCEPTED, percent, text, True, first_day=on_time)
-    if due + datetime.timedelta(days=lock_days) < today:
+    locked_on = due + datetime.timedelta(days=lock_days)
+    if locked_on < today:
+        if task.code.endswith(f"-{LATE_TASK}") and unit.name.startswith(LATE_TOWNSHIP) and today - locked_on <= MONTH:
+            return None  # missed, and locked since: the township asks for 补报
         plan.accepted_day = min(
             today - datetime.timedelta(days=1), on_time + datetime.timedelta(days=rng.randint(1, 5))
         )

@@ -186,13 +186,17 @@ def test_a_pilot_year_from_nomination_to_acceptance(
             str(item.max_points)
         )
     scorer.locator("#score-form").get_by_role("button", name="提交").click()
+    # Submitting is irreversible: the confirmation page shows the total first.
+    expect(scorer.locator("#confirm-details")).to_contain_text("总分 100")
+    scorer.locator("#confirm-form").get_by_role("button", name="确认提交").click()
     expect(scorer.locator(".messages")).to_contain_text("总分 100")
     # Scored, not confirmed: the acceptance page does not count it yet.
     county.goto(f"/assessments/pilots/{pilot.pk}/accept/")
     expect(county.locator("#latest-inspection")).to_contain_text("尚无已确认的检查验收")
 
     county.goto(inspection.get_absolute_url())
-    county.locator("#review").get_by_role("button", name="确认").click()
+    county.locator("#review").get_by_role("link", name="确认").click()
+    county.locator("#confirm-form").get_by_role("button", name="确认结果").click()
     expect(county.locator("#inspection-status")).to_have_text("已确认")
     inspection.refresh_from_db()
     assert (inspection.status, inspection.grade) == (InspectionStatus.CONFIRMED, Grade.EXCELLENT)
