@@ -26,9 +26,9 @@ from assessments import services as assessment_services
 from assessments import services_acceptance as acceptance
 from assessments.choices import TemplateStatus
 from assessments.models import Inspection, Rectification, ScoreTemplate
-from demo.inspections import GUIDANCE, SHEET
+from demo.inspections import publish_sheet
 from demo.nominations import load_demo_nominations
-from demo.work_plan import PlannedReport, _report_through_services, _times
+from demo.work_plan import PlannedReport, _report_through_services, _times, report_row
 from pilot_admin.choices import Role
 from pilot_admin.models import User
 from tasks import services as task_services
@@ -229,18 +229,7 @@ def _ensure_template(*, program, admin, today) -> tuple[ScoreTemplate, int]:
     template = ScoreTemplate.objects.create(
         program=program, year=year, name=f"{year}年农村社区建设试点村检查验收评分表"
     )
-    for section_title, items in SHEET:
-        for code, title, points in items:
-            assessment_services.template_item_save(
-                actor=admin,
-                template=template,
-                section_title=section_title,
-                code=code,
-                title=title,
-                max_points=Decimal(points),
-                guidance=GUIDANCE,
-            )
-    template = assessment_services.template_publish(actor=admin, template=template)
+    template = publish_sheet(admin=admin, template=template)
     published = _at(today - datetime.timedelta(days=30))
     ScoreTemplate.objects.filter(pk=template.pk).update(published_at=published, created_at=published)
     return template, 1
@@ -491,17 +480,7 @@ def _seed_reports(*, tasks: list[Task], program, admin, county, today) -> int:
             if reporter is not None:
                 report = _report_through_services(reporter=reporter, admin=admin, period=period, plan=plan)
             else:
-                report = ProgressReport(
-                    task=task,
-                    period=period,
-                    department=unit,
-                    text=plan.text,
-                    percent_complete=plan.percent,
-                    signed_by_principal=plan.signed,
-                    status=plan.status,
-                    return_reason=plan.reason if plan.status == ReportStatus.RETURNED else "",
-                    reviewed_by=admin if times.get("reviewed_at") else None,
-                )
+                report = report_row(task=task, period=period, unit=unit, plan=plan, admin=admin, times=times)
                 bulk.append(report)
             fixes.append((report, times))
     ProgressReport.objects.bulk_create(bulk, batch_size=500)

@@ -117,6 +117,25 @@ class DemoAssessments:
     created: dict[str, int] = field(default_factory=dict)
 
 
+def publish_sheet(*, admin, template: ScoreTemplate) -> ScoreTemplate:
+    """Give a draft template the items of SHEET it lacks, then publish it (the demo's programs
+    use the one sheet)."""
+    existing = set(template.items.values_list("code", flat=True))
+    for section_title, items in SHEET:
+        for code, title, points in items:
+            if code not in existing:
+                services.template_item_save(
+                    actor=admin,
+                    template=template,
+                    section_title=section_title,
+                    code=code,
+                    title=title,
+                    max_points=Decimal(points),
+                    guidance=GUIDANCE,
+                )
+    return services.template_publish(actor=admin, template=template)
+
+
 def _ensure_template(*, program, admin) -> tuple[ScoreTemplate, int]:
     template = ScoreTemplate.objects.filter(program=program, year=YEAR).first()
     created = 0
@@ -126,20 +145,7 @@ def _ensure_template(*, program, admin) -> tuple[ScoreTemplate, int]:
         )
         created = 1
     if template.status == TemplateStatus.DRAFT:
-        existing = set(template.items.values_list("code", flat=True))
-        for section_title, items in SHEET:
-            for code, title, points in items:
-                if code not in existing:
-                    services.template_item_save(
-                        actor=admin,
-                        template=template,
-                        section_title=section_title,
-                        code=code,
-                        title=title,
-                        max_points=Decimal(points),
-                        guidance=GUIDANCE,
-                    )
-        services.template_publish(actor=admin, template=template)
+        publish_sheet(admin=admin, template=template)
         ScoreTemplate.objects.filter(pk=template.pk).update(published_at=_moment(PUBLISHED_ON))
     if not ScoreTemplate.objects.filter(program=program, year=YEAR + 1).exists() and YEAR + 1 in program.years:
         services.template_copy(actor=admin, template=template, year=YEAR + 1)

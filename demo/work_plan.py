@@ -342,6 +342,23 @@ def _times(plan: PlannedReport, rng: random.Random) -> dict:
     }
 
 
+def report_row(*, task, period, unit, plan: PlannedReport, admin, times: dict) -> ProgressReport:
+    """An unsaved report of a unit no demo login speaks for, to be written in bulk: the services
+    need a signed-in reporter of the unit."""
+    return ProgressReport(
+        task=task,
+        period=period,
+        department=unit,
+        text=plan.text,
+        percent_complete=plan.percent,
+        signed_by_principal=plan.signed,
+        status=plan.status,
+        return_reason=plan.reason if plan.status == ReportStatus.RETURNED else "",
+        reviewed_by=admin if times.get("reviewed_at") else None,
+        **{name: value for name, value in times.items() if name not in ("created_at", "updated_at")},
+    )
+
+
 def _report_through_services(*, reporter, admin, period, plan: PlannedReport) -> ProgressReport:
     """The steps a unit and the county office would take on the pages, on the planned days."""
     # A half-year or year summary is only accepted signed (R-G5): the unit signs before it submits.
@@ -388,18 +405,7 @@ def _seed_reports(*, tasks: list[Task], program, admin, county) -> int:
                 fixes.append((report, times))
                 through_services += 1
                 continue
-            report = ProgressReport(
-                task=task,
-                period=period,
-                department=unit,
-                text=plan.text,
-                percent_complete=plan.percent,
-                signed_by_principal=plan.signed,
-                status=plan.status,
-                return_reason=plan.reason if plan.status == ReportStatus.RETURNED else "",
-                reviewed_by=admin if times.get("reviewed_at") else None,
-                **{name: value for name, value in times.items() if name not in ("created_at", "updated_at")},
-            )
+            report = report_row(task=task, period=period, unit=unit, plan=plan, admin=admin, times=times)
             bulk.append(report)
             if plan.status == ReportStatus.DRAFT:
                 fixes.append((report, times))

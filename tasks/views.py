@@ -236,6 +236,18 @@ class PeriodUnlockView(TaskActionView):
         return f"已为“{unlock.department}”解锁“{unlock.period.label}”，至 {unlock.until:%Y-%m-%d}。"
 
 
+def own_unit_period(request, pk):
+    """(period, the user's unit) for a period of a task the user's unit reports on; 404 for any
+    other period, so another unit's obligations are never shown."""
+    period = get_object_or_404(
+        ReportingPeriod.objects.visible_to(request.user).select_related("task", "task__program"), pk=pk
+    )
+    unit = village_services.unit_for(request.user)
+    if unit is None or not period.task.assignments.filter(department=unit).exists():
+        raise Http404("该任务不在您单位的职责范围内。")
+    return period, unit
+
+
 class ReportEditView(ScopedViewMixin, FormView):
     """The unit's report for one period (phone-friendly): save a draft or submit, with
     attachments. The services refuse what is locked, closed out or already submitted."""
@@ -245,12 +257,7 @@ class ReportEditView(ScopedViewMixin, FormView):
     form_class = ReportForm
 
     def load(self, request, *args, **kwargs):
-        self.period = get_object_or_404(
-            ReportingPeriod.objects.visible_to(request.user).select_related("task", "task__program"), pk=kwargs["pk"]
-        )
-        self.unit = village_services.unit_for(request.user)
-        if self.unit is None or not self.period.task.assignments.filter(department=self.unit).exists():
-            raise Http404("该任务不在您单位的职责范围内。")
+        self.period, self.unit = own_unit_period(request, kwargs["pk"])
         self.report = ProgressReport.objects.filter(period=self.period, department=self.unit).first()
         self.figures = list(self.period.task.figures.all())
         # Locked and still owed: the only way on is 申请补报.

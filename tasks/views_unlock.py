@@ -4,8 +4,7 @@ through visible_to and the selectors, each write one call of tasks.services_unlo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import FormView, ListView
@@ -16,8 +15,8 @@ from pilot_admin.scoping import ScopedViewMixin
 from tasks import permissions, selectors, services, services_unlock
 from tasks.choices import UnlockRequestStatus
 from tasks.forms import UnlockDecisionForm, UnlockRequestForm
-from tasks.models import ProgressReport, ReportingPeriod, ReportUnlockRequest
-from villages import services as village_services
+from tasks.models import ProgressReport, ReportUnlockRequest
+from tasks.views import own_unit_period
 
 
 class UnlockRequestCreateView(ScopedViewMixin, FormView):
@@ -29,12 +28,7 @@ class UnlockRequestCreateView(ScopedViewMixin, FormView):
     form_class = UnlockRequestForm
 
     def load(self, request, *args, **kwargs):
-        self.period = get_object_or_404(
-            ReportingPeriod.objects.visible_to(request.user).select_related("task", "task__program"), pk=kwargs["pk"]
-        )
-        self.unit = village_services.unit_for(request.user)
-        if self.unit is None or not self.period.task.assignments.filter(department=self.unit).exists():
-            raise Http404("该任务不在您单位的职责范围内。")
+        self.period, self.unit = own_unit_period(request, kwargs["pk"])
 
     def form_valid(self, form):
         try:
