@@ -54,7 +54,7 @@ def template_publish(*, actor, template: ScoreTemplate) -> ScoreTemplate:
         raise ValidationError("评分表已发布。")
     total = template_total(template)
     if total != TOTAL_POINTS:
-        raise ValidationError(f"各评分项目满分合计为 {total} 分，应为 {TOTAL_POINTS:.0f} 分，不能发布。")
+        raise ValidationError(f"各评分项目满分合计为 {total.normalize():f} 分，应为 {TOTAL_POINTS:.0f} 分，不能发布。")
     before = audit.snapshot(template)
     template.status = TemplateStatus.PUBLISHED
     template.published_at = timezone.now()

@@ -154,7 +154,7 @@ class TemplateActionView(ConfirmStepMixin, ActionView):
         total = services.template_total(template)
         items = template.items.count()
         details = [
-            f"{template.program.name} · {template.year}年，共 {items} 个评分项目，满分合计 {total} 分。",
+            f"{template.program.name} · {template.year}年，共 {items} 个评分项目，满分合计 {total.normalize():f} 分。",
             "发布后评分项目不能再修改、增加或删除；需要修改时，复制为新年度的评分表。",
             "发布后即可用它安排本年度的检查验收。",
         ]
