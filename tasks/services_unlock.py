@@ -18,17 +18,8 @@ from tasks import permissions, services
 from tasks.choices import TaskStatus, UnlockRequestStatus
 from tasks.models import ProgressReport, ReportingPeriod, ReportUnlockRequest
 from villages import services as village_services
-from villages.models import Department
 
 ALREADY_DECIDED = "该补报申请已处理（可能已被他人处理），请刷新后查看。"
-
-
-def unit_users(department: Department):
-    """The active users who speak for `department`: its own users, or for a township
-    government the township's officials."""
-    if department.township_id:
-        return User.objects.filter(is_active=True, role=Role.TOWNSHIP, township=department.township_id)
-    return User.objects.filter(is_active=True, role=Role.DEPARTMENT, department=department)
 
 
 def county_office_users(county_id: int):
@@ -101,7 +92,7 @@ def _pending(actor, request: ReportUnlockRequest) -> ReportUnlockRequest:
 
 def _notify_unit(request: ReportUnlockRequest, title: str, body: str) -> None:
     notifications.notify(
-        users=unit_users(request.department),
+        users=village_services.unit_users(request.department),
         source=f"unlock-request:{request.pk}:{request.status}",
         title=title[:200],
         body=body,
