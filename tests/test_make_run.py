@@ -25,6 +25,9 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 DEMO_PASSWORD = "Badong-2020!"  # README, "演示账号"
+# Its own SQLite file and filesystem broker in either CI run: run once, in the embedded one.
+pytestmark = pytest.mark.embedded_run
+
 PROCESSES = {"web": "runserver", "worker": " worker ", "beat": " beat "}
 
 

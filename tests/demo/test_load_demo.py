@@ -6,7 +6,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
 from django.test import RequestFactory
 from django.utils import timezone
 
@@ -40,42 +39,22 @@ MODELS = (
 )
 
 
-def _counts():
-    return {model.__name__: model.objects.count() for model in MODELS}
-
-
-def _load():
-    out = StringIO()
-    call_command("load_demo", "--allow-production", stdout=out)
-    return out.getvalue()
-
-
 @pytest.mark.django_db
-def test_load_demo_twice_builds_the_county_once_and_resets_demo_passwords():
-    first_output = _load()
-    after_first = _counts()
+def test_load_demo_twice_builds_the_county_once_and_resets_demo_passwords(demo_county):
+    """tests/demo/conftest.py ran `load_demo` twice and changed county_admin's password between."""
+    assert demo_county.second == demo_county.first
+    assert all(demo_county.first[model.__name__] for model in MODELS)
+    assert "本次未新增任何记录" in demo_county.second_output
+    assert "本次新增" in demo_county.first_output
     admin = User.objects.get(username="county_admin")
-    admin.set_password("changed-by-the-user-1")
-    admin.save()
-
-    second_output = _load()
-
-    assert _counts() == after_first
-    assert "本次未新增任何记录" in second_output
-    assert "本次新增" in first_output
-    admin.refresh_from_db()
     assert admin.check_password(DEMO_PASSWORD)
     counted = PilotAssignment.objects.filter(status__in=COUNTED_PILOT_STATUSES)
     assert counted.count() == counted.values("program", "village").distinct().count()
 
 
 @pytest.fixture(scope="class")
-def demo_output(django_db_setup, django_db_blocker):
-    """One load shared by the read-only tests of a class, rolled back after them (each test's
-    own transaction nests inside this one)."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield _load()
-        transaction.set_rollback(True)
+def demo_output(demo_county):
+    return demo_county.second_output
 
 
 @pytest.mark.django_db
@@ -185,20 +164,21 @@ class TestDemoContent:
 @pytest.mark.django_db
 def test_load_demo_refuses_a_production_configuration(settings):
     settings.DEBUG = False
+    before = (County.objects.count(), User.objects.count(), AuditEntry.objects.count())
 
     with pytest.raises(CommandError, match="生产配置"):
         call_command("load_demo", stdout=StringIO())
 
-    assert not County.objects.exists()
-    assert not User.objects.exists()
+    assert (County.objects.count(), User.objects.count(), AuditEntry.objects.count()) == before
 
 
 @pytest.mark.django_db
 def test_production_refuses_the_demo_and_its_public_password(settings):
     # 等保 8.1.4.2 b: no account with a published default password reaches a production database.
     settings.DEBUG = False
+    before = (County.objects.count(), User.objects.count(), AuditEntry.objects.count())
 
     with pytest.raises(CommandError, match="演示账号的密码是公开的，已拒绝载入"):
         call_command("load_demo", stdout=StringIO())
 
-    assert not User.objects.exists() and not County.objects.exists()
+    assert (County.objects.count(), User.objects.count(), AuditEntry.objects.count()) == before

@@ -3,11 +3,7 @@ every task due 2020-12-31, four closed out on 2020-01-15): each year counted as 
 day, the townships' own tasks in their governments' rows, and the county's verdicts for a
 township token too."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -16,11 +12,8 @@ from pilot_admin.models import User
 
 
 @pytest.fixture(scope="class")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_demo", "--allow-production", stdout=StringIO())
-        yield
-        transaction.set_rollback(True)
+def demo(demo_county):
+    return demo_county
 
 
 def _api(username):

@@ -3,12 +3,9 @@ reporting history with every kind of outcome, and nothing added by a second run.
 
 import datetime
 import json
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 from django.utils import timezone
 
 from demo.current import plan_tasks
@@ -24,6 +21,7 @@ from pilot_admin.models import AuditEntry, User
 from tasks import selectors, services
 from tasks.choices import AssignmentRole, CadenceKind, Phase, ReportStatus, TaskStatus
 from tasks.models import ProgressReport, ReportingPeriod, Task, TaskAssignment, TaskFigure
+from tests.demo.helpers import demo_loaded_twice
 from villages import services as village_services
 from villages.choices import DepartmentKind
 from villages.models import Department, PilotProgram, Township
@@ -32,30 +30,7 @@ SOURCE = Path(__file__).resolve().parents[2] / "demo" / "data" / "badong_tasks.j
 MODELS = (Task, TaskAssignment, ReportingPeriod, ProgressReport, TaskFigure, Department, User, AuditEntry)
 
 
-def _counts():
-    return {model.__name__: model.objects.count() for model in MODELS}
-
-
-def _load():
-    out = StringIO()
-    call_command("load_demo", "--allow-production", stdout=out)
-    return out.getvalue()
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """The demo loaded twice, with the row counts after each run; rolled back afterwards."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        first_output = _load()
-        after_first = _counts()
-        second_output = _load()
-        yield {
-            "first": after_first,
-            "second": _counts(),
-            "first_output": first_output,
-            "second_output": second_output,
-        }
-        transaction.set_rollback(True)
+demo = demo_loaded_twice(MODELS)
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from villages.choices import PilotLevel, PilotStatus
 from villages.models import VillageIndicator
 from villages.services import INDICATOR_FIELDS
 
-pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("transactional_db")]
+pytestmark = [pytest.mark.e2e, pytest.mark.embedded_run, pytest.mark.usefixtures("transactional_db")]
 
 YEAR = 2017
 CHINESE = re.compile(r"[\u4e00-\u9fff]")

@@ -24,7 +24,7 @@ from tests.factories import (
 )
 from villages.choices import PilotStatus
 
-pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("transactional_db")]
+pytestmark = [pytest.mark.e2e, pytest.mark.embedded_run, pytest.mark.usefixtures("transactional_db")]
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 DESKTOP = {"width": 1366, "height": 900}
