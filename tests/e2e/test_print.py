@@ -3,7 +3,6 @@ media, read back with poppler's pdftotext. Each printout names the issuing offic
 and page numbers, lists every row the page selects (counted from the database for the paged
 lists) and carries no navigation; page 1 of each is kept as a PNG in test-artifacts/print/."""
 
-import datetime
 import os
 import re
 import shutil
@@ -13,10 +12,13 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Max
 from django.test import RequestFactory
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from assessments.choices import InspectionStatus
+from assessments.models import Inspection
 from demo.county import DEMO_PASSWORD
 from demo.current import plan_years
 from guardianship.selectors import visit_matrix_rows
@@ -156,6 +158,10 @@ def test_every_printable_page_prints_whole_on_a4_with_office_title_and_page_numb
 
     # --- The county's statistics and results pages: every row the page lists is printed. -----
     results_year = history.end_year
+    # The year the demo inspected (排名, 汇总 and 与上年比较 list its confirmed results).
+    inspected = Inspection.objects.filter(pilot__program=history, status=InspectionStatus.CONFIRMED)
+    inspection_year = inspected.aggregate(year=Max("year"))["year"]
+    assert inspection_year
     pages = [
         (
             "completeness",
@@ -191,25 +197,25 @@ def test_every_printable_page_prints_whole_on_a4_with_office_title_and_page_numb
         ),
         (
             "ranking",
-            f"/assessments/results/ranking/?program={history.code}&year={results_year}",
+            f"/assessments/results/ranking/?program={history.code}&year={inspection_year}",
             "检查验收排名",
-            f"{results_year}年度",
+            f"{inspection_year}年度",
             "#ranking-table tr[data-village]",
             "data-village",
         ),
         (
             "townships",
-            f"/assessments/results/townships/?program={history.code}&year={results_year}",
+            f"/assessments/results/townships/?program={history.code}&year={inspection_year}",
             "各乡镇检查验收汇总",
-            f"{results_year}年度",
+            f"{inspection_year}年度",
             "#township-table tr[data-township]",
             "data-township",
         ),
         (
             "year-over-year",
-            f"/assessments/results/year-over-year/?program={history.code}&year={results_year}",
+            f"/assessments/results/year-over-year/?program={history.code}&year={inspection_year}",
             "检查验收与上年比较",
-            f"{results_year}年度",
+            f"{inspection_year}年度",
             "#year-over-year-table tr[data-village]",
             "data-village",
         ),
@@ -232,6 +238,8 @@ def test_every_printable_page_prints_whole_on_a4_with_office_title_and_page_numb
         )
         flat = _print(county, name)
         _check_frame(flat, name, office=county_office, title=title, user=county_admin, filters=filters)
+        if name in ("ranking", "townships", "quota", "completeness", "standards", "visits"):
+            assert keys, f"{name}: no rows to print"
         for key, count in Counter(re.sub(r"\s+", "", key) for key in keys).items():
             assert flat.count(key) >= count, f"{name}: row {key!r} not printed"
     visit_rows = list(visit_matrix_rows(user=county_admin, year=today.year, township=None, village=None))
@@ -268,4 +276,3 @@ def test_every_printable_page_prints_whole_on_a4_with_office_title_and_page_numb
     )
     for code in _row_keys(desk, "#checklist tr[data-standard]", "data-standard"):
         assert code in flat
-    assert datetime.date.today()  # the run's PNGs are in test-artifacts/print/
