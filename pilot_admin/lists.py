@@ -1,5 +1,7 @@
 """Shared page machinery: a FilterSet applied to a selector, as every list page and its export do."""
 
+from pilot_admin.printing import PRINT_PARAM, PRINT_ROW_CAP
+
 
 def filtered(filterset_class, request, queryset):
     """The FilterSet and its rows; an invalid filter (another township's id) gives no rows, never
@@ -23,10 +25,22 @@ class FilteredListMixin:
         self.filterset, queryset = filtered(self.filterset_class, self.request, self.base_queryset())
         return queryset
 
+    @property
+    def print_view(self) -> bool:
+        """`?print=1`: every selected row on one page (up to PRINT_ROW_CAP), for the printer."""
+        return self.request.GET.get(PRINT_PARAM) == "1"
+
+    def get_paginate_by(self, queryset):
+        return PRINT_ROW_CAP if self.print_view else super().get_paginate_by(queryset)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filterset"] = self.filterset
         query = self.request.GET.copy()
         query.pop("page", None)
         context["query_string"] = query.urlencode()
+        query.pop(PRINT_PARAM, None)
+        # The print view's link ("打印全部") and the way back from it to the paged list.
+        context["list_query_string"] = query.urlencode()
+        context["print_view"] = self.print_view
         return context

@@ -24,6 +24,28 @@ window.addEventListener("afterprint", function () {
   });
 });
 
+// The running header and footer of a printable page ({% print_frame %}, static/css/print.css):
+// an @page margin box shows only what a style rule says, so the frame's texts become one
+// constructed style sheet (the Content-Security-Policy forbids <style> in the page, not this).
+(function () {
+  var frame = document.getElementById("print-frame");
+  if (!frame || !window.CSSStyleSheet || !document.adoptedStyleSheets) {
+    return;
+  }
+  function text(value) {
+    return '"' + String(value).replace(/[\\"]/g, "\\$&").replace(/[\r\n]+/g, " ") + '"';
+  }
+  var data = frame.dataset;
+  var title = data.title || document.title.split(" · ")[0];
+  var heading = data.filters ? title + " · " + data.filters : title;
+  var sheet = new CSSStyleSheet({ media: "print" });
+  sheet.replaceSync(
+    "@page { @top-left { content: " + text(data.office) + "; } @top-right { content: " + text(heading) +
+      "; } @bottom-left { content: " + text(data.printed) + "; } }"
+  );
+  document.adoptedStyleSheets = document.adoptedStyleSheets.concat([sheet]);
+})();
+
 // The main menu (templates/base.html). On a phone the 菜单 button shows or hides the whole menu
 // (aria-expanded says which). Each work area is a <details>: opening one closes the others
 // (as name="main-nav" does in newer browsers), and a click elsewhere or Escape closes it.
