@@ -80,3 +80,36 @@ window.addEventListener("afterprint", function () {
     }
   });
 })();
+
+// After a rejected submit the page opens on the form's error summary (includes/error_summary.html):
+// focus moves there so the keyboard and the screen reader start at the list of what to fix.
+(function () {
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) {
+    summary.focus();
+  }
+})();
+
+// A wide table scrolls inside its .table-wrap box, which the templates make a labelled, focusable
+// region (role="region", tabindex="0") so the keyboard can scroll it. A box whose table fits
+// needs no tab stop: drop it while the table fits, give it back when it overflows (a narrower
+// window). Without script every box keeps its tab stop.
+(function () {
+  var boxes = document.querySelectorAll(".table-wrap[tabindex]");
+  if (!boxes.length || !window.ResizeObserver) {
+    return;
+  }
+  var observer = new ResizeObserver(function (entries) {
+    entries.forEach(function (entry) {
+      var box = entry.target;
+      if (box.scrollWidth > box.clientWidth) {
+        box.setAttribute("tabindex", "0");
+      } else {
+        box.removeAttribute("tabindex");
+      }
+    });
+  });
+  boxes.forEach(function (box) {
+    observer.observe(box);
+  });
+})();
