@@ -125,7 +125,7 @@ window.addEventListener("afterprint", function () {
       var box = entry.target;
       if (box.scrollWidth > box.clientWidth) {
         box.setAttribute("tabindex", "0");
-      } else {
+      } else if (document.activeElement !== box) {
         box.removeAttribute("tabindex");
       }
     });
