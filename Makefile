@@ -17,8 +17,14 @@ $(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# axe-core for the browser tests' accessibility checks, from the npm registry at the version
+# package-lock.json pins; the tests load it into the page from node_modules/ (no CDN).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
 install: $(BIN)/.installed
-install-dev: $(BIN)/.installed-dev
+install-dev: $(BIN)/.installed-dev node_modules/.installed
 
 # Development server with the Celery worker and beat beside it. Without DATABASE_URL and
 # REDIS_URL it uses SQLite and a filesystem broker, so a bare machine with Python runs it.

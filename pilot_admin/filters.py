@@ -233,6 +233,15 @@ class FilterSet(django_filters.FilterSet):
         empty_is_error = self.empty_is_error
 
         class Form(form_class):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                if not empty_is_error:
+                    # The help texts document the API's parameters (the schema's descriptions, such
+                    # as "open：…；accepted：…"); a page's filter bar shows none, so its fields are
+                    # not described by text the page does not have.
+                    for field in self.fields.values():
+                        field.help_text = ""
+
             def clean(self):
                 cleaned_data = super().clean()
                 refused = refused_parameters(self.data, self.fields, empty_is_error=empty_is_error)

@@ -102,3 +102,57 @@ window.addEventListener("afterprint", function () {
     }
   });
 })();
+
+// After a rejected submit the page opens on the form's error summary (includes/error_summary.html):
+// focus moves there so the keyboard and the screen reader start at the list of what to fix.
+// A form posted from a page reached through the skip link comes back with #main in its address,
+// and going to that fragment as the page finishes loading moves the focus to <body>: take it back
+// then, unless the user has moved it already.
+(function () {
+  var summary = document.querySelector("[data-error-summary]");
+  if (!summary) {
+    return;
+  }
+  summary.focus();
+  window.addEventListener("load", function () {
+    if (document.activeElement === document.body) {
+      summary.focus();
+    }
+  });
+  // A link of the summary focuses its field, with the field's label scrolled into view, and
+  // leaves the address alone (a #id_x there would take the focus on the next refused submit).
+  summary.addEventListener("click", function (event) {
+    var link = event.target.closest("a[href^='#']");
+    var field = link && document.getElementById(link.getAttribute("href").slice(1));
+    if (!field) {
+      return;
+    }
+    event.preventDefault();
+    (field.closest(".field, fieldset, tr") || field).scrollIntoView({ block: "start" });
+    field.focus({ preventScroll: true });
+  });
+})();
+
+// A wide table scrolls inside its .table-wrap box, which the templates make a labelled, focusable
+// region (role="region", tabindex="0") so the keyboard can scroll it. A box whose table fits
+// needs no tab stop: drop it while the table fits, give it back when it overflows (a narrower
+// window). Without script every box keeps its tab stop.
+(function () {
+  var boxes = document.querySelectorAll(".table-wrap[tabindex]");
+  if (!boxes.length || !window.ResizeObserver) {
+    return;
+  }
+  var observer = new ResizeObserver(function (entries) {
+    entries.forEach(function (entry) {
+      var box = entry.target;
+      if (box.scrollWidth > box.clientWidth) {
+        box.setAttribute("tabindex", "0");
+      } else if (document.activeElement !== box) {
+        box.removeAttribute("tabindex");
+      }
+    });
+  });
+  boxes.forEach(function (box) {
+    observer.observe(box);
+  });
+})();

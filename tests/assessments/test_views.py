@@ -69,7 +69,7 @@ def test_scoring_errors_are_shown_per_row_and_nothing_is_written(login, inspecti
     errors = response.context["form"].errors
     assert errors[f"points_{items['1.1'].pk}"] == ["得分应在 0 到 40.0 之间。"]
     assert errors[f"points_{items['2.1'].pk}"] == ["未得满分须填写扣分理由。"]
-    assert "有 2 处需要修改" in response.content.decode()
+    assert "提交未成功，请修改以下 2 处：" in response.content.decode()
     assert not ItemScore.objects.filter(inspection=inspection).exists()
     assert Inspection.objects.get(pk=inspection.pk).status == InspectionStatus.DRAFT
 

@@ -105,3 +105,28 @@ def sign_in(page, user, *, password=PASSWORD):
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(re.compile(r"^https?://[^/]+/$"))
     assert page.locator(".user-name").inner_text().startswith(str(user))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The accessibility tour's counts (tests/e2e/test_navigation_overflow.py records them on each
+    role's report, so they reach this summary from pytest-xdist's workers too)."""
+    runs = [
+        dict(value)
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        for name, value in getattr(report, "user_properties", ())
+        if name == "axe" and getattr(report, "when", None) == "call"
+    ]
+    if not runs:
+        return
+    terminalreporter.section("axe-core, WCAG 2.1 A/AA")
+    for run in sorted(runs, key=lambda run: run["role"]):
+        terminalreporter.write_line(
+            f"{run['role']}: {run['pages']} pages × {len(run['widths'])} widths "
+            f"({', '.join(map(str, run['widths']))} px) = {run['views']} page views, "
+            f"{run['violations']} violations"
+        )
+    terminalreporter.write_line(
+        f"total: {sum(run['views'] for run in runs)} page views for {len(runs)} roles, "
+        f"{sum(run['violations'] for run in runs)} violations"
+    )

@@ -1,6 +1,7 @@
-"""Every page of every role's menu, at a county office's 1366 px and a township official's 375 px:
-the document never scrolls sideways (wide tables scroll inside their own box) and no header label
-breaks a character a line (消/息, 我的账/户, 退/出). Screenshots land in var/screenshots/."""
+"""Every page of every role's menu, at a county office's 1280 px and a township official's 375 px:
+the document never scrolls sideways (wide tables scroll inside their own box), no header label
+breaks a character a line (消/息, 我的账/户, 退/出), and axe-core finds no WCAG 2.1 A/AA violation
+(tests/e2e/axe.py). Screenshots land in var/screenshots/."""
 
 import datetime
 import re
@@ -15,6 +16,7 @@ from home.navigation import menu_for
 from pilot_admin.models import Notification
 from tasks import services as task_services
 from tasks.choices import CadenceKind
+from tests.e2e.axe import axe_violations
 from tests.e2e.conftest import sign_in
 from tests.factories import (
     PersonFactory,
@@ -27,7 +29,7 @@ from villages.choices import PilotStatus
 pytestmark = [pytest.mark.e2e, pytest.mark.embedded_run, pytest.mark.usefixtures("transactional_db")]
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-DESKTOP = {"width": 1366, "height": 900}
+DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
 YEAR = 2019
 
@@ -116,7 +118,8 @@ def _shot(page, role: str, width: int, path: str) -> None:
     page.screenshot(path=SCREENSHOTS / f"{role}-{width}-{name}.png", full_page=True)
 
 
-def _check_page(page, role: str, width: int, path: str) -> None:
+def _check_page(page, role: str, width: int, path: str) -> list[str]:
+    """The page's checks; returns its axe violations (the tour reports them all at the end)."""
     response = page.goto(path)
     assert response.ok, (role, path, response.status)
     expect(page.locator("main")).to_be_visible()
@@ -124,6 +127,7 @@ def _check_page(page, role: str, width: int, path: str) -> None:
     broken = [(label, lines) for label, lines in page.evaluate(HEADER_LINES) if lines > 1]
     assert broken == [], (role, width, path, broken)
     _shot(page, role, width, path)
+    return [f"{role} {width}px {path}: {violation}" for violation in axe_violations(page)]
 
 
 ROLES = [
@@ -139,18 +143,34 @@ ROLES = [
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_page_of_the_menu_fits_1366_and_375_px(new_context, working_county, request, role):
+def test_every_page_of_the_menu_fits_1280_and_375_px_and_passes_axe(new_context, working_county, request, role):
     user = request.getfixturevalue(role)
     _inbox(user)
     paths = [*_menu_paths(user), "/inbox/", "/account/"]
     assert len(paths) > 3, paths
 
+    violations, views = [], 0
     for viewport in (DESKTOP, PHONE):
         phone = viewport is PHONE
         page = new_context(viewport=viewport, is_mobile=phone, has_touch=phone, device_scale_factor=1).new_page()
         sign_in(page, user)
         for path in paths:
-            _check_page(page, role, viewport["width"], path)
+            violations += _check_page(page, role, viewport["width"], path)
+            views += 1
+    # The run's counts, printed at the end of the session (tests/e2e/conftest.py).
+    request.node.user_properties.append(
+        (
+            "axe",
+            {
+                "role": role,
+                "pages": len(paths),
+                "widths": [DESKTOP["width"], PHONE["width"]],
+                "views": views,
+                "violations": len(violations),
+            },
+        )
+    )
+    assert violations == [], "\n".join(violations)
 
 
 def test_phone_menu_opens_by_area_and_every_label_keeps_its_line(new_context, working_county, county_admin):
@@ -202,7 +222,7 @@ def test_desktop_menu_is_one_line_of_areas_with_drop_downs(new_context, working_
     expect(nav.get_by_role("link", name="我的任务", exact=True)).to_be_visible()
     expect(nav.get_by_role("link", name="报告审核")).to_have_count(0)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / "township_a_official-1366-menu-open.png")
+    page.screenshot(path=SCREENSHOTS / "township_a_official-1280-menu-open.png")
     # Escape closes the drop-down; so does a click elsewhere.
     page.keyboard.press("Escape")
     expect(nav.get_by_role("link", name="我的任务", exact=True)).to_be_hidden()
