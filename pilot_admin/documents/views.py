@@ -66,6 +66,12 @@ class DocumentTemplateUploadView(ScopedViewMixin, FormView):
         context = super().get_context_data(**kwargs)
         context.update(
             kind=self.kind,
+            # The template syntax spelt out as a county writes it, beside what each value means.
+            row_fields=[
+                (f"{{%tr for row in {loop} %}}", [(f"{{{{ row.{name} }}}}", label) for name, label in fields])
+                for loop, fields in (self.kind.row_fields or {}).items()
+            ],
+            loop_end="{%tr endfor %}",
             own=DocumentTemplate.objects.visible_to(self.request.user).filter(kind=self.kind.key).first(),
         )
         return context
