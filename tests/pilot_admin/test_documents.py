@@ -179,3 +179,11 @@ def test_only_the_county_office_manages_templates(client, personas, role):
 def test_an_unknown_kind_is_404(client, county_admin):
     client.force_login(county_admin)
     assert client.get(reverse("document_template_upload", args=["no-such-kind"])).status_code == 404
+
+
+def test_values_are_text_even_with_markup_characters():
+    kind = document_kinds.get(NOTICE)
+    context = {name: "" for name in kind.required}
+    context.update(program_name="A&B <试点> 项目", pilots=[])
+    document = Document(io.BytesIO(render(kind, county=None, context=context)))
+    assert any("《A&B <试点> 项目》" in text for text in texts(document))
