@@ -183,7 +183,7 @@ def test_an_unknown_kind_is_404(client, county_admin):
 
 def test_values_are_text_even_with_markup_characters():
     kind = document_kinds.get(NOTICE)
-    context = {name: "" for name in kind.required}
+    context = dict.fromkeys(kind.required, "")
     context.update(program_name="A&B <试点> 项目", pilots=[])
     document = Document(io.BytesIO(render(kind, county=None, context=context)))
     assert any("《A&B <试点> 项目》" in text for text in texts(document))
