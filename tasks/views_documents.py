@@ -101,6 +101,9 @@ class TaskSummaryDocumentView(IssueDocumentView):
         period = "上半年（1月1日至6月30日）" if self.half else "全年"
         return f"{self.program.name}：{self.year}年{period}的任务推进、各单位报送情况和任务台账。"
 
+    def year_choices(self) -> list[int]:
+        return [year for year in self.program.years if year <= timezone.localdate().year]
+
     def hidden_fields(self) -> dict:
         fields = {"program": self.program.code, "year": self.year}
         if self.half:

@@ -44,7 +44,7 @@ ACCEPTANCE_NOTICE = document_kinds.register(
     DocumentKind(
         key="pilot-acceptance-notice",
         label="试点村验收通知",
-        description="一个试点项目某一年度通过验收的试点村名单（按验收日期所在年度），在“试点村”页面生成。",
+        description="一个试点项目某一年度通过验收的试点村名单（按验收日期所在年度），在“试点村台账”页面生成。",
         placeholders=(
             Placeholder("issuing_office", "发文机关"),
             Placeholder("document_number", "发文字号"),

@@ -53,6 +53,10 @@ class AcceptanceNoticeView(IssueDocumentView):
         count = selectors.pilots_accepted_in(user=self.request.user, program=self.program, year=self.year).count()
         return f"{self.program.name}：{self.year}年验收的试点村共 {count} 个。"
 
+    def year_choices(self) -> list[int]:
+        # A pilot may be accepted after its program's last year.
+        return list(range(self.program.start_year, max(self.program.end_year, timezone.localdate().year) + 1))
+
     def hidden_fields(self) -> dict:
         return {"program": self.program.code, "year": self.year}
 

@@ -48,7 +48,7 @@ class DocumentTemplateListView(ScopedViewMixin, TemplateView):
 class DocumentTemplateForm(forms.Form):
     file = forms.FileField(
         label="Word 模板（.docx）",
-        help_text="在默认模板或本县原有的公文模板中写入下列占位符，保存为 .docx 后上传。",
+        help_text="在默认模板或本县原有的公文模板中写入上面列出的占位符，保存为 .docx 后上传。",
         widget=forms.ClearableFileInput(attrs={"accept": f".docx,{DOCX_CONTENT_TYPE}"}),
     )
 
@@ -118,7 +118,8 @@ class DocumentHeadForm(forms.Form):
         label="发文字号", max_length=50, help_text="如“巴试点办发〔2026〕3号”，年份用六角括号〔〕。"
     )
     issuing_office = forms.CharField(label="发文机关", max_length=100)
-    issue_date = forms.DateField(label="成文日期", widget=forms.DateInput(attrs={"type": "date"}))
+    # ISO format: a type=date input shows nothing for a value written any other way.
+    issue_date = forms.DateField(label="成文日期", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
 
     def clean_document_number(self):
         number = self.cleaned_data["document_number"].strip()
@@ -171,8 +172,22 @@ class IssueDocumentView(ScopedViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(description=self.describe(), back_url=self.back_url(), hidden=self.hidden_fields())
+        years = self.year_choices()
+        hidden = self.hidden_fields()
+        if years:
+            hidden.pop("year", None)
+        context.update(
+            description=self.describe(),
+            back_url=self.back_url(),
+            hidden=hidden,
+            years=years,
+            year=getattr(self, "year", None),
+        )
         return context
+
+    def year_choices(self) -> list[int]:
+        """The years the user may pick on the form (the document is about one of them)."""
+        return []
 
     def hidden_fields(self) -> dict:
         """The query parameters that say what the document is about, kept through the form."""
