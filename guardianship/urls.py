@@ -1,6 +1,6 @@
 from django.urls import path
 
-from guardianship import views
+from guardianship import views, views_documents
 
 app_name = "guardianship"
 
@@ -26,6 +26,11 @@ urlpatterns = [
         "persons/<int:pk>/guardians/<int:guardian_pk>/agreement/",
         views.AgreementSignView.as_view(),
         name="agreement_sign",
+    ),
+    path(
+        "persons/<int:pk>/guardians/<int:guardian_pk>/agreement.docx",
+        views_documents.AgreementDocumentView.as_view(),
+        name="agreement_document",
     ),
     path("persons/<int:pk>/visits/new/", views.VisitCreateView.as_view(), name="visit_create"),
 ]

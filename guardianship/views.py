@@ -168,6 +168,7 @@ class PersonDetailView(ScopedViewMixin, DetailView):
             findings=person.findings.select_related("found_by"),
             audit_entries=audit_entries_for(person)[:50],
             can_edit=Person.objects.editable_by(user).filter(pk=person.pk).exists(),
+            can_print_agreement=permissions.can_see_full_id_numbers(user),
             is_active=person.status == PersonStatus.ACTIVE,
         )
         for visit in context["visits"]:

@@ -16,6 +16,7 @@ from guardianship import permissions as guardianship_permissions
 from pilot_admin import excel
 from pilot_admin.accounts import permissions as duty_permissions
 from pilot_admin.accounts.middleware import PASSWORD_CHANGE_URL_NAMES, password_change_reason, pending_step
+from pilot_admin.documents import services as document_services
 from pilot_admin.notifications import services as notifications
 from tasks import permissions as task_permissions
 from tasks import selectors as task_selectors
@@ -116,6 +117,7 @@ MENU: tuple[Group, ...] = (
         "管理",
         (
             Item("导入", "import_list", business(excel.can_import_any)),
+            Item("文书模板", "document_template_list", business(document_services.can_manage_templates)),
             Item("账户管理", "accounts:account_list", duty(duty_permissions.can_manage_accounts)),
             Item("接口令牌", "accounts:token_list", duty(duty_permissions.can_manage_accounts)),
             Item("登录锁定", "accounts:lockout_list", duty(duty_permissions.can_manage_login_security)),

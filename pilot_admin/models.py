@@ -366,3 +366,53 @@ class DigestDelivery(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.date:%Y-%m-%d}"
+
+
+def _document_template_path(instance, filename):
+    return f"document_templates/{instance.county_id}/{instance.kind}.docx"
+
+
+class DocumentTemplateQuerySet(ScopedQuerySet):
+    def visibility_q(self, user) -> Q | None:
+        # The county's templates are the county office's to see and replace.
+        if user.is_superuser:
+            return None
+        if user.county_id is None or not user.is_county_admin:
+            return Q(pk__in=[])
+        return Q(county=user.county_id)
+
+
+class DocumentTemplate(TimeStampedModel):
+    """A county's own .docx template for one document kind (pilot_admin.documents), used
+    instead of the default one; checked for the kind's placeholders when uploaded."""
+
+    county = models.ForeignKey(
+        "villages.County", verbose_name="县", on_delete=models.PROTECT, related_name="document_templates"
+    )
+    kind = models.CharField("文书类型", max_length=50)
+    file = models.FileField("模板文件", upload_to=_document_template_path)
+    original_name = models.CharField("上传的文件名", max_length=255)
+    sha256 = models.CharField("文件校验值（SHA-256）", max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = DocumentTemplateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "文书模板"
+        verbose_name_plural = "文书模板"
+        ordering = ["county", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "kind"],
+                name="documenttemplate_one_per_county_kind",
+                violation_error_message="本县该类文书已有模板，请替换原模板。",
+            ),
+        ]
+
+    def __str__(self):
+        from pilot_admin.documents import document_kinds
+
+        kind = document_kinds.get(self.kind)
+        return f"{self.county}：{kind.label if kind else self.kind}模板"

@@ -14,6 +14,7 @@ urlpatterns = [
     path("imports/", include("pilot_admin.imports.urls")),
     path("inbox/", include("pilot_admin.notifications.urls")),
     path("audit/", include("pilot_admin.audit.urls")),
+    path("documents/", include("pilot_admin.documents.urls")),
     path("villages/", include("villages.urls")),
     path("tasks/", include("tasks.urls")),
     path("assessments/", include("assessments.urls")),

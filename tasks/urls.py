@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tasks import views, views_unlock
+from tasks import views, views_documents, views_unlock
 
 app_name = "tasks"
 
@@ -33,4 +33,5 @@ urlpatterns = [
     path("ledger/", views.LedgerView.as_view(), name="ledger"),
     path("ledger/export/", views.LedgerExportView.as_view(), name="ledger_export"),
     path("completeness/", views.CompletenessView.as_view(), name="completeness"),
+    path("summary/", views_documents.TaskSummaryDocumentView.as_view(), name="summary_document"),
 ]

@@ -126,6 +126,7 @@ ROUTES = {
         data=lambda objs: {"pilots": [objs["pilot"].pk]},
     ),
     "villages:quota_report": Route(),
+    "villages:acceptance_notice": Route(query="?program=badong-13th-fyp&year=2019"),
     "villages:village_standards": Route(target="village", kwargs=_pk("village")),
     "villages:standards_table": Route(query="?program=badong-13th-fyp&year=2019"),
     "villages:standards_export": Route(query="?program=badong-13th-fyp&year=2019"),
@@ -205,6 +206,14 @@ ROUTES = {
     "api_docs": Route(api=True),
     # The audit log and its export: the audit administrator only; POST is 405 (tests/pilot_admin/test_audit_log.py).
     "audit_log": Route(allowed=AUDIT_ADMIN),
+    "document_template_list": Route(allowed=ADMIN_ONLY),
+    **{
+        name: Route(allowed=ADMIN_ONLY, kwargs=lambda objs: {"kind": "pilot-acceptance-notice"})
+        for name in ("document_template_upload", "document_template_default", "document_template_current")
+    },
+    "document_template_reset": Route(
+        allowed=ADMIN_ONLY, method="post", kwargs=lambda objs: {"kind": "pilot-acceptance-notice"}, ok=302
+    ),
     "audit_log_export": Route(allowed=AUDIT_ADMIN),
     "notification_list": Route(allowed=EVERYONE),
     "notification_read_all": Route(allowed=EVERYONE, method="post", ok=302),
@@ -258,6 +267,7 @@ ROUTES = {
     "tasks:ledger": Route(),
     "tasks:ledger_export": Route(),
     "tasks:completeness": Route(),
+    "tasks:summary_document": Route(query="?program=badong-13th-fyp&year=2019&half=1"),
     "api_department-list": Route(api=True),
     # Units are county reference data every township reads too, so no township-A-only target;
     # tests/tasks/test_api.py checks another county's unit is a 404.
@@ -376,6 +386,11 @@ ROUTES = {
             "visit_create",
         )
     },
+    "guardianship:agreement_document": Route(
+        allowed=GUARDIANSHIP_EDITORS,
+        target="person",
+        kwargs=lambda objs: {"pk": objs["person"].pk, "guardian_pk": _guardian_of(objs["person"]).pk},
+    ),
     "guardianship:agreement_sign": Route(
         allowed=GUARDIANSHIP_EDITORS,
         target="person",

@@ -179,7 +179,21 @@ def _locked_account(objs):
     return _locked_username(objs)
 
 
+def _county_template(objs):
+    """The county's own acceptance-notice template, for the county office to go back to the default."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from pilot_admin.documents import document_kinds
+    from pilot_admin.documents.services import document_template_upload
+
+    kind = document_kinds.get("pilot-acceptance-notice")
+    upload = SimpleUploadedFile("本县模板.docx", kind.default_path.read_bytes())
+    document_template_upload(actor=objs["_admin"], kind=kind, upload=upload)
+    return {}
+
+
 PREPARE = {
+    "document_template_reset": _county_template,
     "villages:indicator_review": _submitted_indicator,
     "tasks:task_reopen": _closed_out_task,
     "tasks:period_unlock": _unlock,

@@ -312,3 +312,12 @@ def visible_programs(*, user) -> QuerySet[PilotProgram]:
 
 def department_list(*, user) -> QuerySet[Department]:
     return Department.objects.visible_to(user).order_by("county", "kind", "name", "pk")
+
+
+def pilots_accepted_in(*, user, program: PilotProgram, year: int) -> QuerySet[PilotAssignment]:
+    """The program's pilots accepted (验收) in `year`, as the acceptance notice lists them."""
+    return (
+        pilot_assignment_list(user=user)
+        .filter(program=program, status=PilotStatus.ACCEPTED, accepted_on__year=year)
+        .order_by("village__township__name", "village__name", "pk")
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from villages import excel_views, views, views_history, views_nominations, views_standards
+from villages import excel_views, views, views_documents, views_history, views_nominations, views_standards
 
 app_name = "villages"
 
@@ -21,6 +21,7 @@ urlpatterns = [
     ),
     path("pilots/", views.PilotListView.as_view(), name="pilot_list"),
     path("pilots/export/", excel_views.PilotExportView.as_view(), name="pilot_export"),
+    path("pilots/acceptance-notice/", views_documents.AcceptanceNoticeView.as_view(), name="acceptance_notice"),
     path("pilots/select/", views.PilotSelectView.as_view(), name="pilot_select"),
     path("pilots/<int:pk>/", views.PilotDetailView.as_view(), name="pilot_detail"),
     # Before pilot_action, whose <str:action> would take "provincial".
