@@ -163,11 +163,16 @@ CIRCULAR_COLUMNS = (
 )
 
 
+def circular_title_lines(program, year: int) -> tuple[str, str]:
+    """The title in its two halves: the printed title breaks between them, never inside one."""
+    return program.name, f"{year}年度试点村检查验收结果通报"
+
+
 def circular_title(program, year: int) -> str:
-    return f"{program.name} {year}年度试点村检查验收结果通报"
+    return " ".join(circular_title_lines(program, year))
 
 
-def circular_response(*, program, year: int, rows, stats):
+def circular_response(*, program, year: int, rows, stats, issue=None):
     # Under the total column: the county mean; under the grade column: the grade counts.
     footer = [
         [
@@ -183,6 +188,7 @@ def circular_response(*, program, year: int, rows, stats):
         columns=CIRCULAR_COLUMNS,
         rows=([column.value(row) for column in CIRCULAR_COLUMNS] for row in rows),
         sheet_title=f"{year}年检查验收结果",
-        title=circular_title(program, year),
+        # The 文号 goes with the title, as on the paper, so the sheet cites the document it belongs to.
+        title=f"{circular_title(program, year)}（{issue.number}）" if issue else circular_title(program, year),
         footer=footer,
     )

@@ -156,3 +156,21 @@ class AcceptanceForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="未全部达到验收条件（检查合格、整改验收完毕、建设标准达标）而仍予验收时必填。",
     )
+
+
+# Brackets people type for 〔〕, which no keyboard has: square and round, ASCII and full-width, and 【】.
+_YEAR_BRACKETS = str.maketrans("[［【(（]］】)）", "〔〔〔〔〔〕〕〕〕〕")
+
+
+class CircularIssueForm(forms.Form):
+    number = forms.CharField(
+        label="文号", max_length=40, help_text="如“巴民发〔2019〕12号”；年份的括号可以直接输入 [ ]，保存时改为〔〕。"
+    )
+    addressees = forms.CharField(
+        label="主送机关", max_length=200, required=False, help_text="如“各乡镇人民政府，县直有关部门”。"
+    )
+    issuer = forms.CharField(label="发文机关署名（落款）", max_length=100)
+    issued_on = forms.DateField(label="成文日期", widget=_date_input())
+
+    def clean_number(self):
+        return "".join(self.cleaned_data["number"].split()).translate(_YEAR_BRACKETS)

@@ -1,6 +1,9 @@
+import re
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -315,3 +318,59 @@ class RectificationReminder(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.rectification}"
+
+
+# GB/T 9704-2012 7.2.4: 发文字号 is the issuer's code, the year in 六角括号 〔〕, and the
+# sequence number without leading zeros (不编虚位) and without 第.
+DOCUMENT_NUMBER_PATTERN = r"^[\u4e00-\u9fff]{1,20}〔(19|20)\d{2}〕[1-9]\d{0,3}号$"
+
+
+class CircularIssue(TimeStampedModel):
+    """The 文号 and 落款 of a program year's 通报 (R-F results circular): what makes the printed
+    results a document the county files, kept as data the county office edits."""
+
+    program = models.ForeignKey(
+        "villages.PilotProgram", verbose_name="试点项目", on_delete=models.PROTECT, related_name="circular_issues"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    number = models.CharField(
+        "文号",
+        max_length=40,
+        validators=[
+            RegexValidator(
+                DOCUMENT_NUMBER_PATTERN,
+                "文号应为“发文机关代字〔年份〕序号号”，如“巴民发〔2019〕12号”：年份用六角括号〔〕，序号不编虚位、不加“第”。",
+            )
+        ],
+    )
+    addressees = models.CharField("主送机关", max_length=200, blank=True)
+    issuer = models.CharField("发文机关署名", max_length=100)
+    issued_on = models.DateField("成文日期")
+
+    objects = querysets.CircularIssueQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "通报文号与落款"
+        verbose_name_plural = "通报文号与落款"
+        ordering = ["program", "-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "year"],
+                name="circularissue_once_per_program_year",
+                violation_error_message="该项目本年度的通报已有文号。",
+            ),
+        ]
+
+    def clean(self):
+        # The year in 〔〕 is the year the document is dated (GB/T 9704 7.2.4 and 7.3.5.1).
+        match = re.search(r"〔(\d{4})〕", self.number or "")
+        if match and self.issued_on and int(match.group(1)) != self.issued_on.year:
+            raise ValidationError(
+                {"number": f"文号中的年份 {match.group(1)} 应与成文日期的年份 {self.issued_on.year} 一致。"}
+            )
+
+    def __str__(self):
+        return f"{self.number} {self.program.name} {self.year}年度通报"
+
+    def get_absolute_url(self):
+        return f"{reverse('assessments:circular')}?program={self.program.code}&year={self.year}"

@@ -15,3 +15,8 @@ def can_score(user) -> bool:
 
 def can_report_rectification(user) -> bool:
     return user.is_authenticated and user.is_active and user.role in (Role.TOWNSHIP, Role.DEPARTMENT)
+
+
+def can_issue_circular(user) -> bool:
+    """The 通报 goes out under the county office's name: it alone sets the 文号 and 落款."""
+    return can_manage_assessments(user)

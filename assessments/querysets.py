@@ -55,3 +55,13 @@ class RectificationQuerySet(ScopedQuerySet):
         return county_scoped_q(
             user, "inspection__pilot__village__township__county", "inspection__pilot__village__township"
         )
+
+
+class CircularIssueQuerySet(ScopedQuerySet):
+    """A circular's 文号 and 落款 are read by whoever reads the circular (its program's county,
+    and each township of it); only the county office writes them (the default edit_q)."""
+
+    def visibility_q(self, user):
+        if user.role == Role.TOWNSHIP:
+            return Q(program__county__townships=user.township_id)
+        return county_scoped_q(user, "program__county", "program__county__townships")

@@ -9,5 +9,6 @@ urlpatterns = [
     path("results/townships/", results_views.TownshipSummaryView.as_view(), name="township_summary"),
     path("results/year-over-year/", results_views.YearOverYearView.as_view(), name="year_over_year"),
     path("results/circular/", results_views.CircularView.as_view(), name="circular"),
+    path("results/circular/issue/", results_views.CircularIssueView.as_view(), name="circular_issue"),
     path("results/circular.xlsx", results_views.CircularExportView.as_view(), name="circular_export"),
 ]

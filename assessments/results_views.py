@@ -2,15 +2,20 @@
 year-over-year change and the 通报. Rows come from assessments.selectors or visible_to, so a
 foreign id is a 404 and every figure is the one the API gives."""
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
-from django.views.generic import TemplateView
+from django.views.generic import FormView, TemplateView
 
 from assessments import excel, permissions, selectors
 from assessments.choices import Grade, InspectionStatus
+from assessments.forms import CircularIssueForm
+from assessments.services_circular import circular_issue_save
+from pilot_admin.forms import apply_validation_error
 from pilot_admin.params import int_param
 from pilot_admin.scoping import ScopedViewMixin
 from villages.selectors import program_for_code, visible_programs
@@ -128,6 +133,9 @@ class CircularView(ResultsMixin, TemplateView):
         rows = list(selectors.ranking(user=self.request.user, program=self.program, year=self.year))
         context.update(
             title=excel.circular_title(self.program, self.year),
+            title_lines=excel.circular_title_lines(self.program, self.year),
+            issue=selectors.circular_issue(user=self.request.user, program=self.program, year=self.year),
+            can_issue=permissions.can_issue_circular(self.request.user),
             rows=rows,
             stats=_circular_stats(self.request.user, self.program, self.year),
             commended=[row for row in rows if row.grade == Grade.EXCELLENT],
@@ -141,4 +149,47 @@ class CircularExportView(ResultsMixin, View):
     def get(self, request):
         rows = selectors.ranking(user=request.user, program=self.program, year=self.year)
         stats = _circular_stats(request.user, self.program, self.year)
-        return excel.circular_response(program=self.program, year=self.year, rows=rows, stats=stats)
+        issue = selectors.circular_issue(user=request.user, program=self.program, year=self.year)
+        return excel.circular_response(program=self.program, year=self.year, rows=rows, stats=stats, issue=issue)
+
+
+class CircularIssueView(ResultsMixin, FormView):
+    """The county office sets the circular's 文号, 主送机关 and 落款 (one call of the service)."""
+
+    access = staticmethod(permissions.can_issue_circular)
+    template_name = "assessments/circular_issue_form.html"
+    form_class = CircularIssueForm
+
+    def load(self, request, *args, **kwargs):
+        super().load(request, *args, **kwargs)
+        self.issue = selectors.circular_issue(user=request.user, program=self.program, year=self.year)
+
+    def get_initial(self):
+        if self.issue is not None:
+            return {
+                "number": self.issue.number,
+                "addressees": self.issue.addressees,
+                "issuer": self.issue.issuer,
+                "issued_on": self.issue.issued_on,
+            }
+        return {
+            "addressees": "各乡镇人民政府，县直有关部门",
+            "issuer": f"{self.program.county.name}试点工作领导小组办公室",
+            "issued_on": timezone.localdate(),
+        }
+
+    def form_valid(self, form):
+        try:
+            issue = circular_issue_save(
+                actor=self.request.user, program=self.program, year=self.year, **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"已保存通报文号 {issue.number} 和落款。")
+        return redirect(issue.get_absolute_url())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(title=excel.circular_title(self.program, self.year), issue=self.issue)
+        return context

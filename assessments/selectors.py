@@ -23,7 +23,7 @@ from django.db.models.functions import Rank
 from django.utils import timezone
 
 from assessments.choices import Grade, InspectionStatus, RectificationStatus
-from assessments.models import Inspection, Rectification
+from assessments.models import CircularIssue, Inspection, Rectification
 from pilot_admin.choices import Role
 from pilot_admin.dates import end_of_day, year_as_of
 from villages.models import PilotProgram
@@ -328,3 +328,8 @@ def scoring_work(*, user) -> ScoringWork:
         to_score=[sheet for sheet in sheets if sheet.submitted_at is None],
         returned=[sheet for sheet in sheets if sheet.submitted_at is not None],
     )
+
+
+def circular_issue(*, user, program: PilotProgram, year: int):
+    """The 文号 and 落款 of the program year's circular, when the county office has set them."""
+    return CircularIssue.objects.visible_to(user).filter(program=program, year=year).first()

@@ -155,6 +155,11 @@ class PersonDetailView(ScopedViewMixin, DetailView):
                 agreement.duty_labels = [duty_labels.get(d, d) for d in agreement.duties]
         context.update(
             identity=services.person_identity(person, viewer=user),
+            # Paper prints the mask whatever the screen shows: a printout leaves the system, and
+            # who reads it, copies it or leaves it on a desk is never in the audit trail that
+            # guards the full number on screen. Name, village and the masked number still say
+            # who the person is on a case file.
+            printed_identity=services.person_identity(person, viewer=user, full=False),
             eligibility=services.person_eligibility(person, viewer=user),
             assessments=assessments,
             latest_assessment=latest,

@@ -287,6 +287,7 @@ ROUTES = {
     "assessments:year_over_year": Route(query="?program=badong-13th-fyp&year=2019"),
     "assessments:circular": Route(query="?program=badong-13th-fyp&year=2019"),
     "assessments:circular_export": Route(query="?program=badong-13th-fyp&year=2019"),
+    "assessments:circular_issue": Route(allowed=ADMIN_ONLY, query="?program=badong-13th-fyp&year=2019"),
     "api_inspection-list": Route(api=True),
     "api_inspection-detail": Route(api=True, target="inspection", kwargs=_pk("inspection")),
     "api_assessment_stats": Route(api=True, query="?program=badong-13th-fyp&year=2019"),
