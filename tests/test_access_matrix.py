@@ -127,6 +127,7 @@ ROUTES = {
     ),
     "villages:quota_report": Route(),
     "villages:acceptance_notice": Route(query="?program=badong-13th-fyp&year=2019"),
+    "assessments:circular_document": Route(query="?program=badong-13th-fyp&year=2019"),
     "villages:village_standards": Route(target="village", kwargs=_pk("village")),
     "villages:standards_table": Route(query="?program=badong-13th-fyp&year=2019"),
     "villages:standards_export": Route(query="?program=badong-13th-fyp&year=2019"),
