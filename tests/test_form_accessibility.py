@@ -27,7 +27,7 @@ ROLE_ORDER = (
 REFUSES_EMPTY = {
     *("accounts:account_create", "accounts:account_password_reset", "accounts:account_update"),
     *("accounts:password_change", "accounts:two_factor_setup", "accounts:two_factor_verify"),
-    "assessments:inspection_schedule",
+    *("assessments:circular_issue", "assessments:inspection_schedule"),
     *("guardianship:agreement_sign", "guardianship:finding_create", "guardianship:guardian_assign"),
     *("guardianship:guardian_replace", "guardianship:person_create", "guardianship:person_exit"),
     *("guardianship:person_update", "guardianship:self_care_assess", "guardianship:visit_create"),
