@@ -89,14 +89,6 @@ class WorkCalendar:
             day += ONE_DAY
         raise ValueError(f"{day} 前连续 {MAX_DAYS_OFF_IN_A_ROW} 天都不是工作日，请检查工作日历的调整。")
 
-    def previous_workday(self, day: datetime.date) -> datetime.date:
-        """The last working day strictly before `day`."""
-        for _ in range(MAX_DAYS_OFF_IN_A_ROW):
-            day -= ONE_DAY
-            if self.is_workday(day):
-                return day
-        raise ValueError(f"{day} 前连续 {MAX_DAYS_OFF_IN_A_ROW} 天都不是工作日，请检查工作日历的调整。")
-
     def add_workdays(self, day: datetime.date, n: int) -> datetime.date:
         """The n-th working day after `day` ("within N working days of day" ends then); n = 0 is
         `day` moved to a working day."""

@@ -16,9 +16,9 @@ from pilot_admin.workdays import WorkCalendar
 # The kinds a unit's clerks receive; the escalations go to its leaders.
 CLERK_KINDS = (ReminderKind.DUE_SOON, ReminderKind.DUE_TOMORROW, ReminderKind.OVERDUE)
 # The kinds sent on a day off too (pilot_admin/workdays.py): the escalations of an overdue
-# obligation, to the leaders who must act on it. The others wait for the next working day:
-# overdue and the escalations compare with ≥, and due_soon and due_tomorrow look across the days
-# off since the last working day, so each is still recorded once, on that working day.
+# obligation, to the leaders who must act on it. Overdue waits for the next working day (it
+# compares with ≥, so it is recorded then); due_soon and due_tomorrow come early, on the working
+# day before the days off (DeadlineDays.conditions), so each is still recorded once.
 URGENT_KINDS = (ReminderKind.ESCALATE_LEADER, ReminderKind.ESCALATE_COUNTY)
 TITLE_MAX = Notification._meta.get_field("title").max_length
 
@@ -97,9 +97,10 @@ class DeadlineDays:
         on `today`, with its parameters. The overdue and escalation kinds compare with ≥, so a
         scan that missed days still records each once; due_soon and due_tomorrow fire on their
         day only (a warning a week ahead is worthless once the day has passed), where "their
-        day" is the working day at or after it: on a day off only the URGENT_KINDS are scanned,
-        and the next working day's due_soon covers the days off since the last working day and
-        its due_tomorrow every deadline up to the next working day."""
+        day" is the last working day at or before it: on a day off only the URGENT_KINDS are
+        scanned, so the working day before days off warns of them too (due_soon of every deadline
+        whose warning day falls before the next working day, due_tomorrow of every deadline up to
+        the next working day)."""
         calendar = calendar or WorkCalendar.load()
         day = date_param(today)
         conditions = {
@@ -114,13 +115,12 @@ class DeadlineDays:
         }
         if not calendar.is_workday(today):
             return conditions
-        last_workday = date_param(calendar.previous_workday(today))
         next_workday = date_param(calendar.next_workday(today + datetime.timedelta(days=1)))
         return {
             ReminderKind.DUE_SOON: (
-                f"{deadline} > {shifted_today('+', self.remind_days_before)}"
-                f" AND {deadline} <= {shifted_today('+', self.remind_days_before)}",
-                [last_workday, day],
+                f"{deadline} >= {shifted_today('+', self.remind_days_before)}"
+                f" AND {deadline} < {shifted_today('+', self.remind_days_before)}",
+                [day, next_workday],
             ),
             ReminderKind.DUE_TOMORROW: (f"{deadline} > %s AND {deadline} <= %s", [day, next_workday]),
             ReminderKind.OVERDUE: (f"{deadline} < %s", [day]),
