@@ -210,3 +210,19 @@ def test_the_pages_name_the_years_the_package_is_missing(login, system_admin):
             assert f"{year}年" in page
     page_2031 = client.get(reverse("accounts:workday_calendar") + "?year=2031").content.decode()
     assert "2031年不在程序包内" in page_2031
+
+
+@pytest.mark.django_db
+def test_a_rectification_deadline_in_working_days_or_moved_off_national_day(program):
+    from assessments.services import rectification_deadline
+
+    program.rectification_days = 10
+    program.rectification_unit = DurationUnit.WORKING
+    # 09-28 (Sunday) and 10-11 (Saturday) count; 10-01…10-08 do not.
+    assert rectification_deadline(program=program, start=d(2025, 9, 26)) == d(2025, 10, 16)
+    program.rectification_unit = DurationUnit.CALENDAR
+    program.rectification_days = 5
+    program.due_dates_follow_workdays = True
+    assert rectification_deadline(program=program, start=d(2025, 9, 26)) == d(2025, 10, 9)
+    program.due_dates_follow_workdays = False
+    assert rectification_deadline(program=program, start=d(2025, 9, 26)) == d(2025, 10, 1)
