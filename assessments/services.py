@@ -21,9 +21,9 @@ from assessments.models import (
     ScoreSection,
     ScoreTemplate,
 )
-from pilot_admin import locking, uploads
+from pilot_admin import locking, uploads, workdays
 from pilot_admin.audit import services as audit
-from pilot_admin.choices import AuditAction, Role
+from pilot_admin.choices import AuditAction, DurationUnit, Role
 from pilot_admin.notifications import services as notifications
 from pilot_admin.services import require
 from villages.choices import PilotStatus
@@ -317,6 +317,16 @@ def inspection_return(*, actor, inspection: Inspection, reason: str) -> Inspecti
     return inspection
 
 
+def rectification_deadline(*, program, start: datetime.date) -> datetime.date:
+    """The default deadline of a rectification set on `start`: the program's rectification_days
+    in calendar or working days, moved off a day off when the program follows the working-day
+    calendar (民法典 第二百零三条)."""
+    calendar = workdays.WorkCalendar.load()
+    working = program.rectification_unit == DurationUnit.WORKING
+    deadline = calendar.add_days(start, program.rectification_days, working=working)
+    return calendar.due_date(deadline, follow_workdays=program.due_dates_follow_workdays)[0]
+
+
 @transaction.atomic
 def inspection_confirm(*, actor, inspection: Inspection, today: datetime.date | None = None) -> Inspection:
     """Confirm (and lock) a submitted inspection, then open a rectification for every item
@@ -342,7 +352,7 @@ def inspection_confirm(*, actor, inspection: Inspection, today: datetime.date | 
     inspection = Inspection.objects.select_related("pilot__program", "pilot__village__township").get(pk=inspection.pk)
     audit.record(actor=actor, instance=inspection, action=AuditAction.UPDATE, before=before)
     program = inspection.pilot.program
-    deadline = (today or timezone.localdate()) + datetime.timedelta(days=program.rectification_days)
+    deadline = rectification_deadline(program=program, start=today or timezone.localdate())
     unit = township_government_ensure(township=inspection.pilot.village.township)
     failing = inspection.grade == Grade.FAIL
     rows = inspection.scores.select_related("item")

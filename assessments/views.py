@@ -436,7 +436,7 @@ class InspectionActionView(ConfirmStepMixin, ActionView):
                 f"总分 {inspection.total}，{inspection.get_grade_display()}。",
                 f"列入整改的 {marked} 项"
                 + ("及所有未得满分的项目（不合格）" if inspection.grade == "fail" else "")
-                + f"将生成整改，期限 {program.rectification_days} 天。",
+                + f"将生成整改，期限 {program.rectification_days} 个{program.get_rectification_unit_display()}。",
             ),
             button="确认结果",
         )

@@ -31,6 +31,7 @@ from demo.nominations import load_demo_nominations
 from demo.work_plan import PlannedReport, _report_through_services, _times, report_row
 from pilot_admin.choices import Role
 from pilot_admin.models import User
+from pilot_admin.workdays import WorkCalendar
 from tasks import services as task_services
 from tasks.choices import CadenceKind, Phase, ReportStatus
 from tasks.models import ProgressReport, ReportingPeriod, Task, TaskAssignment
@@ -385,6 +386,7 @@ def _create_tasks(*, county, program, admin, today) -> list[Task]:
     prefix = f"BD{start % 100:02d}"
     existing = set(Task.objects.filter(program=program).values_list("code", flat=True))
     units = {unit.key: unit for unit in Department.objects.filter(county=county).exclude(key="")}
+    calendar = WorkCalendar.load()
     created = []
     for spec in plan_tasks(today):
         code = f"{prefix}-{spec.code}"
@@ -395,6 +397,10 @@ def _create_tasks(*, county, program, admin, today) -> list[Task]:
             cadence = {"cadence_kind": CadenceKind.EVERY_N_MONTHS, "cadence_months": spec.months}
         else:
             due = today + datetime.timedelta(days=spec.due_in_days)
+            # The working-day rule would move a past day off forward, perhaps to today or later:
+            # a task meant to be overdue by days is due on the working day before instead.
+            while spec.due_in_days < 0 and program.due_dates_follow_workdays and not calendar.is_workday(due):
+                due -= datetime.timedelta(days=1)
             dates = {"start_date": due - datetime.timedelta(days=45), "deadline": due}
             cadence = {"cadence_kind": CadenceKind.ONCE}
         created.append(

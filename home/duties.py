@@ -55,6 +55,7 @@ def system_home(*, user, now: datetime.datetime) -> dict:
         "disabled_url": _url("accounts:account_list", active="0"),
         "lookahead_days": LOOKAHEAD.days,
         "password_days": settings.PASSWORD_MAX_AGE_DAYS,
+        "calendar_warning": accounts.calendar_warning(timezone.localtime(now).date()),
         "now": now,
     }
 

@@ -120,6 +120,7 @@ MENU: tuple[Group, ...] = (
             Item("文书模板", "document_template_list", business(document_services.can_manage_templates)),
             Item("账户管理", "accounts:account_list", duty(duty_permissions.can_manage_accounts)),
             Item("接口令牌", "accounts:token_list", duty(duty_permissions.can_manage_accounts)),
+            Item("工作日历", "accounts:workday_calendar", duty(duty_permissions.can_manage_accounts)),
             Item("登录锁定", "accounts:lockout_list", duty(duty_permissions.can_manage_login_security)),
             Item("两步验证重置", "accounts:two_factor_accounts", duty(duty_permissions.can_manage_login_security)),
             Item("长期未使用停用", "accounts:inactive_list", duty(duty_permissions.can_manage_login_security)),

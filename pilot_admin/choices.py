@@ -49,3 +49,11 @@ class ReminderKind(models.TextChoices):
     OVERDUE = "overdue", "已逾期"
     ESCALATE_LEADER = "escalate_leader", "逾期升级：单位负责人"
     ESCALATE_COUNTY = "escalate_county", "逾期升级：县牵头单位和县办"
+
+
+class DurationUnit(models.TextChoices):
+    """How a program counts a duration (report lock, rectification deadline, R-K9's "20个工作日"):
+    calendar days, or working days on the legal calendar (pilot_admin/workdays.py)."""
+
+    CALENDAR = "calendar", "自然日"
+    WORKING = "working", "工作日"

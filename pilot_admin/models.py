@@ -416,3 +416,26 @@ class DocumentTemplate(TimeStampedModel):
 
         kind = document_kinds.get(self.kind)
         return f"{self.county}：{kind.label if kind else self.kind}模板"
+
+
+class WorkdayOverride(TimeStampedModel):
+    """The county's own change to the legal working-day calendar (pilot_admin/workdays.py): a
+    local day off (is_workday False on a weekday), a working weekend, or next year's schedule
+    entered before the chinesecalendar package has it. One table for the installation: the
+    county office runs it, and the State Council's calendar under it is national."""
+
+    date = models.DateField("日期", unique=True)
+    is_workday = models.BooleanField("当天上班", help_text="勾选：当天为工作日（如调休上班）；不勾选：当天放假。")
+    name = models.CharField("名称", max_length=50, help_text="如：2027年春节、调休上班、县庆放假。")
+    note = models.CharField("依据或说明", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "工作日历调整"
+        verbose_name_plural = "工作日历调整"
+        ordering = ["-date"]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {'上班' if self.is_workday else '放假'}（{self.name}）"
+
+    def get_absolute_url(self):
+        return reverse("accounts:workday_calendar") + f"?year={self.date.year}"

@@ -6,11 +6,16 @@
   date even mid-block, and the last is cut at the deadline and due then if that comes first.
 - fixed dates: each year's dates ("06-15", "11-30", R-G5) between start and deadline; each period
   runs from the day after the previous due date (or the start) to its date.
+
+A period's `end` is its nominal last day; its `due_date` is `end` moved by `due` (the program's
+working-day rule, 民法典 第二百零三条: a period ending on a holiday ends on the next working day).
+Two periods whose ends move to the same working day keep their nominal dates rather than merge.
 """
 
 import calendar
 import datetime
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from django.core.exceptions import ValidationError
 
@@ -75,8 +80,28 @@ def _fixed_dates(start: datetime.date, deadline: datetime.date, dates: list[str]
 
 
 def expand(
-    *, kind: str, start: datetime.date, deadline: datetime.date, months: int | None = None, dates=()
+    *,
+    kind: str,
+    start: datetime.date,
+    deadline: datetime.date,
+    months: int | None = None,
+    dates=(),
+    due: Callable[[datetime.date], datetime.date] | None = None,
 ) -> list[Period]:
+    periods = _expand(kind=kind, start=start, deadline=deadline, months=months, dates=dates)
+    if due is None:
+        return periods
+    moved, taken = [], {period.end for period in periods}
+    for period in periods:
+        due_date = due(period.end)
+        if due_date != period.end and due_date not in taken:
+            taken.add(due_date)
+            period = replace(period, due_date=due_date)
+        moved.append(period)
+    return moved
+
+
+def _expand(*, kind: str, start: datetime.date, deadline: datetime.date, months: int | None, dates) -> list[Period]:
     if deadline < start:
         raise ValidationError("完成时限不能早于开始日期。")
     if kind == CadenceKind.ONCE:

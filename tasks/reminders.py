@@ -7,20 +7,24 @@ it is met when that report is submitted or accepted (a returned report is not me
 the offsets taken from the task's program:
 
 - due_soon      due_date − today == remind_days_before
-- due_tomorrow  due_date − today == 1
+- due_tomorrow  due_date is tomorrow (or, before days off, the next working day)
 - overdue       today > due_date
 - escalate_leader  today > due_date and today − due_date ≥ escalate_leader_after_days
 - escalate_county  today > due_date and today − due_date ≥ escalate_county_after_days
 
 Catching up: the overdue and escalation kinds compare with ≥, so a scan that missed days (a
 beat that did not run) still records each of them once. due_soon and due_tomorrow fire only on
-their exact day: a warning a week ahead is worthless once the day has passed.
+their exact day: a warning a week ahead is worthless once the day has passed. On a day off of the
+working-day calendar only the escalations are sent; the others come on the next working day
+(DeadlineDays.conditions). A due date the working-day rule moved says so: "（国庆节顺延）".
 
 A finished program reminds no one: once the program's last year is over, a period of its tasks
 is reminded only until its county escalation has had its day (DeadlineDays.still_reminded).
 """
 
 import datetime
+
+from django.db import connection
 
 from pilot_admin.choices import ReminderKind, Role
 from pilot_admin.models import User
@@ -31,10 +35,12 @@ from pilot_admin.reminders.sql import (
     DeadlineDays,
     in_list,
     kind_labels,
+    moved_due_note,
     table,
     unit_users,
     url_around_id,
 )
+from pilot_admin.workdays import WorkCalendar
 from tasks.choices import AssignmentRole, TaskStatus
 from tasks.models import ProgressReport, Reminder, ReportingPeriod, Task, TaskAssignment
 from tasks.selectors import MET_STATUSES
@@ -136,11 +142,26 @@ def _recipients(stamp) -> tuple[str, list]:
 # for escalations, the program's number of days.
 _BODY_TEXTS = {
     ReminderKind.DUE_SOON: ("应于 ", " 前报送，目前尚未提交。"),
-    ReminderKind.DUE_TOMORROW: ("明天（", "）截止，目前尚未提交。"),
+    # Before days off "tomorrow" is the next working day: the date is what the sentence relies on.
+    ReminderKind.DUE_TOMORROW: ("将于 ", " 截止，目前尚未提交。"),
     ReminderKind.OVERDUE: ("已于 ", " 截止，至今未提交，请尽快报送。"),
     ReminderKind.ESCALATE_LEADER: ("已于 ", " 截止，逾期 ", " 天以上仍未提交，请单位负责人督办。"),
     ReminderKind.ESCALATE_COUNTY: ("已于 ", " 截止，逾期 ", " 天以上仍未提交，请县牵头单位和县领导小组办公室督办。"),
 }
+
+
+def _moved_note(stamp) -> tuple[str, list]:
+    """The "（国庆节顺延）" of the claimed reminders whose period's due date the working-day rule
+    moved off its nominal last day."""
+    end = connection.ops.quote_name("end")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT p.{end} FROM {table(Reminder)} r JOIN {table(ReportingPeriod)} p ON p.id = r.period_id"
+            f" WHERE r.notified_at = %s AND p.due_date <> p.{end}",
+            [stamp],
+        )
+        ends = [row[0] if isinstance(row[0], datetime.date) else datetime.date.fromisoformat(row[0]) for row in cursor]
+    return moved_due_note(WorkCalendar.load(), ends, end=f"p.{end}", due="p.due_date")
 
 
 def _messages(stamp) -> tuple[str, list]:
@@ -148,7 +169,7 @@ def _messages(stamp) -> tuple[str, list]:
     texts are parameters, only column values are concatenated. A closed-out task sends none."""
     title_case, title_params = kind_labels()
     title = f"SUBSTR({title_case} || t.code || ' ' || t.title || %s || d.name || ' ' || p.label || %s, 1, {TITLE_MAX})"
-    body_case, body_case_params = PROGRAM_DAYS.phrases(_BODY_TEXTS, due="p.due_date")
+    body_case, body_case_params = PROGRAM_DAYS.phrases(_BODY_TEXTS, due="p.due_date", note=_moved_note(stamp))
     body = f"d.name || %s || t.code || ' ' || t.title || %s || p.label || %s || {body_case}"
     prefix, suffix = url_around_id("tasks:task_detail", fallback=("/tasks/", "/"))
     recipients, recipient_params = _recipients(stamp)

@@ -7,9 +7,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from pilot_admin import locking, uploads
+from pilot_admin import locking, uploads, workdays
 from pilot_admin.audit import services as audit
-from pilot_admin.choices import AuditAction
+from pilot_admin.choices import AuditAction, DurationUnit
 from pilot_admin.notifications import services as notifications
 from pilot_admin.services import require
 from tasks import cadence, permissions
@@ -28,25 +28,45 @@ from villages import services as village_services
 from villages.models import Department, PilotProgram
 
 
-def task_sync_periods(*, task: Task) -> list[ReportingPeriod]:
+def task_sync_periods(*, task: Task, today: datetime.date | None = None) -> list[ReportingPeriod]:
     """Make the task's periods match its cadence. A period that already has reports is kept
-    even if the cadence no longer yields it: reports are never orphaned."""
+    even if the cadence no longer yields it: reports are never orphaned. Periods are matched by
+    their nominal last day (`end`); a due date is moved by the program's working-day rule only
+    while both the stored and the new date are still ahead, so a past period's due date (what
+    its reports were judged on time against) never changes because the calendar did."""
+    today = today or timezone.localdate()
+    program = task.program
+    calendar = workdays.WorkCalendar.load()
     wanted = cadence.expand(
         kind=task.cadence_kind,
         start=task.start_date,
         deadline=task.deadline,
         months=task.cadence_months,
         dates=task.cadence_dates,
+        due=lambda day: calendar.due_date(day, follow_workdays=program.due_dates_follow_workdays)[0],
     )
-    existing = {period.due_date: period for period in task.periods.all()}
-    keep_dates = {p.due_date for p in wanted}
-    task.periods.filter(reports__isnull=True).exclude(due_date__in=keep_dates).delete()
+    existing = {period.end: period for period in task.periods.all()}
+    keep_ends = {p.end for p in wanted}
+    task.periods.filter(reports__isnull=True).exclude(end__in=keep_ends).delete()
+    taken = set(task.periods.values_list("due_date", flat=True))
     for p in wanted:
-        period = existing.get(p.due_date)
+        period = existing.get(p.end)
         if period is None:
+            if p.due_date in taken:  # a kept period with reports already holds the date
+                continue
             ReportingPeriod.objects.create(task=task, label=p.label, start=p.start, end=p.end, due_date=p.due_date)
-        elif (period.label, period.start, period.end) != (p.label, p.start, p.end):
-            ReportingPeriod.objects.filter(pk=period.pk).update(label=p.label, start=p.start, end=p.end)
+            taken.add(p.due_date)
+            continue
+        changes = {}
+        if (period.label, period.start) != (p.label, p.start):
+            changes.update(label=p.label, start=p.start)
+        ahead = period.due_date >= today and p.due_date >= today
+        if ahead and period.due_date != p.due_date and p.due_date not in taken:
+            taken.discard(period.due_date)
+            taken.add(p.due_date)
+            changes["due_date"] = p.due_date
+        if changes:
+            ReportingPeriod.objects.filter(pk=period.pk).update(**changes)
     return list(task.periods.order_by("due_date"))
 
 
@@ -282,9 +302,14 @@ def task_reopen(*, actor, task: Task, reason: str) -> Task:
     return task
 
 
-def lock_date(period: ReportingPeriod) -> datetime.date:
-    """The last day a period's reports may be written without the county office unlocking it."""
-    return period.due_date + datetime.timedelta(days=period.task.program.report_lock_days)
+def lock_date(period: ReportingPeriod, *, calendar: workdays.WorkCalendar | None = None) -> datetime.date:
+    """The last day a period's reports may be written without the county office unlocking it:
+    the program's report_lock_days after the due date, in calendar or working days."""
+    program = period.task.program
+    if program.report_lock_unit != DurationUnit.WORKING:
+        return period.due_date + datetime.timedelta(days=program.report_lock_days)
+    calendar = calendar or workdays.WorkCalendar.load()
+    return calendar.add_workdays(period.due_date, program.report_lock_days)
 
 
 def is_locked(*, period: ReportingPeriod, department: Department, today: datetime.date | None = None) -> bool:

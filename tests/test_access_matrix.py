@@ -72,6 +72,14 @@ class Route:
     out_of_scope: set = field(default_factory=set)
 
 
+def _workday_override():
+    from pilot_admin.models import WorkdayOverride
+
+    return WorkdayOverride.objects.get_or_create(
+        date=datetime.date(2027, 2, 8), defaults={"is_workday": False, "name": "春节"}
+    )[0]
+
+
 def _pk(name):
     return lambda objs: {"pk": objs[name].pk}
 
@@ -465,6 +473,11 @@ ROUTES.update(
             method="post",
             kwargs=lambda objs: {"pk": _api_client_of(objs["village"]).pk, "action": "revoke"},
             ok=302,
+        ),
+        # The working-day calendar is the installation's, not a township's: no out-of-scope row.
+        "accounts:workday_calendar": Route(allowed=SYSTEM_ADMIN),
+        "accounts:workday_override_delete": Route(
+            allowed=SYSTEM_ADMIN, method="post", kwargs=lambda objs: {"pk": _workday_override().pk}, ok=302
         ),
         "accounts:lockout_list": Route(allowed=SECURITY_ADMIN),
         "accounts:lockout_reset": Route(allowed=SECURITY_ADMIN, method="post", data=_locked_username, ok=302),

@@ -226,12 +226,11 @@ def test_a_database_of_the_previous_main_migrates_with_every_row_kept(tmp_path, 
     assert after.pop("django_migrations") > before.pop("django_migrations")
     assert (after.pop("pilot_admin_apitoken"), after["authtoken_token"]) == (before["authtoken_token"], 0)
     after["authtoken_token"] = before["authtoken_token"]
-    # Nine models added (ApiToken; ProgramStandard, VillageEvent, IndicatorYear, PilotNomination and
-    # TaskFigure of issue 13; ReportUnlockRequest of issue 14; DocumentTemplate of issue 15;
-    # CircularIssue of issue 20): their
-    # content types and four permissions each.
-    assert after.pop("django_content_type") == before.pop("django_content_type") + 9
-    assert after.pop("auth_permission") == before.pop("auth_permission") + 36
+    # Ten models added (ApiToken; ProgramStandard, VillageEvent, IndicatorYear, PilotNomination and
+    # TaskFigure of issue 13; ReportUnlockRequest of issue 14; DocumentTemplate and WorkdayOverride
+    # of issue 15; CircularIssue of issue 20): their content types and four permissions each.
+    assert after.pop("django_content_type") == before.pop("django_content_type") + 10
+    assert after.pop("auth_permission") == before.pop("auth_permission") + 40
     # The Badong program gets its plan's eleven construction standards (R-B1 from its own area).
     assert after.pop("villages_programstandard") == 11
     # Issue 13's data migration: each village marked inactive gets its (assumed) 撤并 event, and
@@ -246,6 +245,8 @@ def test_a_database_of_the_previous_main_migrates_with_every_row_kept(tmp_path, 
     assert after.pop("pilot_admin_documenttemplate") == 0
     # No circular has a 文号 until the county office sets one.
     assert after.pop("assessments_circularissue") == 0
+    # The county's working-day calendar starts without overrides (chinesecalendar covers the years).
+    assert after.pop("pilot_admin_workdayoverride") == 0
     # 三权分立: the county with county-office accounts gets its three administrator accounts,
     # each creation in the audit log; nothing else is added or lost.
     assert after.pop("pilot_admin_user") == before.pop("pilot_admin_user") + 3

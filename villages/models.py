@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+from pilot_admin.choices import DurationUnit
 from pilot_admin.models import TimeStampedModel, VersionedModel
 from villages import querysets
 from villages.choices import (
@@ -232,11 +233,27 @@ class PilotProgram(TimeStampedModel):
     report_lock_days = models.PositiveSmallIntegerField(
         "报送截止后锁定天数", default=15, help_text="过了截止日这么多天后，本期报告锁定，须县办解锁才能再报。"
     )
+    # Durations in calendar days unless the program says working days: S0 and SPEC set none of
+    # these in working days (only R-K9, another district's plan, counts "20个工作日"), so the
+    # upgrade keeps every program's deadlines as they were; a county switches per program.
+    report_lock_unit = models.CharField(
+        "锁定天数的计法", max_length=10, choices=DurationUnit.choices, default=DurationUnit.CALENDAR
+    )
+    # 民法典 第二百零三条: a period whose last day is a statutory holiday ends on the day after
+    # the holiday; on by default, as the law reads.
+    due_dates_follow_workdays = models.BooleanField(
+        "截止日逢节假日顺延",
+        default=True,
+        help_text="报送截止日、整改期限落在节假日或周末时，顺延至其后第一个工作日（民法典第二百零三条）。",
+    )
     remind_days_before = models.PositiveSmallIntegerField("提前提醒天数", default=7)
     escalate_leader_after_days = models.PositiveSmallIntegerField("逾期升级至单位负责人的天数", default=3)
     escalate_county_after_days = models.PositiveSmallIntegerField("逾期升级至县牵头单位和县办的天数", default=10)
     rectification_days = models.PositiveSmallIntegerField(
         "整改期限（天）", default=60, help_text="检查确认后，整改项目的默认期限。"
+    )
+    rectification_unit = models.CharField(
+        "整改期限的计法", max_length=10, choices=DurationUnit.choices, default=DurationUnit.CALENDAR
     )
     grade_excellent_min = models.DecimalField("优秀最低分", max_digits=5, decimal_places=1, default=Decimal("90"))
     grade_pass_min = models.DecimalField("合格最低分", max_digits=5, decimal_places=1, default=Decimal("80"))

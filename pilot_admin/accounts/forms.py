@@ -5,7 +5,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from pilot_admin.accounts import selectors
 from pilot_admin.choices import Role
-from pilot_admin.models import User
+from pilot_admin.models import User, WorkdayOverride
 
 
 class OTPCodeForm(forms.Form):
@@ -161,3 +161,13 @@ class PasswordResetForm(SetPasswordMixin, forms.Form):
         self.validate_passwords()
         self.validate_password_for_user(self.user)
         return cleaned_data
+
+
+class WorkdayOverrideForm(forms.ModelForm):
+    """One day of the county's calendar. A date already entered is changed, not duplicated
+    (the view loads it), so the form never trips the unique date."""
+
+    class Meta:
+        model = WorkdayOverride
+        fields = ("date", "is_workday", "name", "note")
+        widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}

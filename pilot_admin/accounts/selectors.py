@@ -11,9 +11,10 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from pilot_admin import workdays
 from pilot_admin.accounts.permissions import has_any_duty
 from pilot_admin.choices import DUTY_ROLES, Role
-from pilot_admin.models import ApiToken
+from pilot_admin.models import ApiToken, WorkdayOverride
 
 
 def users_in_scope(user) -> QuerySet:
@@ -184,3 +185,14 @@ def accounts_disabled_for_inactivity(*, user) -> QuerySet:
 
 def account_disabled_for_inactivity_get(*, user, pk: int):
     return accounts_disabled_for_inactivity(user=user).get(pk=pk)
+
+
+def calendar_warning(today: datetime.date) -> dict | None:
+    """This year's and next year's missing years, with how many overrides the county entered
+    for them: shown on this page and on the system administrator's home page."""
+    missing = workdays.missing_years([today.year, today.year + 1])
+    if not missing:
+        return None
+    covered = workdays.package_years()
+    years = [(year, WorkdayOverride.objects.filter(date__year=year).count()) for year in missing]
+    return {"years": years, "first": covered.start, "last": covered.stop - 1}

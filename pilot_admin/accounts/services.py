@@ -12,9 +12,10 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pilot_admin.accounts import selectors
+from pilot_admin.accounts.permissions import can_manage_accounts
 from pilot_admin.audit import services as audit
 from pilot_admin.choices import DUTY_ROLES, AuditAction, Role
-from pilot_admin.models import ApiToken, User, token_expiry
+from pilot_admin.models import ApiToken, User, WorkdayOverride, token_expiry
 
 # A token's last use is written at most this often: the list page needs the day, not the request.
 TOKEN_TOUCH_INTERVAL = datetime.timedelta(minutes=1)
@@ -353,3 +354,36 @@ def totp_device_confirm(*, actor, device: TOTPDevice, code: str) -> bool:
     device.save(update_fields=["confirmed"])
     _note_on_user(actor=actor, user=device.user, note="启用两步验证")
     return True
+
+
+# --- the working-day calendar ------------------------------------------------------------
+
+
+def _require_calendar_duty(actor) -> None:
+    if not can_manage_accounts(actor):
+        raise PermissionDenied("只有系统管理员可以维护工作日历。")
+
+
+@transaction.atomic
+def workday_override_save(*, actor, override: WorkdayOverride) -> WorkdayOverride:
+    """Add or change one day of the county's calendar. Due dates already stored keep their
+    value (tasks.services.task_sync_periods re-dates only periods still ahead)."""
+    _require_calendar_duty(actor)
+    override.name = (override.name or "").strip()
+    override.full_clean()
+    before = audit.snapshot(WorkdayOverride.objects.get(pk=override.pk)) if override.pk else None
+    override.save()
+    audit.record(
+        actor=actor,
+        instance=override,
+        action=AuditAction.UPDATE if before is not None else AuditAction.CREATE,
+        before=before,
+    )
+    return override
+
+
+@transaction.atomic
+def workday_override_delete(*, actor, override: WorkdayOverride) -> None:
+    _require_calendar_duty(actor)
+    audit.record(actor=actor, instance=override, action=AuditAction.DELETE, before=audit.snapshot(override))
+    override.delete()

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('pilot_admin', '0012_duty_accounts'),
+        ('pilot_admin', '0013_workday_calendar'),
         ('villages', '0012_department_remit'),
     ]
 

@@ -3,7 +3,9 @@ reminders.py: its reminder model, the SQL that selects its obligations per kind,
 of its messages. The steps are the kit's, the same for every source, so exactly-once holds
 the same way everywhere:
 
-- scan: per kind, one INSERT … SELECT … ON CONFLICT DO NOTHING into the reminder table, whose
+- scan: on a day off of the working-day calendar only the urgent kinds (sql.URGENT_KINDS: the
+  escalations); every other kind waits for the next working day, whose scan catches it up.
+  Per kind, one INSERT … SELECT … ON CONFLICT DO NOTHING into the reminder table, whose
   unique constraint (the obligation's key and the kind) makes a repeated scan add nothing;
 - claim: a conditional UPDATE … SET notified_at WHERE notified_at IS NULL, so a concurrent or
   repeated run finds nothing left to claim;
@@ -25,7 +27,8 @@ from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
 from pilot_admin.models import Notification
-from pilot_admin.reminders.sql import date_param, table, timestamp_param
+from pilot_admin.reminders.sql import URGENT_KINDS, date_param, table, timestamp_param
+from pilot_admin.workdays import WorkCalendar
 
 # Per kind, a SELECT whose columns are named after the reminder model's key columns (its unique
 # constraint without `kind`), with its parameters.
@@ -86,8 +89,11 @@ class ReminderSource:
         columns = [quote(column) for column in key if column != "kind"]
         created_at = timestamp_param(timezone.now())
         created: dict[str, int] = {}
+        day_off = not WorkCalendar.load().is_workday(today)
         with transaction.atomic(), connection.cursor() as cursor:
             for kind, (select, params) in self.obligations(today).items():
+                if day_off and kind not in URGENT_KINDS:
+                    continue
                 cursor.execute(
                     f"""
                     INSERT INTO {table(self.model)} ({", ".join(columns)}, kind, scan_date, created_at, notified_at)

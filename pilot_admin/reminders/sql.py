@@ -11,9 +11,15 @@ from django.urls import NoReverseMatch, reverse
 
 from pilot_admin.choices import ReminderKind, Role
 from pilot_admin.models import Notification, User
+from pilot_admin.workdays import WorkCalendar
 
 # The kinds a unit's clerks receive; the escalations go to its leaders.
 CLERK_KINDS = (ReminderKind.DUE_SOON, ReminderKind.DUE_TOMORROW, ReminderKind.OVERDUE)
+# The kinds sent on a day off too (pilot_admin/workdays.py): the escalations of an overdue
+# obligation, to the leaders who must act on it. Overdue waits for the next working day (it
+# compares with ≥, so it is recorded then); due_soon and due_tomorrow come early, on the working
+# day before the days off (DeadlineDays.conditions), so each is still recorded once.
+URGENT_KINDS = (ReminderKind.ESCALATE_LEADER, ReminderKind.ESCALATE_COUNTY)
 TITLE_MAX = Notification._meta.get_field("title").max_length
 
 
@@ -35,6 +41,18 @@ def shifted_today(sign: str, days_column: str) -> str:
     if connection.vendor == "postgresql":
         return f"(CAST(%s AS date) {sign} {days_column})"
     return f"date(%s, '{sign}' || {days_column} || ' days')"
+
+
+def moved_due_note(calendar: WorkCalendar, moved_ends, *, end: str, due: str) -> tuple[str, list]:
+    """SQL for the "（国庆节顺延）" after a due date the working-day rule moved: `moved_ends` are the
+    nominal last days (column `end`) of the rows about to be messaged whose `due` differs."""
+    whens, params = [], []
+    for day in sorted(set(moved_ends)):
+        whens.append("WHEN %s THEN %s")
+        params += [date_param(day), f"（{calendar.day_off_name(day) or '节假日'}顺延）"]
+    if not whens:
+        return "''", []
+    return f"(CASE WHEN {due} <> {end} THEN (CASE {end} {' '.join(whens)} ELSE '' END) ELSE '' END)", params
 
 
 def date_text(column: str) -> str:
@@ -72,17 +90,20 @@ class DeadlineDays:
     escalate_leader_after_days: str
     escalate_county_after_days: str
 
-    def conditions(self, today: datetime.date, *, deadline: str) -> dict[str, tuple[str, list]]:
+    def conditions(
+        self, today: datetime.date, *, deadline: str, calendar: WorkCalendar | None = None
+    ) -> dict[str, tuple[str, list]]:
         """Per kind, the condition that selects the obligations whose `deadline` gives that kind
         on `today`, with its parameters. The overdue and escalation kinds compare with ≥, so a
-        scan that missed days still records each once; due_soon and due_tomorrow fire only on
-        their exact day: a warning a week ahead is worthless once the day has passed."""
+        scan that missed days still records each once; due_soon and due_tomorrow fire on their
+        day only (a warning a week ahead is worthless once the day has passed), where "their
+        day" is the last working day at or before it: on a day off only the URGENT_KINDS are
+        scanned, so the working day before days off warns of them too (due_soon of every deadline
+        whose warning day falls before the next working day, due_tomorrow of every deadline up to
+        the next working day)."""
+        calendar = calendar or WorkCalendar.load()
         day = date_param(today)
-        tomorrow = date_param(today + datetime.timedelta(days=1))
-        return {
-            ReminderKind.DUE_SOON: (f"{deadline} = {shifted_today('+', self.remind_days_before)}", [day]),
-            ReminderKind.DUE_TOMORROW: (f"{deadline} = %s", [tomorrow]),
-            ReminderKind.OVERDUE: (f"{deadline} < %s", [day]),
+        conditions = {
             ReminderKind.ESCALATE_LEADER: (
                 f"{deadline} < %s AND {deadline} <= {shifted_today('-', self.escalate_leader_after_days)}",
                 [day, day],
@@ -91,6 +112,19 @@ class DeadlineDays:
                 f"{deadline} < %s AND {deadline} <= {shifted_today('-', self.escalate_county_after_days)}",
                 [day, day],
             ),
+        }
+        if not calendar.is_workday(today):
+            return conditions
+        next_workday = date_param(calendar.next_workday(today + datetime.timedelta(days=1)))
+        return {
+            ReminderKind.DUE_SOON: (
+                f"{deadline} >= {shifted_today('+', self.remind_days_before)}"
+                f" AND {deadline} < {shifted_today('+', self.remind_days_before)}",
+                [day, next_workday],
+            ),
+            ReminderKind.DUE_TOMORROW: (f"{deadline} > %s AND {deadline} <= %s", [day, next_workday]),
+            ReminderKind.OVERDUE: (f"{deadline} < %s", [day]),
+            **conditions,
         }
 
     def still_reminded(self, today: datetime.date, *, deadline: str, end_year: str) -> tuple[str, list]:
@@ -102,20 +136,26 @@ class DeadlineDays:
         recent = f"{deadline} >= {shifted_today('-', self.escalate_county_after_days)}"
         return f"({end_year} >= %s OR {recent})", [today.year, date_param(today)]
 
-    def phrases(self, texts: dict[str, tuple[str, ...]], *, due: str) -> tuple[str, list]:
+    def phrases(
+        self, texts: dict[str, tuple[str, ...]], *, due: str, note: tuple[str, list] = ("''", [])
+    ) -> tuple[str, list]:
         """A CASE on r.kind giving each kind's sentence about the deadline: its texts around the
-        due date `due` and, for an escalation, the program's number of days."""
+        due date `due` followed by `note` (an SQL expression and its parameters, e.g. a moved due
+        date's "（国庆节顺延）") and, for an escalation, the program's number of days."""
         days = {
             ReminderKind.ESCALATE_LEADER: self.escalate_leader_after_days,
             ReminderKind.ESCALATE_COUNTY: self.escalate_county_after_days,
         }
-        due_text = date_text(due)
+        note_sql, note_params = note
+        due_text = f"{date_text(due)} || {note_sql}"
         pieces = {}
         for kind, kind_texts in texts.items():
+            first, *rest = kind_texts
             if kind in days:
-                pieces[kind] = (f"%s || {due_text} || %s || CAST({days[kind]} AS TEXT) || %s", list(kind_texts))
+                expression = f"%s || {due_text} || %s || CAST({days[kind]} AS TEXT) || %s"
             else:
-                pieces[kind] = (f"%s || {due_text} || %s", list(kind_texts))
+                expression = f"%s || {due_text} || %s"
+            pieces[kind] = (expression, [first, *note_params, *rest])
         return kind_case(pieces)
 
 

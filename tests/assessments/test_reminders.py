@@ -15,6 +15,7 @@ from pilot_admin.choices import ReminderKind, Role
 from pilot_admin.models import Notification
 from pilot_admin.reminders.services import send_due_reminders
 from tests.factories import UserFactory, full_scores, scheduled_inspection
+from tests.helpers.calendar import every_day_a_working_day
 
 CONFIRMED_ON = datetime.date(2019, 12, 10)
 NOW = timezone.make_aware(datetime.datetime(2020, 1, 1, 9, 0))
@@ -23,7 +24,9 @@ NOW = timezone.make_aware(datetime.datetime(2020, 1, 1, 9, 0))
 @pytest.fixture
 def world(county_admin, program, village_a, inspector, township_a, township_b):
     """One open rectification of 水布垭村 (unit: 水布垭镇人民政府) with a clerk and a leader of that
-    township, an official of another township, and the county office."""
+    township, an official of another township, and the county office. Every day of the
+    rectification's months is a working day, so the kinds fire on their own day."""
+    every_day_a_working_day(datetime.date(2019, 11, 1), datetime.date(2020, 4, 30))
     inspection = scheduled_inspection(actor=county_admin, program=program, village=village_a, inspectors=[inspector])
     services.inspection_scores_save(
         actor=inspector, inspection=inspection, scores=full_scores(inspection, {"1.1": "2"}, rectify=("1.1",))

@@ -20,6 +20,7 @@ from guardianship import selectors as guardianship_selectors
 from guardianship.models import Person, Visit, VisitReminder
 from pilot_admin.choices import ReminderKind, Role
 from pilot_admin.models import AuditEntry, Notification, User
+from pilot_admin.workdays import WorkCalendar
 from tasks.choices import ReportStatus, TaskStatus
 from tasks.models import ProgressReport, Reminder, ReportingPeriod, Task
 from tasks.selectors import MET_STATUSES
@@ -56,8 +57,10 @@ def _current() -> PilotProgram:
 
 
 def _week(offset_weeks: int) -> tuple[datetime.date, datetime.date]:
+    """From today (or the week's Monday) to the week's end, which a due date on the weekend or
+    in a holiday week moves to the next working day (the program's working-day rule)."""
     monday = _today() - datetime.timedelta(days=_today().weekday()) + datetime.timedelta(weeks=offset_weeks)
-    return max(monday, _today()), monday + datetime.timedelta(days=6)
+    return max(monday, _today()), WorkCalendar.load().next_workday(monday + datetime.timedelta(days=6))
 
 
 def _unmet():

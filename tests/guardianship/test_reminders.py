@@ -12,10 +12,17 @@ from pilot_admin.models import Notification
 from pilot_admin.reminders.services import send_due_reminders
 from tests.factories import UserFactory
 from tests.guardianship.test_selectors import registered, visit
+from tests.helpers.calendar import every_day_a_working_day
 
 FEB = datetime.date(2024, 2, 1)
 # Registered on 1 February: January is not theirs to answer for.
 REGISTERED = FEB
+
+
+@pytest.fixture(autouse=True)
+def no_days_off(db):
+    """The policy's day arithmetic, free of weekends (days off: tests/pilot_admin/test_workdays.py)."""
+    every_day_a_working_day(datetime.date(2024, 1, 1), datetime.date(2024, 4, 30))
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from tasks.choices import CadenceKind
 from tasks.models import Reminder, TaskAssignment
 from tasks.reminders import reminders_notify, reminders_scan
 from tests.factories import DepartmentFactory, UserFactory
+from tests.helpers.calendar import every_day_a_working_day
 from villages import services as village_services
 
 D = datetime.timedelta
@@ -67,6 +68,9 @@ def world(county, county_admin, program, department, department_user, township_a
     program.escalate_leader_after_days = 2
     program.escalate_county_after_days = 6
     program.save()
+    # The kinds' day arithmetic, free of weekends: the county's calendar makes every day of the
+    # summer a working day (days off are test_workday_reminders.py's).
+    every_day_a_working_day(datetime.date(2017, 5, 1), datetime.date(2017, 8, 31))
     township_leader = UserFactory(
         username="township_a_leader", role=Role.TOWNSHIP, township=township_a, county=county, is_unit_leader=True
     )
@@ -313,7 +317,7 @@ def test_a_notification_names_the_task_the_unit_and_the_period_and_links_to_the_
     message = Notification.objects.get(user=world.clerk)
     assert message.title == "【明天到期】BD-05-01 建立试点工作台账：水布垭镇人民政府 2017年5–6月 报告"
     assert message.body == (
-        "水布垭镇人民政府：《BD-05-01 建立试点工作台账》2017年5–6月 的进度报告明天（2017-06-30）截止，目前尚未提交。"
+        "水布垭镇人民政府：《BD-05-01 建立试点工作台账》2017年5–6月 的进度报告将于 2017-06-30 截止，目前尚未提交。"
     )
     assert message.link == reverse("tasks:task_detail", args=[world.task.pk])
     assert (message.read_at, message.emailed_at) == (None, None)

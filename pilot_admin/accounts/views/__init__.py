@@ -3,6 +3,7 @@ administrator duties: the system administrator's accounts and tokens (system.py)
 administrator's lockouts, second factors, dormant accounts and policy (security.py). The audit
 administrator's pages are the audit log's (pilot_admin/audit/views.py)."""
 
+from pilot_admin.accounts.views.calendar import WorkdayCalendarView, WorkdayOverrideDeleteView
 from pilot_admin.accounts.views.own import (
     AccountView,
     PasswordChangeDoneView,
@@ -48,5 +49,7 @@ __all__ = [
     "TwoFactorResetView",
     "TwoFactorSetupView",
     "TwoFactorVerifyView",
+    "WorkdayCalendarView",
+    "WorkdayOverrideDeleteView",
     "lockout_response",
 ]
