@@ -116,6 +116,7 @@ MENU: tuple[Group, ...] = (
         "管理",
         (
             Item("导入", "import_list", business(excel.can_import_any)),
+            Item("提醒送达", "notification_delivery", business(lambda user: user.is_county_admin)),
             Item("账户管理", "accounts:account_list", duty(duty_permissions.can_manage_accounts)),
             Item("接口令牌", "accounts:token_list", duty(duty_permissions.can_manage_accounts)),
             Item("登录锁定", "accounts:lockout_list", duty(duty_permissions.can_manage_login_security)),

@@ -479,3 +479,10 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()} → {self.user}：{self.notification}"
+
+    @property
+    def masked_address(self) -> str:
+        """A mobile number as lists show it (138****5678); account ids as they are."""
+        if self.channel == Channel.SMS and len(self.address) == 11:
+            return f"{self.address[:3]}****{self.address[-4:]}"
+        return self.address

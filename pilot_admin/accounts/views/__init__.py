@@ -5,6 +5,7 @@ administrator's pages are the audit log's (pilot_admin/audit/views.py)."""
 
 from pilot_admin.accounts.views.own import (
     AccountView,
+    NoticeChannelsView,
     PasswordChangeDoneView,
     PasswordChangeView,
     TwoFactorSetupView,
@@ -35,6 +36,7 @@ __all__ = [
     "AccountPasswordResetView",
     "AccountUpdateView",
     "AccountView",
+    "NoticeChannelsView",
     "InactiveAccountListView",
     "InactiveAccountReactivateView",
     "LockoutListView",
