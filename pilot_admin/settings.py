@@ -329,7 +329,7 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 # Notice channels beyond the inbox and the digest (README "提醒渠道"): per channel its provider,
 # or "off"; "console" writes to the log, so `make run` needs no account.
 NOTIFY_PROVIDERS = {
-    Channel.SMS: env_str("NOTIFY_SMS_PROVIDER", "console"),  # console | aliyun | off
+    Channel.SMS: env_str("NOTIFY_SMS_PROVIDER", "console"),  # console | aliyun | tencent | off
     Channel.WECOM: env_str("NOTIFY_WECOM_PROVIDER", "console"),  # console | wecom | off
     Channel.DINGTALK: env_str("NOTIFY_DINGTALK_PROVIDER", "console"),  # console | dingtalk | off
 }
@@ -361,6 +361,11 @@ SMS_TEMPLATES = env_pairs("SMS_TEMPLATES", {})
 ALIYUN_SMS_ENDPOINT = env_str("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com")
 ALIYUN_ACCESS_KEY_ID = env_str("ALIYUN_ACCESS_KEY_ID", "")
 ALIYUN_ACCESS_KEY_SECRET = env_str("ALIYUN_ACCESS_KEY_SECRET", "")
+TENCENT_SMS_ENDPOINT = env_str("TENCENT_SMS_ENDPOINT", "https://sms.tencentcloudapi.com")
+TENCENT_SMS_REGION = env_str("TENCENT_SMS_REGION", "ap-guangzhou")
+TENCENT_SMS_SDK_APP_ID = env_str("TENCENT_SMS_SDK_APP_ID", "")
+TENCENT_SECRET_ID = env_str("TENCENT_SECRET_ID", "")
+TENCENT_SECRET_KEY = env_str("TENCENT_SECRET_KEY", "")
 # 企业微信 application: the corp, the application's secret and agent id.
 WECOM_API_BASE = env_str("WECOM_API_BASE", "https://qyapi.weixin.qq.com")
 WECOM_CORP_ID = env_str("WECOM_CORP_ID", "")

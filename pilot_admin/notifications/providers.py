@@ -155,6 +155,98 @@ class AliyunSmsProvider:
         raise PermanentError(error)
 
 
+# --- SMS: Tencent Cloud (SMS 2021-01-11, TC3-HMAC-SHA256) ---------------------------------
+
+# The codes that mean "later": API and per-number frequency limits, the service's own trouble.
+TENCENT_TRANSIENT_PREFIXES = (
+    "RequestLimitExceeded",
+    "InternalError",
+    "LimitExceeded.PhoneNumber",
+    "ServiceUnavailable",
+)
+
+
+def _hmac_sha256(key: bytes, text: str) -> bytes:
+    return hmac.new(key, text.encode(), hashlib.sha256).digest()
+
+
+def tencent_authorization(*, secret_id: str, secret_key: str, host: str, payload: bytes, timestamp: int) -> str:
+    """The TC3-HMAC-SHA256 Authorization header of a JSON POST to / on `host` (service sms)."""
+    date = datetime.datetime.fromtimestamp(timestamp, datetime.UTC).strftime("%Y-%m-%d")
+    canonical = "\n".join(
+        [
+            "POST",
+            "/",
+            "",
+            f"content-type:application/json; charset=utf-8\nhost:{host}\n",
+            "content-type;host",
+            hashlib.sha256(payload).hexdigest(),
+        ]
+    )
+    scope = f"{date}/sms/tc3_request"
+    to_sign = f"TC3-HMAC-SHA256\n{timestamp}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+    key = _hmac_sha256(_hmac_sha256(_hmac_sha256(f"TC3{secret_key}".encode(), date), "sms"), "tc3_request")
+    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    return f"TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders=content-type;host, Signature={signature}"
+
+
+class TencentSmsProvider:
+    """SendSms with the county's SDK app, signature and the notice kind's template id."""
+
+    name = "tencent"
+
+    def send(self, message: Outgoing) -> str:
+        template = settings.SMS_TEMPLATES.get(message.kind)
+        if not template:
+            raise PermanentError(f"未配置“{NoticeKind(message.kind).label}”的短信模板编号（SMS_TEMPLATES）。")
+        params = message.template_params()
+        payload = json.dumps(
+            {
+                "PhoneNumberSet": [f"+86{message.address}"],
+                "SmsSdkAppId": settings.TENCENT_SMS_SDK_APP_ID,
+                "SignName": settings.SMS_SIGN_NAME,
+                "TemplateId": template,
+                "TemplateParamSet": [params["kind"], params["title"]],
+            },
+            ensure_ascii=False,
+        ).encode()
+        endpoint = settings.TENCENT_SMS_ENDPOINT.rstrip("/")
+        host = urllib.parse.urlsplit(endpoint).netloc
+        timestamp = int(datetime.datetime.now(datetime.UTC).timestamp())
+        _status, answer = _http(
+            "POST",
+            endpoint + "/",
+            body=payload,
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "Host": host,
+                "X-TC-Action": "SendSms",
+                "X-TC-Version": "2021-01-11",
+                "X-TC-Region": settings.TENCENT_SMS_REGION,
+                "X-TC-Timestamp": str(timestamp),
+                "Authorization": tencent_authorization(
+                    secret_id=settings.TENCENT_SECRET_ID,
+                    secret_key=settings.TENCENT_SECRET_KEY,
+                    host=host,
+                    payload=payload,
+                    timestamp=timestamp,
+                ),
+            },
+        )
+        response = answer.get("Response", {})
+        error = response.get("Error")
+        if error is None:
+            statuses = response.get("SendStatusSet") or [{}]
+            error = statuses[0] if statuses[0].get("Code") != "Ok" else None
+            if error is None:
+                return statuses[0].get("SerialNo", "")
+        code = error.get("Code", "")
+        text = f"腾讯云短信：{code} {error.get('Message', '')}".strip()
+        if code.startswith(TENCENT_TRANSIENT_PREFIXES):
+            raise TransientError(text)
+        raise PermanentError(text)
+
+
 # --- access tokens (WeCom, DingTalk) ---------------------------------------------------------
 
 
@@ -270,7 +362,7 @@ class DingTalkWorkNoticeProvider(_TokenClient):
 
 
 PROVIDERS = {
-    Channel.SMS: {"aliyun": AliyunSmsProvider},
+    Channel.SMS: {"aliyun": AliyunSmsProvider, "tencent": TencentSmsProvider},
     Channel.WECOM: {"wecom": WeComAppProvider},
     Channel.DINGTALK: {"dingtalk": DingTalkWorkNoticeProvider},
 }

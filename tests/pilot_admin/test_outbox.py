@@ -298,3 +298,40 @@ def test_notices_written_before_the_outbox_are_not_sent(db, server):
 
     assert outbox_run(now=NOW)["queued"] == 0
     assert server.delivered() == []
+
+
+@pytest.fixture
+def tencent(server, settings):
+    settings.NOTIFY_PROVIDERS = {**settings.NOTIFY_PROVIDERS, Channel.SMS: "tencent"}
+    settings.TENCENT_SMS_ENDPOINT = server.url
+    settings.TENCENT_SECRET_ID = ps.TENCENT_SECRET_ID
+    settings.TENCENT_SECRET_KEY = ps.TENCENT_SECRET_KEY
+    settings.TENCENT_SMS_SDK_APP_ID = "1400006666"
+    return server
+
+
+def test_tencent_sms_is_signed_with_tc3_and_carries_the_template_parameters(db, tencent):
+    person = _person(1, phone="13912345678")
+    _notify([person])
+
+    assert outbox_run(now=NOW)["sent"] == 1
+
+    (sms,) = tencent.delivered("tencent")
+    assert sms.address == "13912345678"
+    assert sms.content["TemplateId"] == "SMS_102"
+    assert sms.content["SmsSdkAppId"] == "1400006666"
+    assert sms.content["TemplateParamSet"] == ["已逾期", "第1项任务的报告"]
+    assert OutboxMessage.objects.get().provider_message_id == "2640:1"
+
+
+def test_tencent_refuses_a_wrong_key_and_throttling_is_retried(db, tencent, settings):
+    person = _person(1, phone="13912345678")
+    _notify([person])
+    throttled = {"Response": {"Error": {"Code": "RequestLimitExceeded", "Message": "请求的次数超过了频率限制。"}}}
+    tencent.fail_next("tencent", 1, status=200, body=throttled)
+
+    assert outbox_run(now=NOW)["retried"] == 1
+    settings.TENCENT_SECRET_KEY = "wrong"
+    assert outbox_run(now=NOW + datetime.timedelta(minutes=1))["failed"] == 1
+    assert "AuthFailure.SignatureFailure" in OutboxMessage.objects.get().last_error
+    assert tencent.delivered() == []
