@@ -14,7 +14,7 @@ from pilot_admin.choices import Channel, NoticeKind, OutboxStatus
 from pilot_admin.models import Notification, OutboxMessage
 from pilot_admin.notifications.outbox import backoff, outbox_claim, outbox_deliver, outbox_fill, outbox_run
 from pilot_admin.notifications.providers import aliyun_signature
-from pilot_admin.notifications.services import notify
+from pilot_admin.notifications.services import notification_file_as_read, notify
 from tests.factories import UserFactory
 from tests.helpers import provider_server as ps
 
@@ -335,3 +335,16 @@ def test_tencent_refuses_a_wrong_key_and_throttling_is_retried(db, tencent, sett
     assert outbox_run(now=NOW + datetime.timedelta(minutes=1))["failed"] == 1
     assert "AuthFailure.SignatureFailure" in OutboxMessage.objects.get().last_error
     assert tencent.delivered() == []
+
+
+def test_messages_a_loader_files_as_read_are_not_sent(db, server):
+    """The demo replays past years through the services: what they told people is history."""
+    person = _person(1, phone="13912345678")
+    _notify([person], 1)
+    Notification.objects.update(read_at=timezone.now())  # already read: still not to be texted
+    _notify([person], 2)
+
+    notification_file_as_read(created_since=timezone.now() - datetime.timedelta(minutes=5))
+
+    assert outbox_run(now=NOW)["queued"] == 0
+    assert server.delivered() == []
