@@ -118,6 +118,7 @@ MENU: tuple[Group, ...] = (
         (
             Item("导入", "import_list", business(excel.can_import_any)),
             Item("文书模板", "document_template_list", business(document_services.can_manage_templates)),
+            Item("提醒送达", "notification_delivery", business(lambda user: user.is_county_admin)),
             Item("账户管理", "accounts:account_list", duty(duty_permissions.can_manage_accounts)),
             Item("接口令牌", "accounts:token_list", duty(duty_permissions.can_manage_accounts)),
             Item("工作日历", "accounts:workday_calendar", duty(duty_permissions.can_manage_accounts)),

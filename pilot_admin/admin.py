@@ -85,7 +85,8 @@ class UserAdmin(SuperuserOnlyAdmin, BaseUserAdmin):
     list_display = ("username", "last_name", "first_name", "role", "county", "township", "department", "is_active")
     list_filter = ("role", "is_active", "county", "township")
     fieldsets = BaseUserAdmin.fieldsets + (
-        ("角色与单位", {"fields": ("role", "county", "township", "department", "phone")}),
+        ("角色与单位", {"fields": ("role", "county", "township", "department")}),
+        ("提醒渠道", {"fields": ("phone", "wecom_userid", "dingtalk_userid", "notice_channels")}),
     )
     add_fieldsets = BaseUserAdmin.add_fieldsets + (
         ("角色与单位", {"fields": ("role", "county", "township", "department")}),

@@ -57,3 +57,35 @@ class DurationUnit(models.TextChoices):
 
     CALENDAR = "calendar", "自然日"
     WORKING = "working", "工作日"
+
+
+class NoticeKind(models.TextChoices):
+    """What a notification is about, for choosing its channels: the reminder kinds, and the
+    county's decisions that notify() announces."""
+
+    DUE_SOON = "due_soon", "即将到期"
+    DUE_TOMORROW = "due_tomorrow", "明天到期"
+    OVERDUE = "overdue", "已逾期"
+    ESCALATE_LEADER = "escalate_leader", "逾期升级：单位负责人"
+    ESCALATE_COUNTY = "escalate_county", "逾期升级：县牵头单位和县办"
+    NOTICE = "notice", "处理结果通知"
+
+
+# Overdue and its escalations always reach some configured channel, whatever a person chose.
+ESCALATION_KINDS = frozenset({NoticeKind.OVERDUE, NoticeKind.ESCALATE_LEADER, NoticeKind.ESCALATE_COUNTY})
+
+
+class Channel(models.TextChoices):
+    """Where a notice goes beyond the inbox, one outbox row each. E-mail is not here: it is the
+    daily digest, one mail per person (pilot_admin/notifications/services.py)."""
+
+    SMS = "sms", "短信"
+    WECOM = "wecom", "企业微信"
+    DINGTALK = "dingtalk", "钉钉"
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", "待发送"
+    SENT = "sent", "已送达"
+    FAILED = "failed", "发送失败"
+    SKIPPED = "skipped", "未重复发送"

@@ -56,3 +56,19 @@ def key_bytes(value: str, *, setting: str, position: int, generate: str) -> byte
             f"{setting} 中第 {position} 个密钥格式不对：应为 32 字节的 URL 安全 Base64 编码（用 {generate} 生成）。"
         )
     return raw
+
+
+def env_pairs(name: str, default: dict[str, str]) -> dict[str, str]:
+    """`key=value,key=value` (e.g. SMS_TEMPLATES=overdue=SMS_1234,due_tomorrow=SMS_5678)."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    pairs = {}
+    for item in raw.split(","):
+        if not item.strip():
+            continue
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ImproperlyConfigured(f"{name} must be key=value pairs separated by commas, got {item!r}")
+        pairs[key.strip()] = value.strip()
+    return pairs

@@ -5,12 +5,13 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from pilot_admin.choices import DUTY_ROLES, AuditAction, ImportStatus, Role
+from pilot_admin.choices import DUTY_ROLES, AuditAction, Channel, ImportStatus, NoticeKind, OutboxStatus, Role
 from pilot_admin.querysets import AUDIT_APPEND_ONLY, AuditEntryQuerySet, ImportRunQuerySet
 from pilot_admin.scoping import ScopedQuerySet
 
@@ -71,7 +72,25 @@ class User(AbstractUser):
         blank=True,
         related_name="users",
     )
-    phone = models.CharField("手机号", max_length=20, blank=True)
+    phone = models.CharField(
+        "手机号",
+        max_length=20,
+        blank=True,
+        validators=[RegexValidator(r"^1[3-9]\d{9}$", "请填写 11 位中国大陆手机号，如 13812345678。")],
+        help_text="短信提醒发到这个号码；列表中只显示前三位和后四位。",
+    )
+    wecom_userid = models.CharField(
+        "企业微信账号", max_length=64, blank=True, help_text="企业微信通讯录中的 UserID，应用消息发给它。"
+    )
+    dingtalk_userid = models.CharField(
+        "钉钉账号", max_length=64, blank=True, help_text="钉钉通讯录中的 userid，工作通知发给它。"
+    )
+    notice_channels = models.JSONField(
+        "提醒渠道选择",
+        default=dict,
+        blank=True,
+        help_text="每类提醒经哪些渠道送达：{提醒类别: [渠道, …]}；未选过的类别按县里允许的全部渠道。",
+    )
     is_unit_leader = models.BooleanField(
         "单位负责人", default=False, help_text="逾期升级提醒发给本单位（部门或乡镇）的负责人。"
     )
@@ -135,6 +154,17 @@ class User(AbstractUser):
             return await super().acheck_password(raw_password)
         finally:
             self.password_changed_at = changed_at
+
+    @property
+    def masked_phone(self) -> str:
+        """The mobile number as lists show it: 138****5678."""
+        return f"{self.phone[:3]}****{self.phone[-4:]}" if len(self.phone) == 11 else self.phone
+
+    def channel_address(self, channel: str) -> str:
+        """Where `channel` reaches this person ("" when they gave no address for it)."""
+        return {Channel.SMS: self.phone, Channel.WECOM: self.wecom_userid, Channel.DINGTALK: self.dingtalk_userid}[
+            channel
+        ]
 
     @property
     def password_expires_at(self) -> datetime.datetime | None:
@@ -310,6 +340,20 @@ class Notification(models.Model):
     created_at = models.DateTimeField("时间", auto_now_add=True)
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
     emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
+    # The reminder kit inserts with raw SQL: db_default keeps its rows (and any other raw
+    # insert) valid without naming the column.
+    kind = models.CharField(
+        "提醒类别", max_length=20, choices=NoticeKind.choices, default=NoticeKind.NOTICE, db_default=NoticeKind.NOTICE
+    )
+    dispatched_at = models.DateTimeField(
+        "分发渠道时间", null=True, blank=True, help_text="已按收件人的渠道写入发件箱的时间；为空表示待分发。"
+    )
+    undelivered = models.BooleanField(
+        "未送达",
+        default=False,
+        db_default=False,
+        help_text="收件人没有可用的渠道（手机号、企业微信、钉钉、邮箱都没有），只在站内消息中。",
+    )
 
     objects = NotificationQuerySet.as_manager()
 
@@ -331,6 +375,8 @@ class Notification(models.Model):
             models.Index(fields=["user"], condition=Q(read_at__isnull=True), name="notification_unread_idx"),
             # digest_send: what is still to be e-mailed.
             models.Index(fields=["user"], condition=Q(emailed_at__isnull=True), name="notification_unemailed_idx"),
+            # outbox_fill: what is still to be put in the outbox.
+            models.Index(fields=["id"], condition=Q(dispatched_at__isnull=True), name="notification_undispatched_idx"),
         ]
 
     def __str__(self):
@@ -339,6 +385,13 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    @property
+    def absolute_link(self) -> str:
+        """The link as it works outside the site (e-mail, SMS, WeCom, DingTalk)."""
+        if not self.link or "://" in self.link:
+            return self.link
+        return settings.SITE_URL.rstrip("/") + self.link
 
 
 class DigestDelivery(models.Model):
@@ -439,3 +492,70 @@ class WorkdayOverride(TimeStampedModel):
 
     def get_absolute_url(self):
         return reverse("accounts:workday_calendar") + f"?year={self.date.year}"
+
+
+class OutboxMessage(models.Model):
+    """One notice on its way to one person by one channel (SMS, WeCom, DingTalk). Sending is
+    claimed with a conditional UPDATE that sets `claimed_until`; a worker killed mid-send leaves
+    the claim to expire and another worker retries it. Once `status` is sent nothing sends it
+    again (pilot_admin/notifications/outbox.py)."""
+
+    notification = models.ForeignKey(
+        Notification, verbose_name="站内消息", on_delete=models.CASCADE, related_name="outbox"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="收件人", on_delete=models.CASCADE, related_name="outbox"
+    )
+    channel = models.CharField("渠道", max_length=20, choices=Channel.choices)
+    address = models.CharField("地址", max_length=64, help_text="写入发件箱时收件人在该渠道的手机号或账号。")
+    kind = models.CharField("提醒类别", max_length=20, choices=NoticeKind.choices)
+    content_hash = models.CharField("内容摘要", max_length=64, help_text="标题和内容的 SHA-256，判断是否相同内容。")
+    status = models.CharField("状态", max_length=20, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
+    attempts = models.PositiveIntegerField("已尝试次数", default=0)
+    next_attempt_at = models.DateTimeField("下次尝试时间")
+    claimed_until = models.DateTimeField("认领到期时间", null=True, blank=True)
+    claim_token = models.CharField("认领标记", max_length=32, blank=True)
+    provider = models.CharField("服务商", max_length=20, blank=True)
+    provider_message_id = models.CharField("服务商消息编号", max_length=100, blank=True)
+    last_error = models.CharField("最近一次错误", max_length=500, blank=True)
+    created_at = models.DateTimeField("写入时间", auto_now_add=True)
+    sent_at = models.DateTimeField("送达时间", null=True, blank=True)
+    limit_day = models.DateField(
+        "限额日期", null=True, blank=True, help_text="钉钉工作通知：相同内容每人每天只送达一次，发送前占用当天。"
+    )
+
+    class Meta:
+        verbose_name = "发件箱消息"
+        verbose_name_plural = "发件箱消息"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "user", "channel"],
+                name="outbox_once_per_notification_user_channel",
+                violation_error_message="该消息已经由此渠道发给此用户。",
+            ),
+            # DingTalk delivers the same content to a person once a day: the day is claimed
+            # before sending, so a second row with that content waits or is skipped.
+            models.UniqueConstraint(
+                fields=["user", "content_hash", "limit_day"],
+                condition=Q(channel="dingtalk"),
+                name="outbox_dingtalk_same_content_once_a_day",
+                violation_error_message="相同内容今天已经通过钉钉发给此用户。",
+            ),
+        ]
+        indexes = [
+            # outbox_claim: the pending rows whose time has come.
+            models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="outbox_pending_idx"),
+            # notification_delivery: the county's page of failed and pending messages.
+            models.Index(fields=["status", "-created_at"], name="outbox_status_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} → {self.user}：{self.notification}"
+
+    @property
+    def masked_address(self) -> str:
+        """A mobile number as lists show it (138****5678); account ids as they are."""
+        if self.channel == Channel.SMS and len(self.address) == 11:
+            return f"{self.address[:3]}****{self.address[-4:]}"
+        return self.address

@@ -8,8 +8,8 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from pilot_admin.choices import Role
-from pilot_admin.env import env_bool, env_int, env_list, env_str
+from pilot_admin.choices import Channel, NoticeKind, Role
+from pilot_admin.env import env_bool, env_int, env_list, env_pairs, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PILOT_ADMIN_VAR_DIR", str(BASE_DIR / "var")))
@@ -326,6 +326,57 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "pilot-admin@localhost")
 # The site's address as users reach it, for the links in e-mails (the digest).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
+# Notice channels beyond the inbox and the digest (README "提醒渠道"): per channel its provider,
+# or "off"; "console" writes to the log, so `make run` needs no account.
+NOTIFY_PROVIDERS = {
+    Channel.SMS: env_str("NOTIFY_SMS_PROVIDER", "console"),  # console | aliyun | tencent | off
+    Channel.WECOM: env_str("NOTIFY_WECOM_PROVIDER", "console"),  # console | wecom | off
+    Channel.DINGTALK: env_str("NOTIFY_DINGTALK_PROVIDER", "console"),  # console | dingtalk | off
+}
+# What the county allows on each channel: the notice kinds a person may choose there. SMS costs
+# money per message, so by default it carries only tomorrow's deadlines and the overdue ones.
+NOTIFY_CHANNEL_KINDS = {
+    Channel.SMS: env_list(
+        "NOTIFY_SMS_KINDS",
+        [NoticeKind.DUE_TOMORROW, NoticeKind.OVERDUE, NoticeKind.ESCALATE_LEADER, NoticeKind.ESCALATE_COUNTY],
+    ),
+    Channel.WECOM: env_list("NOTIFY_WECOM_KINDS", list(NoticeKind.values)),
+    Channel.DINGTALK: env_list("NOTIFY_DINGTALK_KINDS", list(NoticeKind.values)),
+}
+# Overdue notices and escalations reach the first of these a person has an address for, even
+# when they chose no channel for them.
+NOTIFY_ESCALATION_CHANNELS = env_list("NOTIFY_ESCALATION_CHANNELS", [Channel.SMS, Channel.WECOM, Channel.DINGTALK])
+# The outbox: tries per message before it is shown as failed; the first retry's delay, doubled
+# each time up to the cap; how long a worker's claim holds (well above NOTIFY_HTTP_TIMEOUT: a
+# claim that expires while its worker still waits for the provider would send twice).
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 6)
+OUTBOX_RETRY_SECONDS = env_int("OUTBOX_RETRY_SECONDS", 60)
+OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 3600)
+OUTBOX_CLAIM_SECONDS = env_int("OUTBOX_CLAIM_SECONDS", 300)
+NOTIFY_HTTP_TIMEOUT = env_int("NOTIFY_HTTP_TIMEOUT", 10)
+# SMS: the county's approved signature, and per notice kind its approved template code (each
+# template takes ${kind} and ${title}).
+SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "")
+SMS_TEMPLATES = env_pairs("SMS_TEMPLATES", {})
+ALIYUN_SMS_ENDPOINT = env_str("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com")
+ALIYUN_ACCESS_KEY_ID = env_str("ALIYUN_ACCESS_KEY_ID", "")
+ALIYUN_ACCESS_KEY_SECRET = env_str("ALIYUN_ACCESS_KEY_SECRET", "")
+TENCENT_SMS_ENDPOINT = env_str("TENCENT_SMS_ENDPOINT", "https://sms.tencentcloudapi.com")
+TENCENT_SMS_REGION = env_str("TENCENT_SMS_REGION", "ap-guangzhou")
+TENCENT_SMS_SDK_APP_ID = env_str("TENCENT_SMS_SDK_APP_ID", "")
+TENCENT_SECRET_ID = env_str("TENCENT_SECRET_ID", "")
+TENCENT_SECRET_KEY = env_str("TENCENT_SECRET_KEY", "")
+# 企业微信 application: the corp, the application's secret and agent id.
+WECOM_API_BASE = env_str("WECOM_API_BASE", "https://qyapi.weixin.qq.com")
+WECOM_CORP_ID = env_str("WECOM_CORP_ID", "")
+WECOM_SECRET = env_str("WECOM_SECRET", "")
+WECOM_AGENT_ID = env_int("WECOM_AGENT_ID", 0)
+# 钉钉 internal application (work notices).
+DINGTALK_API_BASE = env_str("DINGTALK_API_BASE", "https://oapi.dingtalk.com")
+DINGTALK_APP_KEY = env_str("DINGTALK_APP_KEY", "")
+DINGTALK_APP_SECRET = env_str("DINGTALK_APP_SECRET", "")
+DINGTALK_AGENT_ID = env_int("DINGTALK_AGENT_ID", 0)
+
 # Celery: Redis in production and CI; without REDIS_URL/CELERY_BROKER_URL a filesystem broker
 # lets `make run` start a worker and beat on a machine with no server at all.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
@@ -386,6 +437,12 @@ CELERY_BEAT_SCHEDULE = {
     "send-due-reminders-catch-up": {
         "task": "pilot_admin.tasks.send_due_reminders_task",
         "schedule": crontab(hour="8-17", minute=30),
+    },
+    # Every minute: put new notices in the outbox by each person's channels and send what is due
+    # (retries wait out their backoff; a claim held by a killed worker expires and is retried).
+    "deliver-outbox": {
+        "task": "pilot_admin.tasks.deliver_outbox_task",
+        "schedule": crontab(minute="*"),
     },
 }
 IMPORT_RETENTION_DAYS = env_int("IMPORT_RETENTION_DAYS", 7)

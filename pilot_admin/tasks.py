@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from pilot_admin import excel, services
 from pilot_admin.accounts import services as account_services
+from pilot_admin.notifications.outbox import outbox_run
 from pilot_admin.reminders.services import send_due_reminders
 
 
@@ -50,3 +51,11 @@ def send_due_reminders_task(date_iso: str | None = None) -> dict:
     in the database."""
     today = datetime.date.fromisoformat(date_iso) if date_iso else timezone.localdate()
     return send_due_reminders(today=today).as_dict()
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError, ConnectionError), retry_backoff=True, max_retries=5)
+def deliver_outbox_task() -> dict:
+    """Every minute: new notices into the outbox, then send what is due. Safe to run in several
+    workers at once and to redeliver: each message is claimed by one conditional UPDATE, and a
+    provider's failure is the row's retry (with its backoff), not the task's."""
+    return outbox_run()

@@ -225,6 +225,8 @@ ROUTES = {
     ),
     "audit_log_export": Route(allowed=AUDIT_ADMIN),
     "notification_list": Route(allowed=EVERYONE),
+    # The county office's page of what reached nobody or failed.
+    "notification_delivery": Route(allowed=ADMIN_ONLY),
     "notification_read_all": Route(allowed=EVERYONE, method="post", ok=302),
     "notification_open": Route(allowed=EVERYONE, own=True, target="notification", kwargs=_pk("notification"), ok=302),
     "notification_read": Route(
@@ -457,6 +459,7 @@ ROUTES.update(
         "accounts:password_change": Route(allowed=EVERYONE),
         "accounts:password_change_done": Route(allowed=EVERYONE),
         "accounts:two_factor_setup": Route(allowed=EVERYONE),
+        "accounts:notice_channels": Route(allowed=EVERYONE),
         "accounts:two_factor_verify": Route(allowed=EVERYONE),
         "accounts:account_list": Route(allowed=SYSTEM_ADMIN),
         "accounts:account_create": Route(allowed=SYSTEM_ADMIN),

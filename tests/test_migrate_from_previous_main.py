@@ -37,6 +37,13 @@ with connection.cursor() as cursor:
 print(json.dumps(counts))
 """
 
+# Messages already in the inboxes before the outbox: none left for the first outbox run to send.
+UNDISPATCHED = """
+import json
+from pilot_admin.models import Notification
+print(json.dumps(Notification.objects.filter(dispatched_at__isnull=True).count()))
+"""
+
 # The county office renames a unit with the previous main's code: an audit entry on the
 # department content type that must still name its row after the move.
 RENAME_A_DEPARTMENT = """
@@ -226,11 +233,12 @@ def test_a_database_of_the_previous_main_migrates_with_every_row_kept(tmp_path, 
     assert after.pop("django_migrations") > before.pop("django_migrations")
     assert (after.pop("pilot_admin_apitoken"), after["authtoken_token"]) == (before["authtoken_token"], 0)
     after["authtoken_token"] = before["authtoken_token"]
-    # Ten models added (ApiToken; ProgramStandard, VillageEvent, IndicatorYear, PilotNomination and
-    # TaskFigure of issue 13; ReportUnlockRequest of issue 14; DocumentTemplate and WorkdayOverride
-    # of issue 15; CircularIssue of issue 20): their content types and four permissions each.
-    assert after.pop("django_content_type") == before.pop("django_content_type") + 10
-    assert after.pop("auth_permission") == before.pop("auth_permission") + 40
+    # Eleven models added (ApiToken; ProgramStandard, VillageEvent, IndicatorYear, PilotNomination
+    # and TaskFigure of issue 13; ReportUnlockRequest of issue 14; DocumentTemplate, WorkdayOverride
+    # and OutboxMessage of issue 15; CircularIssue of issue 20): their content types and four
+    # permissions each.
+    assert after.pop("django_content_type") == before.pop("django_content_type") + 11
+    assert after.pop("auth_permission") == before.pop("auth_permission") + 44
     # The Badong program gets its plan's eleven construction standards (R-B1 from its own area).
     assert after.pop("villages_programstandard") == 11
     # Issue 13's data migration: each village marked inactive gets its (assumed) 撤并 event, and
@@ -247,6 +255,9 @@ def test_a_database_of_the_previous_main_migrates_with_every_row_kept(tmp_path, 
     assert after.pop("assessments_circularissue") == 0
     # The county's working-day calendar starts without overrides (chinesecalendar covers the years).
     assert after.pop("pilot_admin_workdayoverride") == 0
+    # The outbox starts empty: the messages already in the inboxes are marked dispatched, not sent.
+    assert after.pop("pilot_admin_outboxmessage") == 0
+    assert _shell_json(ROOT, database_url, UNDISPATCHED) == 0
     # 三权分立: the county with county-office accounts gets its three administrator accounts,
     # each creation in the audit log; nothing else is added or lost.
     assert after.pop("pilot_admin_user") == before.pop("pilot_admin_user") + 3

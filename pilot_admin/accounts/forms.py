@@ -4,7 +4,7 @@ from django.contrib.auth.forms import SetPasswordMixin
 from django.views.decorators.debug import sensitive_variables
 
 from pilot_admin.accounts import selectors
-from pilot_admin.choices import Role
+from pilot_admin.choices import Channel, NoticeKind, Role
 from pilot_admin.models import User, WorkdayOverride
 
 
@@ -63,6 +63,8 @@ class AccountForm(forms.ModelForm):
             "last_name",
             "email",
             "phone",
+            "wecom_userid",
+            "dingtalk_userid",
             "role",
             "county",
             "township",
@@ -171,3 +173,49 @@ class WorkdayOverrideForm(forms.ModelForm):
         model = WorkdayOverride
         fields = ("date", "is_workday", "name", "note")
         widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+
+class NoticeChannelsForm(forms.ModelForm):
+    """我的账户 → 提醒渠道: the person's addresses (their shape checked by the User fields) and one
+    box per notice kind and channel the county allows (`allowed(kind)` → channels)."""
+
+    class Meta:
+        model = User
+        fields = ("phone", "wecom_userid", "dingtalk_userid")
+        help_texts = {
+            "phone": "11 位手机号，如 13812345678；不填则不收短信。",
+            "wecom_userid": "企业微信通讯录里的账号（UserID），可请本单位企业微信管理员查看。",
+            "dingtalk_userid": "钉钉通讯录里的 userid，可请本单位钉钉管理员查看。",
+        }
+
+    def __init__(self, *args, allowed, **kwargs):
+        super().__init__(*args, **kwargs)
+        chosen = self.instance.notice_channels if isinstance(self.instance.notice_channels, dict) else {}
+        self.grid = []
+        for kind in NoticeKind:
+            cells = []
+            for channel in Channel:
+                if channel not in allowed(kind):
+                    cells.append(None)
+                    continue
+                name = f"{kind.value}__{channel.value}"
+                self.fields[name] = forms.BooleanField(
+                    label=f"{kind.label}：{channel.label}",
+                    required=False,
+                    initial=kind.value not in chosen or channel.value in chosen[kind.value],
+                )
+                cells.append(name)
+            self.grid.append((kind, cells))
+
+    def rows(self):
+        """(kind, [(channel, bound field or None)]) for the template's table."""
+        return [
+            (kind, [(channel, self[name] if name else None) for channel, name in zip(Channel, cells, strict=True)])
+            for kind, cells in self.grid
+        ]
+
+    def notice_channels(self) -> dict[str, list[str]]:
+        return {
+            kind.value: [name.split("__", 1)[1] for name in cells if name and self.cleaned_data.get(name)]
+            for kind, cells in self.grid
+        }

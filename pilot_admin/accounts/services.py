@@ -14,8 +14,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from pilot_admin.accounts import selectors
 from pilot_admin.accounts.permissions import can_manage_accounts
 from pilot_admin.audit import services as audit
-from pilot_admin.choices import DUTY_ROLES, AuditAction, Role
+from pilot_admin.choices import DUTY_ROLES, AuditAction, NoticeKind, Role
 from pilot_admin.models import ApiToken, User, WorkdayOverride, token_expiry
+from pilot_admin.notifications.outbox import allowed_channels
 
 # A token's last use is written at most this often: the list page needs the day, not the request.
 TOKEN_TOUCH_INTERVAL = datetime.timedelta(minutes=1)
@@ -40,6 +41,8 @@ ACCOUNT_FIELDS = (
     "last_name",
     "email",
     "phone",
+    "wecom_userid",
+    "dingtalk_userid",
     "role",
     "township",
     "department",
@@ -150,6 +153,29 @@ def account_update(*, actor, user: User, **fields) -> User:
     user.save()
     note = {True: "启用账户", False: "停用账户"}[user.is_active] if before.is_active != user.is_active else "修改账户"
     audit.record(actor=actor, instance=user, action=AuditAction.UPDATE, before=snapshot, note=note)
+    return user
+
+
+# What a person sets on 我的账户 → 提醒渠道: where they are reached, and by which channel per kind.
+NOTICE_CHANNEL_FIELDS = ("phone", "wecom_userid", "dingtalk_userid", "notice_channels")
+
+
+@transaction.atomic
+def account_notice_channels_update(
+    *, actor, phone: str, wecom_userid: str, dingtalk_userid: str, notice_channels: dict[str, list[str]]
+) -> User:
+    """A person's own addresses and their channel per notice kind, kept within what the county
+    allows (a channel the county does not allow for a kind is dropped, not stored)."""
+    user = User.objects.select_for_update().get(pk=actor.pk)
+    snapshot = audit.snapshot(user)
+    user.phone, user.wecom_userid, user.dingtalk_userid = phone.strip(), wecom_userid.strip(), dingtalk_userid.strip()
+    user.notice_channels = {
+        kind: [channel for channel in allowed_channels(kind) if channel in notice_channels.get(kind, [])]
+        for kind in NoticeKind.values
+    }
+    user.clean_fields(exclude=[f.name for f in User._meta.fields if f.name not in NOTICE_CHANNEL_FIELDS])
+    user.save(update_fields=list(NOTICE_CHANNEL_FIELDS))
+    audit.record(actor=actor, instance=user, action=AuditAction.UPDATE, before=snapshot, note="修改提醒渠道")
     return user
 
 

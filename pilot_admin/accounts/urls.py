@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.AccountView.as_view(), name="account"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("channels/", views.NoticeChannelsView.as_view(), name="notice_channels"),
     path("two-factor/", views.TwoFactorSetupView.as_view(), name="two_factor_setup"),
     path("two-factor/verify/", views.TwoFactorVerifyView.as_view(), name="two_factor_verify"),
     # 系统管理员: accounts, API tokens and the working-day calendar.

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('pilot_admin', '0013_workday_calendar'),
+        ('pilot_admin', '0014_notification_outbox'),
         ('villages', '0012_department_remit'),
     ]
 

@@ -53,11 +53,14 @@ def notification_mark_all_read(*, user) -> int:
 def notification_file_as_read(*, created_since) -> int:
     """Mark every unread message written since `created_since` as read and mailed. For a loader
     that replays past years through the services (the demo's history): what those decisions told
-    people was read years ago, and a first sign-in should not open on hundreds of them."""
+    people was read years ago, and a first sign-in should not open on hundreds of them (nor the
+    outbox text them)."""
     now = timezone.now()
-    return Notification.objects.filter(created_at__gte=created_since, read_at__isnull=True).update(
+    filed = Notification.objects.filter(created_at__gte=created_since, read_at__isnull=True).update(
         read_at=now, emailed_at=now
     )
+    Notification.objects.filter(created_at__gte=created_since, dispatched_at__isnull=True).update(dispatched_at=now)
+    return filed
 
 
 def notify(*, users, source: str, title: str, body: str = "", link: str = "") -> int:

@@ -4,6 +4,7 @@ from pilot_admin.notifications import views
 
 urlpatterns = [
     path("", views.NotificationListView.as_view(), name="notification_list"),
+    path("delivery/", views.NotificationDeliveryView.as_view(), name="notification_delivery"),
     path("read-all/", views.NotificationReadAllView.as_view(), name="notification_read_all"),
     path("<int:pk>/", views.NotificationOpenView.as_view(), name="notification_open"),
     path("<int:pk>/read/", views.NotificationReadView.as_view(), name="notification_read"),

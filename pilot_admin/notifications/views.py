@@ -4,8 +4,10 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views import View
-from django.views.generic import ListView
+from django.views.generic import ListView, TemplateView
 
+from pilot_admin.choices import Channel, OutboxStatus
+from pilot_admin.notifications import selectors
 from pilot_admin.notifications import services as notifications
 from pilot_admin.params import safe_url
 from pilot_admin.scoping import ScopedViewMixin, any_signed_in
@@ -54,6 +56,38 @@ class NotificationReadAllView(ScopedViewMixin, View):
         count = notifications.notification_mark_all_read(user=request.user)
         messages.success(request, f"已将 {count} 条消息标为已读。" if count else "没有未读消息。")
         return redirect(_inbox_url())
+
+
+def _county_office(user) -> bool:
+    return user.is_county_admin
+
+
+class NotificationDeliveryView(ScopedViewMixin, TemplateView):
+    """提醒送达情况 (the county office): per channel how many messages were sent, wait or failed;
+    the notices that reached nobody beyond the inbox (未送达), and the messages given up."""
+
+    scope_declared = "county's own recipients"
+    access = staticmethod(_county_office)
+    template_name = "pilot_admin/notification_delivery.html"
+    shown = 100
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        counts = selectors.outbox_counts(user=user)
+        undelivered = selectors.undelivered_notifications(user=user)
+        failures = selectors.outbox_failures(user=user)
+        return super().get_context_data(
+            statuses=OutboxStatus.choices,
+            channel_counts=[
+                (label, [counts.get((channel, status), 0) for status, _ in OutboxStatus.choices])
+                for channel, label in Channel.choices
+            ],
+            undelivered=undelivered[: self.shown],
+            undelivered_total=undelivered.count(),
+            failures=failures[: self.shown],
+            failures_total=failures.count(),
+            **kwargs,
+        )
 
 
 def _inbox_url() -> str:

@@ -117,7 +117,9 @@ class ReminderSource:
             if not claimed:
                 return NotifyResult(reminders=0, notifications=0)
             messages, params = self.messages(stamp)
-            notified = notifications_insert(cursor, prefix=self.prefix, messages=messages, params=params, stamp=stamp)
+            notified = notifications_insert(
+                cursor, model=self.model, prefix=self.prefix, messages=messages, params=params, stamp=stamp
+            )
         return NotifyResult(reminders=claimed, notifications=notified)
 
     def run(self, *, today: datetime.date, now: datetime.datetime) -> SourceRun:
@@ -146,14 +148,16 @@ def reminders_claim(cursor, *, model: type[models.Model], stamp) -> int:
     return cursor.rowcount
 
 
-def notifications_insert(cursor, *, prefix: str, messages: str, params: list, stamp) -> int:
-    """Insert the `messages` SELECT into the inboxes; Notification's unique (user, source) makes
-    a message that is already there a no-op. Returns how many are new."""
+def notifications_insert(cursor, *, model: type[models.Model], prefix: str, messages: str, params: list, stamp) -> int:
+    """Insert the `messages` SELECT into the inboxes, each with its reminder's kind (which picks
+    the person's channels); Notification's unique (user, source) makes a message that is already
+    there a no-op. Returns how many are new."""
     cursor.execute(
         f"""
-        INSERT INTO {table(Notification)} (user_id, source, title, body, link, created_at, read_at, emailed_at)
-        SELECT m.user_id, %s || CAST(m.reminder_id AS TEXT), m.title, m.body, m.link, %s, NULL, NULL
+        INSERT INTO {table(Notification)} (user_id, source, title, body, link, kind, created_at, read_at, emailed_at)
+        SELECT m.user_id, %s || CAST(m.reminder_id AS TEXT), m.title, m.body, m.link, r.kind, %s, NULL, NULL
           FROM ({messages}) m
+          JOIN {table(model)} r ON r.id = m.reminder_id
          WHERE TRUE  -- as in the scan, for SQLite
         ON CONFLICT (user_id, source) DO NOTHING
         """,

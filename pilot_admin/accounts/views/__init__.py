@@ -6,6 +6,7 @@ administrator's pages are the audit log's (pilot_admin/audit/views.py)."""
 from pilot_admin.accounts.views.calendar import WorkdayCalendarView, WorkdayOverrideDeleteView
 from pilot_admin.accounts.views.own import (
     AccountView,
+    NoticeChannelsView,
     PasswordChangeDoneView,
     PasswordChangeView,
     TwoFactorSetupView,
@@ -36,6 +37,7 @@ __all__ = [
     "AccountPasswordResetView",
     "AccountUpdateView",
     "AccountView",
+    "NoticeChannelsView",
     "InactiveAccountListView",
     "InactiveAccountReactivateView",
     "LockoutListView",

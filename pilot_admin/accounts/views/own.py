@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -16,11 +17,12 @@ from django_otp import devices_for_user, match_token, user_has_device
 from django_otp import login as otp_login
 
 from pilot_admin.accounts import services
-from pilot_admin.accounts.forms import OTPCodeForm, PasswordChangeForm
+from pilot_admin.accounts.forms import NoticeChannelsForm, OTPCodeForm, PasswordChangeForm
 from pilot_admin.accounts.middleware import password_change_message, password_change_reason, two_factor_required
 from pilot_admin.accounts.permissions import can_manage_accounts, can_manage_login_security, can_read_audit_log
 from pilot_admin.audit import services as audit
-from pilot_admin.choices import AuditAction
+from pilot_admin.choices import AuditAction, Channel, NoticeKind
+from pilot_admin.notifications.outbox import allowed_channels, channels_for
 from pilot_admin.params import safe_next
 from pilot_admin.scoping import ScopedViewMixin, any_signed_in
 
@@ -59,8 +61,52 @@ class AccountView(ScopedViewMixin, TemplateView):
             can_read_audit_log=can_read_audit_log(user),
             idle_minutes=settings.SESSION_IDLE_TIMEOUT // 60,
             password_expires_at=user.password_expires_at,
+            notice_routes=_notice_routes(user),
             **kwargs,
         )
+
+
+def _notice_routes(user) -> list[tuple[str, str]]:
+    """Per notice kind, the channels it reaches this person by now, in words."""
+    routes = []
+    for kind in NoticeKind:
+        channels = [str(Channel(channel).label) for channel in channels_for(user, kind)]
+        if user.email:
+            channels.append("邮件摘要")
+        routes.append((kind.label, "、".join(channels) or "仅站内消息"))
+    return routes
+
+
+class NoticeChannelsView(ScopedViewMixin, FormView):
+    """我的账户 → 提醒渠道: the person's mobile, WeCom and DingTalk accounts, and which notice
+    kinds reach them by which channel, within what the county allows."""
+
+    scope_declared = "own account"
+    access = staticmethod(any_signed_in)
+    template_name = "pilot_admin/account_notice_channels.html"
+    form_class = NoticeChannelsForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.request.user, "allowed": allowed_channels}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(channel_labels=Channel.labels, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.account_notice_channels_update(
+                actor=self.request.user,
+                phone=form.cleaned_data["phone"],
+                wecom_userid=form.cleaned_data["wecom_userid"],
+                dingtalk_userid=form.cleaned_data["dingtalk_userid"],
+                notice_channels=form.notice_channels(),
+            )
+        except ValidationError as error:
+            for field, messages_ in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages_)
+            return self.form_invalid(form)
+        messages.success(self.request, "提醒渠道已保存。")
+        return redirect("accounts:account")
 
 
 class PasswordChangeView(ScopedViewMixin, auth_views.PasswordChangeView):
