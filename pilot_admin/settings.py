@@ -255,12 +255,18 @@ STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(VAR_DIR / "media")))
 # Uploaded files are served only through scoped views, never by URL.
 MEDIA_URL = "/media-not-served/"
+# Behind nginx (deploy/nginx/pilot-admin.conf) pages link to names holding each file's hash, which
+# nginx lets browsers keep for a year. Off by default: hashed names need collectstatic before the
+# first page renders, and `make bench` renders pages with DEBUG off from the source folders.
+STATIC_HASHED_NAMES = env_bool("DJANGO_STATIC_HASHED_NAMES", False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
-        if not DEBUG
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_HASHED_NAMES
+        else "whitenoise.storage.CompressedStaticFilesStorage"
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
