@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test checks test-faults audit lint format demo migrate bench install install-dev clean-venv
+.PHONY: run test checks test-faults test-deploy audit lint format demo migrate bench install install-dev clean-venv
 
 # What production runs (requirements.txt) for run, demo and migrate; the test, lint and audit
 # tools on top of it (requirements-dev.txt) for the rest. Each stamp follows its files.
@@ -76,6 +76,13 @@ checks: install-dev audit
 # (DATABASE_URL, REDIS_URL, CELERY_BROKER_URL), and never beside another test run.
 test-faults: install-dev
 	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python -m pytest -p no:xdist -m faults tests/faults $(PYTEST_ARGS)
+
+# The deployment in deploy/ run for real: nginx (Debian's, installed when missing) with a
+# self-signed certificate in front of two gunicorn nodes, two Celery workers and one beat, on a
+# fresh PostgreSQL database and Redis databases 10 and 11 (DATABASE_URL, REDIS_URL name the
+# servers), driven over HTTPS; one node is killed mid-run (.ci/deploy_check.py).
+test-deploy: install-dev
+	$(BIN)/python .ci/deploy_check.py
 
 # Static analysis: bandit (no HIGH finding in the project's code; config in pyproject.toml) and
 # pip-audit over the pinned requirements, production's and the tools' (.ci/audit_dependencies.py
