@@ -64,7 +64,6 @@ CIRCULAR = document_kinds.register(
         ),
         optional=(
             Placeholder("addressees", "主送机关"),
-            Placeholder("program_name", "试点项目名称"),
             Placeholder("mean_total", "平均得分"),
             Placeholder("excellent", "优秀村数"),
             Placeholder("passed", "合格村数"),

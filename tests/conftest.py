@@ -185,3 +185,23 @@ def pytest_sessionfinish(session):
     if path and not hasattr(session.config, "workerinput"):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(json.dumps(dict(sorted(_skipped.items())), ensure_ascii=False, indent=1) + "\n")
+
+
+# `make test` spreads the suite by file (--dist loadfile). The demo package's modules share one
+# `load_demo` (tests/demo/conftest.py, scope "package"), which a worker keeps only while it runs
+# the package's files back to back: here they are one unit of work, on one worker, in order.
+DEMO_PACKAGE = "tests/demo/"
+
+
+def pytest_xdist_make_scheduler(config, log):
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class DemoPackageTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith(DEMO_PACKAGE):
+                return DEMO_PACKAGE
+            return super()._split_scope(nodeid)
+
+    return DemoPackageTogether(config, log)

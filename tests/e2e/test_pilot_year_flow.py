@@ -148,7 +148,7 @@ def test_a_pilot_year_from_nomination_to_acceptance(
     # --- 3. the county opens YEAR for indicators; the township fills them, the county confirms -----
     county.goto("/villages/indicators/")
     county.get_by_role("link", name="填报年度（开放/关闭）").click()
-    county.get_by_label("年度").fill(str(YEAR))
+    county.get_by_label("年度", exact=True).fill(str(YEAR))
     county.get_by_role("button", name="开放填报").click()
     expect(county.locator(".messages")).to_contain_text(f"已开放{YEAR}年度指标填报")
 

@@ -42,6 +42,7 @@ def _upload(client, kind_key: str, content: bytes, name: str = "本县模板.doc
 def test_every_kind_is_registered():
     assert {kind.key for kind in document_kinds.all()} == {
         "pilot-acceptance-notice",
+        "inspection-circular",
         "task-year-summary",
         "task-half-year-summary",
         "guardianship-agreement",
