@@ -5,6 +5,7 @@ from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.utils.decorators import method_decorator
 
+from pilot_admin.accounts.forms import LoginForm
 from pilot_admin.scoping import public
 
 
@@ -12,6 +13,7 @@ from pilot_admin.scoping import public
 class LoginView(auth_views.LoginView):
     scope_declared = "public"
     template_name = "registration/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
     def get_context_data(self, **kwargs):

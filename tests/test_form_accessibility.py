@@ -27,11 +27,11 @@ ROLE_ORDER = (
 REFUSES_EMPTY = {
     *("accounts:account_create", "accounts:account_password_reset", "accounts:account_update"),
     *("accounts:password_change", "accounts:two_factor_setup", "accounts:two_factor_verify"),
-    *("assessments:circular_issue", "assessments:inspection_schedule"),
+    *("accounts:workday_calendar", "assessments:circular_issue", "assessments:inspection_schedule"),
     *("guardianship:agreement_sign", "guardianship:finding_create", "guardianship:guardian_assign"),
     *("guardianship:guardian_replace", "guardianship:person_create", "guardianship:person_exit"),
     *("guardianship:person_update", "guardianship:self_care_assess", "guardianship:visit_create"),
-    *("import_upload", "tasks:task_create", "tasks:task_update"),
+    *("document_template_upload", "import_upload", "tasks:task_create", "tasks:task_update"),
     *("villages:indicator_submit", "villages:indicator_year_list", "villages:nomination_create"),
     *("villages:nomination_resubmit", "villages:village_create", "villages:village_event", "villages:village_update"),
 }

@@ -14,9 +14,7 @@ class OTPCodeForm(forms.Form):
         min_length=6,
         max_length=6,
         help_text="打开手机上的验证器应用，输入当前显示的 6 位数字。",
-        widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}", "autofocus": True}
-        ),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}"}),
     )
 
     def clean_code(self):
@@ -26,9 +24,27 @@ class OTPCodeForm(forms.Form):
         return code
 
 
+def _without_autofocus(form) -> None:
+    """Django's auth forms focus their first field on load; ours do not: the first Tab of every
+    page is the skip link, and a screen reader starts at the page's heading and notices (why a
+    password must change, that the session timed out), not in the middle of the form."""
+    for field in form.fields.values():
+        field.widget.attrs.pop("autofocus", None)
+
+
+class LoginForm(auth_forms.AuthenticationForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _without_autofocus(self)
+
+
 class PasswordChangeForm(auth_forms.PasswordChangeForm):
     """Django's, and the new password must differ from the current one: a forced or expired
     change that kept the password would change nothing."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _without_autofocus(self)
 
     @sensitive_variables("old", "new")
     def clean(self):

@@ -103,22 +103,42 @@ window.addEventListener("afterprint", function () {
   });
 })();
 
+// A form sent to the server is checked there, and a refused one comes back with the error summary
+// below, listing every field to fix. The browser's own checks (required, pattern, min/max) would
+// stop the submit at the first empty field with a bubble that names one field and fades: leave
+// the checking to the server. Without script the browser's checks stay, as nothing would move
+// the focus to the summary.
+document.querySelectorAll("form[method='post' i]").forEach(function (form) {
+  form.noValidate = true;
+});
+
 // After a rejected submit the page opens on the form's error summary (includes/error_summary.html):
 // focus moves there so the keyboard and the screen reader start at the list of what to fix.
 // A form posted from a page reached through the skip link comes back with #main in its address,
 // and going to that fragment as the page finishes loading moves the focus to <body>: take it back
 // then, unless the user has moved it already.
+// An action posted from a page (a return reason, a rectification's report: pilot_admin/actions.py)
+// that the server refuses comes back to the page with the refusal among its messages: the focus
+// starts there, the same way.
 (function () {
   var summary = document.querySelector("[data-error-summary]");
+  var refusal = document.querySelector(".messages .message.error");
+  var start = summary || (refusal && refusal.parentElement);
+  if (!start) {
+    return;
+  }
+  if (!summary) {
+    start.setAttribute("tabindex", "-1");
+  }
+  start.focus();
+  window.addEventListener("load", function () {
+    if (document.activeElement === document.body) {
+      start.focus();
+    }
+  });
   if (!summary) {
     return;
   }
-  summary.focus();
-  window.addEventListener("load", function () {
-    if (document.activeElement === document.body) {
-      summary.focus();
-    }
-  });
   // A link of the summary focuses its field, with the field's label scrolled into view, and
   // leaves the address alone (a #id_x there would take the focus on the next refused submit).
   summary.addEventListener("click", function (event) {

@@ -107,16 +107,27 @@ def sign_in(page, user, *, password=PASSWORD):
     assert page.locator(".user-name").inner_text().startswith(str(user))
 
 
-def pytest_terminal_summary(terminalreporter):
-    """The accessibility tour's counts (tests/e2e/test_navigation_overflow.py records them on each
-    role's report, so they reach this summary from pytest-xdist's workers too)."""
-    runs = [
+def _recorded(terminalreporter, kind: str) -> list[dict]:
+    return [
         dict(value)
         for reports in terminalreporter.stats.values()
         for report in reports
         for name, value in getattr(report, "user_properties", ())
-        if name == "axe" and getattr(report, "when", None) == "call"
+        if name == kind and getattr(report, "when", None) == "call"
     ]
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The accessibility tour's counts (tests/e2e/test_navigation_overflow.py records them on each
+    role's report, so they reach this summary from pytest-xdist's workers too), and the count of
+    forms driven by the keyboard alone (tests/e2e/test_keyboard_forms.py)."""
+    for run in _recorded(terminalreporter, "keyboard"):
+        terminalreporter.section("keyboard only")
+        terminalreporter.write_line(
+            f"{run['pages']} form pages for {run['roles']} roles: {run['submitted']} submitted by Enter or Space, "
+            f"{run['links']} error-summary links followed, {run['problems']} problems"
+        )
+    runs = _recorded(terminalreporter, "axe")
     if not runs:
         return
     terminalreporter.section("axe-core, WCAG 2.1 A/AA")
