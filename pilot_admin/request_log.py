@@ -9,6 +9,9 @@ import re
 import time
 import uuid
 
+from django.core.signals import request_finished
+from django.dispatch import receiver
+
 logger = logging.getLogger("pilot_admin.request")
 
 # What we accept from the proxy; anything else (too long, odd characters) is replaced.
@@ -36,12 +39,11 @@ class RequestLogMiddleware:
 
     def __call__(self, request):
         request.request_id = request_id_of(request)
-        token = _current.set(request)
+        # Cleared when the response is closed (request_finished), not here: Django logs a
+        # 4xx answer after the middlewares returned, and that line belongs to the request too.
+        _current.set(request)
         started = time.monotonic()
-        try:
-            response = self.get_response(request)
-        finally:
-            _current.reset(token)
+        response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         duration_ms = round((time.monotonic() - started) * 1000, 1)
         from pilot_admin.middleware import client_ip
@@ -64,6 +66,11 @@ class RequestLogMiddleware:
             },
         )
         return response
+
+
+@receiver(request_finished)
+def _request_finished(**kwargs):
+    _current.set(None)
 
 
 class RequestContextFilter(logging.Filter):
