@@ -451,8 +451,6 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*"),
     },
 }
-# Beat's runs and the worker's (its Celery logs) in the format the LOGGING below gives them.
-CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 IMPORT_RETENTION_DAYS = env_int("IMPORT_RETENTION_DAYS", 7)
 # Years after a person's exit from the special-hardship register until their identifying data
 # is removed (guardianship/services_retention.py). No rule of the pilot sets it; five years
@@ -557,6 +555,9 @@ PROMETHEUS_EXPORT_MIGRATIONS = False
 LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
 if LOG_FORMAT not in ("json", "text"):
     raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, got {LOG_FORMAT!r}")
+# JSON: the worker's and beat's lines too go through LOGGING below (DJANGO_LOG_LEVEL); in text,
+# Celery keeps its own format and its --loglevel (the Procfile's quiet WARNING for `make run`).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
