@@ -565,8 +565,10 @@ LOGGING = {
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "fmt": "%(levelname)s %(name)s %(message)s",
+            # ISO 8601 in UTC with its offset, which log stores parse without being told the zone.
+            "timestamp": "time",
+            "rename_fields": {"levelname": "level", "name": "logger"},
             "json_ensure_ascii": False,
         },
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(username)s] %(message)s"},

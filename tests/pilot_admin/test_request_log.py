@@ -44,6 +44,7 @@ def test_a_request_is_one_json_line_with_its_id_user_path_status_and_duration(cl
     assert (line["method"], line["path"], line["status"]) == ("GET", "/", 200)
     assert line["duration_ms"] >= 0
     assert line["level"] == "INFO" and line["logger"] == "pilot_admin.request"
+    assert line["time"].endswith("+00:00")
 
 
 def test_a_missing_or_unsafe_request_id_is_replaced_by_a_new_one(client, json_log):
