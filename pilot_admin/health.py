@@ -260,6 +260,7 @@ class ReadinessView(PartsView):
 
 liveness = public(LivenessView.as_view())
 readiness = public(ReadinessView.as_view())
+liveness.access_log_exempt = readiness.access_log_exempt = True
 
 
 # --- heartbeats ----------------------------------------------------------------------------

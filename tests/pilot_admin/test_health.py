@@ -171,3 +171,13 @@ def test_an_unreachable_broker_is_503_naming_it(client, settings, heartbeats):
     assert response.status_code == 503
     assert response.json()["failing"] == ["broker"]
     assert response.json()["checks"]["broker"]["name"] == "任务队列"
+
+
+def test_the_probes_answer_without_touching_the_database_outside_their_checks(client, django_assert_max_num_queries):
+    # With the database down the answer must be the 503 of the database check (which runs on a
+    # connection of its own), so nothing on the way (sessions, the access log) may query it.
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+    with django_assert_max_num_queries(0):
+        assert client.get(reverse("health")).status_code == 200
