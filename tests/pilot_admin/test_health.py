@@ -181,3 +181,24 @@ def test_the_probes_answer_without_touching_the_database_outside_their_checks(cl
     ContentType.objects.clear_cache()
     with django_assert_max_num_queries(0):
         assert client.get(reverse("health")).status_code == 200
+
+
+def test_a_message_beat_publishes_is_its_heartbeat(client, settings):
+    from pilot_admin.celery import app
+    from pilot_admin.tasks import deliver_outbox_task
+
+    settings.HEALTH_HEARTBEATS = True
+    health._last_stamp.clear()
+    health._worker_ready()
+    assert _ready(client).json()["failing"] == ["beat"]
+    assert _ready(client).json()["checks"]["beat"]["message"] == "没有收到定时任务进程的心跳"
+
+    deliver_outbox_task.apply_async(connection=app.connection_for_write("memory://"))
+    assert _ready(client).json()["failing"] == ["beat"]  # published by this web process: not beat
+
+    health._in_beat = True  # what beat_init sets in the beat process
+    try:
+        deliver_outbox_task.apply_async(connection=app.connection_for_write("memory://"))
+    finally:
+        health._in_beat = False
+    assert _ready(client).status_code == 200
