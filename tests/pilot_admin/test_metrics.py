@@ -79,3 +79,25 @@ def test_tasks_and_outbox_messages_are_counted(client, protected):
     assert after[(tasks, task)] == before.get((tasks, task), 0) + 1
     outbox = "pilot_admin_outbox_messages_total"
     assert after[(outbox, sent)] == before.get((outbox, sent), 0) + 1
+
+
+def test_imports_are_counted_by_kind_and_result(client, protected, county_admin, township_a):
+    from pilot_admin.excel import import_kinds, import_run_start
+    from tests.helpers.uploads import workbook_upload
+    from villages.excel import VILLAGE_COLUMNS
+
+    failed = ("pilot_admin_imports_total", (("kind", "villages"), ("result", "failed")))
+    checked = ("pilot_admin_imports_total", (("kind", "villages"), ("result", "checked")))
+    before = _scrape(client)
+    kind = import_kinds.get("villages")
+    good = [township_a.name, "指标村", "", 10, 30, 1, "否", "建档前已有"]
+    run = import_run_start(actor=county_admin, kind=kind, upload=workbook_upload(VILLAGE_COLUMNS.headers, [good]),
+                           dry_run=True)  # fmt: skip
+    assert run.status == "checked", run.errors
+    bad = [township_a.name, "", "", "很多", 30, 1, "否", "建档前已有"]
+    run = import_run_start(actor=county_admin, kind=kind, upload=workbook_upload(VILLAGE_COLUMNS.headers, [bad]),
+                           dry_run=True)  # fmt: skip
+    assert run.status == "failed"
+    after = _scrape(client)
+    assert after[checked] == before.get(checked, 0) + 1
+    assert after[failed] == before.get(failed, 0) + 1
