@@ -8,8 +8,9 @@ class PilotAdminConfig(AppConfig):
     verbose_name = "系统"
 
     def ready(self):
-        # Registers the system checks that refuse production without its keys.
-        from pilot_admin import crypto  # noqa: F401
+        # crypto registers the system checks that refuse production without its keys; health and
+        # metrics connect the Celery signals that stamp heartbeats and count tasks.
+        from pilot_admin import crypto, health, metrics  # noqa: F401
 
 
 class PilotAdminSiteConfig(admin_apps.AdminConfig):

@@ -114,4 +114,7 @@ class AccessLogMiddleware:
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        request._access_log_view = (view_func, view_kwargs)
+        # The health probes show no personal data and must answer 503, not fail, with the
+        # database down (recording looks up a content type).
+        if not getattr(view_func, "access_log_exempt", False):
+            request._access_log_view = (view_func, view_kwargs)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django_otp",
     "pilot_admin.third_party_apps.TOTPConfig",
     "csp",
+    "django_prometheus",
     "pilot_admin",
     "pilot_admin.accounts",
     "villages",
@@ -57,6 +58,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and last: requests and latency by view for /metrics (django-prometheus).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # The request id, and one log line per request with its user, status and duration.
+    "pilot_admin.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # An API URL too long is refused in JSON (414) before anything else reads the request.
     "pilot_admin.api.middleware.UrlLengthMiddleware",
@@ -81,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so it sees the lockout flag the login views set and answers 429 instead.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "pilot_admin.urls"
@@ -212,8 +218,8 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Security headers. TLS may end at the county's reverse proxy: then it sets
 # X-Forwarded-Proto and DJANGO_SECURE_PROXY_SSL_HEADER=1 tells Django to trust it.
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", HTTPS)
-# The load balancer probes health over plain HTTP inside the network.
-SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+# The load balancer probes health, and Prometheus scrapes each node, over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^health/ready/$", r"^metrics$"]
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # A year, once the site is served over HTTPS; a county domain whose other hosts still speak plain
@@ -533,9 +539,48 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
+# Health and monitoring (README "健康检查与监控", pilot_admin/health.py and metrics.py).
+# Worker and beat heartbeats need a cache every process shares, so they are checked with Redis;
+# without it /health/ready/ says 未配置 for them.
+HEALTH_HEARTBEATS = env_bool("HEALTH_HEARTBEATS", bool(REDIS_URL))
+# A worker stamps after every task and beat sends deliver-outbox every minute: silence longer
+# than these (seconds) means the process is gone or stuck.
+HEALTH_WORKER_MAX_AGE = env_int("HEALTH_WORKER_MAX_AGE", 300)
+HEALTH_BEAT_MAX_AGE = env_int("HEALTH_BEAT_MAX_AGE", 180)
+# An outbox message due this many minutes ago and still not sent; an import with no progress for this long.
+HEALTH_OUTBOX_MAX_MINUTES = env_int("HEALTH_OUTBOX_MAX_MINUTES", 15)
+HEALTH_IMPORT_STUCK_MINUTES = env_int("HEALTH_IMPORT_STUCK_MINUTES", 30)
+# /metrics answers a bearer of this token (Prometheus `authorization: credentials`) or these
+# addresses / networks (e.g. 10.0.0.0/8); with neither set it answers nobody.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", [])
+PROMETHEUS_EXPORT_MIGRATIONS = False
+
+# Logs: one JSON object a line for the province's log store (LOG_FORMAT=json, the default with
+# DEBUG off), or readable text for development; every line carries the request id and the user.
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, got {LOG_FORMAT!r}")
+# JSON: the worker's and beat's lines too go through LOGGING below (DJANGO_LOG_LEVEL); in text,
+# Celery keeps its own format and its --loglevel (the Procfile's quiet WARNING for `make run`).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request": {"()": "pilot_admin.request_log.RequestContextFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s",
+            # ISO 8601 in UTC with its offset, which log stores parse without being told the zone.
+            "timestamp": "time",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "json_ensure_ascii": False,
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(username)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
 }

@@ -1,14 +1,17 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from pilot_admin import views
+from pilot_admin import health, metrics, views
 from pilot_admin.api import urls as api_urls
 
 urlpatterns = [
     path("", include("home.urls")),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
-    path("health/", views.health, name="health"),
+    # /health/ for the load balancer, /health/ready/ and /metrics for monitoring (pilot_admin/health.py).
+    path("health/", health.liveness, name="health"),
+    path("health/ready/", health.readiness, name="health_ready"),
+    path("metrics", metrics.export, name="metrics"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("account/", include("pilot_admin.accounts.urls")),
     path("imports/", include("pilot_admin.imports.urls")),

@@ -1,6 +1,4 @@
 from django.contrib.auth import views as auth_views
-from django.db import connection
-from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.utils.decorators import method_decorator
@@ -31,11 +29,3 @@ def favicon(request):
     """Browsers ask for /favicon.ico on every page that names no icon (the admin, the API
     docs): point them at the static file, whose hashed name the static storage knows."""
     return redirect(static("favicon.ico"))
-
-
-@public
-def health(request):
-    """For the load balancer and monitoring: the database answers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})

@@ -505,7 +505,8 @@ ROUTES.update(
 )
 
 # Routes open to everyone, checked separately below.
-PUBLIC = {"login", "health", "api_token", "favicon"}
+# health_ready and metrics: tested in tests/pilot_admin/test_health.py and test_metrics.py.
+PUBLIC = {"login", "health", "health_ready", "metrics", "api_token", "favicon"}
 # Logout acts on the caller's own session only.
 OWN_SESSION = {"logout"}
 
@@ -744,6 +745,8 @@ def test_access(client, personas, duty_personas, objects, foreign_objects, role,
 
 def test_public_routes_answer_anonymous(client, db):
     assert client.get(reverse("health")).json() == {"status": "ok"}
+    assert "数据库：正常" in client.get(reverse("health_ready")).content.decode()
+    assert client.get(reverse("metrics")).status_code == 403  # no token, no allowed address
     assert "登录" in client.get(reverse("login")).content.decode()
 
 

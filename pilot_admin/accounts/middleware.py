@@ -15,7 +15,15 @@ from pilot_admin.accounts.demo import demo_skips_two_factor
 from pilot_admin.choices import Role
 
 # Where a half-signed-in session may go: the two steps themselves and the way out.
-ALLOWED_URL_NAMES = {"accounts:two_factor_setup", "accounts:two_factor_verify", "logout", "login", "health"}
+ALLOWED_URL_NAMES = {
+    "accounts:two_factor_setup",
+    "accounts:two_factor_verify",
+    "logout",
+    "login",
+    "health",
+    "health_ready",
+    "metrics",
+}
 # And, once past the second factor, where a session that owes a new password may go.
 PASSWORD_CHANGE_URL_NAMES = ALLOWED_URL_NAMES | {"accounts:password_change", "accounts:password_change_done"}
 

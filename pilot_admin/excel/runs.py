@@ -19,6 +19,7 @@ from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 
+from pilot_admin import metrics
 from pilot_admin.choices import ImportStatus
 from pilot_admin.excel.columns import normalize_header
 from pilot_admin.excel.kinds import ImportKind, import_kinds
@@ -173,6 +174,7 @@ def _execute(run: ImportRun, kind: ImportKind, actor, progress=None) -> ImportRu
         run.errors = [error.as_dict() for error in result.errors]
         run.rows_done = len(sheet.rows)
         run.save()
+    metrics.IMPORTS.labels(run.kind, run.status).inc()
     return run
 
 
@@ -187,6 +189,7 @@ def _fail(run: ImportRun, message: str) -> ImportRun:
     run.status, run.created_count, run.updated_count = ImportStatus.FAILED, 0, 0
     run.errors = [RowError(None, "", message).as_dict()]
     run.save(update_fields=["status", "created_count", "updated_count", "errors", "updated_at"])
+    metrics.IMPORTS.labels(run.kind, run.status).inc()
     return run
 
 

@@ -12,6 +12,7 @@
   OUTBOX_MAX_ATTEMPTS tries, or at once on a permanent failure, the row is failed.
 """
 
+import dataclasses
 import datetime
 import hashlib
 import logging
@@ -23,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from pilot_admin import metrics
 from pilot_admin.choices import ESCALATION_KINDS, Channel, OutboxStatus
 from pilot_admin.models import Notification, OutboxMessage, User
 from pilot_admin.notifications.providers import (
@@ -244,7 +246,11 @@ def outbox_deliver(*, now: datetime.datetime | None = None, limit: int = CLAIM_B
     result = DeliverResult()
     token, rows = outbox_claim(now=now, limit=limit)
     for row in rows:
+        before = dataclasses.asdict(result)
         _send_one(row, token, now, result)
+        # _send_one counts each row under exactly one outcome.
+        outcome = next(name for name, count in dataclasses.asdict(result).items() if count > before[name])
+        metrics.OUTBOX.labels(row.channel, outcome).inc()
     return result
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from pilot_admin import metrics
 from pilot_admin.notifications.services import DigestResult, digest_send
 from pilot_admin.reminders.sources import NotifyResult, SourceRun, reminder_sources
 
@@ -44,5 +45,8 @@ def send_due_reminders(*, today: datetime.date, now: datetime.datetime | None = 
     nothing."""
     now = now or timezone.now()
     sources = tuple(source.run(today=today, now=now) for source in reminder_sources.all())
+    for source in sources:
+        for kind, count in source.created_by_kind.items():
+            metrics.REMINDERS.labels(kind).inc(count)
     digest = digest_send(today=today, now=now)
     return ReminderRun(date=today, sources=sources, digest=digest)

@@ -82,6 +82,16 @@ def pg_restart() -> str:
     return "terminate"
 
 
+def pg_stop() -> None:
+    """Stop the database server (fast mode) until pg_ensure_up starts it again; skips the test
+    where the cluster cannot be stopped from here (no local cluster on the database's port)."""
+    cluster = pg_cluster()
+    if cluster is None:
+        pytest.skip("stopping PostgreSQL needs a local cluster on DATABASE_URL's port (pg_ctlcluster)")
+    _run("pg_ctlcluster", "--skip-systemctl-redirect", "--mode", "fast", *cluster, "stop")
+    _wait(lambda: not pg_is_up(), "PostgreSQL shutdown")
+
+
 def pg_ensure_up() -> None:
     if not pg_is_up():
         cluster = pg_cluster()
