@@ -190,18 +190,27 @@ def pytest_sessionfinish(session):
 # `make test` spreads the suite by file (--dist loadfile). The demo package's modules share one
 # `load_demo` (tests/demo/conftest.py, scope "package"), which a worker keeps only while it runs
 # the package's files back to back: here they are one unit of work, on one worker, in order.
+# A plugin registered only when xdist is loaded (`make test-faults` runs with -p no:xdist, where
+# pytest would refuse the hook as unknown).
 DEMO_PACKAGE = "tests/demo/"
 
 
-def pytest_xdist_make_scheduler(config, log):
-    if config.getoption("dist") != "loadfile":
-        return None
-    from xdist.scheduler import LoadFileScheduling
+class _DemoPackageScheduler:
+    @staticmethod
+    def pytest_xdist_make_scheduler(config, log):
+        if config.getoption("dist") != "loadfile":
+            return None
+        from xdist.scheduler import LoadFileScheduling
 
-    class DemoPackageTogether(LoadFileScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            if nodeid.startswith(DEMO_PACKAGE):
-                return DEMO_PACKAGE
-            return super()._split_scope(nodeid)
+        class DemoPackageTogether(LoadFileScheduling):
+            def _split_scope(self, nodeid: str) -> str:
+                if nodeid.startswith(DEMO_PACKAGE):
+                    return DEMO_PACKAGE
+                return super()._split_scope(nodeid)
 
-    return DemoPackageTogether(config, log)
+        return DemoPackageTogether(config, log)
+
+
+def pytest_configure(config):
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_DemoPackageScheduler(), "demo-package-scheduler")
