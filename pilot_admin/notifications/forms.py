@@ -6,7 +6,7 @@ from pilot_admin.choices import GroupRobotKind
 class GroupRobotForm(forms.Form):
     """Input shape only: the webhook's form and the secret's rules are the service's."""
 
-    kind = forms.ChoiceField(label="机器人类别", choices=GroupRobotKind.choices)
+    kind = forms.ChoiceField(label="机器人类别", choices=GroupRobotKind.choices, widget=forms.RadioSelect)
     webhook = forms.CharField(
         label="webhook 地址",
         required=False,
