@@ -385,6 +385,8 @@ NOTIFY_ROBOT_PROVIDER = env_str("NOTIFY_ROBOT_PROVIDER", "console")  # console |
 NOTIFY_ROBOT_KINDS = env_list(
     "NOTIFY_ROBOT_KINDS", [kind for kind in NoticeKind.values if kind != NoticeKind.ESCALATE_COUNTY]
 )
+# Both providers take 20 messages a minute per robot; the outbox holds the rest for the next minute.
+NOTIFY_ROBOT_PER_MINUTE = env_int("NOTIFY_ROBOT_PER_MINUTE", 20)
 WECOM_ROBOT_BASE = env_str("WECOM_ROBOT_BASE", "https://qyapi.weixin.qq.com")
 DINGTALK_ROBOT_BASE = env_str("DINGTALK_ROBOT_BASE", "https://oapi.dingtalk.com")
 

@@ -214,6 +214,17 @@ def _claim_dingtalk_day(row: OutboxMessage, now: datetime.datetime) -> bool:
     return True
 
 
+ROBOT_WINDOW = datetime.timedelta(minutes=1)
+
+
+def _robot_full(row: OutboxMessage) -> bool:
+    """Whether this row's robot has had its NOTIFY_ROBOT_PER_MINUTE messages in the last minute
+    (wall clock, as the providers count), so sending now would only be throttled."""
+    since = timezone.now() - ROBOT_WINDOW
+    sent = OutboxMessage.objects.filter(robot=row.robot_id, status=OutboxStatus.SENT, sent_at__gt=since)
+    return sent.count() >= settings.NOTIFY_ROBOT_PER_MINUTE
+
+
 @dataclass
 class DeliverResult:
     sent: int = 0
@@ -231,6 +242,12 @@ def _send_one(row: OutboxMessage, token: str, now: datetime.datetime, result: De
         # Claimed before by workers that never finished (killed each time): stop here.
         _finish(row, token, status=OutboxStatus.FAILED, last_error="多次尝试均未完成发送。")
         result.failed += 1
+        return
+    if row.robot_id and _robot_full(row):
+        # Not a failed try: the group waits for the next minute without using up its attempts.
+        note = f"群机器人每分钟最多发送 {settings.NOTIFY_ROBOT_PER_MINUTE} 条，稍后发送。"
+        _finish(row, token, next_attempt_at=now + ROBOT_WINDOW, attempts=F("attempts") - 1, last_error=note)
+        result.retried += 1
         return
     provider = robot_provider_for(row.robot) if row.robot_id else provider_for(row.channel)
     if provider is None:

@@ -13,6 +13,7 @@ import urllib.request
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from pilot_admin.choices import AuditAction, GroupRobotKind, NoticeKind, OutboxStatus, Role
 from pilot_admin.models import AuditEntry, GroupRobot, Notification, OutboxMessage
@@ -168,6 +169,28 @@ def test_throttled_robot_is_retried_with_backoff_and_delivered_once(
     row.refresh_from_db()
     assert row.status == OutboxStatus.SENT
     assert row.attempts == 2
+
+
+def test_a_robot_gets_at_most_its_per_minute_limit_and_the_rest_next_minute(server, settings, county_admin, township_a):
+    settings.NOTIFY_ROBOT_PER_MINUTE = 20
+    _dingtalk_robot(county_admin, _government(township_a), server)
+    members = _officials(township_a, 2)
+    for n in range(21):
+        _notify(members, n=n)
+
+    first = outbox_run(now=NOW)
+
+    assert (first["sent"], first["retried"]) == (20, 1)
+    assert len(server.delivered("dingtalk_robot")) == 20
+    waiting = OutboxMessage.objects.get(robot__isnull=False, status=OutboxStatus.PENDING)
+    assert waiting.attempts == 0  # waiting for the minute is not a failed try
+    assert "每分钟最多发送 20 条" in waiting.last_error
+    # A minute later (the sent rows' times moved back, as the limit counts the wall clock).
+    OutboxMessage.objects.filter(status=OutboxStatus.SENT).update(
+        sent_at=timezone.now() - datetime.timedelta(minutes=2)
+    )
+    assert outbox_run(now=NOW + datetime.timedelta(minutes=1))["sent"] == 1
+    assert len(server.delivered("dingtalk_robot")) == 21
 
 
 def test_robot_given_up_after_max_attempts(server, county_admin, township_a):
