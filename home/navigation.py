@@ -18,6 +18,7 @@ from pilot_admin.accounts import permissions as duty_permissions
 from pilot_admin.accounts.middleware import PASSWORD_CHANGE_URL_NAMES, password_change_reason, pending_step
 from pilot_admin.documents import services as document_services
 from pilot_admin.notifications import services as notifications
+from pilot_admin.notifications.views import can_view_group_robots
 from tasks import permissions as task_permissions
 from tasks import selectors as task_selectors
 from villages import permissions as village_permissions
@@ -119,6 +120,7 @@ MENU: tuple[Group, ...] = (
             Item("导入", "import_list", business(excel.can_import_any)),
             Item("文书模板", "document_template_list", business(document_services.can_manage_templates)),
             Item("提醒送达", "notification_delivery", business(lambda user: user.is_county_admin)),
+            Item("群机器人", "group_robot_list", business(can_view_group_robots)),
             Item("账户管理", "accounts:account_list", duty(duty_permissions.can_manage_accounts)),
             Item("接口令牌", "accounts:token_list", duty(duty_permissions.can_manage_accounts)),
             Item("工作日历", "accounts:workday_calendar", duty(duty_permissions.can_manage_accounts)),

@@ -84,6 +84,23 @@ class Channel(models.TextChoices):
     DINGTALK = "dingtalk", "钉钉"
 
 
+class GroupRobotKind(models.TextChoices):
+    """A unit's work-group robot: one webhook message per notice reaches the whole group."""
+
+    WECOM = "wecom_robot", "企业微信群机器人"
+    DINGTALK = "dingtalk_robot", "钉钉群机器人"
+
+
+class OutboxChannel(models.TextChoices):
+    """What an outbox row travels by: a person's channel, or a unit's group robot."""
+
+    SMS = Channel.SMS.value, Channel.SMS.label
+    WECOM = Channel.WECOM.value, Channel.WECOM.label
+    DINGTALK = Channel.DINGTALK.value, Channel.DINGTALK.label
+    WECOM_ROBOT = GroupRobotKind.WECOM.value, GroupRobotKind.WECOM.label
+    DINGTALK_ROBOT = GroupRobotKind.DINGTALK.value, GroupRobotKind.DINGTALK.label
+
+
 class OutboxStatus(models.TextChoices):
     PENDING = "pending", "待发送"
     SENT = "sent", "已送达"

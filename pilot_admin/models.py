@@ -4,14 +4,25 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from pilot_admin.choices import DUTY_ROLES, AuditAction, Channel, ImportStatus, NoticeKind, OutboxStatus, Role
+from pilot_admin.choices import (
+    DUTY_ROLES,
+    AuditAction,
+    Channel,
+    GroupRobotKind,
+    ImportStatus,
+    NoticeKind,
+    OutboxChannel,
+    OutboxStatus,
+    Role,
+)
+from pilot_admin.crypto import EncryptedCharField
 from pilot_admin.querysets import AUDIT_APPEND_ONLY, AuditEntryQuerySet, ImportRunQuerySet
 from pilot_admin.scoping import ScopedQuerySet
 
@@ -494,6 +505,93 @@ class WorkdayOverride(TimeStampedModel):
         return reverse("accounts:workday_calendar") + f"?year={self.date.year}"
 
 
+class GroupRobotQuerySet(ScopedQuerySet):
+    def visibility_q(self, user):
+        # The county office sees every unit's group; a township its own government's; a
+        # department its own. Duty administrators see no county data.
+        if user.is_county_admin:
+            return Q(department__county=user.county_id) if user.county_id else Q()
+        if user.role == Role.TOWNSHIP:
+            return Q(department__township=user.township_id)
+        if user.role == Role.DEPARTMENT:
+            return Q(department=user.department_id)
+        return Q(pk__in=[])
+
+    def edit_q(self, user):
+        if not user.is_county_admin:
+            return Q(pk__in=[])
+        return self.visibility_q(user)
+
+    def can_edit_unit(self, user, department) -> bool:
+        """The county office sets the groups of its own county's units."""
+        return user.is_county_admin and (user.county_id is None or department.county_id == user.county_id)
+
+
+class GroupRobot(TimeStampedModel):
+    """A unit's work group (a township government's or a department's) reached by its robot
+    webhook: the county's decisions and reminders addressed to the unit go there once each
+    (pilot_admin/notifications/outbox.py). The webhook's key and the DingTalk signing secret are
+    credentials: encrypted at rest (pilot_admin/crypto.py), shown masked."""
+
+    department = models.OneToOneField(
+        "villages.Department", verbose_name="单位", on_delete=models.CASCADE, related_name="group_robot"
+    )
+    kind = models.CharField("机器人类别", max_length=20, choices=GroupRobotKind.choices)
+    token = EncryptedCharField(
+        "webhook 密钥", max_length=200, help_text="企业微信 webhook 的 key，或钉钉 webhook 的 access_token。"
+    )
+    secret = EncryptedCharField(
+        "加签密钥", max_length=200, blank=True, help_text="钉钉机器人“加签”的密钥（SEC 开头）。"
+    )
+
+    objects = GroupRobotQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "群机器人"
+        verbose_name_plural = "群机器人"
+        ordering = ["department"]
+
+    def __str__(self):
+        return f"{self.department}（{self.get_kind_display()}）"
+
+    def clean(self):
+        super().clean()
+        if self.kind == GroupRobotKind.DINGTALK and not self.secret:
+            raise ValidationError({"secret": "钉钉群机器人须填写加签密钥（SEC 开头），本系统只发送加签的消息。"})
+        if self.kind == GroupRobotKind.DINGTALK and not self.secret.startswith("SEC"):
+            raise ValidationError({"secret": "钉钉加签密钥以 SEC 开头，请从机器人的“安全设置 → 加签”处复制。"})
+        if self.kind == GroupRobotKind.WECOM:
+            self.secret = ""
+
+    @property
+    def webhook_url(self) -> str:
+        if self.kind == GroupRobotKind.WECOM:
+            return f"{settings.WECOM_ROBOT_BASE.rstrip('/')}{WECOM_ROBOT_PATH}?key={self.token}"
+        return f"{settings.DINGTALK_ROBOT_BASE.rstrip('/')}{DINGTALK_ROBOT_PATH}?access_token={self.token}"
+
+    @property
+    def masked_webhook(self) -> str:
+        name = "key" if self.kind == GroupRobotKind.WECOM else "access_token"
+        return self.webhook_url.split("?", 1)[0] + f"?{name}={mask_secret(self.token)}"
+
+    @property
+    def masked_secret(self) -> str:
+        return mask_secret(self.secret)
+
+
+WECOM_ROBOT_PATH = "/cgi-bin/webhook/send"
+DINGTALK_ROBOT_PATH = "/robot/send"
+
+
+def mask_secret(value: str) -> str:
+    """Enough of a credential to recognise it (its first and last four characters), never all."""
+    if not value:
+        return ""
+    if len(value) <= 10:
+        return "*" * len(value)
+    return f"{value[:4]}{'*' * 8}{value[-4:]}"
+
+
 class OutboxMessage(models.Model):
     """One notice on its way to one person by one channel (SMS, WeCom, DingTalk). Sending is
     claimed with a conditional UPDATE that sets `claimed_until`; a worker killed mid-send leaves
@@ -506,7 +604,7 @@ class OutboxMessage(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="收件人", on_delete=models.CASCADE, related_name="outbox"
     )
-    channel = models.CharField("渠道", max_length=20, choices=Channel.choices)
+    channel = models.CharField("渠道", max_length=20, choices=OutboxChannel.choices)
     address = models.CharField("地址", max_length=64, help_text="写入发件箱时收件人在该渠道的手机号或账号。")
     kind = models.CharField("提醒类别", max_length=20, choices=NoticeKind.choices)
     content_hash = models.CharField("内容摘要", max_length=64, help_text="标题和内容的 SHA-256，判断是否相同内容。")
@@ -523,6 +621,16 @@ class OutboxMessage(models.Model):
     limit_day = models.DateField(
         "限额日期", null=True, blank=True, help_text="钉钉工作通知：相同内容每人每天只送达一次，发送前占用当天。"
     )
+    robot = models.ForeignKey(
+        GroupRobot,
+        verbose_name="群机器人",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="outbox",
+        help_text="发往单位工作群的消息：一条通知每个群只发一次。",
+    )
+    source = models.CharField("来源", max_length=100, blank=True, help_text="群消息：所属通知的来源，每群一次。")
 
     class Meta:
         verbose_name = "发件箱消息"
@@ -542,6 +650,13 @@ class OutboxMessage(models.Model):
                 name="outbox_dingtalk_same_content_once_a_day",
                 violation_error_message="相同内容今天已经通过钉钉发给此用户。",
             ),
+            # One message per notice per group, however many of the unit's members it reached.
+            models.UniqueConstraint(
+                fields=["robot", "source"],
+                condition=Q(robot__isnull=False),
+                name="outbox_once_per_notice_per_group",
+                violation_error_message="该通知已经发往这个群。",
+            ),
         ]
         indexes = [
             # outbox_claim: the pending rows whose time has come.
@@ -556,6 +671,6 @@ class OutboxMessage(models.Model):
     @property
     def masked_address(self) -> str:
         """A mobile number as lists show it (138****5678); account ids as they are."""
-        if self.channel == Channel.SMS and len(self.address) == 11:
+        if self.channel == OutboxChannel.SMS and len(self.address) == 11:
             return f"{self.address[:3]}****{self.address[-4:]}"
         return self.address

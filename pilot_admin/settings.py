@@ -388,6 +388,19 @@ DINGTALK_API_BASE = env_str("DINGTALK_API_BASE", "https://oapi.dingtalk.com")
 DINGTALK_APP_KEY = env_str("DINGTALK_APP_KEY", "")
 DINGTALK_APP_SECRET = env_str("DINGTALK_APP_SECRET", "")
 DINGTALK_AGENT_ID = env_int("DINGTALK_AGENT_ID", 0)
+# Group robots (a unit's work group, set on the 群机器人 page): "webhook" posts to the URL the
+# county office entered, "console" writes to the log (the default, like the channels above),
+# "off" queues nothing. The notice kinds a group receives (escalations to the county office are
+# not the unit's business). The base URLs a webhook must start with: the providers' own, or a
+# private deployment's (and a test's local server).
+NOTIFY_ROBOT_PROVIDER = env_str("NOTIFY_ROBOT_PROVIDER", "console")  # console | webhook | off
+NOTIFY_ROBOT_KINDS = env_list(
+    "NOTIFY_ROBOT_KINDS", [kind for kind in NoticeKind.values if kind != NoticeKind.ESCALATE_COUNTY]
+)
+# Both providers take 20 messages a minute per robot; the outbox holds the rest for the next minute.
+NOTIFY_ROBOT_PER_MINUTE = env_int("NOTIFY_ROBOT_PER_MINUTE", 20)
+WECOM_ROBOT_BASE = env_str("WECOM_ROBOT_BASE", "https://qyapi.weixin.qq.com")
+DINGTALK_ROBOT_BASE = env_str("DINGTALK_ROBOT_BASE", "https://oapi.dingtalk.com")
 
 # Celery: Redis in production and CI; without REDIS_URL/CELERY_BROKER_URL a filesystem broker
 # lets `make run` start a worker and beat on a machine with no server at all.

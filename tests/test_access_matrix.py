@@ -80,6 +80,18 @@ def _workday_override():
     )[0]
 
 
+def _township_government(township):
+    from pilot_admin.models import GroupRobot
+    from villages.choices import DepartmentKind
+    from villages.models import Department
+
+    unit = Department.objects.filter(township=township).first() or DepartmentFactory(
+        county=township.county, name=f"{township.name}人民政府", kind=DepartmentKind.TOWNSHIP, township=township
+    )
+    GroupRobot.objects.create(department=unit, kind="wecom_robot", token="matrix-robot-key-0001")
+    return unit
+
+
 def _pk(name):
     return lambda objs: {"pk": objs[name].pk}
 
@@ -228,6 +240,14 @@ ROUTES = {
     # The county office's page of what reached nobody or failed.
     "notification_delivery": Route(allowed=ADMIN_ONLY),
     "notification_read_all": Route(allowed=EVERYONE, method="post", ok=302),
+    # Group robots: the county office sets them; a township or department sees its own unit's.
+    "group_robot_list": Route(allowed=ADMIN_ONLY | TOWNSHIPS | {"department"}),
+    "group_robot_edit": Route(
+        allowed=ADMIN_ONLY | TOWNSHIPS | {"department"},
+        target="robot_unit",
+        kwargs=_pk("robot_unit"),
+        out_of_scope={"department"},
+    ),
     "notification_open": Route(allowed=EVERYONE, own=True, target="notification", kwargs=_pk("notification"), ok=302),
     "notification_read": Route(
         allowed=EVERYONE, own=True, target="notification", method="post", kwargs=_pk("notification"), ok=302
@@ -669,6 +689,7 @@ def objects(county, program, township_a, county_admin, department, inspector):
             program=program, village=VillageFactory(township=township_a), state="returned", return_reason="材料不全"
         ),
         "person": PersonFactory(village=village),
+        "robot_unit": _township_government(township_a),
         "finding": _finding(village, county_admin),
         "photo": _photo(village, county_admin),
     }
@@ -701,6 +722,7 @@ def foreign_objects(program):
             program=other_program, village=VillageFactory(township=township), state="returned", return_reason="材料不全"
         ),
         "person": PersonFactory(village=village),
+        "robot_unit": _township_government(township),
         "finding": _finding(village, foreign_admin),
         "photo": _photo(village, foreign_admin),
     }

@@ -31,7 +31,7 @@ REFUSES_EMPTY = {
     *("guardianship:agreement_sign", "guardianship:finding_create", "guardianship:guardian_assign"),
     *("guardianship:guardian_replace", "guardianship:person_create", "guardianship:person_exit"),
     *("guardianship:person_update", "guardianship:self_care_assess", "guardianship:visit_create"),
-    *("document_template_upload", "import_upload", "tasks:task_create", "tasks:task_update"),
+    *("document_template_upload", "group_robot_edit", "import_upload", "tasks:task_create", "tasks:task_update"),
     *("villages:indicator_submit", "villages:indicator_year_list", "villages:nomination_create"),
     *("villages:nomination_resubmit", "villages:village_create", "villages:village_event", "villages:village_update"),
 }

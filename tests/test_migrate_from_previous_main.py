@@ -233,12 +233,12 @@ def test_a_database_of_the_previous_main_migrates_with_every_row_kept(tmp_path, 
     assert after.pop("django_migrations") > before.pop("django_migrations")
     assert (after.pop("pilot_admin_apitoken"), after["authtoken_token"]) == (before["authtoken_token"], 0)
     after["authtoken_token"] = before["authtoken_token"]
-    # Eleven models added (ApiToken; ProgramStandard, VillageEvent, IndicatorYear, PilotNomination
-    # and TaskFigure of issue 13; ReportUnlockRequest of issue 14; DocumentTemplate, WorkdayOverride
-    # and OutboxMessage of issue 15; CircularIssue of issue 20): their content types and four
-    # permissions each.
-    assert after.pop("django_content_type") == before.pop("django_content_type") + 11
-    assert after.pop("auth_permission") == before.pop("auth_permission") + 44
+    # Twelve models added (ApiToken; ProgramStandard, VillageEvent, IndicatorYear, PilotNomination
+    # and TaskFigure of issue 13; ReportUnlockRequest of issue 14; DocumentTemplate, WorkdayOverride,
+    # OutboxMessage and GroupRobot of issue 15; CircularIssue of issue 20): their content types and
+    # four permissions each.
+    assert after.pop("django_content_type") == before.pop("django_content_type") + 12
+    assert after.pop("auth_permission") == before.pop("auth_permission") + 48
     # The Badong program gets its plan's eleven construction standards (R-B1 from its own area).
     assert after.pop("villages_programstandard") == 11
     # Issue 13's data migration: each village marked inactive gets its (assumed) 撤并 event, and
@@ -257,6 +257,8 @@ def test_a_database_of_the_previous_main_migrates_with_every_row_kept(tmp_path, 
     assert after.pop("pilot_admin_workdayoverride") == 0
     # The outbox starts empty: the messages already in the inboxes are marked dispatched, not sent.
     assert after.pop("pilot_admin_outboxmessage") == 0
+    # No unit has a group robot until the county office sets one.
+    assert after.pop("pilot_admin_grouprobot") == 0
     assert _shell_json(ROOT, database_url, UNDISPATCHED) == 0
     # 三权分立: the county with county-office accounts gets its three administrator accounts,
     # each creation in the audit log; nothing else is added or lost.

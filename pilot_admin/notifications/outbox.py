@@ -10,6 +10,9 @@
 - send: the provider answers; sent is a conditional UPDATE WHERE status = pending, so a message
   marked sent is never sent again. Transient failures wait 2ⁿ × OUTBOX_RETRY_SECONDS; after
   OUTBOX_MAX_ATTEMPTS tries, or at once on a permanent failure, the row is failed.
+- groups: a notice to a member of a unit with a group robot (GroupRobot) also gets one row for
+  the unit's work group, keyed (robot, source) so five members make one group message; it is
+  claimed, retried (robots' 20-a-minute throttling included) and given up like the others.
 """
 
 import dataclasses
@@ -25,14 +28,16 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from pilot_admin import metrics
-from pilot_admin.choices import ESCALATION_KINDS, Channel, OutboxStatus
-from pilot_admin.models import Notification, OutboxMessage, User
+from pilot_admin.choices import ESCALATION_KINDS, Channel, OutboxChannel, OutboxStatus
+from pilot_admin.models import GroupRobot, Notification, OutboxMessage, User
 from pilot_admin.notifications.providers import (
     Outgoing,
     PermanentError,
     TransientError,
     enabled_channels,
     provider_for,
+    robot_provider_for,
+    robots_enabled,
 )
 
 logger = logging.getLogger(__name__)
@@ -70,6 +75,41 @@ def content_hash(title: str, body: str) -> str:
     return hashlib.sha256(f"{title}\n{body}".encode()).hexdigest()
 
 
+class _UnitGroups:
+    """The group robots of the units a batch's recipients belong to: a department user's
+    department, a township official's township government (a unit too)."""
+
+    def __init__(self, users):
+        departments = {user.department_id for user in users if user.department_id}
+        townships = {user.township_id for user in users if user.township_id}
+        robots = (
+            GroupRobot.objects.filter(Q(department__in=departments) | Q(department__township__in=townships))
+            .select_related("department")
+            .order_by("pk")
+            if robots_enabled() and (departments or townships)
+            else []
+        )
+        self.by_department = {robot.department_id: robot for robot in robots}
+        self.by_township = {robot.department.township_id: robot for robot in robots if robot.department.township_id}
+
+    def robot_for(self, user: User) -> GroupRobot | None:
+        return self.by_department.get(user.department_id) or self.by_township.get(user.township_id)
+
+
+def _group_row(item: Notification, robot: GroupRobot, now: datetime.datetime) -> OutboxMessage:
+    return OutboxMessage(
+        notification=item,
+        user=item.user,
+        channel=robot.kind,
+        address=f"{robot.department.name}工作群"[:64],
+        kind=item.kind,
+        content_hash=content_hash(item.title, item.body),
+        next_attempt_at=now,
+        robot=robot,
+        source=item.source,
+    )
+
+
 @dataclass(frozen=True)
 class FillResult:
     notifications: int
@@ -91,9 +131,17 @@ def outbox_fill(*, now: datetime.datetime | None = None) -> FillResult:
             if not batch:
                 break
             rows, lost = [], []
+            groups = _UnitGroups({item.user for item in batch})
+            # The same notice reaches each of a unit's members; its group hears it once (here,
+            # and across batches and runs by the unique (robot, source)).
+            grouped = set()
             for item in batch:
                 channels = channels_for(item.user, item.kind)
-                if not channels and not item.user.email:
+                robot = groups.robot_for(item.user) if item.kind in settings.NOTIFY_ROBOT_KINDS else None
+                if robot is not None and (robot.pk, item.source) not in grouped:
+                    grouped.add((robot.pk, item.source))
+                    rows.append(_group_row(item, robot, now))
+                if not channels and not item.user.email and robot is None:
                     lost.append(item.pk)
                 rows += [
                     OutboxMessage(
@@ -137,7 +185,7 @@ def outbox_claim(*, now: datetime.datetime, limit: int = CLAIM_BATCH) -> tuple[s
     )
     rows = list(
         OutboxMessage.objects.filter(claim_token=token, status=OutboxStatus.PENDING)
-        .select_related("notification")
+        .select_related("notification", "robot__department")
         .order_by("id")
     )
     return token, rows
@@ -168,6 +216,17 @@ def _claim_dingtalk_day(row: OutboxMessage, now: datetime.datetime) -> bool:
     return True
 
 
+ROBOT_WINDOW = datetime.timedelta(minutes=1)
+
+
+def _robot_full(row: OutboxMessage) -> bool:
+    """Whether this row's robot has had its NOTIFY_ROBOT_PER_MINUTE messages in the last minute
+    (wall clock, as the providers count), so sending now would only be throttled."""
+    since = timezone.now() - ROBOT_WINDOW
+    sent = OutboxMessage.objects.filter(robot=row.robot_id, status=OutboxStatus.SENT, sent_at__gt=since)
+    return sent.count() >= settings.NOTIFY_ROBOT_PER_MINUTE
+
+
 @dataclass
 class DeliverResult:
     sent: int = 0
@@ -186,9 +245,15 @@ def _send_one(row: OutboxMessage, token: str, now: datetime.datetime, result: De
         _finish(row, token, status=OutboxStatus.FAILED, last_error="多次尝试均未完成发送。")
         result.failed += 1
         return
-    provider = provider_for(row.channel)
+    if row.robot_id and _robot_full(row):
+        # Not a failed try: the group waits for the next minute without using up its attempts.
+        note = f"群机器人每分钟最多发送 {settings.NOTIFY_ROBOT_PER_MINUTE} 条，稍后发送。"
+        _finish(row, token, next_attempt_at=now + ROBOT_WINDOW, attempts=F("attempts") - 1, last_error=note)
+        result.retried += 1
+        return
+    provider = robot_provider_for(row.robot) if row.robot_id else provider_for(row.channel)
     if provider is None:
-        _finish(row, token, status=OutboxStatus.FAILED, last_error=f"{Channel(row.channel).label}渠道已停用。")
+        _finish(row, token, status=OutboxStatus.FAILED, last_error=f"{OutboxChannel(row.channel).label}渠道已停用。")
         result.failed += 1
         return
     if row.channel == Channel.DINGTALK and not _claim_dingtalk_day(row, now):

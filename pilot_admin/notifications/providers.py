@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 
-from pilot_admin.choices import Channel, NoticeKind
+from pilot_admin.choices import Channel, GroupRobotKind, NoticeKind
 
 logger = logging.getLogger(__name__)
 
@@ -359,6 +359,97 @@ class DingTalkWorkNoticeProvider(_TokenClient):
             },
         )
         return str(answer.get("task_id", ""))
+
+
+# --- group robots (a unit's work group): WeCom group robot, DingTalk custom robot -------------
+
+# Robots take 20 messages a minute each: 45009 (WeCom) and 130101 (DingTalk) mean "later", as
+# does -1 (system busy).
+WECOM_ROBOT_TRANSIENT = frozenset({-1, 45009})
+DINGTALK_ROBOT_TRANSIENT = frozenset({-1, 130101})
+
+
+def dingtalk_robot_sign(secret: str, timestamp_ms: int) -> str:
+    """DingTalk's 加签: HMAC-SHA256 of "timestamp\nsecret" keyed by the secret, Base64, URL-encoded."""
+    digest = hmac.new(secret.encode(), f"{timestamp_ms}\n{secret}".encode(), hashlib.sha256).digest()
+    return urllib.parse.quote_plus(base64.b64encode(digest).decode())
+
+
+class _RobotProvider:
+    label = ""
+    transient_errors: frozenset[int] = frozenset()
+
+    def __init__(self, robot):
+        self.robot = robot
+
+    def _url(self) -> str:
+        return self.robot.webhook_url
+
+    def send(self, message: Outgoing) -> str:
+        _status, answer = _http(
+            "POST",
+            self._url(),
+            body=json.dumps({"msgtype": "text", "text": {"content": message.text}}, ensure_ascii=False).encode(),
+            headers={"Content-Type": "application/json; charset=utf-8"},
+        )
+        code = answer.get("errcode", 0)
+        if code == 0:
+            return ""
+        error = f"{self.label}：{code} {answer.get('errmsg', '')}".strip()
+        if code in self.transient_errors:
+            raise TransientError(error)
+        raise PermanentError(error)
+
+
+class WeComRobotProvider(_RobotProvider):
+    """企业微信群机器人: POST {"msgtype": "text", …} to the webhook with its key."""
+
+    name = "wecom_robot"
+    label = "企业微信群机器人"
+    transient_errors = WECOM_ROBOT_TRANSIENT
+
+
+class DingTalkRobotProvider(_RobotProvider):
+    """钉钉自定义机器人, signed: the webhook plus &timestamp=…&sign=… (valid for an hour)."""
+
+    name = "dingtalk_robot"
+    label = "钉钉群机器人"
+    transient_errors = DINGTALK_ROBOT_TRANSIENT
+
+    def _url(self) -> str:
+        timestamp = int(datetime.datetime.now(datetime.UTC).timestamp() * 1000)
+        sign = dingtalk_robot_sign(self.robot.secret, timestamp)
+        return f"{self.robot.webhook_url}&timestamp={timestamp}&sign={sign}"
+
+
+class ConsoleRobotProvider:
+    name = "console"
+
+    def __init__(self, robot):
+        self.robot = robot
+
+    def send(self, message: Outgoing) -> str:
+        logger.info("[%s] → %s：%s", self.robot.get_kind_display(), self.robot.department, message.text)
+        return f"console-{uuid.uuid4().hex[:12]}"
+
+
+ROBOT_PROVIDERS = {GroupRobotKind.WECOM: WeComRobotProvider, GroupRobotKind.DINGTALK: DingTalkRobotProvider}
+
+
+def robots_enabled() -> bool:
+    return settings.NOTIFY_ROBOT_PROVIDER != "off"
+
+
+def robot_provider_for(robot):
+    """The provider that posts to `robot`'s group (NOTIFY_ROBOT_PROVIDER), or None when off."""
+    name = settings.NOTIFY_ROBOT_PROVIDER
+    if name == "off":
+        return None
+    if name == "console":
+        return ConsoleRobotProvider(robot)
+    if name == "webhook":
+        return ROBOT_PROVIDERS[robot.kind](robot)
+    raise ImproperlyConfigured(f"群机器人没有名为 {name} 的服务商（console、webhook 或 off）。")
 
 
 PROVIDERS = {

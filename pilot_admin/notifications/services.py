@@ -6,9 +6,11 @@ notify step of the reminder kit, pilot_admin/reminders/)."""
 import datetime
 import logging
 import smtplib
+import urllib.parse
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
@@ -16,7 +18,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from pilot_admin.models import DigestDelivery, Notification, User
+from pilot_admin.audit import services as audit
+from pilot_admin.choices import AuditAction, GroupRobotKind
+from pilot_admin.models import DINGTALK_ROBOT_PATH, WECOM_ROBOT_PATH, DigestDelivery, GroupRobot, Notification, User
 
 logger = logging.getLogger(__name__)
 
@@ -161,3 +165,55 @@ def digest_send(*, today: datetime.date, now: datetime.datetime | None = None) -
         # The others went out; raising lets the Celery task retry the ones that failed.
         raise first_error
     return DigestResult(sent=sent, items=items)
+
+
+def robot_token_from_url(kind: str, url: str) -> str:
+    """The key (WeCom) or access_token (DingTalk) of a robot's webhook, which must be the
+    provider's address (or the deployment's WECOM_ROBOT_BASE / DINGTALK_ROBOT_BASE)."""
+    if kind == GroupRobotKind.WECOM:
+        base, path, name = settings.WECOM_ROBOT_BASE.rstrip("/"), WECOM_ROBOT_PATH, "key"
+    else:
+        base, path, name = settings.DINGTALK_ROBOT_BASE.rstrip("/"), DINGTALK_ROBOT_PATH, "access_token"
+    url = (url or "").strip()
+    expected = f"{base}{path}?{name}=…"
+    if base.startswith("https://") and not url.startswith("https://"):
+        raise ValidationError({"webhook": f"webhook 地址须以 https:// 开头，形如 {expected}"})
+    parts = urllib.parse.urlsplit(url)
+    token = (urllib.parse.parse_qs(parts.query).get(name) or [""])[0].strip()
+    if f"{parts.scheme}://{parts.netloc}{parts.path}" != f"{base}{path}" or not token:
+        raise ValidationError({"webhook": f"不是{GroupRobotKind(kind).label}的 webhook 地址，应形如 {expected}"})
+    return token
+
+
+@transaction.atomic
+def group_robot_save(*, actor, department, kind: str, webhook: str = "", secret: str = "") -> GroupRobot:
+    """Set the group robot of `department` (a township government or a department). An empty
+    webhook or secret keeps the one stored, so the page never has to show a credential back."""
+    if not GroupRobot.objects.can_edit_unit(actor, department):
+        raise PermissionDenied
+    robot = GroupRobot.objects.filter(department=department).first()
+    before = audit.snapshot(robot) if robot is not None else None
+    robot = robot or GroupRobot(department=department)
+    kind_changed = robot.kind != kind
+    robot.kind = kind
+    if webhook.strip() or kind_changed:
+        robot.token = robot_token_from_url(kind, webhook)
+    if secret.strip():
+        robot.secret = secret.strip()
+    robot.full_clean()
+    robot.save()
+    audit.record(
+        actor=actor,
+        instance=robot,
+        action=AuditAction.UPDATE if before is not None else AuditAction.CREATE,
+        before=before,
+    )
+    return robot
+
+
+@transaction.atomic
+def group_robot_delete(*, actor, robot: GroupRobot) -> None:
+    if not GroupRobot.objects.can_edit_unit(actor, robot.department):
+        raise PermissionDenied
+    audit.record(actor=actor, instance=robot, action=AuditAction.DELETE, before=audit.snapshot(robot))
+    robot.delete()

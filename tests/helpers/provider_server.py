@@ -1,6 +1,8 @@
 """A local HTTP server that speaks the notice providers' wire formats, for the outbox tests: the
 Alibaba Cloud SMS RPC endpoint (checking the HMAC-SHA1 signature), the WeCom gettoken and
-message/send pair, and the DingTalk gettoken and work-notice pair (checking the access token).
+message/send pair, and the DingTalk gettoken and work-notice pair (checking the access token), the WeCom group robot
+webhook (checking its key) and the DingTalk custom robot webhook (recomputing its 加签 signature
+and refusing a timestamp more than an hour off, as DingTalk does).
 It records what it delivered; `fail_next` makes the next sends answer with an outage or a
 throttling code, `hold_next` keeps the next send waiting (a worker killed mid-send)."""
 
@@ -22,6 +24,11 @@ TENCENT_SECRET_ID = "AKIDtestsecretid"
 TENCENT_SECRET_KEY = "tencent-test-secret-key"
 DINGTALK_APP_KEY = "ding-test-app"
 DINGTALK_APP_SECRET = "dingtalk-test-secret"
+WECOM_ROBOT_KEY = "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa"
+DINGTALK_ROBOT_TOKEN = "f2d3c4b5a6978877665544332211ffeeddccbbaa99887766554433221100aabb"
+DINGTALK_ROBOT_SECRET = "SEC" + "0123456789abcdef" * 4
+# DingTalk refuses a signed call whose timestamp is more than an hour from its own clock.
+DINGTALK_ROBOT_WINDOW_MS = 3600 * 1000
 ALIYUN_REQUIRED = {
     "Action",
     "Version",
@@ -56,6 +63,13 @@ def aliyun_expected_signature(params: dict[str, str], secret: str, method: str) 
     canonical = "&".join(f"{pop_encode(k)}={pop_encode(v)}" for k, v in sorted(params.items()))
     to_sign = f"{method}&%2F&{pop_encode(canonical)}"
     return base64.b64encode(hmac.new(f"{secret}&".encode(), to_sign.encode(), hashlib.sha1).digest()).decode()
+
+
+def dingtalk_robot_expected_sign(timestamp: str, secret: str) -> str:
+    """DingTalk's documented 加签, written apart from the client's: the Base64 HMAC-SHA256 of
+    "timestamp\nsecret" (compared after the query string is decoded)."""
+    digest = hmac.new(secret.encode(), f"{timestamp}\n{secret}".encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
 
 
 def tencent_expected_authorization(*, host: str, payload: bytes, timestamp: str, secret_id: str, key: str) -> str:
@@ -146,6 +160,8 @@ class ProviderServer:
                     "/": "aliyun",
                     "/cgi-bin/message/send": "wecom",
                     "/topapi/message/corpconversation/asyncsend_v2": "dingtalk",
+                    "/cgi-bin/webhook/send": "wecom_robot",
+                    "/robot/send": "dingtalk_robot",
                 }.get(url.path)
                 if provider == "aliyun" and self.headers.get("X-TC-Action"):
                     provider = "tencent"
@@ -213,6 +229,30 @@ class ProviderServer:
                 body = json.loads(raw)
                 server.record("dingtalk", body["userid_list"], body)
                 return self._answer(200, {"errcode": 0, "errmsg": "ok", "task_id": 256271667526, "request_id": "r"})
+
+            def _wecom_robot(self, query, raw):
+                if query.get("key") != WECOM_ROBOT_KEY:
+                    return self._answer(200, {"errcode": 93000, "errmsg": "invalid webhook url"})
+                body = json.loads(raw)
+                if body.get("msgtype") not in ("text", "markdown") or body.get("msgtype") not in body:
+                    return self._answer(200, {"errcode": 40008, "errmsg": "invalid message type"})
+                server.record("wecom_robot", query["key"], body)
+                return self._answer(200, {"errcode": 0, "errmsg": "ok"})
+
+            def _dingtalk_robot(self, query, raw):
+                if query.get("access_token") != DINGTALK_ROBOT_TOKEN:
+                    return self._answer(200, {"errcode": 300001, "errmsg": "token is not exist"})
+                timestamp = query.get("timestamp", "")
+                now_ms = int(datetime.datetime.now(datetime.UTC).timestamp() * 1000)
+                if not timestamp.isdigit() or abs(now_ms - int(timestamp)) > DINGTALK_ROBOT_WINDOW_MS:
+                    return self._answer(200, {"errcode": 310000, "errmsg": "sign not match, timestamp is invalid"})
+                if query.get("sign") != dingtalk_robot_expected_sign(timestamp, DINGTALK_ROBOT_SECRET):
+                    return self._answer(200, {"errcode": 310000, "errmsg": "sign not match"})
+                body = json.loads(raw)
+                if body.get("msgtype") not in ("text", "markdown") or body.get("msgtype") not in body:
+                    return self._answer(200, {"errcode": 40035, "errmsg": "缺少参数 msgtype"})
+                server.record("dingtalk_robot", query["access_token"], body)
+                return self._answer(200, {"errcode": 0, "errmsg": "ok"})
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

@@ -40,7 +40,8 @@ def test_a_township_sees_its_own_pages_and_no_county_office_ones(client, townshi
 
     assert menu["任务"] == ["我的任务", "任务台账", "报送情况"]
     assert "申报审核" not in menu["村庄与试点"] and "试点申报" in menu["村庄与试点"]
-    assert menu["管理"] == ["导入"]
+    # 群机器人: its own township government's work group, read-only.
+    assert menu["管理"] == ["导入", "群机器人"]
 
 
 def test_an_administrator_duty_sees_only_its_own_area(client, audit_admin):
