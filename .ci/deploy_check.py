@@ -15,6 +15,7 @@ import ast
 import base64
 import contextlib
 import io
+import json
 import os
 import re
 import secrets
@@ -579,10 +580,21 @@ TOTPDevice.objects.create(user=user, name="手机验证器", key="{totp_key}", c
     def task_results() -> list[dict]:
         results = []
         for name in ("worker-1", "worker-2"):
-            for match in re.finditer(
-                r"send_due_reminders_task\[[^\]]+\] succeeded in [\d.]+s: (\{.*\})", stack.log(name)
-            ):
-                results.append((name, ast.literal_eval(match.group(1))))
+            for line in stack.log(name).splitlines():
+                # Production logs one JSON object a line (LOG_FORMAT=json, pilot_admin/request_log.py);
+                # Celery's "succeeded" record carries the task's name and its return value there.
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    record = None
+                if isinstance(record, dict):
+                    data = record.get("data") or {}
+                    if data.get("name", "").endswith("send_due_reminders_task") and "return_value" in data:
+                        results.append((name, ast.literal_eval(data["return_value"])))
+                    continue
+                match = re.search(r"send_due_reminders_task\[[^\]]+\] succeeded in [\d.]+s: (\{.*\})", line)
+                if match:
+                    results.append((name, ast.literal_eval(match.group(1))))
         return results
 
     (notifications_before,) = stack.query("SELECT count(*) FROM pilot_admin_notification")[0]
