@@ -41,3 +41,28 @@ def open_menu_link(page, name, *, exact=True):
         hidden = page.get_by_role("link", name=name, exact=exact, include_hidden=True)
         nav.locator("li.nav-group").filter(has=hidden).locator("summary").click()
     link.click()
+
+
+def township_task_due_in_ten_days(*, county_admin, program, department, township_a):
+    """A one-off task the township reports on, opened a month ago and due in ten days: its
+    report form is open to the township official today."""
+    import datetime
+
+    from django.utils import timezone
+
+    from tasks import services
+    from tasks.choices import CadenceKind
+
+    today = timezone.localdate()
+    return services.task_create(
+        actor=county_admin,
+        program=program,
+        code="BD-04-05",
+        title="建立农村社区服务站工作台账",
+        text="各乡镇建立农村社区综合服务站工作台账，报县领导小组办公室。",
+        start_date=today - datetime.timedelta(days=30),
+        deadline=today + datetime.timedelta(days=10),
+        lead=[department],
+        townships=[township_a],
+        cadence_kind=CadenceKind.ONCE,
+    )

@@ -2,18 +2,16 @@
 tests/e2e/test_navigation_overflow.py): the township report form driven by the keyboard alone,
 the quota table scrolled by the keyboard on a phone, and the charts' contrast."""
 
-import datetime
 import re
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from tasks import services
-from tasks.choices import CadenceKind, ReportStatus
+from tasks.choices import ReportStatus
 from tasks.models import ProgressReport
 from tests.e2e.axe import axe_results
 from tests.e2e.conftest import save_screenshot, sign_in
+from tests.e2e.helpers import township_task_due_in_ten_days
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("transactional_db")]
 
@@ -33,18 +31,8 @@ FOCUSED = """() => {
 
 @pytest.fixture
 def task(county_admin, program, department, township_a):
-    today = timezone.localdate()
-    return services.task_create(
-        actor=county_admin,
-        program=program,
-        code="BD-04-05",
-        title="建立农村社区服务站工作台账",
-        text="各乡镇建立农村社区综合服务站工作台账，报县领导小组办公室。",
-        start_date=today - datetime.timedelta(days=30),
-        deadline=today + datetime.timedelta(days=10),
-        lead=[department],
-        townships=[township_a],
-        cadence_kind=CadenceKind.ONCE,
+    return township_task_due_in_ten_days(
+        county_admin=county_admin, program=program, department=department, township_a=township_a
     )
 
 
