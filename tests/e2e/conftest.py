@@ -32,7 +32,10 @@ def _unavailable(reason: str):
     pytest.skip(f"browser tests skipped: {reason} (set PILOT_ADMIN_CHROMIUM to a Chromium binary)")
 
 
-@pytest.fixture(scope="session")
+# One browser a module, not a session: Playwright's loop runs in the test thread while it is
+# started, and a later test in the same worker that calls an async view (django-health-check's
+# /health/, through async_to_sync) would find it running and fail.
+@pytest.fixture(scope="module")
 def browser():
     chromium = shutil.which(CHROMIUM) or (CHROMIUM if os.access(CHROMIUM, os.X_OK) else None)
     if chromium is None:

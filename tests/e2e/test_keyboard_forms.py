@@ -5,6 +5,7 @@ button that Enter or Space submits; a refused submit opens on the error summary,
 moves the focus to its field. The pages are the access matrix's (tests/test_access_matrix.py), and
 a page with a form to fill that this table leaves out fails the test."""
 
+import datetime
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -15,7 +16,13 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.e2e.conftest import save_screenshot, sign_in
 from tests.e2e.helpers import township_task_due_in_ten_days
-from tests.factories import PersonFactory, VillageFactory, scheduled_inspection, score_template
+from tests.factories import (
+    PersonFactory,
+    ReportingPeriodFactory,
+    VillageFactory,
+    scheduled_inspection,
+    score_template,
+)
 from tests.test_access_matrix import ROUTES
 from tests.test_access_matrix import objects as _matrix_objects  # noqa: F401  (the fixture, by name below)
 from tests.test_form_accessibility import ROLE_ORDER
@@ -121,7 +128,11 @@ FORMS = [
     Form("accounts:notice_channels", "township_a", refuses=DONE),
     Form("accounts:password_change", "township_a"),
     # 部门
-    Form("tasks:unlock_request_create", "department"),
+    Form(
+        "tasks:unlock_request_create",
+        "department",
+        url=lambda objs: reverse("tasks:unlock_request_create", args=[objs["locked_period"].pk]),
+    ),
     Form("assessments:rectification_detail", "department", submit="#evidence-form [type=submit]", refuses=MESSAGE),
     # 检查验收组
     Form(
@@ -240,6 +251,9 @@ def keyboard_objects(request, county_admin, program, department, township_a, ins
     return {
         **matrix,
         "open_period": task.periods.get(),
+        # Locked long ago: the matrix's period takes its due date from a factory sequence, which
+        # a long test run pushes into the future (open, so no 申请补报 form).
+        "locked_period": ReportingPeriodFactory(task=matrix["task"], due_date=datetime.date(2019, 5, 31)),
         "open_inspection": open_inspection,
         "draft_item": draft.items.order_by("order").first(),
         "unguarded_person": PersonFactory(village=matrix["village"]),
