@@ -159,10 +159,14 @@ def test_an_unreachable_redis_is_503_naming_the_cache(client, settings, heartbea
     assert response.json()["checks"]["cache"]["message"] == "Redis 无法连接"
 
 
-def test_an_unreachable_broker_is_503_naming_it(client, settings, heartbeats):
+def test_an_unreachable_broker_is_503_naming_it(client, settings, heartbeats, monkeypatch):
     from pilot_admin.celery import app
 
+    # Celery takes the CELERY_BROKER_URL environment variable over its configuration (CI sets
+    # it for the PostgreSQL + Redis run), so the unreachable address goes in both; the
+    # configured one is read first, to be put back.
     original = app.conf.broker_url
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
     app.conf.broker_url = "redis://127.0.0.1:1/0"
     try:
         response = _ready(client)
