@@ -21,10 +21,15 @@ from pilot_admin.scoping import ScopedViewMixin
 from villages.selectors import program_for_code, visible_programs
 
 
-def _year(value, program) -> int:
-    """The requested year when it is one of the program's, else the last inspection year."""
+def _year(value, program, user) -> int:
+    """The requested year when it is one of the program's; else the latest year up to today's
+    with confirmed results the user may see, so a running program opens on results rather than
+    on an empty future year; else the program's year for today."""
     year = int_param(value)
-    return year if year in program.years else program.end_year
+    if year in program.years:
+        return year
+    until = program.default_year(timezone.localdate())
+    return selectors.latest_result_year(user=user, program=program, until=until) or until
 
 
 class InspectionSheetMixin(ScopedViewMixin):
@@ -75,7 +80,7 @@ class ResultsMixin(ScopedViewMixin):
         self.program = program_for_code(user=request.user, code=request.GET.get("program"))
         if self.program is None:
             raise Http404("没有可用的试点项目。")
-        self.year = _year(request.GET.get("year"), self.program)
+        self.year = _year(request.GET.get("year"), self.program, request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

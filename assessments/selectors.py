@@ -71,6 +71,17 @@ def results(*, user, program: PilotProgram, year: int, as_of: datetime.date | No
     return _latest(_confirmed(user=user, program=program, year=year, as_of=as_of), as_of)
 
 
+def latest_result_year(*, user, program: PilotProgram, until: int) -> int | None:
+    """The latest year, not after `until`, in which the user can see a confirmed inspection."""
+    return (
+        Inspection.objects.visible_to(user)
+        .filter(_confirmed_q(None), pilot__program=program, year__lte=until)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .first()
+    )
+
+
 def _latest(confirmed: QuerySet[Inspection], as_of: datetime.date | None = None) -> QuerySet[Inspection]:
     newer = Inspection.objects.filter(
         _confirmed_q(as_of), pilot=OuterRef("pilot"), year=OuterRef("year"), pk__gt=OuterRef("pk")

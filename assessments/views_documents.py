@@ -81,7 +81,7 @@ class CircularDocumentView(IssueDocumentView):
         if program is None:
             raise Http404("没有可用的试点项目。")
         self.program = program
-        self.year = _year(request.GET.get("year"), program)
+        self.year = _year(request.GET.get("year"), program, request.user)
         self.issue = selectors.circular_issue(user=request.user, program=program, year=self.year)
         return program
 

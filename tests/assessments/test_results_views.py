@@ -7,9 +7,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.assessments.test_selectors import worked_example
-from tests.factories import VillageFactory, confirmed_inspection, scheduled_inspection
+from tests.factories import PilotProgramFactory, VillageFactory, confirmed_inspection, scheduled_inspection
 from tests.helpers.excel import downloaded
 
 
@@ -39,10 +40,18 @@ def test_ranking_page_lists_rank_township_village_total_and_grade(login, county_
     assert "长岭村" not in table  # the draft
 
 
-def test_ranking_defaults_to_the_programs_last_year_and_keeps_the_picker(login, county_viewer, program, example):
+def test_ranking_opens_on_the_latest_year_with_results_and_keeps_the_picker(login, county_viewer, program, example):
     html = login(county_viewer).get(reverse("assessments:ranking")).content.decode()
-    assert f"{program.end_year}年检查验收排名" in html
-    assert '<option value="2019">2019</option>' in html
+    assert "2019年检查验收排名" in html
+    assert '<option value="2020">2020</option>' in html
+    assert 'data-village="水布垭村"' in _table(html, "ranking-table")
+
+
+def test_a_running_program_without_results_opens_on_this_year_not_its_last(login, county_viewer, county):
+    this_year = timezone.localdate().year
+    running = PilotProgramFactory(county=county, code="running", start_year=this_year - 2, end_year=this_year + 4)
+    html = login(county_viewer).get(reverse("assessments:ranking"), {"program": running.code}).content.decode()
+    assert f"{this_year}年检查验收排名" in html and f"{this_year + 4}年检查验收排名" not in html
     assert "还没有已确认的检查验收结果" in html
 
 
