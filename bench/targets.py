@@ -125,6 +125,12 @@ def verdicts(*, results, reminder_scan=None, guardianship=None, excel_results=()
                 )
             )
     if load is not None:
+        # The mix's heaviest paths, from the per-request table at province scale (the cold
+        # dashboard is not in the mix): where the load's ratio comes from.
+        in_mix = [r for r in results if r.scale == "province" and r.available and r.key != "dashboard_cold"]
+        heaviest = sorted(in_mix, key=lambda r: r.ours_ms or 0, reverse=True)[:3]
+        slowest = ", ".join(f"{r.label} {r.ours_ms:.0f} ms (floor {r.floor_ms:.0f})" for r in heaviest)
+        slowest = f"heaviest in the mix: {slowest}" if slowest else ""
         if load.problem:
             rows.append(Verdict("load through nginx", "-", "-", "", "0 errors", False, load.problem))
         for clients in load.connections:
@@ -154,7 +160,7 @@ def verdicts(*, results, reminder_scan=None, guardianship=None, excel_results=()
                     ratio=f"{ratio:.1f}x",
                     target="≤ 2.0x",
                     met=ratio <= 2.0,
-                    held_back="" if ratio <= 2.0 else HELD_BACK["load"],
+                    held_back="" if ratio <= 2.0 else "; ".join(filter(None, [HELD_BACK["load"], slowest])),
                 )
             )
     return rows
