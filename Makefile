@@ -93,6 +93,7 @@ audit: install-dev
 
 # The load test needs wrk (Debian package); installed here when missing (as root, apt-get
 # update only when the first install fails). Without it the bench runs and says the load was skipped.
+# nginx, which the load test runs in front of two gunicorn nodes, is installed by it like make test-deploy does.
 bench: install-dev
 	@command -v wrk >/dev/null 2>&1 || apt-get install -y -q wrk >/dev/null 2>&1 || \
 		(apt-get update -q >/dev/null 2>&1 && apt-get install -y -q wrk >/dev/null 2>&1) || \

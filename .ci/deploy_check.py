@@ -21,7 +21,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,8 +36,18 @@ import requests
 from django_otp.oath import totp
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from deploy.local_stack import (  # noqa: E402 - the repository's root put on the path just above
+    StackError,
+    ensure_nginx,
+    free_port,
+    gunicorn_node,
+    render_site,
+    self_signed_certificate,
+    write_nginx,
+)
+
 BIN = Path(sys.executable).parent
-SITE = ROOT / "deploy" / "nginx" / "pilot-admin.conf"
 STARTED = time.monotonic()
 PASSWORD = "Badong-2020!"  # the demo accounts' published password (README, 演示账号)
 
@@ -54,49 +63,6 @@ def say(message: str) -> None:
 def check(condition, message: str) -> None:
     if not condition:
         raise Failed(message)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def ensure_nginx() -> str:
-    found = shutil.which("nginx") or (Path("/usr/sbin/nginx").exists() and "/usr/sbin/nginx")
-    if found:
-        return str(found)
-    say("installing Debian's nginx")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "-qq", "nginx"]
-    if subprocess.run(install, env=env, capture_output=True).returncode != 0:
-        subprocess.run(["apt-get", "update", "-qq"], env=env, check=True, capture_output=True)
-        subprocess.run(install, env=env, check=True, capture_output=True)
-    # Debian starts the packaged site on port 80; this check runs its own nginx only.
-    subprocess.run(["service", "nginx", "stop"], capture_output=True)
-    return shutil.which("nginx") or "/usr/sbin/nginx"
-
-
-def render_site(*, https: int, http: int, node_ports: list[int], cert: Path, key: Path, static: Path) -> str:
-    """deploy/nginx/pilot-admin.conf with this machine's addresses; every line replaced must be there."""
-    text = SITE.read_text(encoding="utf-8")
-    replacements = [
-        ("server 10.0.0.11:8000", f"server 127.0.0.1:{node_ports[0]}"),
-        ("server 10.0.0.12:8000", f"server 127.0.0.1:{node_ports[1]}"),
-        ("listen 80;", f"listen 127.0.0.1:{http};"),
-        ("listen [::]:80;", ""),
-        ("listen 443 ssl http2;", f"listen 127.0.0.1:{https} ssl http2;"),
-        ("listen [::]:443 ssl http2;", ""),
-        ("server_name pilot-admin.example.gov.cn;", "server_name localhost;"),
-        ("return 301 https://$host$request_uri;", f"return 301 https://$host:{https}$request_uri;"),
-        ("/etc/ssl/pilot-admin/fullchain.pem", str(cert)),
-        ("/etc/ssl/pilot-admin/privkey.pem", str(key)),
-        ("/srv/pilot-admin/staticfiles/", f"{static}/"),
-    ]
-    for old, new in replacements:
-        check(old in text, f"{SITE.relative_to(ROOT)} no longer has '{old}'; update .ci/deploy_check.py with it")
-        text = text.replace(old, new)
-    return text
 
 
 class Stack:
@@ -209,32 +175,10 @@ def wait_for(what: str, condition, *, seconds: float = 60, processes=()) -> obje
 
 
 def run(stack: Stack) -> None:
-    nginx = ensure_nginx()
+    nginx = ensure_nginx(say)
     https, http, node_a, node_b = (free_port() for _ in range(4))
     base = f"https://localhost:{https}"
-    cert, key = stack.work / "cert.pem", stack.work / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=DNS:localhost,IP:127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    cert, key = self_signed_certificate(stack.work)
     say(f"self-signed certificate for localhost; nginx on :{https} (HTTPS) and :{http}, nodes on :{node_a} :{node_b}")
 
     def fernet_key() -> str:
@@ -297,7 +241,7 @@ def run(stack: Stack) -> None:
     for name, port in (("node-a", node_a), ("node-b", node_b)):
         stack.start(
             name,
-            [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "pilot_admin.wsgi"],
+            gunicorn_node("pilot_admin.wsgi"),
             {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "2"},
         )
     for name in ("worker-1", "worker-2"):
@@ -317,36 +261,8 @@ def run(stack: Stack) -> None:
             env,
         )
     stack.start("beat", [str(BIN / "celery"), "-A", "pilot_admin", "beat", "--loglevel=INFO"], env)
-    (stack.work / "nginx").mkdir()
-    (stack.work / "nginx" / "site.conf").write_text(
-        render_site(https=https, http=http, node_ports=[node_a, node_b], cert=cert, key=key, static=static),
-        encoding="utf-8",
-    )
-    (stack.work / "nginx" / "nginx.conf").write_text(
-        f"""daemon off;
-worker_processes 1;
-pid {stack.work}/nginx/nginx.pid;
-error_log {stack.work}/nginx/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    sendfile on;
-    log_format upstream '$status $request_method $uri $upstream_addr $upstream_status';
-    access_log {stack.work}/nginx/access.log upstream;
-    client_body_temp_path {stack.work}/nginx/client_body;
-    proxy_temp_path {stack.work}/nginx/proxy;
-    fastcgi_temp_path {stack.work}/nginx/fastcgi;
-    uwsgi_temp_path {stack.work}/nginx/uwsgi;
-    scgi_temp_path {stack.work}/nginx/scgi;
-    include {stack.work}/nginx/site.conf;
-}}
-""",
-        encoding="utf-8",
-    )
-    nginx_command = [nginx, "-p", f"{stack.work}/nginx", "-c", f"{stack.work}/nginx/nginx.conf"]
-    tested = subprocess.run([*nginx_command, "-t"], capture_output=True, text=True)
-    check(tested.returncode == 0, f"nginx -t refused the rendered deploy/nginx/pilot-admin.conf:\n{tested.stderr}")
+    site = render_site(https=https, http=http, node_ports=[node_a, node_b], cert=cert, key=key, static=static)
+    nginx_command = write_nginx(nginx, stack.work / "nginx", site)
     stack.start("nginx", nginx_command, env)
 
     say("load_demo --allow-production (the demo county: accounts, villages, tasks)")
@@ -636,7 +552,7 @@ def main() -> int:
     try:
         run(stack)
         failed = False
-    except Failed as error:
+    except (Failed, StackError) as error:
         print(f"deploy check FAILED: {error}", file=sys.stderr)
     finally:
         stack.teardown(failed)

@@ -33,8 +33,12 @@ def parse_args(argv):
         "--import-rows", type=_sizes, default=[2000, 10000], help="person-import sizes, e.g. 2000,10000 (0 skips)"
     )
     parser.add_argument("--export-visits", type=_sizes, default=[20_000, 100_000], help="visit-export sizes (0 skips)")
-    parser.add_argument("--load-seconds", type=int, default=30, help="seconds of wrk per side (0 skips the load)")
-    parser.add_argument("--load-connections", type=int, default=16)
+    parser.add_argument(
+        "--load-seconds", type=int, default=20, help="seconds of wrk per side and concurrency (0 skips the load)"
+    )
+    parser.add_argument(
+        "--load-connections", type=_sizes, default=[16, 64], help="wrk's concurrencies, e.g. 16,64 (0 skips)"
+    )
     return parser.parse_args(argv)
 
 
@@ -196,14 +200,17 @@ def main(argv=None) -> int:
         done(start)
 
     load = None
-    if args.load_seconds:
-        from bench import load as bench_load
-        from pilot_admin.models import ApiToken
+    if args.load_seconds and args.load_connections and connection.vendor == "postgresql":
+        from django.conf import settings
 
-        start = step(f"load: wrk, {args.load_connections} clients × {args.load_seconds} s, on ours then the floor…")
-        token, _ = ApiToken.objects.get_or_create(user=admin)
+        from bench import load as bench_load
+
+        clients = ", ".join(str(n) for n in args.load_connections)
+        start = step(
+            f"load: nginx → 2 gunicorn nodes, wrk with {clients} clients × {args.load_seconds} s, ours then the floors…"
+        )
         load = bench_load.run(
-            token=token.key,
+            cookie=f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}",
             program=program,
             year=year,
             month=month,
@@ -223,7 +230,7 @@ def main(argv=None) -> int:
     if excel_results:
         print()
         print(bench_excel.format_table(excel_results))
-    if load is not None and load.sides:
+    if load is not None and (load.sides or load.problem):
         print()
         print(bench_load.format_table(load))
     from bench import targets as bench_targets

@@ -24,6 +24,9 @@ HELD_BACK = {
     "values as read",
     "visit ledger export 走访台账导出": "every cell passes the formula guard and date formatting (export_cell), "
     "and persons come 500 at a time with one visits query each; the floor writes the raw values of one cursor",
+    "load": "every path of the mix is served in turn, so the throughput ratio is about the mix's summed request "
+    "times, ours ÷ the floors': the slowest of the per-request rows above (pages rendering HTML against JSON floors, "
+    "their ratios and what holds each back) weigh most",
     "reminder scan": "one INSERT … SELECT … ON CONFLICT per reminder kind (5 passes over the obligations) "
     "where the floor selects them in one pass",
 }
@@ -122,16 +125,42 @@ def verdicts(*, results, reminder_scan=None, guardianship=None, excel_results=()
                 )
             )
     if load is not None:
-        for side in load.sides:
+        # The mix's heaviest paths, from the per-request table at province scale (the cold
+        # dashboard is not in the mix): where the load's ratio comes from.
+        in_mix = [r for r in results if r.scale == "province" and r.available and r.key != "dashboard_cold"]
+        heaviest = sorted(in_mix, key=lambda r: r.ours_ms or 0, reverse=True)[:3]
+        slowest = ", ".join(f"{r.label} {r.ours_ms:.0f} ms (floor {r.floor_ms:.0f})" for r in heaviest)
+        slowest = f"heaviest in the mix: {slowest}" if slowest else ""
+        if load.problem:
+            rows.append(Verdict("load through nginx", "-", "-", "", "0 errors", False, load.problem))
+        for clients in load.connections:
+            for side in ("ours", "floor"):
+                measured = load.side(side, clients)
+                if measured is None:
+                    continue
+                rows.append(
+                    Verdict(
+                        what=f"errors under load ({'our mix' if side == 'ours' else 'floors’ mix'}, {clients} clients)",
+                        ours=f"{measured.errors}",
+                        floor="",
+                        ratio="",
+                        target="0",
+                        met=measured.errors == 0 and measured.problem is None,
+                        held_back=measured.problem or "",
+                    )
+                )
+            ours, floor, ratio = load.side("ours", clients), load.side("floor", clients), load.ratio(clients)
+            if ratio is None:
+                continue
             rows.append(
                 Verdict(
-                    what=f"errors under load ({side.side})",
-                    ours=f"{side.errors}",
-                    floor="",
-                    ratio="",
-                    target="0",
-                    met=side.errors == 0 and side.problem is None,
-                    held_back=side.problem or "",
+                    what=f"throughput under load, {clients} clients (floors’ requests/s ÷ ours)",
+                    ours=f"{ours.rps:.1f}/s",
+                    floor=f"{floor.rps:.1f}/s",
+                    ratio=f"{ratio:.1f}x",
+                    target="≤ 2.0x",
+                    met=ratio <= 2.0,
+                    held_back="" if ratio <= 2.0 else "; ".join(filter(None, [HELD_BACK["load"], slowest])),
                 )
             )
     return rows

@@ -115,7 +115,14 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+# Behind PgBouncer in transaction mode (README "部署与扩容"): consecutive statements of one
+# connection may reach different server connections, so a server-side cursor (QuerySet.iterator(),
+# DECLARE … WITH HOLD, then FETCH) is not found by its next FETCH, and PgBouncer refuses the
+# `options` startup parameter that turns JIT off below (set `ALTER ROLE … SET jit = off` instead).
+DATABASE_TRANSACTION_POOLING = env_bool("DATABASE_TRANSACTION_POOLING", False)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_TRANSACTION_POOLING:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # JIT off for our connections: our statements are short OLTP queries over large tables,
     # whose estimated cost passes jit_above_cost, so PostgreSQL compiled them at every request
     # and the compiling cost more than the query (guardianship statistics: 560 ms with JIT,

@@ -1,7 +1,7 @@
 """The benchmark's machinery at a tiny size on the test database: seeding (villages, pilots,
 tasks, inspections, persons and visits), the floors agreeing with our pages, statistics, the
-dashboard and the API, equal query counts at two sizes, the Excel jobs and their floors, the
-load test's plumbing, and its refusal of foreign data."""
+dashboard and the API, equal query counts at two sizes, the Excel jobs and their floors, and the
+refusal of foreign data (the load test: tests/test_bench_load.py)."""
 
 import datetime
 from pathlib import Path
@@ -13,7 +13,6 @@ from django.test import Client
 from assessments.models import Inspection, Rectification
 from bench import excel as bench_excel
 from bench import guardianship as bench_guardianship
-from bench import load as bench_load
 from bench import province, seed
 from bench.database import bench_database_url
 from bench.measure import TARGETS, Result, Target, _urls, measure_all, query_count_problems
@@ -109,24 +108,6 @@ def test_memory_counts_as_flat_only_when_the_larger_run_stays_near_the_smaller()
 
     result.run("ours", 5000).peak_mb = 260
     assert result.memory_flat is False
-
-
-def test_the_load_test_is_skipped_with_a_reason_without_wrk(monkeypatch):
-    monkeypatch.setattr(bench_load, "wrk_path", lambda: None)
-
-    result = bench_load.run(token="t", program="p", year=2019, month="2019-06", seconds=1, connections=1)
-
-    assert result.sides == []
-    assert "wrk" in result.skipped
-
-
-def test_the_load_script_rotates_the_paths_with_the_token():
-    script = bench_load.LUA % {"paths": '"/a/", "/b/"', "token": "abc"}
-
-    assert 'local paths = {"/a/", "/b/"}' in script
-    assert "counter = counter % #paths + 1" in script
-    assert '"Token abc"' in script
-    assert "latency:percentile(99)" in script
 
 
 @pytest.mark.django_db

@@ -103,3 +103,22 @@ def test_a_thousand_row_bulk_write_is_one_insert_on_every_database():
 
     assert len(queries) == 1
     assert AuditEntry.objects.count() == 1000
+
+
+def test_transaction_pooling_turns_server_side_cursors_off_and_sends_no_startup_options():
+    """PgBouncer in transaction mode refuses the `options` startup parameter and loses a
+    server-side cursor between its FETCHes (README "部署与扩容"); directly to PostgreSQL both stay."""
+    show = "d = s.DATABASES['default']; print(d.get('DISABLE_SERVER_SIDE_CURSORS', False), d.get('OPTIONS', {}))"
+    env = {"DJANGO_SECRET_KEY": "k" * 50, "DATABASE_URL": "postgres://u@127.0.0.1:6432/x"}
+    outputs = []
+    for pooling in ("0", "1"):
+        result = subprocess.run(
+            [sys.executable, "-c", f"import pilot_admin.settings as s; {show}"],
+            env={**{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}, **env,
+                 "DATABASE_TRANSACTION_POOLING": pooling},
+            cwd=settings.BASE_DIR, capture_output=True, text=True,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        outputs.append(result.stdout.strip())
+
+    assert outputs == ["False {'options': '-c jit=off'}", "True {}"]
