@@ -60,8 +60,12 @@ def _f(name: str) -> str:
     return f"{IND}__{name}"
 
 
-def _count_true(row: dict, names) -> int:
-    return sum(1 for name in names if row[_f(name)] is True)
+IND_ID = _f("id")
+ROOM_KEYS, INFRA_KEYS = tuple(map(_f, ROOMS)), tuple(map(_f, INFRA))
+
+
+def _count_true(row: dict, keys) -> int:
+    return sum(1 for key in keys if row[key] is True)
 
 
 def _at_least(value, floor) -> bool:
@@ -100,18 +104,20 @@ class Evaluator:
     reported_fields: tuple[str, ...] = ()
 
     def reported(self, row: dict) -> bool:
-        return row[_f("id")] is not None and all(row[_f(name)] is not None for name in self.reported_fields)
+        return row[IND_ID] is not None and all(row[_f(name)] is not None for name in self.reported_fields)
 
 
 def _flag(name: str) -> Evaluator:
-    return Evaluator(fields=(name,), met=lambda v, s, y: v[_f(name)] is True, show=lambda v, s: _yes_no(v[_f(name)]))
+    key = _f(name)
+    return Evaluator(fields=(name,), met=lambda v, s, y: v[key] is True, show=lambda v, s: _yes_no(v[key]))
 
 
 def _number(name: str) -> Evaluator:
+    key = _f(name)
     return Evaluator(
         fields=(name,),
-        met=lambda v, s, y: _at_least(v[_f(name)], s.threshold),
-        show=lambda v, s: f"{number_text(v[_f(name)])}{s.unit}" if v[_f(name)] is not None else "—",
+        met=lambda v, s, y: _at_least(v[key], s.threshold),
+        show=lambda v, s: f"{number_text(v[key])}{s.unit}" if v[key] is not None else "—",
     )
 
 
@@ -132,13 +138,13 @@ EVALUATORS: dict[str, Evaluator] = {
     StandardMetric.STATION_AREA: _number("service_station_area_m2"),
     StandardMetric.FUNCTION_ROOMS: Evaluator(
         fields=ROOMS,
-        met=lambda v, s, y: _count_true(v, ROOMS) >= s.threshold,
+        met=lambda v, s, y: _count_true(v, ROOM_KEYS) >= s.threshold,
         show=lambda v, s: f"{sum(bool(v[_f(n)]) for n in ROOMS)}/{len(ROOMS)}",
     ),
     StandardMetric.INFRASTRUCTURE: Evaluator(
         fields=INFRA,
         reported_fields=INFRA,
-        met=lambda v, s, y: _count_true(v, INFRA) >= s.threshold,
+        met=lambda v, s, y: _count_true(v, INFRA_KEYS) >= s.threshold,
         show=lambda v, s: (
             "—" if any(v[_f(n)] is None for n in INFRA) else f"{sum(bool(v[_f(n)]) for n in INFRA)}/{len(INFRA)}"
         ),
@@ -444,7 +450,7 @@ def _evaluated(program, year, as_of, standards, village_q: Q | None = None) -> l
             "village__is_poverty_village",
             "village__poverty_exit_year",
             "any_ind__status",
-            _f("id"),
+            IND_ID,
             *fields,
         )
         .order_by("village__township__code", "village__township__name", "village__code", "village__name", "-year")
@@ -507,15 +513,16 @@ def _coverage(rows, townships, standards, year) -> tuple[AreaCoverage, list[Area
     return county, [area(t["id"], t["name"], [counts[t["id"]]]) for t in townships if t["shown"]]
 
 
-def _checklist(row: dict, standards, year: int) -> Checklist:
+def _checklist(row: dict, standards, year: int, due: list[bool] | None = None) -> Checklist:
+    due = due if due is not None else [standard.is_due(year) for standard in standards]
     items = [
         CheckItem(
             standard=standard,
             status=status,
             value=EVALUATORS[standard.metric].show(row, standard) if status != NOT_REPORTED else "—",
-            due=standard.is_due(year),
+            due=standard_due,
         )
-        for standard, status in zip(standards, row["_statuses"], strict=True)
+        for standard, status, standard_due in zip(standards, row["_statuses"], due, strict=True)
         if status is not None
     ]
     any_status = row["any_ind__status"]
@@ -561,7 +568,8 @@ def standards_report(
     villages = []
     if with_villages:
         shown_ids = {t["id"] for t in townships if t["shown"]}
-        villages = [_checklist(row, standards, year) for row in rows if row["village__township_id"] in shown_ids]
+        due = [standard.is_due(year) for standard in standards]
+        villages = [_checklist(row, standards, year, due) for row in rows if row["village__township_id"] in shown_ids]
     return StandardsReport(
         program=program,
         year=year,
