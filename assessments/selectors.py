@@ -17,6 +17,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Window,
 )
 from django.db.models.functions import Rank
@@ -172,24 +173,28 @@ def township_summary(
 ) -> list[TownshipResult]:
     """Per township: villages inspected, mean total (one decimal) and grade counts — one
     grouped query over the year's results (as of `as_of` when given)."""
-    rows = (
+    return [_township_result(row) for row in _township_rows(user=user, program=program, year=year, as_of=as_of)]
+
+
+def _township_rows(*, user, program: PilotProgram, year: int, as_of: datetime.date | None) -> list[dict]:
+    return list(
         results(user=user, program=program, year=year, as_of=as_of)
         .values("pilot__village__township", "pilot__village__township__name")
-        .annotate(**_grade_counts())
+        .annotate(**_grade_counts(), sum_total=Sum("total"))
         .order_by("pilot__village__township__code", "pilot__village__township")
     )
-    return [
-        TownshipResult(
-            id=row["pilot__village__township"],
-            name=row["pilot__village__township__name"],
-            inspected=row["inspected"],
-            mean_total=_one_decimal(row["mean_total"]),
-            excellent=row["excellent"],
-            passed=row["pass"],
-            fail=row["fail"],
-        )
-        for row in rows
-    ]
+
+
+def _township_result(row: dict) -> TownshipResult:
+    return TownshipResult(
+        id=row["pilot__village__township"],
+        name=row["pilot__village__township__name"],
+        inspected=row["inspected"],
+        mean_total=_one_decimal(row["mean_total"]),
+        excellent=row["excellent"],
+        passed=row["pass"],
+        fail=row["fail"],
+    )
 
 
 def year_over_year(*, user, program: PilotProgram, year: int) -> QuerySet[Inspection]:
@@ -267,20 +272,25 @@ def stats_scope(user) -> str:
 
 def assessment_stats(*, user, program: PilotProgram, year: int, as_of: datetime.date | None = None) -> AssessmentStats:
     """The figures, the township table and the open rectifications as of `as_of` (the year's
-    reference date by default): three queries."""
+    reference date by default): two queries."""
     as_of = as_of or year_as_of(year, timezone.localdate())
-    county = results(user=user, program=program, year=year, as_of=as_of).aggregate(**_grade_counts())
+    # The figures are the township rows summed (a result is in one township, and both read the
+    # same visible results): one grouped query rather than a second pass over the results. The
+    # mean is the exact sum over the count, rounded as AVG's was.
+    rows = _township_rows(user=user, program=program, year=year, as_of=as_of)
+    inspected = sum(row["inspected"] for row in rows)
+    total = sum((row["sum_total"] for row in rows), Decimal(0))
     return AssessmentStats(
         program=program.code,
         year=year,
         as_of=as_of,
         scope=stats_scope(user),
-        inspected=county["inspected"],
-        mean_total=_one_decimal(county["mean_total"]),
-        excellent=county["excellent"],
-        passed=county["pass"],
-        fail=county["fail"],
-        townships=township_summary(user=user, program=program, year=year, as_of=as_of),
+        inspected=inspected,
+        mean_total=_one_decimal(total / inspected) if inspected else None,
+        excellent=sum(row["excellent"] for row in rows),
+        passed=sum(row["pass"] for row in rows),
+        fail=sum(row["fail"] for row in rows),
+        townships=[_township_result(row) for row in rows],
         open_rectifications=open_rectification_count(user=user, program=program, year=year, as_of=as_of),
     )
 

@@ -53,6 +53,7 @@ from django.db.models import (
 )
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, LPad, TruncDate
+from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 
@@ -105,9 +106,9 @@ def _date(value: datetime.date) -> Value:
     return Value(value, output_field=DateField())
 
 
-def first_submitted_on():
+def first_submitted_on(field: str = "first_submitted_at"):
     """The county's local date of a report's first submission: timeliness is judged on it."""
-    return TruncDate("first_submitted_at", tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    return TruncDate(field, tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
 
 
 def task_overdue_q(today: datetime.date) -> Q:
@@ -406,16 +407,25 @@ def _completeness(
     )
     if own is not None:
         periods = periods.filter(own)
-    received = ProgressReport.objects.filter(
-        period=OuterRef("pk"), department=OuterRef("unit"), first_submitted_at__lt=end_of_day(as_of)
+    # When the unit's report of the period (one at most: progressreport_once_per_unit_period)
+    # was first submitted by the as-of date: a scalar subquery, looked up by that index row by
+    # row. An EXISTS here was answered by hashing every report of every county first.
+    first_submitted = (
+        ProgressReport.objects.filter(
+            period=OuterRef("pk"), department=OuterRef("unit"), first_submitted_at__lt=end_of_day(as_of)
+        )
+        .order_by()
+        .values("first_submitted_at")[:1]
     )
-    on_time = received.annotate(first_day=first_submitted_on()).filter(first_day__lte=OuterRef("due_date"))
+    periods = periods.alias(first_submitted=Subquery(first_submitted))
+    received = Q(first_submitted__isnull=False)
+    on_time = Q(LessThanOrEqual(first_submitted_on("first_submitted"), F("due_date")))
     rows = (
         periods.values("unit", "unit_name", "unit_kind")
         .annotate(
             expected=Count("pk"),
-            received=Count("pk", filter=Exists(received)),
-            on_time=Count("pk", filter=Exists(on_time)),
+            received=Count("pk", filter=received),
+            on_time=Count("pk", filter=on_time),
         )
         .order_by(*_unit_order("unit_kind", "unit_name"))
     )
@@ -473,42 +483,33 @@ def department_stats(*, user, program, year: int, as_of: datetime.date) -> list[
     or carrying-out township); of those, closed out and overdue as of `as_of`. One grouped
     query. A department or township user gets only their own unit, never a partial count of
     another one."""
-    of_year = Q(assignments__task__program=program) & task_of_year_q(year, as_of, "assignments__task")
-    closed = task_closed_out_by_q(as_of, "assignments__task")
-    overdue = task_overdue_as_of_q(as_of, "assignments__task")
     departments = Department.objects.visible_to(user).filter(county=program.county_id)
     if user.role == Role.DEPARTMENT:
         departments = departments.filter(pk=user.department_id)
     elif user.role == Role.TOWNSHIP:
         departments = departments.filter(township=user.township_id)
+    # The units' assignments to the program's tasks of the year, grouped by unit: the year's
+    # condition is written once, in WHERE, where five filtered counts over every assignment of
+    # every unit repeated it five times.
     rows = (
-        departments.annotate(
-            tasks_led=Count("assignments", filter=of_year & leads_q("assignments")),
-            tasks_cooperating=Count("assignments", filter=of_year & Q(assignments__role=AssignmentRole.COOPERATING)),
-            tasks_involved=Count("assignments", filter=of_year),
-            n_closed=Count("assignments", filter=of_year & closed),
-            n_overdue=Count("assignments", filter=of_year & overdue),
+        TaskAssignment.objects.filter(task_of_year_q(year, as_of, "task"), task__program=program)
+        .filter(department__in=departments.values("pk"))
+        .values("department", "department__name", "department__kind", "department__township")
+        .annotate(
+            tasks_led=Count("pk", filter=leads_q()),
+            tasks_cooperating=Count("pk", filter=Q(role=AssignmentRole.COOPERATING)),
+            tasks_involved=Count("pk"),
+            n_closed=Count("pk", filter=task_closed_out_by_q(as_of, "task")),
+            n_overdue=Count("pk", filter=task_overdue_as_of_q(as_of, "task")),
         )
-        .filter(tasks_involved__gt=0)
-        .order_by(*_unit_order("kind", "name"))
-        .values(
-            "id",
-            "name",
-            "kind",
-            "township",
-            "tasks_led",
-            "tasks_cooperating",
-            "tasks_involved",
-            "n_closed",
-            "n_overdue",
-        )
+        .order_by(*_unit_order("department__kind", "department__name"))
     )
     return [
         DepartmentStats(
-            id=row["id"],
-            name=row["name"],
-            kind=row["kind"],
-            township_id=row["township"],
+            id=row["department"],
+            name=row["department__name"],
+            kind=row["department__kind"],
+            township_id=row["department__township"],
             tasks_led=row["tasks_led"],
             tasks_cooperating=row["tasks_cooperating"],
             tasks_involved=row["tasks_involved"],

@@ -1,3 +1,4 @@
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -179,7 +180,12 @@ class Village(TimeStampedModel, VersionedModel):
 
     @property
     def status(self) -> str:
-        return VillageStatus.MERGED if self.ended_on else VillageStatus.ACTIVE
+        return self.status_for(ended_on=self.ended_on)
+
+    @staticmethod
+    def status_for(*, ended_on: datetime.date | None) -> str:
+        """Merged villages have an end date (the API's list reads it from plain rows)."""
+        return VillageStatus.MERGED if ended_on else VillageStatus.ACTIVE
 
     def get_status_display(self) -> str:
         return VillageStatus(self.status).label

@@ -1,11 +1,15 @@
 """The construction standards of a program (ProgramStandard rows) evaluated against the pilot
 villages' yearly indicators: each pilot's checklist, each township's and the county's coverage.
 
-One rule per metric (EVALUATORS) gives two SQL conditions, "reported" and "met", over the
-village's confirmed indicator of the year (a FilteredRelation join); the checklist annotates them
-per pilot with Case/When and the coverage counts them per township, so the page, the export, the
-dashboard, the API and acceptance (`pilot_standards_met`) read one computation. Query count is
-fixed: the program's standards, the townships, and one aggregate (plus one for the checklists).
+One rule per metric (EVALUATORS) says whether a pilot "reported" a standard and whether it
+"met" it, read from the village's confirmed indicator of the year. One query fetches the
+program's pilots counted for the year with that indicator (a FilteredRelation join, bounded by
+one county's pilots); each pilot is evaluated once, and the townships' and the county's coverage
+are counted from those evaluations, so the page, the export, the dashboard, the API and
+acceptance (`pilot_standards_met`) read one computation. Query count is fixed: the program's
+standards, the townships and the pilots. (The coverage was once 33 filtered COUNT DISTINCTs and
+the checklist 33 CASE columns, one SQL condition per standard and outcome: building those
+expressions cost ten times the floor's whole request.)
 
 Decisions (SPEC §10 style):
 - Only a **confirmed** indicator counts: a record the township submitted but the county has not
@@ -27,18 +31,11 @@ from decimal import Decimal
 
 from django.db.models import (
     BooleanField,
-    Case,
-    Count,
-    DecimalField,
     ExpressionWrapper,
-    F,
     FilteredRelation,
-    IntegerField,
     Q,
     Value,
-    When,
 )
-from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
 from pilot_admin.choices import Role
@@ -63,18 +60,23 @@ def _f(name: str) -> str:
     return f"{IND}__{name}"
 
 
-def _count_true(names) -> Case:
-    total = None
-    for name in names:
-        term = Case(When(**{_f(name): True}, then=Value(1)), default=Value(0), output_field=IntegerField())
-        total = term if total is None else total + term
-    return total
+IND_ID = _f("id")
+ROOM_KEYS, INFRA_KEYS = tuple(map(_f, ROOMS)), tuple(map(_f, INFRA))
 
 
-def _at_least_share(part: str, whole: str, ratio: Decimal) -> Q:
-    """part ≥ ratio × whole, compared in SQL (no division, so a zero whole is fine: 0 ≥ 0)."""
-    share = ExpressionWrapper(F(_f(whole)) * Value(ratio), output_field=DecimalField(max_digits=16, decimal_places=4))
-    return Q(GreaterThanOrEqual(F(_f(part)), share))
+def _count_true(row: dict, keys) -> int:
+    return sum(1 for key in keys if row[key] is True)
+
+
+def _at_least(value, floor) -> bool:
+    """value ≥ floor, a missing value (no indicator, an unanswered field) never is."""
+    return value is not None and floor is not None and value >= floor
+
+
+def _at_least_share(row: dict, part: str, whole: str, ratio: Decimal) -> bool:
+    """part ≥ ratio × whole, in exact decimals (no division, so a zero whole is fine: 0 ≥ 0)."""
+    total = row[_f(whole)]
+    return _at_least(row[_f(part)], None if total is None else Decimal(total) * ratio)
 
 
 def number_text(value) -> str:
@@ -92,30 +94,30 @@ def _yes_no(value) -> str:
 
 @dataclass(frozen=True)
 class Evaluator:
-    """How one metric reads a village's indicator: the fields it needs, whether they were
-    reported, whether they meet the standard, and the value as the checklist shows it."""
+    """How one metric reads a pilot's row (its village's indicator fields, `ind__…`): the fields
+    it needs, whether they were reported, whether they meet the standard in a year, and the value
+    as the checklist shows it."""
 
     fields: tuple[str, ...]
-    met: Callable[[ProgramStandard, int], Q]
+    met: Callable[[dict, ProgramStandard, int], bool]
     show: Callable[[dict, ProgramStandard], str]
     reported_fields: tuple[str, ...] = ()
 
-    def reported(self) -> Q:
-        q = Q(**{f"{IND}__id__isnull": False})
-        for name in self.reported_fields:
-            q &= Q(**{f"{_f(name)}__isnull": False})
-        return q
+    def reported(self, row: dict) -> bool:
+        return row[IND_ID] is not None and all(row[_f(name)] is not None for name in self.reported_fields)
 
 
 def _flag(name: str) -> Evaluator:
-    return Evaluator(fields=(name,), met=lambda s, y: Q(**{_f(name): True}), show=lambda v, s: _yes_no(v[_f(name)]))
+    key = _f(name)
+    return Evaluator(fields=(name,), met=lambda v, s, y: v[key] is True, show=lambda v, s: _yes_no(v[key]))
 
 
 def _number(name: str) -> Evaluator:
+    key = _f(name)
     return Evaluator(
         fields=(name,),
-        met=lambda s, y: Q(**{f"{_f(name)}__gte": s.threshold}),
-        show=lambda v, s: f"{number_text(v[_f(name)])}{s.unit}" if v[_f(name)] is not None else "—",
+        met=lambda v, s, y: _at_least(v[key], s.threshold),
+        show=lambda v, s: f"{number_text(v[key])}{s.unit}" if v[key] is not None else "—",
     )
 
 
@@ -136,13 +138,13 @@ EVALUATORS: dict[str, Evaluator] = {
     StandardMetric.STATION_AREA: _number("service_station_area_m2"),
     StandardMetric.FUNCTION_ROOMS: Evaluator(
         fields=ROOMS,
-        met=lambda s, y: Q(GreaterThanOrEqual(_count_true(ROOMS), s.threshold)),
+        met=lambda v, s, y: _count_true(v, ROOM_KEYS) >= s.threshold,
         show=lambda v, s: f"{sum(bool(v[_f(n)]) for n in ROOMS)}/{len(ROOMS)}",
     ),
     StandardMetric.INFRASTRUCTURE: Evaluator(
         fields=INFRA,
         reported_fields=INFRA,
-        met=lambda s, y: Q(GreaterThanOrEqual(_count_true(INFRA), s.threshold)),
+        met=lambda v, s, y: _count_true(v, INFRA_KEYS) >= s.threshold,
         show=lambda v, s: (
             "—" if any(v[_f(n)] is None for n in INFRA) else f"{sum(bool(v[_f(n)]) for n in INFRA)}/{len(INFRA)}"
         ),
@@ -152,9 +154,9 @@ EVALUATORS: dict[str, Evaluator] = {
     StandardMetric.VIDEO_SURVEILLANCE: _flag("video_surveillance_covered"),
     StandardMetric.PUBLIC_SERVICE_ITEMS: Evaluator(
         fields=("public_service_items_offered", "public_service_items_in_catalogue"),
-        met=lambda s, y: (
-            Q(**{f"{_f('public_service_items_in_catalogue')}__gt": 0})
-            & _at_least_share("public_service_items_offered", "public_service_items_in_catalogue", s.threshold)
+        met=lambda v, s, y: (
+            _at_least(v[_f("public_service_items_in_catalogue")], 1)
+            and _at_least_share(v, "public_service_items_offered", "public_service_items_in_catalogue", s.threshold)
         ),
         show=_of("public_service_items_offered", "public_service_items_in_catalogue", " 项"),
     ),
@@ -163,30 +165,34 @@ EVALUATORS: dict[str, Evaluator] = {
     StandardMetric.POVERTY_EXIT: Evaluator(
         fields=("poor_households_lifted", "poor_households"),
         reported_fields=("poor_households_lifted",),
-        met=lambda s, y: (
-            Q(village__poverty_exit_year__lte=y)
-            & Q(GreaterThanOrEqual(F(_f("poor_households_lifted")), F(_f("poor_households"))))
+        met=lambda v, s, y: (
+            _at_least(y, v["village__poverty_exit_year"])
+            and _at_least(v[_f("poor_households_lifted")], v[_f("poor_households")])
         ),
         show=lambda v, s: _poverty_exit_text(v),
     ),
     StandardMetric.MAIN_BUSINESS: Evaluator(
         fields=("poor_households_with_main_business", "poor_households"),
-        met=lambda s, y: _at_least_share("poor_households_with_main_business", "poor_households", s.threshold),
+        met=lambda v, s, y: _at_least_share(v, "poor_households_with_main_business", "poor_households", s.threshold),
         show=_of("poor_households_with_main_business", "poor_households", " 户"),
     ),
 }
 
 
-def applies_q(standard: ProgramStandard) -> Q:
+def applies(standard: ProgramStandard, row: dict) -> bool:
     if standard.applies_to == StandardAppliesTo.POVERTY_PILOTS:
-        return Q(village__is_poverty_village=True)
-    return Q(pk__isnull=False)  # every pilot (an empty Q cannot be a When condition)
+        return row["village__is_poverty_village"] is True
+    return True  # every pilot
 
 
-def _conditions(standard: ProgramStandard, year: int) -> tuple[Q, Q]:
+def evaluate(standard: ProgramStandard, row: dict, year: int) -> str | None:
+    """The pilot's status on the standard in `year`, None when the standard does not apply."""
+    if not applies(standard, row):
+        return None
     evaluator = EVALUATORS[standard.metric]
-    reported = evaluator.reported()
-    return reported, reported & evaluator.met(standard, year)
+    if not evaluator.reported(row):
+        return NOT_REPORTED
+    return MET if evaluator.met(row, standard, year) else NOT_MET
 
 
 def threshold_text(standard: ProgramStandard) -> str:
@@ -426,62 +432,14 @@ def _pilots(program: PilotProgram, year: int, as_of: datetime.date):
     )
 
 
-def _coverage(program, year, as_of, standards, township_q: Q) -> tuple[AreaCoverage, list[AreaCoverage]]:
-    """Per-township counts in one GROUP BY query; the county block is their sum over all the
-    county's townships (a village is in one township)."""
-    annotations = {"pilots": Count("village", distinct=True)}
-    for i, standard in enumerate(standards):
-        applies = applies_q(standard)
-        reported, met = _conditions(standard, year)
-        annotations[f"a{i}"] = Count("village", filter=applies, distinct=True)
-        annotations[f"r{i}"] = Count("village", filter=applies & reported, distinct=True)
-        annotations[f"m{i}"] = Count("village", filter=applies & met, distinct=True)
-    counts = {
-        row["village__township"]: row
-        for row in _pilots(program, year, as_of).values("village__township").annotate(**annotations).order_by()
-    }
-    townships = list(
-        Township.objects.filter(county=program.county_id)
-        .annotate(shown=ExpressionWrapper(township_q, output_field=BooleanField()) if township_q else Value(True))
-        .order_by("code", "name")
-        .values("id", "name", "shown")
-    )
-    empty = {"pilots": 0, **{key: 0 for key in annotations if key != "pilots"}}
-
-    def area(id_, name, rows) -> AreaCoverage:
-        return AreaCoverage(
-            id=id_,
-            name=name,
-            pilots=sum(r["pilots"] for r in rows),
-            cells=[
-                Coverage(
-                    standard=standard,
-                    year=year,
-                    applicable=sum(r[f"a{i}"] for r in rows),
-                    reported=sum(r[f"r{i}"] for r in rows),
-                    met=sum(r[f"m{i}"] for r in rows),
-                )
-                for i, standard in enumerate(standards)
-            ],
-        )
-
-    rows = [(t, counts.get(t["id"], empty)) for t in townships]
-    county = area(None, "全县", [r for _, r in rows])
-    return county, [area(t["id"], t["name"], [r]) for t, r in rows if t["shown"]]
-
-
-def _checklists(program, year, as_of, standards, village_q: Q) -> list[Checklist]:
-    annotations = {}
-    for i, standard in enumerate(standards):
-        reported, met = _conditions(standard, year)
-        annotations[f"applies{i}"] = Case(When(applies_q(standard), then=Value(True)), default=Value(False))
-        annotations[f"rep{i}"] = Case(When(reported, then=Value(True)), default=Value(False))
-        annotations[f"met{i}"] = Case(When(met, then=Value(True)), default=Value(False))
+def _evaluated(program, year, as_of, standards, village_q: Q | None = None) -> list[dict]:
+    """The counted pilots, one row per village (two assignments can both count on one day, one
+    withdrawn after as_of: one village, one row, the newest batch's), in the checklists' order,
+    each with its status on every standard (`_statuses`, None where it does not apply)."""
     fields = sorted({_f(name) for s in standards for name in EVALUATORS[s.metric].fields})
     rows = (
         _pilots(program, year, as_of)
-        .filter(village_q)
-        .annotate(**annotations)
+        .filter(village_q or Q())
         .values(
             "id",
             "year",
@@ -489,49 +447,96 @@ def _checklists(program, year, as_of, standards, village_q: Q) -> list[Checklist
             "village__name",
             "village__township_id",
             "village__township__name",
+            "village__is_poverty_village",
             "village__poverty_exit_year",
             "any_ind__status",
+            IND_ID,
             *fields,
-            *annotations,
         )
         .order_by("village__township__code", "village__township__name", "village__code", "village__name", "-year")
     )
     result, seen = [], set()
     for row in rows:
         if row["village_id"] in seen:
-            # Two assignments can both count on one day (one withdrawn after as_of): one village, one checklist.
             continue
         seen.add(row["village_id"])
         row["_year"] = year
-        items = []
-        for i, standard in enumerate(standards):
-            if not row[f"applies{i}"]:
-                continue
-            if row[f"met{i}"]:
-                status = MET
-            elif row[f"rep{i}"]:
-                status = NOT_MET
-            else:
-                status = NOT_REPORTED
-            value = EVALUATORS[standard.metric].show(row, standard) if row[f"rep{i}"] else "—"
-            items.append(CheckItem(standard=standard, status=status, value=value, due=standard.is_due(year)))
-        any_status = row["any_ind__status"]
-        result.append(
-            Checklist(
-                assignment_id=row["id"],
-                village_id=row["village_id"],
-                village=row["village__name"],
-                township_id=row["village__township_id"],
-                township=row["village__township__name"],
-                pilot_year=row["year"],
-                year=year,
-                items=items,
-                pending=IndicatorStatus(any_status).label
-                if any_status and any_status != IndicatorStatus.CONFIRMED
-                else "",
-            )
-        )
+        row["_statuses"] = [evaluate(standard, row, year) for standard in standards]
+        result.append(row)
     return result
+
+
+def _townships(program: PilotProgram, township_q: Q) -> list[dict]:
+    """The county's townships in order, each `shown` when the caller's rows include it."""
+    return list(
+        Township.objects.filter(county=program.county_id)
+        .annotate(shown=ExpressionWrapper(township_q, output_field=BooleanField()) if township_q else Value(True))
+        .order_by("code", "name")
+        .values("id", "name", "shown")
+    )
+
+
+def _coverage(rows, townships, standards, year) -> tuple[AreaCoverage, list[AreaCoverage]]:
+    """Per township, the pilots and, per standard, how many it applies to, reported and met;
+    the county block is their sum over all the county's townships (a village is in one)."""
+    n = len(standards)
+    counts = {t["id"]: [0, [0] * n, [0] * n, [0] * n] for t in townships}
+    for row in rows:
+        tally = counts.get(row["village__township_id"])
+        if tally is None:
+            continue
+        tally[0] += 1
+        for i, status in enumerate(row["_statuses"]):
+            if status is not None:
+                tally[1][i] += 1
+                tally[2][i] += status != NOT_REPORTED
+                tally[3][i] += status == MET
+
+    def area(id_, name, tallies) -> AreaCoverage:
+        return AreaCoverage(
+            id=id_,
+            name=name,
+            pilots=sum(t[0] for t in tallies),
+            cells=[
+                Coverage(
+                    standard=standard,
+                    year=year,
+                    applicable=sum(t[1][i] for t in tallies),
+                    reported=sum(t[2][i] for t in tallies),
+                    met=sum(t[3][i] for t in tallies),
+                )
+                for i, standard in enumerate(standards)
+            ],
+        )
+
+    county = area(None, "全县", list(counts.values()))
+    return county, [area(t["id"], t["name"], [counts[t["id"]]]) for t in townships if t["shown"]]
+
+
+def _checklist(row: dict, standards, year: int, due: list[bool] | None = None) -> Checklist:
+    due = due if due is not None else [standard.is_due(year) for standard in standards]
+    items = [
+        CheckItem(
+            standard=standard,
+            status=status,
+            value=EVALUATORS[standard.metric].show(row, standard) if status != NOT_REPORTED else "—",
+            due=standard_due,
+        )
+        for standard, status, standard_due in zip(standards, row["_statuses"], due, strict=True)
+        if status is not None
+    ]
+    any_status = row["any_ind__status"]
+    return Checklist(
+        assignment_id=row["id"],
+        village_id=row["village_id"],
+        village=row["village__name"],
+        township_id=row["village__township_id"],
+        township=row["village__township__name"],
+        pilot_year=row["year"],
+        year=year,
+        items=items,
+        pending=IndicatorStatus(any_status).label if any_status and any_status != IndicatorStatus.CONFIRMED else "",
+    )
 
 
 def _shown_townships_q(user) -> Q:
@@ -557,11 +562,14 @@ def standards_report(
     shown = _shown_townships_q(user)
     if township is not None:
         shown &= Q(pk=township.pk)
-    county, townships = _coverage(program, year, as_of, standards, shown)
+    townships = _townships(program, shown)
+    rows = _evaluated(program, year, as_of, standards)
+    county, areas = _coverage(rows, townships, standards, year)
     villages = []
     if with_villages:
-        village_q = Q(village__township__in=Township.objects.filter(shown).values("pk"))
-        villages = _checklists(program, year, as_of, standards, village_q)
+        shown_ids = {t["id"] for t in townships if t["shown"]}
+        due = [standard.is_due(year) for standard in standards]
+        villages = [_checklist(row, standards, year, due) for row in rows if row["village__township_id"] in shown_ids]
     return StandardsReport(
         program=program,
         year=year,
@@ -569,14 +577,16 @@ def standards_report(
         scope="township" if user.role == Role.TOWNSHIP else "county",
         standards=standards,
         county=county,
-        townships=townships,
+        townships=areas,
         villages=villages,
     )
 
 
 def county_coverage(*, program: PilotProgram, year: int, as_of: datetime.date) -> AreaCoverage:
     """The county block alone (the dashboard's section)."""
-    return _coverage(program, year, as_of, program_standards(program), Q(pk__in=[]))[0]
+    standards = program_standards(program)
+    townships = _townships(program, Q(pk__in=[]))
+    return _coverage(_evaluated(program, year, as_of, standards), townships, standards, year)[0]
 
 
 def village_checklist(
@@ -585,8 +595,9 @@ def village_checklist(
     """A village's checklist in `year`, or None when it is not a pilot counted that year. The
     caller has checked the village is visible to the user."""
     as_of = as_of or year_as_of(year, timezone.localdate())
-    found = _checklists(program, year, as_of, program_standards(program), Q(village_id=village_id))
-    return found[0] if found else None
+    standards = program_standards(program)
+    found = _evaluated(program, year, as_of, standards, Q(village_id=village_id))
+    return _checklist(found[0], standards, year) if found else None
 
 
 def pilot_standards_met(assignment: PilotAssignment, year: int) -> tuple[bool, list[CheckItem]]:

@@ -2,6 +2,10 @@
 filters: canonical integers in range, one value each, never empty; anything else is a 400 naming
 the parameter, not a quiet fall-back to the first page or the default size."""
 
+from django.core.paginator import EmptyPage
+from django.core.paginator import Paginator as DjangoPaginator
+from django.db.models import Count, QuerySet, Window
+from django.db.models.query import ModelIterable, ValuesIterable
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination as BasePageNumberPagination
 
@@ -12,7 +16,41 @@ PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
 
+class WindowCountPaginator(DjangoPaginator):
+    """Django's paginator, except that a page of a plain model queryset brings its total along
+    in a window count (`COUNT(*) OVER ()`) of the same statement: a list answers in one query
+    where a separate `SELECT COUNT(*)` made it two. What a window would miscount or cannot carry
+    (DISTINCT, a UNION, a sliced queryset, values_list()) goes Django's way."""
+
+    TOTAL = "_page_total"
+
+    def page(self, number):
+        queryset = self.object_list
+        if self.orphans or not (isinstance(number, int) and number >= 1 and self._window_countable(queryset)):
+            return super().page(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(queryset.annotate(**{self.TOTAL: Window(Count("*"))})[bottom : bottom + self.per_page])
+        if not rows and (number > 1 or not self.allow_empty_first_page):
+            # Past the last row: Django's paginator refuses such a page the same way.
+            raise EmptyPage("That page contains no results")
+        if queryset._iterable_class is ValuesIterable:
+            totals = [row.pop(self.TOTAL) for row in rows]
+        else:
+            totals = [getattr(row, self.TOTAL) for row in rows]
+        # count is a cached_property: the total, the number of pages and the links read this.
+        self.__dict__["count"] = totals[0] if totals else 0
+        return self._get_page(rows, number, self)
+
+    @staticmethod
+    def _window_countable(queryset) -> bool:
+        if not isinstance(queryset, QuerySet) or queryset._iterable_class not in (ModelIterable, ValuesIterable):
+            return False
+        query = queryset.query
+        return not (query.distinct or query.combinator or query.low_mark or query.high_mark is not None)
+
+
 class PageNumberPagination(BasePageNumberPagination):
+    django_paginator_class = WindowCountPaginator
     page_size = PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE

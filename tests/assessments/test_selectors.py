@@ -233,4 +233,18 @@ def test_query_counts_do_not_grow_with_the_data(county_admin, program, inspector
         )
         confirmed_inspection(county_admin=county_admin, inspection=inspection, deductions={"1.1": 25}, rectify=("1.2",))
     assert len(list(selectors.ranking(user=county_admin, program=program, year=2019))) == 7
-    assert counts() == small == [1, 1, 1, 3]
+    assert counts() == small == [1, 1, 1, 2]
+
+
+def test_stats_figures_are_the_township_rows_summed(county_admin, program, example):
+    """assessment_stats counts the county from its township rows (one query): the same figures
+    as an aggregate over the year's results, the mean rounded from the exact average."""
+    from django.db.models import Avg, Count
+
+    stats = selectors.assessment_stats(user=county_admin, program=program, year=2019)
+    reference = selectors.results(user=county_admin, program=program, year=2019, as_of=stats.as_of).aggregate(
+        n=Count("pk"), mean=Avg("total")
+    )
+    assert stats.inspected == reference["n"] == sum(row.inspected for row in stats.townships) > 0
+    assert stats.mean_total == selectors._one_decimal(reference["mean"])
+    assert stats.excellent + stats.passed + stats.fail == stats.inspected

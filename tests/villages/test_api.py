@@ -1,6 +1,7 @@
 """REST API v1, read side of the villages app: fields, scoping under every persona, the shared
 filters, the quota statistics at their boundaries, and query counts at two data sizes."""
 
+import datetime
 import itertools
 import math
 
@@ -182,6 +183,100 @@ def test_lists_are_paginated_with_page_and_page_size(api, county_admin, township
     last = _get(client, VILLAGES, {"page_size": 2, "page": 3})
     assert (len(last["results"]), last["next"]) == (1, None)
     assert {row["id"] for row in first["results"]}.isdisjoint({row["id"] for row in last["results"]})
+
+
+def _items(row: dict) -> list:
+    # Equal keys in the same order: the JSON a client reads, byte for byte.
+    return list(row.items())
+
+
+def test_village_list_rows_are_the_detail_records(api, county_admin, county, program, township_a):
+    """The list writes its rows out from plain columns (row_representation); the detail walks the
+    serializer's fields over the record. Every kind of value comes out the same from both."""
+    later = PilotProgramFactory(county=county, code="badong-14th-fyp", start_year=2021, end_year=2025)
+    merged = VillageFactory(township=township_a, name="撤并村", is_active=False, ended_on=datetime.date(2021, 3, 1))
+    community = VillageFactory(
+        township=township_a,
+        name="改社区村",
+        kind=VillageKind.RESIDENTIAL_COMMUNITY,
+        community_since=datetime.date(2019, 5, 1),
+        established_on=datetime.date(2010, 1, 1),
+    )
+    plain = VillageFactory(township=township_a, name="无试点村", households=0, population=0)
+    PilotAssignmentFactory(program=program, village=merged, year=2018, level=PilotLevel.PROVINCIAL_KEY)
+    PilotAssignmentFactory(program=program, village=community, year=2017)
+    PilotAssignmentFactory(program=later, village=community, year=2022)
+    PilotAssignmentFactory(program=later, village=merged, year=2021, status=PilotStatus.PROPOSED)
+    _withdrawn(later, merged, 2023)
+    client = _as(api, county_admin)
+
+    shown = {}
+    for params in ({}, {"program": program.code}, {"program": later.code, "year": 2022}):
+        rows = _get(client, VILLAGES, params)["results"]
+        shown[tuple(params.values())] = {row["id"] for row in rows}
+        for row in rows:
+            detail = _get(client, reverse("api_village-detail", args=[row["id"]]), params)
+            assert _items(row) == _items(detail)
+    assert list(shown.values()) == [{merged.pk, community.pk, plain.pk}, {merged.pk, community.pk}, {community.pk}]
+    rows = {row["id"]: row for row in _get(client, VILLAGES)["results"]}
+    assert (rows[merged.pk]["status"], rows[merged.pk]["ended_on"]) == ("merged", "2021-03-01")
+    # The newest pilot that is not withdrawn, of any program unless one is asked for.
+    assert rows[merged.pk]["pilot"] == {"program": later.code, "year": 2021, "level": "county", "status": "proposed"}
+    narrowed = _get(client, VILLAGES, {"program": program.code})["results"]
+    assert [row["pilot"] for row in narrowed if row["id"] == merged.pk] == [
+        {"program": program.code, "year": 2018, "level": "provincial_key", "status": "approved"}
+    ]
+    assert (rows[community.pk]["community_since"], rows[community.pk]["established_on"]) == ("2019-05-01", "2010-01-01")
+    assert rows[community.pk]["pilot"] == {"program": later.code, "year": 2022, "level": "county", "status": "approved"}
+    assert rows[plain.pk]["pilot"] is None
+
+
+def test_pilot_assignment_list_rows_are_the_detail_records(api, county_admin, program, village_a, village_b):
+    approved_at = datetime.datetime(2018, 4, 2, 1, 30, tzinfo=datetime.UTC)  # 09:30 in 巴东
+    PilotAssignmentFactory(
+        program=program,
+        village=village_a,
+        year=2018,
+        level=PilotLevel.PROVINCIAL_KEY,
+        provincial_decided_on=datetime.date(2018, 6, 1),
+        approved_at=approved_at,
+        status=PilotStatus.ACCEPTED,
+        accepted_on=datetime.date(2020, 11, 20),
+        acceptance_document_no="巴民发〔2020〕12号",
+        is_demonstration=True,
+    )
+    PilotAssignmentFactory(
+        program=program,
+        village=village_b,
+        year=2019,
+        status=PilotStatus.WITHDRAWN,
+        withdraw_reason="条件不成熟",
+        approved_at=approved_at,
+        withdrawn_at=datetime.datetime(2019, 12, 31, 16, 5, 7, 123456, tzinfo=datetime.UTC),
+    )
+    client = _as(api, county_admin)
+
+    rows = _get(client, PILOTS)["results"]
+    assert len(rows) == 2
+    for row in rows:
+        assert _items(row) == _items(_get(client, reverse("api_pilot_assignment-detail", args=[row["id"]])))
+    accepted, withdrawn = sorted(rows, key=lambda row: row["year"])
+    assert (accepted["approved_at"], accepted["accepted_on"]) == ("2018-04-02T09:30:00+08:00", "2020-11-20")
+    assert (accepted["provincial_decided_on"], accepted["is_demonstration"]) == ("2018-06-01", True)
+    assert withdrawn["withdrawn_at"] == "2020-01-01T00:05:07.123456+08:00"
+
+
+def test_lists_answer_in_one_statement_with_their_total(api, county_admin, program, township_a, village_a):
+    """The page's rows and its total come from one statement (a window count), not two."""
+    VillageFactory.create_batch(4, township=township_a)
+    PilotAssignmentFactory(program=program, village=village_a, year=2018)
+    client = _as(api, county_admin)  # force_authenticate: no session or user query
+    for url in (VILLAGES, PILOTS):
+        with CaptureQueriesContext(connection) as queries:
+            payload = _get(client, url, {"page_size": 2})
+        assert len(queries) == 1, [q["sql"] for q in queries]
+        assert "OVER ()" in queries[0]["sql"]
+        assert payload["count"] == (5 if url == VILLAGES else 1)
 
 
 # --- scoping -------------------------------------------------------------------------------------

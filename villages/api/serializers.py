@@ -13,6 +13,11 @@ from villages.choices import PilotLevel, PilotStatus, StatsScope, VillageStatus
 from villages.models import PilotAssignment, PilotNomination, Township, Village
 from villages.services import VILLAGE_EDITABLE_FIELDS
 
+# How DRF writes a date and a time (ISO 8601, the time in the current time zone), for the lists
+# that write their rows out (row_representation) rather than walk their fields.
+_date = serializers.DateField().to_representation
+_datetime = serializers.DateTimeField().to_representation
+
 
 class TownshipSerializer(serializers.ModelSerializer):
     village_count = serializers.IntegerField(read_only=True, help_text="现有行政村数（今天的：不含已撤并的村和社区）")
@@ -68,9 +73,51 @@ class VillageSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(VillagePilotSerializer(allow_null=True))
     def get_pilot(self, village):
-        # current_pilots is prefetched by selectors.village_list, newest first.
-        pilots = village.current_pilots
-        return VillagePilotSerializer(pilots[0]).data if pilots else None
+        return _pilot(village.current_pilot)
+
+    # The list's rows (ScopedReadOnlyViewSet.list): the columns read and each row written out as
+    # the fields above write the record; tests/villages/test_api.py holds the two equal.
+    row_fields = (
+        "id",
+        "code",
+        "name",
+        "township_id",
+        "township__name",
+        "kind",
+        "is_active",
+        "established_on",
+        "ended_on",
+        "community_since",
+        "households",
+        "population",
+        "current_pilot",
+    )
+
+    @staticmethod
+    def row_representation(row: dict) -> dict:
+        return {
+            "id": row["id"],
+            "code": row["code"],
+            "name": row["name"],
+            "township": row["township_id"],
+            "township_name": row["township__name"],
+            "kind": row["kind"],
+            "status": str(Village.status_for(ended_on=row["ended_on"])),
+            "is_active": row["is_active"],
+            "established_on": _date(row["established_on"]),
+            "ended_on": _date(row["ended_on"]),
+            "community_since": _date(row["community_since"]),
+            "households": row["households"],
+            "population": row["population"],
+            "pilot": _pilot(row["current_pilot"]),
+        }
+
+
+def _pilot(pilot: dict | None) -> dict | None:
+    # selectors.village_api_list's `current_pilot`, a JSON object (its keys in no set order).
+    if pilot is None:
+        return None
+    return {"program": pilot["program"], "year": pilot["year"], "level": pilot["level"], "status": pilot["status"]}
 
 
 # PATCH input: what the village form edits (services.VILLAGE_EDITABLE_FIELDS), each in its JSON
@@ -132,6 +179,45 @@ class PilotAssignmentSerializer(serializers.ModelSerializer):
             "provincial_decided_on": {"help_text": "省里作出决定的日期；未决定或未记录为 null"},
             "approved_at": {"help_text": "审批时间；未审批为 null"},
             "withdrawn_at": {"help_text": "撤销时间；撤销之前的年度统计仍计入审批过的试点"},
+        }
+
+    # The list's rows, as VillageSerializer's (and tested equal the same way).
+    row_fields = (
+        "id",
+        "village_id",
+        "village__name",
+        "village__township__name",
+        "program__code",
+        "year",
+        "level",
+        "status",
+        "provincial_status",
+        "provincial_decided_on",
+        "approved_at",
+        "withdrawn_at",
+        "accepted_on",
+        "acceptance_document_no",
+        "is_demonstration",
+    )
+
+    @staticmethod
+    def row_representation(row: dict) -> dict:
+        return {
+            "id": row["id"],
+            "village": row["village_id"],
+            "village_name": row["village__name"],
+            "township_name": row["village__township__name"],
+            "program": row["program__code"],
+            "year": row["year"],
+            "level": row["level"],
+            "status": row["status"],
+            "provincial_status": row["provincial_status"],
+            "provincial_decided_on": _date(row["provincial_decided_on"]),
+            "approved_at": _datetime(row["approved_at"]),
+            "withdrawn_at": _datetime(row["withdrawn_at"]),
+            "accepted_on": _date(row["accepted_on"]),
+            "acceptance_document_no": row["acceptance_document_no"],
+            "is_demonstration": row["is_demonstration"],
         }
 
 

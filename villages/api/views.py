@@ -5,6 +5,7 @@ from rest_framework.response import Response
 
 from pilot_admin import locking
 from pilot_admin.api.base import ScopedAPIView, ScopedReadOnlyViewSet
+from pilot_admin.api.filters import filters_requested
 from villages import permissions, selectors, selectors_nominations, services, standards
 from villages.api.filters import ViewFilterSetBackend
 from villages.api.serializers import (
@@ -53,7 +54,7 @@ class TownshipViewSet(ScopedReadOnlyViewSet):
     ),
 )
 class VillageViewSet(locking.VersionedPatchMixin, ScopedReadOnlyViewSet):
-    selector = staticmethod(selectors.village_list)
+    selector = staticmethod(selectors.village_api_list)
     serializer_class = VillageSerializer
     filterset_class = VillageFilterSet
     filter_backends = [ViewFilterSetBackend]
@@ -65,10 +66,12 @@ class VillageViewSet(locking.VersionedPatchMixin, ScopedReadOnlyViewSet):
 
     def get_queryset(self):
         # Each row's `pilot` is narrowed to the requested program and year, like the rows are.
-        self.filterset = self.filterset_class(
-            self.request.query_params, queryset=Village.objects.none(), request=self.request, empty_is_error=True
-        )
-        chosen = self.filterset.form.cleaned_data if self.filterset.is_valid() else {}
+        self.filterset, chosen = None, {}
+        if filters_requested(self.filterset_class, self.request.query_params):
+            self.filterset = self.filterset_class(
+                self.request.query_params, queryset=Village.objects.none(), request=self.request, empty_is_error=True
+            )
+            chosen = self.filterset.form.cleaned_data if self.filterset.is_valid() else {}
         return type(self).selector(user=self.request.user, program=chosen.get("program"), year=chosen.get("year"))
 
 
@@ -80,7 +83,7 @@ class VillageViewSet(locking.VersionedPatchMixin, ScopedReadOnlyViewSet):
     retrieve=extend_schema(summary="试点村详情", description="不在查看范围内的试点村返回 404。"),
 )
 class PilotAssignmentViewSet(ScopedReadOnlyViewSet):
-    selector = staticmethod(selectors.pilot_assignment_list)
+    selector = staticmethod(selectors.pilot_assignment_api_list)
     serializer_class = PilotAssignmentSerializer
     filterset_class = PilotAssignmentFilterSet
 
