@@ -7,9 +7,7 @@ the same way everywhere:
   escalations); every other kind waits for the next working day, whose scan catches it up.
   ONE INSERT … SELECT … ON CONFLICT DO NOTHING of every kind into the reminder table, reading
   the obligations once (KindedRows: each row's kinds from its deadline), whose unique
-  constraint (the obligation's key and the kind) makes a repeated scan add nothing; the
-  reminders already recorded are left out before the insert (an anti-join on that key), so
-  an ordinary day does not re-offer every late obligation's old kinds one conflict at a time;
+  constraint (the obligation's key and the kind) makes a repeated scan add nothing;
 - claim: a conditional UPDATE … SET notified_at WHERE notified_at IS NULL, so a concurrent or
   repeated run finds nothing left to claim;
 - notify: in the claim's transaction, one INSERT … SELECT of the messages into the Notification
@@ -114,16 +112,15 @@ class ReminderSource:
         if found is None:
             return {}
         select, select_params = found
-        # NOT EXISTS leaves out what is already recorded (PostgreSQL: one anti-join along the
-        # unique index, where ON CONFLICT would probe it once per late obligation and kind); ON
-        # CONFLICT still makes a concurrent scan's rows a no-op, so exactly-once rests on the
-        # constraint alone. The WHERE also keeps SQLite from reading ON CONFLICT as a join's ON.
+        # Every late obligation offers its kinds again each day and ON CONFLICT skips the ones
+        # recorded (one probe of the unique index each). A NOT EXISTS anti-join on the reminder
+        # table was faster with fresh statistics, but with stale ones (the table just filled or
+        # emptied) PostgreSQL nested it over a sequential scan of the table: minutes, not seconds.
         insert = f"""
             INSERT INTO {table(self.model)} ({", ".join(columns)}, kind, scan_date, created_at, notified_at)
             SELECT {", ".join(f"o.{column}" for column in columns)}, o.kind, %s, %s, NULL
               FROM ({select}) o
-             WHERE NOT EXISTS (SELECT 1 FROM {table(self.model)} done
-                                WHERE {" AND ".join(f"done.{column} = o.{column}" for column in [*columns, "kind"])})
+             WHERE TRUE  -- SQLite needs a WHERE before an upsert's ON CONFLICT after a SELECT
             ON CONFLICT ({", ".join(map(quote, key))}) DO NOTHING
             RETURNING kind
         """
