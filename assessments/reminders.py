@@ -25,7 +25,7 @@ from assessments.choices import RectificationStatus
 from assessments.models import Inspection, Rectification, RectificationReminder, ScoreItem
 from pilot_admin.choices import ReminderKind, Role
 from pilot_admin.models import User
-from pilot_admin.reminders.sources import ReminderSource, reminder_sources
+from pilot_admin.reminders.sources import KindedRows, ReminderSource, reminder_sources
 from pilot_admin.reminders.sql import (
     CLERK_KINDS,
     TITLE_MAX,
@@ -46,9 +46,9 @@ PROGRAM_DAYS = DeadlineDays(
 )
 
 
-def _obligations(today: datetime.date) -> dict[str, tuple[str, list]]:
-    """Per kind, the reminder key (rectification, deadline) of each unverified rectification `x`
-    of program `g` due it."""
+def _obligations(today: datetime.date) -> KindedRows:
+    """The reminder key (rectification, deadline) of each unverified rectification `x` of program
+    `g`, with per kind the condition on its deadline that gives it that kind today."""
     statuses, status_params = in_list(OPEN_STATUSES)
     rows = f"""
       FROM {table(Rectification)} x
@@ -58,13 +58,12 @@ def _obligations(today: datetime.date) -> dict[str, tuple[str, list]]:
      WHERE x.status IN ({statuses})
     """
     running, running_params = PROGRAM_DAYS.still_reminded(today, deadline="x.deadline", end_year="g.end_year")
-    return {
-        kind: (
-            f"SELECT x.id AS rectification_id, x.deadline AS due_date {rows} AND {running} AND {condition}",
-            [*status_params, *running_params, *condition_params],
-        )
-        for kind, (condition, condition_params) in PROGRAM_DAYS.conditions(today, deadline="x.deadline").items()
-    }
+    return KindedRows(
+        select="SELECT x.id AS rectification_id, x.deadline AS due_date",
+        rows=f"{rows} AND {running}",
+        params=[*status_params, *running_params],
+        kinds=PROGRAM_DAYS.conditions(today, deadline="x.deadline"),
+    )
 
 
 def _recipients(stamp) -> tuple[str, list]:

@@ -3,9 +3,12 @@
 Every figure comes from the selector behind the matching `/api/v1/stats/...` endpoint, called
 with the same user and the same reference date (pilot_admin.dates: a past year as of its last
 day, this year as of today), so the page and the API give the same numbers (one computation,
-two renderings). The figures of all the program's years that have begun are computed together,
-cached per scope and data version (pilot_admin.stats_cache), and give both the chosen year and
-the year-over-year table.
+two renderings). The figures of all the program's years that have begun give both the chosen
+year and the year-over-year table. A closed year is counted as of its last day, so today's
+writes do not change it: its figures are kept per year across data versions
+(stats_cache.cached_history, invalidated only by writes that can correct the past), and a request
+after today's write computes only the running year and this month's guardianship figures
+(stats_cache.cached, per data version).
 """
 
 import datetime
@@ -124,15 +127,43 @@ def year_figures(*, user, program, year: int, today: datetime.date) -> YearFigur
     )
 
 
+def closed_years(program, today: datetime.date) -> list[int]:
+    """The program's years that are over: their figures stand as of their last day."""
+    return [year for year in begun_years(program, today) if year < today.year]
+
+
 def compute(*, user, program, today: datetime.date) -> dict:
-    """Every year of the program that has begun and this month's guardianship figures. The
-    selectors run once per program year: a fixed number of queries per year (10), and the number
-    of years is bounded by the program (five for a five-year plan), never by the data."""
-    years = [year_figures(user=user, program=program, year=year, today=today) for year in begun_years(program, today)]
+    """What today's writes can change: the running year's figures (when the program runs this
+    year) and this month's guardianship figures. The selectors run once for the year: a fixed
+    number of queries (10), whatever the data."""
+    years = [
+        year_figures(user=user, program=program, year=year, today=today)
+        for year in begun_years(program, today)
+        if year >= today.year
+    ]
     guardianship = None
     if guardianship_permissions.can_view_guardianship(user):
         guardianship = guardianship_selectors.guardianship_stats(user=user, month=today.replace(day=1))
     return {"years": years, "guardianship": guardianship}
+
+
+def all_figures(*, user, program, today: datetime.date) -> dict:
+    """Every begun year's figures, oldest first, and this month's guardianship figures: the
+    closed years from their kept entries (computed once, 10 queries each), the rest per data
+    version."""
+    closed = stats_cache.cached_history(
+        user=user,
+        name="county_dashboard_year",
+        parts={year: (program.pk, year) for year in closed_years(program, today)},
+        compute=lambda year: year_figures(user=user, program=program, year=year, today=today),
+    )
+    live = stats_cache.cached(
+        user=user,
+        name="county_dashboard",
+        parts=(program.pk, today.isoformat()),
+        compute=lambda: compute(user=user, program=program, today=today),
+    )
+    return {"years": [*closed.values(), *live["years"]], "guardianship": live["guardianship"]}
 
 
 def _quota_section(figures: YearFigures, program) -> dict:
@@ -325,12 +356,7 @@ def county_dashboard(*, request) -> dict:
     program, year, errors = choose(request=request, today=today)
     if program is None or year is None:
         return {"errors": errors, "scoring": scoring}
-    figures = stats_cache.cached(
-        user=user,
-        name="county_dashboard",
-        parts=(program.pk, today.isoformat()),
-        compute=lambda: compute(user=user, program=program, today=today),
-    )
+    figures = all_figures(user=user, program=program, today=today)
     years = figures["years"]
     chosen = next(f for f in years if f.year == year)
     context = {

@@ -315,6 +315,9 @@ else:
 # The longest a dashboard figure may lag a write that bypassed the services (a shell, a raw
 # UPDATE); every audited write invalidates its county's figures at once.
 STATS_CACHE_SECONDS = env_int("STATS_CACHE_SECONDS", 300)
+# Closed years' figures are kept across data versions (pilot_admin/stats_cache.py); a write that
+# bypasses the services reaches them after this long.
+STATS_HISTORY_SECONDS = env_int("STATS_HISTORY_SECONDS", 86400)
 
 
 def _email_settings(url: str) -> dict:

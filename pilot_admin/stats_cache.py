@@ -23,6 +23,17 @@ Use::
                                  compute=lambda: expensive(...))
 
 `parts` must name everything else the figures depend on (program, year, month, today's date).
+
+Closed years (`cached_history`): a year that is over is counted as of its last day
+(pilot_admin.dates), so what happens today does not change it, and its figures are kept across
+today's data versions, under history tokens of their own. A write can still change a closed year
+when it corrects the past (a task reopened, an approval or a village edited, a program's quota
+changed), so every audited write bumps the history tokens of its county too
+(`bump_on_commit(history=True)`), except writes to apps the yearly figures never read
+(HISTORY_FREE_APPS: the guardianship records, counted per month and never kept). `bump()` alone
+(the benchmark's "cold" request, a test) leaves closed years kept. Writes that bypass the services
+reach them after `STATS_HISTORY_SECONDS` (default a day), or at once with
+`bump(county_id=…, history=True)`.
 """
 
 import uuid
@@ -36,9 +47,14 @@ from django.db import transaction
 from pilot_admin.choices import Role
 
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
 _NAMESPACE = "stats"
 ANY_WRITE = "any"
 SYSTEM_WRITE = "system"
+HISTORY = "history:"
+# The apps whose records no yearly figure reads (quota, standards, tasks, assessments): the
+# guardianship registers are counted per month, live. A new app is history-relevant by default.
+HISTORY_FREE_APPS = frozenset({"guardianship"})
 
 
 def _timeout() -> int:
@@ -69,14 +85,19 @@ def scope_key(user) -> str:
     return ":".join(str(part) for part in parts)
 
 
-def _versions(user) -> str:
-    """The current version tokens the user's figures depend on. A missing token (never bumped,
-    or evicted) is replaced by a fresh random one, so an eviction can only orphan old entries,
-    never revive them."""
+def _version_names(user) -> list[str]:
+    """The writers whose tokens the user's figures depend on: its county and the system, or
+    every county for a reader without one."""
     if user.county_id is None:
-        keys = [_version_key(ANY_WRITE)]
-    else:
-        keys = [_version_key(f"county:{user.county_id}"), _version_key(SYSTEM_WRITE)]
+        return [ANY_WRITE]
+    return [f"county:{user.county_id}", SYSTEM_WRITE]
+
+
+def _versions(user, *, prefix: str = "") -> str:
+    """The current version tokens the user's figures depend on (`prefix` "history:" for the
+    closed years'). A missing token (never bumped, or evicted) is replaced by a fresh random one,
+    so an eviction can only orphan old entries, never revive them."""
+    keys = [_version_key(f"{prefix}{name}") for name in _version_names(user)]
     found = cache.get_many(keys)
     tokens = []
     for key in keys:
@@ -105,16 +126,52 @@ def cached(*, user, name: str, parts: tuple[Hashable, ...], compute: Callable[[]
     return value
 
 
-def bump(*, county_id=None) -> None:
-    """Invalidate the statistics of one county, or of every county when `county_id` is None."""
+def history_entry_key(*, user, name: str, parts: tuple[Hashable, ...]) -> str:
+    """The cache key of one closed year's figure set for this user's scope at the current
+    history version."""
+    part_text = ":".join(str(part) for part in parts)
+    return f"{_NAMESPACE}:{_db()}:{name}:{scope_key(user)}:{part_text}:{_versions(user, prefix=HISTORY)}"
+
+
+def cached_history(*, user, name: str, parts: dict[K, tuple[Hashable, ...]], compute: Callable[[K], T]) -> dict[K, T]:
+    """For each closed year (or other figure set that only corrections of the past change) `k`
+    of `parts`, `compute(k)` once per scope, parts and history version; kept, not recomputed, when
+    today's data version changes. One cache round trip reads them all."""
+    if not parts:
+        return {}
+    keys = {item: history_entry_key(user=user, name=name, parts=item_parts) for item, item_parts in parts.items()}
+    found = cache.get_many(list(keys.values()))
+    values, missing = {}, {}
+    for item, key in keys.items():
+        if key in found:
+            values[item] = found[key]
+        else:
+            values[item] = missing[key] = compute(item)
+    if missing:
+        cache.set_many(missing, timeout=settings.STATS_HISTORY_SECONDS)
+    return values
+
+
+def bump(*, county_id=None, history: bool = False) -> None:
+    """Invalidate the statistics of one county, or of every county when `county_id` is None;
+    with `history`, its closed years' too."""
     touched = f"county:{county_id}" if county_id is not None else SYSTEM_WRITE
-    cache.set_many({_version_key(touched): uuid.uuid4().hex[:12], _version_key(ANY_WRITE): uuid.uuid4().hex[:12]}, None)
+    names = [touched, ANY_WRITE]
+    if history:
+        names += [f"{HISTORY}{touched}", f"{HISTORY}{ANY_WRITE}"]
+    cache.set_many({_version_key(name): uuid.uuid4().hex[:12] for name in names}, None)
 
 
-def bump_on_commit(*, county_id=None) -> None:
+def bump_on_commit(*, county_id=None, history: bool = True) -> None:
     """Bump once the current transaction commits (at once outside one): a reader between the
     write and the commit would otherwise cache the old figures under the new version."""
-    transaction.on_commit(lambda: bump(county_id=county_id))
+    transaction.on_commit(lambda: bump(county_id=county_id, history=history))
+
+
+def can_change_history(instance) -> bool:
+    """Whether a write to `instance` may change a closed year's figures: any write, but to the
+    apps the yearly figures never read."""
+    return instance._meta.app_label not in HISTORY_FREE_APPS
 
 
 def county_of(actor) -> int | None:

@@ -372,8 +372,10 @@ class Reminder(models.Model):
     """One reminder of one obligation (a unit's report for a period) of one kind for one due
     date. The unique constraint makes retried and doubled scans harmless."""
 
+    # No index of its own: the unique constraint starts with the assignment and serves its
+    # lookups, and every index is one more write per reminder the daily scan records.
     assignment = models.ForeignKey(
-        TaskAssignment, verbose_name="任务分工", on_delete=models.CASCADE, related_name="reminders"
+        TaskAssignment, verbose_name="任务分工", on_delete=models.CASCADE, related_name="reminders", db_index=False
     )
     period = models.ForeignKey(
         ReportingPeriod, verbose_name="报送期", on_delete=models.CASCADE, related_name="reminders"

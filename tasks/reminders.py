@@ -28,7 +28,7 @@ from django.db import connection
 
 from pilot_admin.choices import ReminderKind, Role
 from pilot_admin.models import User
-from pilot_admin.reminders.sources import ReminderSource, reminder_sources
+from pilot_admin.reminders.sources import KindedRows, ReminderSource, reminder_sources
 from pilot_admin.reminders.sql import (
     CLERK_KINDS,
     TITLE_MAX,
@@ -75,18 +75,17 @@ def open_obligations_from() -> tuple[str, list]:
     return sql, [TaskStatus.OPEN, *MET_STATUSES]
 
 
-def _obligations(today: datetime.date) -> dict[str, tuple[str, list]]:
-    """Per kind, the reminder key (assignment, period, due date) of each obligation due it."""
+def _obligations(today: datetime.date) -> KindedRows:
+    """The reminder key (assignment, period, due date) of each open obligation, with per kind the
+    condition on its due date that gives it that kind today: one pass over the obligations."""
     rows, params = open_obligations_from()
     running, running_params = PROGRAM_DAYS.still_reminded(today, deadline="p.due_date", end_year="g.end_year")
-    return {
-        kind: (
-            f"SELECT a.id AS assignment_id, p.id AS period_id, p.due_date AS due_date {rows}"
-            f" AND {running} AND {condition}",
-            [*params, *running_params, *condition_params],
-        )
-        for kind, (condition, condition_params) in kind_conditions(today).items()
-    }
+    return KindedRows(
+        select="SELECT a.id AS assignment_id, p.id AS period_id, p.due_date AS due_date",
+        rows=f"{rows} AND {running}",
+        params=[*params, *running_params],
+        kinds=kind_conditions(today),
+    )
 
 
 def _recipients(stamp) -> tuple[str, list]:

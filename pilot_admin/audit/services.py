@@ -150,7 +150,7 @@ def record(*, actor, instance: models.Model, action: str, before: dict | None = 
     entry = _entry(actor=actor, instance=instance, action=action, changes=changes, note=note)
     entry.save()
     # Every service write is audited here, so this is the one place that invalidates cached figures.
-    stats_cache.bump_on_commit(county_id=stats_cache.county_of(actor))
+    stats_cache.bump_on_commit(county_id=stats_cache.county_of(actor), history=stats_cache.can_change_history(instance))
     return entry
 
 
@@ -165,7 +165,10 @@ def record_bulk(*, actor, items: list[tuple[models.Model, str, dict | None]], no
         entries.append(_entry(actor=actor, instance=instance, action=action, changes=changes, note=note))
     AuditEntry.objects.bulk_create(entries, batch_size=1000)
     if entries:
-        stats_cache.bump_on_commit(county_id=stats_cache.county_of(actor))
+        stats_cache.bump_on_commit(
+            county_id=stats_cache.county_of(actor),
+            history=any(stats_cache.can_change_history(instance) for instance, _, _ in items),
+        )
 
 
 def record_auth_event(*, action: str, user=None, username: str = "", request=None, note: str = "") -> AuditEntry:

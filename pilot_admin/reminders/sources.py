@@ -5,8 +5,9 @@ the same way everywhere:
 
 - scan: on a day off of the working-day calendar only the urgent kinds (sql.URGENT_KINDS: the
   escalations); every other kind waits for the next working day, whose scan catches it up.
-  Per kind, one INSERT … SELECT … ON CONFLICT DO NOTHING into the reminder table, whose
-  unique constraint (the obligation's key and the kind) makes a repeated scan add nothing;
+  ONE INSERT … SELECT … ON CONFLICT DO NOTHING of every kind into the reminder table, reading
+  the obligations once (KindedRows: each row's kinds from its deadline), whose unique
+  constraint (the obligation's key and the kind) makes a repeated scan add nothing;
 - claim: a conditional UPDATE … SET notified_at WHERE notified_at IS NULL, so a concurrent or
   repeated run finds nothing left to claim;
 - notify: in the claim's transaction, one INSERT … SELECT of the messages into the Notification
@@ -16,6 +17,7 @@ the same way everywhere:
 """
 
 import datetime
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,9 +32,25 @@ from pilot_admin.models import Notification
 from pilot_admin.reminders.sql import URGENT_KINDS, date_param, table, timestamp_param
 from pilot_admin.workdays import WorkCalendar
 
-# Per kind, a SELECT whose columns are named after the reminder model's key columns (its unique
-# constraint without `kind`), with its parameters.
-Obligations = Callable[[datetime.date], dict[str, tuple[str, list]]]
+
+@dataclass(frozen=True)
+class KindedRows:
+    """The obligations of every kind in one pass: `select` is the SELECT list of the reminder
+    key's columns (named after the reminder model's key columns, its unique constraint without
+    `kind`), `rows` its FROM … WHERE … with `params`, and `kinds` per kind the condition over
+    `rows`' aliases that gives an obligation that kind today, with its parameters. Used where
+    every kind is a deadline window over the same rows (task reports, rectifications)."""
+
+    select: str
+    rows: str
+    params: list
+    kinds: dict[str, tuple[str, list]]
+
+
+# What a source's `obligations(today)` gives: KindedRows (one pass), or per kind a SELECT of the
+# key columns with its parameters, for a source whose kinds select different rows (the visits:
+# this month's persons and last month's).
+Obligations = Callable[[datetime.date], "KindedRows | dict[str, tuple[str, list]]"]
 # Given the claim's timestamp (a parameter), a SELECT of (reminder_id, user_id, title, body,
 # link) of the messages the reminders claimed with it give, with its parameters.
 Messages = Callable[[Any], tuple[str, list]]
@@ -82,31 +100,40 @@ class ReminderSource:
         return sum(self.scan_by_kind(today=today).values())
 
     def scan_by_kind(self, *, today: datetime.date) -> dict[str, int]:
-        """Record today's reminders: one INSERT … SELECT … ON CONFLICT DO NOTHING per kind, in
-        one transaction. Returns how many are new per kind, kinds with none left out."""
+        """Record today's reminders: ONE INSERT … SELECT … ON CONFLICT DO NOTHING of every kind
+        (kinds_select), in one transaction. Returns how many are new per kind, kinds with none
+        left out."""
         quote = connection.ops.quote_name
         key = conflict_key(self.model)
         columns = [quote(column) for column in key if column != "kind"]
-        created_at = timestamp_param(timezone.now())
-        created: dict[str, int] = {}
         day_off = not WorkCalendar.load().is_workday(today)
+        kept = (lambda kind: kind in URGENT_KINDS) if day_off else (lambda kind: True)
+        found = kinds_select(self.obligations(today), keep=kept, columns=columns)
+        if found is None:
+            return {}
+        select, select_params = found
+        # Every late obligation offers its kinds again each day and ON CONFLICT skips the ones
+        # recorded (one probe of the unique index each). A NOT EXISTS anti-join on the reminder
+        # table was faster with fresh statistics, but with stale ones (the table just filled or
+        # emptied) PostgreSQL nested it over a sequential scan of the table: minutes, not seconds.
+        insert = f"""
+            INSERT INTO {table(self.model)} ({", ".join(columns)}, kind, scan_date, created_at, notified_at)
+            SELECT {", ".join(f"o.{column}" for column in columns)}, o.kind, %s, %s, NULL
+              FROM ({select}) o
+             WHERE TRUE  -- SQLite needs a WHERE before an upsert's ON CONFLICT after a SELECT
+            ON CONFLICT ({", ".join(map(quote, key))}) DO NOTHING
+            RETURNING kind
+        """
+        params = [date_param(today), timestamp_param(timezone.now()), *select_params]
         with transaction.atomic(), connection.cursor() as cursor:
-            for kind, (select, params) in self.obligations(today).items():
-                if day_off and kind not in URGENT_KINDS:
-                    continue
-                cursor.execute(
-                    f"""
-                    INSERT INTO {table(self.model)} ({", ".join(columns)}, kind, scan_date, created_at, notified_at)
-                    SELECT {", ".join(f"o.{column}" for column in columns)}, %s, %s, %s, NULL
-                      FROM ({select}) o
-                     WHERE TRUE  -- SQLite needs a WHERE before an upsert's ON CONFLICT after a SELECT
-                    ON CONFLICT ({", ".join(map(quote, key))}) DO NOTHING
-                    """,
-                    [kind, date_param(today), created_at, *params],
-                )
-                if cursor.rowcount > 0:
-                    created[kind] = cursor.rowcount
-        return created
+            if connection.vendor == "postgresql":
+                # The new rows are counted in the server: a first run's hundreds of thousands of
+                # kinds never travel to Python.
+                cursor.execute(f"WITH new AS ({insert}) SELECT kind, COUNT(*) FROM new GROUP BY kind", params)
+                return dict(cursor.fetchall())
+            # SQLite has no INSERT inside a WITH; its databases are small.
+            cursor.execute(insert, params)
+            return dict(Counter(kind for (kind,) in cursor.fetchall()))
 
     def notify(self, *, now: datetime.datetime) -> NotifyResult:
         """Claim every reminder not yet notified and insert its inbox messages, in one
@@ -126,6 +153,49 @@ class ReminderSource:
         created = self.scan_by_kind(today=today)
         notified = self.notify(now=now)
         return SourceRun(self.name, sum(created.values()), notified.reminders, notified.notifications, created)
+
+
+def kinds_select(
+    obligations: "KindedRows | dict[str, tuple[str, list]]", *, keep: Callable[[str], bool], columns: list[str]
+) -> tuple[str, list] | None:
+    """One SELECT of (key columns…, kind) of the obligations of the kinds `keep` accepts, with its
+    parameters; None when no kind is left (a day off for a source without urgent kinds).
+
+    KindedRows give one pass: the rows are read once, each with a flag per kind (its condition),
+    only the rows with some flag are kept, and a join with the kept kinds (a VALUES list) turns
+    each flag that is set into one row: an overdue obligation past both escalation days gives
+    three. A dict of SELECTs gives their UNION ALL, each with its kind."""
+    if isinstance(obligations, KindedRows):
+        kinds = {kind: condition for kind, condition in obligations.kinds.items() if keep(kind)}
+        if not kinds:
+            return None
+        flags, flag_params, any_params, whens, when_params = [], [], [], [], []
+        for position, (kind, (condition, condition_params)) in enumerate(kinds.items()):
+            flags.append(f"({condition}) AS kind_{position}")
+            flag_params += condition_params
+            any_params += condition_params
+            whens.append(f"WHEN %s THEN o.kind_{position}")
+            when_params.append(kind)
+        values = ", ".join(["(%s)"] * len(kinds))
+        any_kind = " OR ".join(f"({condition})" for condition, _ in kinds.values())
+        # The OFFSET fences the rows off: without it PostgreSQL flattens the subquery and joins
+        # every obligation with the kinds before filtering them (five times the rows to test).
+        # VALUES' column is column1 on both backends (neither names it otherwise portably).
+        fence = "OFFSET 0" if connection.vendor == "postgresql" else "LIMIT -1 OFFSET 0"
+        sql = f"""
+            SELECT {", ".join(f"o.{column}" for column in columns)}, k.column1 AS kind
+              FROM ({obligations.select}, {", ".join(flags)} {obligations.rows} AND ({any_kind}) {fence}) o
+              JOIN (VALUES {values}) k ON (CASE k.column1 {" ".join(whens)} END)
+        """
+        return sql, [*flag_params, *obligations.params, *any_params, *kinds, *when_params]
+    selects, params = [], []
+    for kind, (select, select_params) in obligations.items():
+        if keep(kind):
+            selects.append(f"SELECT {', '.join(f'd.{column}' for column in columns)}, %s AS kind FROM ({select}) d")
+            params += [kind, *select_params]
+    if not selects:
+        return None
+    return " UNION ALL ".join(selects), params
 
 
 def conflict_key(model: type[models.Model]) -> list[str]:

@@ -16,6 +16,7 @@ from django.urls import resolve, reverse
 from django.utils import timezone
 
 from guardianship.models import Agreement, Guardian, Visit
+from home import dashboard
 from pilot_admin import stats_cache
 from pilot_admin.audit import services as audit
 from pilot_admin.charts import ChartRow, bar_chart
@@ -488,6 +489,11 @@ def test_query_count_does_not_grow_with_the_data(client, county, program, world,
     assert small <= 10 * len(program.years) + 12
     # Served from the cache, only the session, the user, the program lookups and the badge remain.
     assert _queries(client, url) <= 9
+    # After a write of today (a new data version), the closed years are read from their kept
+    # entries: only the running years (none once the program has ended) and guardianship count.
+    stats_cache.bump(county_id=user.county_id)
+    running = [year for year in program.years if year >= timezone.localdate().year]
+    assert _queries(client, url) <= 9 + 10 * len(running) + 3 < small
 
 
 # --- the cache ----------------------------------------------------------------------------------
@@ -515,9 +521,58 @@ def test_a_cached_entry_is_served_until_a_write_bumps_the_version(client, progra
     # Written behind the services' back: the cached figures stand (until the timeout) ...
     PilotAssignment.objects.filter(program=program, status=PilotStatus.PROPOSED).update(status=PilotStatus.APPROVED)
     assert _new_pilots(client, admin, program) == "1"
-    # ... and a bump of the county (what audit.record does on commit) lets the page see it.
+    # ... a new data version alone does not reach a closed year (YEAR is over): its figures are
+    # kept, since what happens today cannot change them ...
     stats_cache.bump(county_id=admin.county_id)
+    assert _new_pilots(client, admin, program) == "1"
+    # ... and a bump of the county's history too (what audit.record does on commit for a write
+    # that can correct the past) lets the page see it.
+    stats_cache.bump(county_id=admin.county_id, history=True)
     assert _new_pilots(client, admin, program) == "2"
+
+
+def test_a_closed_year_is_computed_once_across_data_versions(client, program, world):
+    admin = world["county_admin"]
+    client.force_login(admin)
+    url = reverse("home") + f"?program={program.code}&year={YEAR}"
+    client.get(url)
+    computed = []
+    original = dashboard.year_figures
+
+    def counting(**kwargs):
+        computed.append(kwargs["year"])
+        return original(**kwargs)
+
+    dashboard.year_figures, saved = counting, dashboard.year_figures
+    try:
+        stats_cache.bump(county_id=admin.county_id)
+        client.get(url)
+        stats_cache.bump()
+        client.get(url)
+    finally:
+        dashboard.year_figures = saved
+    today = timezone.localdate()
+    # Only the years still running were computed again, once per data version.
+    assert today.year > YEAR
+    assert computed == [year for year in program.years if today.year <= year <= today.year] * 2
+
+
+def test_only_writes_that_can_change_a_closed_year_bump_its_history(
+    django_capture_on_commit_callbacks, program, world, village_a
+):
+    admin = world["county_admin"]
+    history = stats_cache.history_entry_key(user=admin, name="x", parts=(YEAR,))
+    today = stats_cache.entry_key(user=admin, name="x", parts=(YEAR,))
+    # A person of the guardianship register: counted per month and never kept for a closed year.
+    person = PersonFactory(village=village_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        audit.record(actor=admin, instance=person, action=AuditAction.UPDATE, before={}, note="测试")
+    assert stats_cache.entry_key(user=admin, name="x", parts=(YEAR,)) != today
+    assert stats_cache.history_entry_key(user=admin, name="x", parts=(YEAR,)) == history
+    # The program (its quota, its years) feeds every year's figures: its edit reaches the past.
+    with django_capture_on_commit_callbacks(execute=True):
+        audit.record(actor=admin, instance=program, action=AuditAction.UPDATE, before={}, note="测试")
+    assert stats_cache.history_entry_key(user=admin, name="x", parts=(YEAR,)) != history
 
 
 def _new_pilots(client, user, program) -> str:
