@@ -364,7 +364,7 @@ class QuotaReportView(ScopedViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        program = selectors.program_for_code(user=user, code=self.request.GET.get("program"))
+        program, programs = selectors.program_and_programs(user=user, code=self.request.GET.get("program"))
         if program is None:
             raise Http404("没有可用的试点项目。")
         default_year = program.default_year(timezone.localdate())
@@ -376,7 +376,7 @@ class QuotaReportView(ScopedViewMixin, TemplateView):
             program=program,
             year=year,
             report=report,
-            programs=selectors.visible_programs(user=user),
+            programs=programs,
             chart=quota_chart(report),
         )
         return context
