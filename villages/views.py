@@ -229,7 +229,13 @@ class PilotListView(ScopedViewMixin, FilteredListMixin, ListView):
     extra_context = {"export_url": reverse_lazy("villages:pilot_export")}
 
     def base_queryset(self):
-        return selectors.pilot_assignment_list(user=self.request.user)
+        # The ledger names the approver only: the accepting user (the detail page's) is not
+        # joined and built for each of its fifty rows.
+        return (
+            selectors.pilot_assignment_list(user=self.request.user)
+            .select_related(None)
+            .select_related("program", "village__township", "approved_by")
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
