@@ -12,6 +12,7 @@ from assessments import querysets
 from assessments.choices import Grade, InspectionStatus, RectificationStatus, TemplateStatus
 from pilot_admin.choices import ReminderKind
 from pilot_admin.models import TimeStampedModel, VersionedModel
+from pilot_admin.reversing import reverse_id
 
 TOTAL_POINTS = Decimal("100")  # R-F3: the scale itself, "采用百分制".
 
@@ -181,7 +182,7 @@ class Inspection(TimeStampedModel, VersionedModel):
         return f"{self.year}年 {self.pilot.village.name} 检查验收"
 
     def get_absolute_url(self):
-        return reverse("assessments:inspection_detail", args=[self.pk])
+        return reverse_id("assessments:inspection_detail", self.pk)
 
 
 class ItemScore(models.Model):

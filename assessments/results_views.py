@@ -18,7 +18,7 @@ from assessments.services_circular import circular_issue_save
 from pilot_admin.forms import apply_validation_error
 from pilot_admin.params import int_param
 from pilot_admin.scoping import ScopedViewMixin
-from villages.selectors import program_for_code, visible_programs
+from villages.selectors import program_and_programs
 
 
 def _year(value, program, user) -> int:
@@ -77,7 +77,7 @@ class ResultsMixin(ScopedViewMixin):
     export_url_name = None
 
     def load(self, request, *args, **kwargs):
-        self.program = program_for_code(user=request.user, code=request.GET.get("program"))
+        self.program, self.programs = program_and_programs(user=request.user, code=request.GET.get("program"))
         if self.program is None:
             raise Http404("没有可用的试点项目。")
         self.year = _year(request.GET.get("year"), self.program, request.user)
@@ -86,7 +86,7 @@ class ResultsMixin(ScopedViewMixin):
         context = super().get_context_data(**kwargs)
         context.update(
             program=self.program,
-            programs=visible_programs(user=self.request.user),
+            programs=self.programs,
             year=self.year,
             query=f"program={self.program.code}&year={self.year}",
         )

@@ -121,10 +121,11 @@ def rectifications_due(*, user) -> QuerySet[Rectification]:
 
 def ranking(*, user, program: PilotProgram, year: int) -> QuerySet[Inspection]:
     """The year's results by total, highest first (equal totals share a rank, then by village
-    name). One query."""
+    name). One query. A re-inspection's original is named by `original_id` only (its pages
+    say 复查), so it is not joined and built as a second inspection per row."""
     return (
         results(user=user, program=program, year=year)
-        .select_related("pilot__village__township", "original")
+        .select_related("pilot__village__township")
         .annotate(
             rank=Window(Rank(), order_by=F("total").desc()),
             open_rectifications=Count(

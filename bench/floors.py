@@ -465,3 +465,108 @@ TOKEN_FLOORS = {
     "assessments": _token_floor(assessment_stats_floor),
     "guardianship": _token_floor(guardianship_stats_floor),
 }
+
+
+# --- the template floors: the same rows as a bare HTML table --------------------------------
+# A page's second floor (issue 16): the same hand-written SQL as its JSON floor, rendered
+# through Django's template engine as one bare HTML table of the same rows and columns, behind
+# the same middleware. It is what any server-rendered page of those rows must at least pay, so
+# the pages are judged against it; the JSON floor's ratio is printed for information. Rendered
+# without the request (no context processors): the menu and the flags they add are our
+# pages' cost, which the floor does not share.
+
+TEMPLATE_FLOOR = """<!DOCTYPE html>
+<html lang="zh-Hans">
+<head><meta charset="utf-8"><title>{{ title }}</title></head>
+<body>
+<main>
+<h1>{{ title }}</h1>
+{% if count is not None %}<p>共 {{ count }} 条</p>{% endif %}
+<table>
+<thead><tr>{% for column in columns %}<th scope="col">{{ column }}</th>{% endfor %}</tr></thead>
+<tbody>
+{% for row in rows %}<tr>{% for cell in row %}<td>{{ cell }}</td>{% endfor %}</tr>
+{% endfor %}</tbody>
+</table>
+</main>
+</body>
+</html>
+"""
+
+
+def _table_template():
+    """Compiled once per process, as the cached template loader keeps a page's template."""
+    global _compiled_table
+    if _compiled_table is None:
+        from django.template import engines
+
+        _compiled_table = engines["django"].from_string(TEMPLATE_FLOOR)
+    return _compiled_table
+
+
+_compiled_table = None
+
+
+def _html_table(title: str, columns: tuple[str, ...], rows: list[tuple], *, paged: bool):
+    """A paged floor's rows end with the window total (shown as the pager's 共 N 条, like the
+    pages); an unpaged one's are shown whole."""
+    from django.http import HttpResponse
+
+    context = {"title": title, "columns": columns, "count": None}
+    if paged:
+        context["count"] = rows[0][-1] if rows else 0
+        rows = [row[:-1] for row in rows]
+    context["rows"] = rows
+    return HttpResponse(_table_template().render(context))
+
+
+def village_page_html_floor(request):
+    columns = ("代码", "村名", "乡镇", "户数", "人口", "常住人口", "贫困村", "试点")
+    return _html_table("村", ("编号", *columns), village_page_rows(request.user.county_id), paged=True)
+
+
+def pilot_page_html_floor(request):
+    columns = ("编号", "年度", "乡镇", "村", "试点批次", "级别", "状态", "审批人", "审批单位")
+    return _html_table("试点村台账", columns, pilot_page_rows(request.user.county_id), paged=True)
+
+
+def quota_html_floor(request):
+    rows = quota_rows(request.user.county_id, request.GET["program"], int(request.GET["year"]))
+    columns = ("编号", "乡镇", "行政村数", "当年新增试点", "其中省级重点", "累计试点村")
+    return _html_table("试点比例", columns, rows, paged=False)
+
+
+def standards_html_floor(request):
+    rows = standards_rows(request.user.county_id, request.GET["program"], int(request.GET["year"]))
+    columns = ("编号", "乡镇", "试点村", "已填报", "面积达标", "视频达标")
+    return _html_table("建设达标", columns, rows, paged=False)
+
+
+def ledger_page_html_floor(request):
+    params = {"county": request.user.county_id, "today": timezone.localdate(), "limit": PAGE_SIZE}
+    columns = ("编号", "任务编号", "任务", "单位", "当前期次", "最近报告", "最早逾期")
+    return _html_table("任务台账", columns, _fetch(ledger_page_sql(), params), paged=True)
+
+
+def register_page_html_floor(request):
+    import datetime
+
+    start = datetime.date.fromisoformat(request.GET["month"] + "-01")
+    end = datetime.date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+    params = {"county": request.user.county_id, "start": start, "end": end, "limit": PAGE_SIZE}
+    columns = ("编号", "姓名", "村", "乡镇", "本月走访", "最近走访", "监护人类别", "已签协议")
+    return _html_table("特困人员名册", columns, _fetch(register_page_sql(), params), paged=True)
+
+
+def ranking_page_html_floor(request):
+    params = {"county": request.user.county_id, "program": request.GET["program"], "year": int(request.GET["year"])}
+    columns = ("编号", "村", "总分", "名次", "未完成整改", "整改")
+    # Unpaged like the ranking page; the window total is not shown.
+    return _html_table("检查排名", columns, [row[:-1] for row in _fetch(ranking_page_sql(), params)], paged=False)
+
+
+for _view in (
+    village_page_html_floor, pilot_page_html_floor, quota_html_floor, standards_html_floor, ledger_page_html_floor,
+    register_page_html_floor, ranking_page_html_floor,
+):  # fmt: skip
+    declare_scope(_view, "bench floor: the signed-in user's county")

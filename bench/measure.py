@@ -151,6 +151,9 @@ class Target:
     before_each: Callable[[], None] | None = None
     # At most this many timed rounds (a slow target: the median of fewer is enough).
     max_runs: int | None = None
+    # A page's second floor: the same rows through a bare template (floors._html_table). When
+    # set, the page is judged against it; the JSON floor's ratio is kept for information.
+    html_floor_url_name: str = ""
 
 
 def _invalidate_stats_cache() -> None:
@@ -162,11 +165,11 @@ def _invalidate_stats_cache() -> None:
 
 TARGETS = [
     Target("village_list_page", "village list page 村列表", "villages:village_list", "bench_floor_villages",
-           _names_on_page(2)),
+           _names_on_page(2), html_floor_url_name="bench_html_floor_villages"),
     Target("pilot_list_page", "pilot ledger page 试点村台账", "villages:pilot_list", "bench_floor_pilots",
-           _names_on_page(3)),
+           _names_on_page(3), html_floor_url_name="bench_html_floor_pilots"),
     Target("quota_report_page", "quota report page 试点比例", "villages:quota_report", "bench_floor_quota",
-           _townships_on_page, with_program=True),
+           _townships_on_page, with_program=True, html_floor_url_name="bench_html_floor_quota"),
     Target("api_villages", "GET /api/v1/villages/", "api_village-list", "bench_floor_villages", _same_page_of_ids),
     Target("api_pilot_assignments", "GET /api/v1/pilot-assignments/", "api_pilot_assignment-list",
            "bench_floor_pilots", _same_page_of_ids),
@@ -175,7 +178,8 @@ TARGETS = [
     Target("api_standards_stats", "GET /api/v1/stats/standards/", "api_standards_stats", "bench_floor_standards",
            _same_standards_numbers, with_program=True),
     Target("standards_table_page", "standards table page 建设达标", "villages:standards_table",
-           "bench_floor_standards", _townships_on_page, with_program=True),
+           "bench_floor_standards", _townships_on_page, with_program=True,
+           html_floor_url_name="bench_html_floor_standards"),
     Target("api_task_stats", "GET /api/v1/stats/tasks/", "api_task_stats", "bench_floor_task_stats",
            _same_task_stats, with_program=True),
     Target("api_assessment_stats", "GET /api/v1/stats/assessments/", "api_assessment_stats",
@@ -187,11 +191,12 @@ TARGETS = [
     Target("dashboard_cold", "county dashboard 首页, cache invalidated before each request", "home",
            "bench_floor_dashboard", _dashboard_shows_townships, with_program=True, query="month={month}",
            before_each=_invalidate_stats_cache, max_runs=7),
-    Target("ledger_page", "task ledger page 任务台账", "tasks:ledger", "bench_floor_ledger", _names_on_page(1)),
+    Target("ledger_page", "task ledger page 任务台账", "tasks:ledger", "bench_floor_ledger", _names_on_page(1),
+           html_floor_url_name="bench_html_floor_ledger"),
     Target("register_page", "person register page 特困人员名册", "guardianship:register", "bench_floor_register",
-           _names_on_page(1), query="month={month}"),
+           _names_on_page(1), query="month={month}", html_floor_url_name="bench_html_floor_register"),
     Target("ranking_page", "assessment ranking page 检查排名", "assessments:ranking", "bench_floor_ranking",
-           _all_names_on_page(1), with_program=True),
+           _all_names_on_page(1), with_program=True, html_floor_url_name="bench_html_floor_ranking"),
 ]  # fmt: skip
 
 
@@ -216,6 +221,19 @@ class Result:
     queries: int | None = None
     floor_queries: int | None = None
     problem: str | None = None
+    # Pages only: the template floor (the page's judge) and ours ÷ it.
+    html_floor_ms: float | None = None
+    html_ratio: float | None = None
+    html_floor_queries: int | None = None
+
+    @property
+    def judged_floor_ms(self) -> float | None:
+        """The floor the target is judged against: a page's template floor, else the JSON one."""
+        return self.html_floor_ms if self.html_floor_ms is not None else self.floor_ms
+
+    @property
+    def judged_floor_queries(self) -> int | None:
+        return self.html_floor_queries if self.html_floor_ms is not None else self.floor_queries
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -235,35 +253,41 @@ def time_pair(
     runs: int,
     before_each: Callable[[], None] | None = None,
     warmups: int = 1,
-) -> tuple[Timing, Timing]:
+    *more_floor_urls: str,
+) -> tuple[Timing, ...]:
     """`warmups` untimed requests each, one with its queries counted, then `runs` timed rounds
-    that alternate ours and the floor, so a busy machine slows both alike; medians per side."""
+    that alternate ours and the floor(s), so a busy machine slows all alike; medians per side
+    (ours, the floor, then any further floor, e.g. a page's template floor)."""
     prepare = before_each or (lambda: None)
+    urls = (url, floor_url, *more_floor_urls)
     for _ in range(warmups):
         prepare()
-        client.get(url)
-        client.get(floor_url)
+        for each in urls:
+            client.get(each)
     prepare()
-    response, queries = _counted_get(client, url)
-    floor_response, floor_queries = _counted_get(client, floor_url)
-    durations: dict[str, list[float]] = {url: [], floor_url: []}
+    counted = [_counted_get(client, each) for each in urls]
+    durations: dict[str, list[float]] = {each: [] for each in urls}
     for _ in range(runs):
-        for target_url in (url, floor_url):
+        for target_url in urls:
             if target_url == url:
                 prepare()
             start = time.perf_counter()
             client.get(target_url)
             durations[target_url].append((time.perf_counter() - start) * 1000)
-    return (
-        Timing(response.status_code, queries, statistics.median(durations[url]), response),
-        Timing(floor_response.status_code, floor_queries, statistics.median(durations[floor_url]), floor_response),
+    return tuple(
+        Timing(response.status_code, queries, statistics.median(durations[each]), response)
+        for each, (response, queries) in zip(urls, counted, strict=True)
     )
 
 
-def _urls(target: Target, query: str) -> tuple[str, str] | None:
-    """Our URL and the floor's, or None while the route does not exist yet."""
+def _urls(target: Target, query: str) -> tuple[str, ...] | None:
+    """Our URL and the floor's (and a page's template floor's), or None while the route does
+    not exist yet."""
     try:
-        return reverse(target.url_name) + query, reverse(target.floor_url_name) + query
+        urls = (reverse(target.url_name) + query, reverse(target.floor_url_name) + query)
+        if target.html_floor_url_name:
+            urls += (reverse(target.html_floor_url_name) + query,)
+        return urls
     except NoReverseMatch:
         return None
 
@@ -302,9 +326,11 @@ def measure_all(
         if urls[target.key] is None:
             results.append(Result(scale, target.key, target.label, "", available=False))
             continue
-        url, floor_url = urls[target.key]
+        url, floor_url, *html_floor_url = urls[target.key]
         target_runs = min(runs, target.max_runs) if target.max_runs else runs
-        ours, floor = time_pair(client, url, floor_url, target_runs, target.before_each, warmups)
+        ours, floor, *html_floor = time_pair(
+            client, url, floor_url, target_runs, target.before_each, warmups, *html_floor_url
+        )
         result = Result(
             scale,
             target.key,
@@ -317,10 +343,19 @@ def measure_all(
             queries=ours.queries,
             floor_queries=floor.queries,
         )
-        if ours.status != 200 or floor.status != 200:
-            result.problem = f"HTTP {ours.status} (floor {floor.status})"
+        if html_floor:
+            result.html_floor_ms = round(html_floor[0].median_ms, 2)
+            result.html_ratio = round(ours.median_ms / html_floor[0].median_ms, 2) if html_floor[0].median_ms else None
+            result.html_floor_queries = html_floor[0].queries
+        statuses = [ours.status, floor.status, *(timing.status for timing in html_floor)]
+        if any(status != 200 for status in statuses):
+            result.problem = f"HTTP {ours.status} (floors {', '.join(map(str, statuses[1:]))})"
         else:
             result.problem = target.check(ours.response, floor.response.json())
+            # The template floor must show the same rows as ours does, or it is no floor.
+            if html_floor and result.problem is None:
+                problem = target.check(html_floor[0].response, floor.response.json())
+                result.problem = f"template floor: {problem}" if problem else None
         results.append(result)
     return results
 
@@ -343,17 +378,22 @@ def format_table(results: list[Result]) -> str:
     by_label: dict[str, dict[str, Result]] = {}
     for result in results:
         by_label.setdefault(result.label, {})[result.scale] = result
-    header = ("what", "scale", "ours ms", "floor ms", "ratio", "queries county/province", "check")
+    header = (
+        "what", "scale", "ours ms", "floor ms", "ratio", "template floor ms", "ratio to it", "queries county/province",
+        "check",
+    )  # fmt: skip
     rows = []
     for label, per_scale in by_label.items():
         queries = "/".join(str(r.queries) if r.available else "-" for r in per_scale.values())
         for scale, r in per_scale.items():
             if not r.available:
-                rows.append((label, scale, "not available", "", "", "", ""))
+                rows.append((label, scale, "not available", "", "", "", "", "", ""))
                 continue
+            html = ("", "") if r.html_floor_ms is None else (f"{r.html_floor_ms:.1f}", f"{r.html_ratio:.1f}x")
             rows.append(
-                (label, scale, f"{r.ours_ms:.1f}", f"{r.floor_ms:.1f}", f"{r.ratio:.1f}x", queries, r.problem or "ok")
-            )
+                (label, scale, f"{r.ours_ms:.1f}", f"{r.floor_ms:.1f}", f"{r.ratio:.1f}x", *html, queries,
+                 r.problem or "ok")
+            )  # fmt: skip
     return _table(header, rows)
 
 

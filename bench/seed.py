@@ -315,7 +315,8 @@ def sign_in(client, user) -> None:
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
         user=user, name="bench", confirmed=True
     )
-    client.force_login(user)
+    # Signed in by the backend a password login goes through (its get_user loads the units).
+    client.force_login(user, backend="pilot_admin.backends.RoleBackend")
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()

@@ -18,6 +18,14 @@ urlpatterns = [
     path("bench-floor/ledger/", floors.ledger_page_floor, name="bench_floor_ledger"),
     path("bench-floor/register/", floors.register_page_floor, name="bench_floor_register"),
     path("bench-floor/ranking/", floors.ranking_page_floor, name="bench_floor_ranking"),
+    # The pages' second floor: the same rows through a bare template (floors.py).
+    path("bench-floor/html/villages/", floors.village_page_html_floor, name="bench_html_floor_villages"),
+    path("bench-floor/html/pilots/", floors.pilot_page_html_floor, name="bench_html_floor_pilots"),
+    path("bench-floor/html/quota/", floors.quota_html_floor, name="bench_html_floor_quota"),
+    path("bench-floor/html/standards/", floors.standards_html_floor, name="bench_html_floor_standards"),
+    path("bench-floor/html/ledger/", floors.ledger_page_html_floor, name="bench_html_floor_ledger"),
+    path("bench-floor/html/register/", floors.register_page_html_floor, name="bench_html_floor_register"),
+    path("bench-floor/html/ranking/", floors.ranking_page_html_floor, name="bench_html_floor_ranking"),
     *(
         path(f"bench-floor/token/stats/{name}/", view, name=f"bench_floor_token_{name}")
         for name, view in floors.TOKEN_FLOORS.items()

@@ -33,8 +33,10 @@ class PersonFilterSet(filters.FilterSet):
     township = filters.VisibleFilter(
         label="乡镇", queryset=visible_choices(Township), field_name="village__township", empty_label="全部"
     )
+    # The options read the village's name only: a county's three hundred villages are built
+    # from their id and name, with no township joined on.
     village = filters.VisibleFilter(
-        label="村", queryset=visible_choices(Village.objects.select_related("township")), empty_label="全部"
+        label="村", queryset=visible_choices(Village.objects.only("pk", "name")), empty_label="全部"
     )
     kind = django_filters.ChoiceFilter(label="人员类别", choices=PersonKind.choices, empty_label="全部")
     civil_capacity = django_filters.ChoiceFilter(

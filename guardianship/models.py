@@ -5,7 +5,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 
 from guardianship import querysets
 from guardianship.choices import (
@@ -27,6 +26,7 @@ from guardianship.choices import (
 from pilot_admin import crypto
 from pilot_admin.choices import ReminderKind
 from pilot_admin.models import TimeStampedModel, VersionedModel
+from pilot_admin.reversing import reverse_id
 
 
 class GuardianshipPolicy(TimeStampedModel):
@@ -181,7 +181,7 @@ class Person(TimeStampedModel, VersionedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("guardianship:person_detail", args=[self.pk])
+        return reverse_id("guardianship:person_detail", self.pk)
 
     def validate_unique(self, exclude=None):
         # The number is unique through its keyed hash, which is written only at save: judged

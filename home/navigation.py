@@ -9,7 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import admin
-from django.urls import reverse
+from django.db import connection
+from django.db.models import Func, IntegerField, QuerySet
 from django.utils.functional import SimpleLazyObject
 
 from guardianship import permissions as guardianship_permissions
@@ -19,6 +20,7 @@ from pilot_admin.accounts.middleware import PASSWORD_CHANGE_URL_NAMES, password_
 from pilot_admin.documents import services as document_services
 from pilot_admin.notifications import services as notifications
 from pilot_admin.notifications.views import can_view_group_robots
+from pilot_admin.reversing import reverse_static
 from tasks import permissions as task_permissions
 from tasks import selectors as task_selectors
 from villages import permissions as village_permissions
@@ -45,8 +47,9 @@ class Item:
     allowed: Allowed
     # The element id tests and other pages refer to; optional.
     id: str = ""
-    # A count shown beside the label (e.g. what waits for the user), called with user=…
-    badge: Callable[..., int] | None = None
+    # What a count beside the label counts (e.g. what waits for the user), called with user=…;
+    # every badge of the header is counted in one statement (HeaderCounts).
+    badge: Callable[..., QuerySet] | None = None
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ MENU: tuple[Group, ...] = (
                 "villages:nomination_queue",
                 business(village_permissions.can_review_nominations),
                 "nav-nomination-queue",
-                selectors_nominations.pending_nomination_count,
+                selectors_nominations.pending_nominations,
             ),
             Item("试点比例达标", "villages:quota_report", business()),
             Item("建设达标", "villages:standards_table", business()),
@@ -89,7 +92,7 @@ MENU: tuple[Group, ...] = (
                 "tasks:unlock_request_queue",
                 business(task_permissions.can_manage_tasks),
                 "nav-unlock-requests",
-                task_selectors.pending_unlock_request_count,
+                task_selectors.pending_unlock_requests,
             ),
             Item("报送情况", "tasks:completeness", business()),
         ),
@@ -135,16 +138,59 @@ MENU: tuple[Group, ...] = (
 )
 
 
-def _memo(count, user) -> Callable[[], int]:
-    """count(user=user), asked at most once per request."""
-    cache: list[int] = []
+INBOX = "inbox"
 
-    def get() -> int:
-        if not cache:
-            cache.append(count(user=user))
-        return cache[0]
 
-    return get
+class _Count(Func):
+    """COUNT(*) without GROUP BY: Func, not Aggregate, so the ORM adds no grouping."""
+
+    template = "COUNT(*)"
+    output_field = IntegerField()
+
+
+def count_together(querysets: dict[str, QuerySet]) -> dict[str, int]:
+    """Each queryset's COUNT, all in one statement (one scalar subquery each): a page's header
+    shows up to three counts, which would otherwise cost a round trip each."""
+    if not querysets:
+        return {}
+    parts, params = [], []
+    for queryset in querysets.values():
+        sql, sql_params = queryset.order_by().values(n=_Count()).query.sql_with_params()
+        parts.append(f"({sql})")
+        params.extend(sql_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return dict(zip(querysets, row, strict=True))
+
+
+class HeaderCounts:
+    """The header's counts for one request: the inbox's unread messages and the badges of the
+    menu items the user may open, counted together at the first one shown (none on a page
+    without the header)."""
+
+    def __init__(self, request):
+        self.request = request
+        self._counts: dict[str, int] | None = None
+
+    def __getitem__(self, key: str) -> int:
+        if self._counts is None:
+            user = self.request.user
+            querysets = {INBOX: notifications.unread(user=user)}
+            for group in MENU:
+                for item in group.items:
+                    if item.badge and item.allowed(self.request):
+                        querysets[item.url_name] = item.badge(user=user)
+            self._counts = count_together(querysets)
+        return self._counts[key]
+
+
+def header_counts(request) -> HeaderCounts:
+    """The request's HeaderCounts, made once (the menu and the inbox link share it)."""
+    counts = getattr(request, "_header_counts", None)
+    if counts is None:
+        counts = request._header_counts = HeaderCounts(request)
+    return counts
 
 
 def menu_for(request) -> list[dict]:
@@ -153,18 +199,19 @@ def menu_for(request) -> list[dict]:
     match = getattr(request, "resolver_match", None)
     current = match.view_name if match else None
     groups = []
+    header = header_counts(request)
     for group in MENU:
         items, counts = [], []
         for item in group.items:
             if not item.allowed(request):
                 continue
-            count = _memo(item.badge, request.user) if item.badge else None
+            count = (lambda key=item.url_name: header[key]) if item.badge else None
             if count:
                 counts.append(count)
             items.append(
                 {
                     "label": item.label,
-                    "url": reverse(item.url_name),
+                    "url": reverse_static(item.url_name),
                     "id": item.id,
                     "current": item.url_name == current,
                     "badge": SimpleLazyObject(count) if count else None,
@@ -204,8 +251,9 @@ def navigation(request):
     if _held(request):
         return {"nav_held": True}
     return {
-        # One COUNT on a partial index; lazy, so a page that does not show the header skips it.
-        "inbox_unread": SimpleLazyObject(lambda: notifications.unread_count(user=user)),
+        # Counted with the menu's badges in one statement; lazy, so a page that does not show
+        # the header skips it.
+        "inbox_unread": SimpleLazyObject(lambda: header_counts(request)[INBOX]),
         # Built only where a page shows the header.
         "menu": SimpleLazyObject(lambda: menu_for(request)),
         "nav": {

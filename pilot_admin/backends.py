@@ -21,6 +21,19 @@ class RoleBackend(ModelBackend):
     def _is_county_admin(self, user_obj) -> bool:
         return user_obj.is_active and getattr(user_obj, "role", None) == Role.COUNTY_ADMIN
 
+    def get_user(self, user_id):
+        """The signed-in user with the units every page names (the header's township or
+        department, the print frame's county): one query per request rather than one more per
+        unit shown."""
+        from django.contrib.auth import get_user_model
+
+        model = get_user_model()
+        try:
+            user = model._default_manager.select_related("county", "township", "department").get(pk=user_id)
+        except model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
+
     def has_perm(self, user_obj, perm, obj=None):
         if self._is_county_admin(user_obj) and perm.split(".", 1)[0] in COUNTY_ADMIN_APPS:
             return True

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from pilot_admin.choices import ReminderKind
 from pilot_admin.models import TimeStampedModel, VersionedModel
+from pilot_admin.reversing import reverse_id
 from tasks import querysets
 from tasks.choices import AssignmentRole, CadenceKind, Phase, ReportStatus, TaskStatus, UnlockRequestStatus
 
@@ -89,7 +90,7 @@ class Task(TimeStampedModel, VersionedModel):
         return f"{self.code} {self.title}"
 
     def get_absolute_url(self):
-        return reverse("tasks:task_detail", args=[self.pk])
+        return reverse_id("tasks:task_detail", self.pk)
 
 
 class TaskAssignment(models.Model):
@@ -224,7 +225,7 @@ class ProgressReport(TimeStampedModel, VersionedModel):
         return f"{self.department} · {self.period}"
 
     def get_absolute_url(self):
-        return reverse("tasks:report_detail", args=[self.pk])
+        return reverse_id("tasks:report_detail", self.pk)
 
 
 def _attachment_path(instance, filename):

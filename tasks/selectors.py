@@ -245,17 +245,24 @@ def unlock_request_queue(*, user) -> QuerySet[ReportUnlockRequest]:
     )
 
 
+def pending_unlock_requests(*, user) -> QuerySet[ReportUnlockRequest]:
+    """What the menu badge of 补报申请 counts (with the header's other badges, in one statement)."""
+    return ReportUnlockRequest.objects.visible_to(user).filter(status=UnlockRequestStatus.PENDING)
+
+
 def pending_unlock_request_count(*, user) -> int:
-    """The menu badge of 补报申请: one COUNT on the partial index of pending requests."""
-    return ReportUnlockRequest.objects.visible_to(user).filter(status=UnlockRequestStatus.PENDING).count()
+    """One COUNT on the partial index of pending requests."""
+    return pending_unlock_requests(user=user).count()
 
 
-def ledger_rows(*, user, today: datetime.date) -> QuerySet[TaskAssignment]:
+def ledger_rows(*, user, today: datetime.date, with_figures: bool = True) -> QuerySet[TaskAssignment]:
     """The task ledger (台账): one row per task × unit, annotated with the task's current
     period (the latest one due by today, else the first to come: `period_label`,
     `period_due`), the unit's latest report (`report_id`, `report_status`,
-    `report_percent`, `report_submitted_at`, `report_period_label`), `overdue_since` (the
-    earliest due date the unit has not met, open tasks only) and `days_overdue`."""
+    `report_percent`, `report_submitted_at`, `report_period_label`, and with `with_figures`
+    its `report_figures` with the task's figures prefetched), `overdue_since` (the earliest
+    due date the unit has not met, open tasks only) and `days_overdue`. The page shows no
+    figures (the export and the documents do), so it spares their query and subquery."""
     periods = ReportingPeriod.objects.filter(task=OuterRef("task"))
     is_due = Q(due_date__lte=today)
     current = periods.order_by(
@@ -270,36 +277,34 @@ def ledger_rows(*, user, today: datetime.date) -> QuerySet[TaskAssignment]:
         period=OuterRef("pk"), department=OuterRef(OuterRef("department")), status__in=MET_STATUSES
     )
     first_unmet = periods.filter(due_date__lt=today).filter(~Exists(met)).order_by("due_date").values("due_date")[:1]
-    return (
-        TaskAssignment.objects.visible_to(user)
-        .select_related("task", "task__program", "department")
+    rows = TaskAssignment.objects.visible_to(user).select_related("task", "task__program", "department")
+    if with_figures:
         # The figures the latest report carries are named by the task's figures.
-        .prefetch_related("task__figures")
-        .annotate(
-            period_label=Subquery(current.values("label")[:1]),
-            period_due=Subquery(current.values("due_date")[:1]),
-            report_id=Subquery(reports.values("pk")[:1]),
-            report_status=Subquery(reports.values("status")[:1]),
-            report_percent=Subquery(reports.values("percent_complete")[:1]),
-            report_submitted_at=Subquery(reports.values("submitted_at")[:1]),
-            report_period_label=Subquery(reports.values("period__label")[:1]),
-            report_figures=Subquery(reports.values("figures")[:1], output_field=JSONField()),
-            overdue_since=Case(
-                When(task__status=TaskStatus.OPEN, then=Subquery(first_unmet)),
-                default=None,
-                output_field=DateField(),
-            ),
-            days_overdue=_days_since(_date(today), F("overdue_since")),
-            role_order=ROLE_ORDER,
+        rows = rows.prefetch_related("task__figures").annotate(
+            report_figures=Subquery(reports.values("figures")[:1], output_field=JSONField())
         )
-        .order_by(
-            "task__program__name",
-            "task__program_id",
-            code_order("task__code"),
-            "role_order",
-            "department__name",
-            "pk",
-        )
+    return rows.annotate(
+        period_label=Subquery(current.values("label")[:1]),
+        period_due=Subquery(current.values("due_date")[:1]),
+        report_id=Subquery(reports.values("pk")[:1]),
+        report_status=Subquery(reports.values("status")[:1]),
+        report_percent=Subquery(reports.values("percent_complete")[:1]),
+        report_submitted_at=Subquery(reports.values("submitted_at")[:1]),
+        report_period_label=Subquery(reports.values("period__label")[:1]),
+        overdue_since=Case(
+            When(task__status=TaskStatus.OPEN, then=Subquery(first_unmet)),
+            default=None,
+            output_field=DateField(),
+        ),
+        days_overdue=_days_since(_date(today), F("overdue_since")),
+        role_order=ROLE_ORDER,
+    ).order_by(
+        "task__program__name",
+        "task__program_id",
+        code_order("task__code"),
+        "role_order",
+        "department__name",
+        "pk",
     )
 
 

@@ -455,7 +455,7 @@ class LedgerView(ScopedViewMixin, FilteredListMixin, ListView):
     filterset_class = LedgerFilterSet
 
     def base_queryset(self):
-        return selectors.ledger_rows(user=self.request.user, today=timezone.localdate())
+        return selectors.ledger_rows(user=self.request.user, today=timezone.localdate(), with_figures=False)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -57,6 +57,14 @@ def test_bench_seeds_two_sizes_and_every_target_agrees_with_its_floor(settings):
     assert [(r.label, r.scale, r.problem) for r in results if r.problem] == []
     assert query_count_problems(results) == []
     assert all(result.floor_ms > 0 and result.queries > 0 for result in results)
+    # Every page has its template floor, timed and checked beside the JSON one (issue 16).
+    pages = {t.key for t in TARGETS if t.html_floor_url_name}
+    assert pages == {
+        "village_list_page", "pilot_list_page", "quota_report_page", "standards_table_page", "ledger_page",
+        "register_page", "ranking_page",
+    }  # fmt: skip
+    assert all(r.html_floor_ms > 0 and r.html_ratio > 0 for r in results if r.key in pages)
+    assert all(r.html_floor_ms is None for r in results if r.key not in pages)
 
 
 @POSTGRES_ONLY
@@ -167,3 +175,17 @@ def test_the_standards_floor_agrees_with_the_standards_api(settings):
     body = ours.json()
     r_b1 = next(cell for cell in body["county"]["standards"] if cell["code"] == "R-B1")
     assert 0 < r_b1["met"] < r_b1["reported"] < r_b1["applicable"]
+
+
+def test_a_page_is_judged_against_its_template_floor_and_shows_the_json_ratio():
+    from bench.targets import verdicts
+
+    common = {"scale": "province", "url": "/", "available": True, "ours_ms": 30.0, "floor_ms": 10.0, "ratio": 3.0}
+    page = Result(key="village_list_page", label="village list page", **common, html_floor_ms=16.0, html_ratio=1.88)
+    api = Result(key="api_villages", label="GET /api/v1/villages/", **common)
+
+    page_row, api_row = verdicts(results=[page, api])
+
+    assert (page_row.floor, page_row.ratio, page_row.met) == ("16.0 ms", "1.9x", True)
+    assert page_row.what == "village list page (template floor; JSON floor 3.0x)"
+    assert (api_row.floor, api_row.ratio, api_row.met) == ("10.0 ms", "3.0x", False)

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from pilot_admin.choices import DurationUnit
 from pilot_admin.models import TimeStampedModel, VersionedModel
+from pilot_admin.reversing import reverse_id
 from villages import querysets
 from villages.choices import (
     CountyKind,
@@ -176,7 +177,7 @@ class Village(TimeStampedModel, VersionedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("villages:village_detail", args=[self.pk])
+        return reverse_id("villages:village_detail", self.pk)
 
     @property
     def status(self) -> str:
@@ -417,7 +418,7 @@ class PilotAssignment(TimeStampedModel):
         return f"{self.year}年 {self.village} {self.get_level_display()}"
 
     def get_absolute_url(self):
-        return reverse("villages:pilot_detail", args=[self.pk])
+        return reverse_id("villages:pilot_detail", self.pk)
 
     @staticmethod
     def level_for(provincial_status: str) -> str:

@@ -350,6 +350,16 @@ def visible_programs(*, user) -> QuerySet[PilotProgram]:
     return PilotProgram.objects.visible_to(user).order_by("-end_year", "name")
 
 
+def program_and_programs(*, user, code: str | None) -> tuple[PilotProgram | None, list[PilotProgram]]:
+    """program_for_code(code) and visible_programs in one query, for a page that shows the
+    program and a select of all of them (a county has a handful)."""
+    programs = list(visible_programs(user=user))
+    if code:
+        matching = [program for program in programs if program.code == code]
+        return min(matching, key=lambda program: program.pk, default=None), programs
+    return max(programs, key=lambda program: (program.end_year, program.pk), default=None), programs
+
+
 def department_list(*, user) -> QuerySet[Department]:
     return Department.objects.visible_to(user).order_by("county", "kind", "name", "pk")
 

@@ -26,9 +26,15 @@ def nomination_list(*, user) -> QuerySet[PilotNomination]:
     )
 
 
+def pending_nominations(*, user) -> QuerySet[PilotNomination]:
+    """What the nav badge counts (the menu counts it with the header's other badges in one
+    statement: home/navigation.py)."""
+    return PilotNomination.objects.visible_to(user).filter(state=NominationState.PENDING)
+
+
 def pending_nomination_count(*, user) -> int:
-    """The nav badge: one COUNT over the index on (program, state, year)."""
-    return PilotNomination.objects.visible_to(user).filter(state=NominationState.PENDING).count()
+    """One COUNT over the index on (program, state, year)."""
+    return pending_nominations(user=user).count()
 
 
 def nomination_candidates(*, user, program: PilotProgram) -> QuerySet[Village]:

@@ -229,7 +229,13 @@ class PilotListView(ScopedViewMixin, FilteredListMixin, ListView):
     extra_context = {"export_url": reverse_lazy("villages:pilot_export")}
 
     def base_queryset(self):
-        return selectors.pilot_assignment_list(user=self.request.user)
+        # The ledger names the approver only: the accepting user (the detail page's) is not
+        # joined and built for each of its fifty rows.
+        return (
+            selectors.pilot_assignment_list(user=self.request.user)
+            .select_related(None)
+            .select_related("program", "village__township", "approved_by")
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -364,7 +370,7 @@ class QuotaReportView(ScopedViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        program = selectors.program_for_code(user=user, code=self.request.GET.get("program"))
+        program, programs = selectors.program_and_programs(user=user, code=self.request.GET.get("program"))
         if program is None:
             raise Http404("没有可用的试点项目。")
         default_year = program.default_year(timezone.localdate())
@@ -376,7 +382,7 @@ class QuotaReportView(ScopedViewMixin, TemplateView):
             program=program,
             year=year,
             report=report,
-            programs=selectors.visible_programs(user=user),
+            programs=programs,
             chart=quota_chart(report),
         )
         return context

@@ -34,10 +34,16 @@ def notification_list(*, user) -> QuerySet[Notification]:
     return Notification.objects.visible_to(user).order_by("-created_at", "-id")
 
 
+def unread(*, user) -> QuerySet[Notification]:
+    """What the header badge counts (home/navigation.py counts it with the menu's badges in one
+    statement)."""
+    return Notification.objects.visible_to(user).filter(read_at__isnull=True)
+
+
 def unread_count(*, user) -> int:
-    """The header badge: one COUNT on the partial index of unread rows. A cache in Redis would
-    cost the same round trip and need invalidating after every bulk insert."""
-    return Notification.objects.visible_to(user).filter(read_at__isnull=True).count()
+    """One COUNT on the partial index of unread rows. A cache in Redis would cost the same round
+    trip and need invalidating after every bulk insert."""
+    return unread(user=user).count()
 
 
 def notification_mark_read(*, user, notification: Notification) -> bool:
