@@ -85,6 +85,8 @@ import_kinds.register(
         columns=PERSON_COLUMNS,
         service="guardianship.services_import.person_import",
         permission=permissions.can_edit_persons,
+        # A county registers thousands of persons at once: checked and written in batches.
+        streaming=True,
         description="登记新的特困人员：每行一人，按公民身份号码识别。",
         notes=(
             "已登记的人员（公民身份号码相同）不能重复导入，请在人员页面修改。",

@@ -222,6 +222,30 @@ def test_export_writes_formula_like_strings_as_text_never_as_formulas():
     assert sheet.cell(row=3, column=2).value == "是"
 
 
+def test_row_spool_gives_its_rows_back_on_every_pass_from_a_file(monkeypatch):
+    from pilot_admin.excel import ImportRow, RowError, RowSpool
+
+    monkeypatch.setattr(RowSpool, "BATCH", 3)
+    monkeypatch.setattr(RowSpool, "IN_MEMORY_BYTES", 1)
+    rows = [
+        ImportRow(number=n, data={"name": f"甲{n}", "amount": Decimal("1.50"), "day": datetime.date(2024, 1, n)})
+        for n in range(2, 10)
+    ]
+    rows[3].errors.append(RowError(5, "金额", "不是数字"))
+    spool = RowSpool()
+    for row in rows:
+        spool.append(row)
+    assert len(spool) == 8 and spool
+    assert list(spool) == rows and list(spool) == rows  # read anew on each pass
+    assert spool._file._rolled  # the batches went to a file on disk, not memory
+    # Two passes under way at once (a service looking ahead) each read their own batches.
+    first, second = iter(spool), iter(spool)
+    assert [next(first).number for _ in range(4)] == [2, 3, 4, 5]
+    assert [row.number for row in second] == list(range(2, 10))
+    assert [row.number for row in first] == [6, 7, 8, 9]
+    spool.close()
+
+
 def _export_cell_by_cell(columns, rows, title) -> bytes:
     """export_response as it was before its row writer: every value through export_cell and
     openpyxl's own append. The reference the fast path must match byte for byte."""
