@@ -123,7 +123,11 @@ class ImportKind:
         return import_string(self.service)(actor=actor, rows=sheet.rows, dry_run=dry_run)
 
     def run(self, *, actor, file, dry_run: bool) -> ImportResult:
-        return self.apply(actor=actor, sheet=self.read(file), dry_run=dry_run)
+        sheet = self.read(file)
+        try:
+            return self.apply(actor=actor, sheet=sheet, dry_run=dry_run)
+        finally:
+            sheet.close()
 
 
 class ImportKindRegistry:

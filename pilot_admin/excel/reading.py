@@ -46,6 +46,11 @@ class SheetData:
     rows: list[ImportRow] | RowSpool = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
 
+    def close(self) -> None:
+        """Drop a RowSpool's temporary file (a list needs nothing)."""
+        if isinstance(self.rows, RowSpool):
+            self.rows.close()
+
     @property
     def fatal(self) -> bool:
         """Errors that stop before any row (unreadable file, header, size) — no rows then."""
