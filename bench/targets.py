@@ -42,10 +42,12 @@ HELD_BACK = {
     "api_guardianship_stats": "the province-wide figures aggregate every person's month of visits; the floor "
     "does the same in one statement without the scoping joins",
     "person import 特困人员导入": "each row is built and fully validated as a Person in Python (the same "
-    "person_validate the page uses) before the one bulk INSERT and its one audit INSERT; the floor inserts the "
-    "values as read",
-    "visit ledger export 走访台账导出": "every cell passes the formula guard and date formatting (export_cell), "
-    "and persons come 500 at a time with one visits query each; the floor writes the raw values of one cursor",
+    "person_validate the page uses), a batch of 1,000 at a time with its look-ups, its INSERT and its audit INSERT, "
+    "the rows read first into a temporary file; the floor inserts the values as read",
+    "visit ledger export 走访台账导出": "one query read from its cursor as the floor's, and each row written through "
+    "openpyxl with the columns' styles made once (the twelve month cells carry the date format, on 未走访 too, "
+    "where the floor's raw values style only its dates); text is checked for formulas and characters XML cannot "
+    "carry",
     "load": "every path of the mix is served in turn, so the throughput ratio is about the mix's summed request "
     "times, ours ÷ the floors': the slowest of the per-request rows above (pages rendering HTML against JSON floors, "
     "their ratios and what holds each back) weigh most",
@@ -56,9 +58,9 @@ HELD_BACK = {
 
 
 MEMORY_HELD_BACK = {
-    "person import 特困人员导入": "every row, its validated Person and its audit entry are held until the one "
-    "bulk write, so an error anywhere writes nothing and every row's error is reported at once (the floor "
-    "holds its rows too)",
+    "person import 特困人员导入": "the rows wait in a temporary file and are checked and written 1,000 at a time "
+    "inside one transaction; what still grows with the rows is the file's ID numbers (kept to report a repeat "
+    "with the row it repeats) and openpyxl's table of the sheet's strings, which the floor holds too",
 }
 
 

@@ -2,10 +2,12 @@
 and the visit ledger (persons × months). The register export's first columns carry the person
 import's headers, so the file can be read back by people and by the import alike."""
 
+from operator import itemgetter
+
 from django.utils import timezone
 
 from guardianship import permissions, rules
-from guardianship.choices import CivilCapacity, DisabilityType, ObligorSituation, PersonKind, SupportMode
+from guardianship.choices import CivilCapacity, DisabilityType, ObligorSituation, PersonKind, PersonStatus, SupportMode
 from pilot_admin.excel import (
     BOOL,
     CHOICE,
@@ -83,6 +85,8 @@ import_kinds.register(
         columns=PERSON_COLUMNS,
         service="guardianship.services_import.person_import",
         permission=permissions.can_edit_persons,
+        # A county registers thousands of persons at once: checked and written in batches.
+        streaming=True,
         description="登记新的特困人员：每行一人，按公民身份号码识别。",
         notes=(
             "已登记的人员（公民身份号码相同）不能重复导入，请在人员页面修改。",
@@ -145,15 +149,17 @@ def person_export_columns(*, full_id_numbers: bool) -> tuple[ExportColumn, ...]:
 
 
 def visit_matrix_columns() -> tuple[ExportColumn, ...]:
-    """Rows of the ledger are MatrixRows: a person and the first visit date of each month."""
+    """Rows of the ledger are selectors.visit_ledger_lines: township, village, name, status and
+    the first visit date of each month (None where there was none)."""
+    statuses = dict(PersonStatus.choices)
 
     def month(index):
-        return lambda row: row.months[index] or "未走访"
+        return lambda line: line[index] or "未走访"
 
     return (
-        ExportColumn("乡镇", lambda row: row.person.village.township.name),
-        ExportColumn("村名", lambda row: row.person.village.name),
-        ExportColumn("姓名", lambda row: row.person.name, width=10),
-        ExportColumn("状态", lambda row: row.person.get_status_display(), width=8),
-        *(ExportColumn(f"{n}月", month(n - 1), width=11, number_format="yyyy-mm-dd") for n in range(1, 13)),
+        ExportColumn("乡镇", itemgetter(0)),
+        ExportColumn("村名", itemgetter(1)),
+        ExportColumn("姓名", itemgetter(2), width=10),
+        ExportColumn("状态", lambda line: statuses.get(line[3], line[3]), width=8),
+        *(ExportColumn(f"{n}月", month(3 + n), width=11, number_format="yyyy-mm-dd") for n in range(1, 13)),
     )

@@ -1,7 +1,7 @@
 """Reads of the guardianship app: the register, monthly visit compliance (R-H14), the visit
 matrix and the statistics of the API. Every figure is SQL on visible_to querysets, so the
-number of queries never depends on the number of persons or visits (the visit matrix, streamed
-for its export, adds one query per chunk of MATRIX_CHUNK_SIZE persons, never per row).
+number of queries never depends on the number of persons or visits (the visit matrix is one
+query, streamed from its cursor for the export).
 
 Monthly compliance, the one definition used by the register, the ledger, the statistics, the
 reminders and the benchmark floor: a person is due visits in month M when they are in
@@ -18,7 +18,6 @@ assessment records (they would need one more join per person on the province's s
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import islice
 
 from django.db.models import (
     BooleanField,
@@ -34,7 +33,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, ExtractMonth
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from guardianship.choices import CivilCapacity, PersonStatus, SupportMode
@@ -150,13 +149,17 @@ def monthly_compliance(*, user, month: datetime.date, township: Township | None 
     return with_month_visits(persons.select_related("village__township"), month)
 
 
-# Measured on the benchmark's export (20,000 and 100,000 visits, start-up 78 MB): peak resident
-# memory 84 and 85 MB with chunks of 500, 93 and 102 MB with 2,000; a query per chunk is ~2 ms.
-MATRIX_CHUNK_SIZE = 500
+# Persons fetched per round trip of the ledger's one cursor (a server-side cursor on PostgreSQL):
+# the memory of one chunk of rows, however long the ledger.
+MATRIX_CHUNK_SIZE = 2000
+MONTHS = range(1, 13)
 
 
 def _matrix_persons(*, user, year: int, township: Township | None, village) -> QuerySet[Person]:
-    """The dispersed persons on the register at some time in `year`, in the register's order."""
+    """The dispersed persons on the register at some time in `year`, in the register's order,
+    each with `m1` … `m12`: the date of the first visit in that month of `year` (None if none).
+    The year's visits are a LEFT JOIN restricted in its ON clause (FilteredRelation), so a
+    person's other years are never read, and one GROUP BY gives every month: one query."""
     start, end = datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
     persons = Person.objects.visible_to(user).filter(
         Q(created_at__lt=local_midnight(end)),
@@ -167,26 +170,18 @@ def _matrix_persons(*, user, year: int, township: Township | None, village) -> Q
         persons = persons.filter(village__township=township)
     if village is not None:
         persons = persons.filter(village=village)
-    return persons.select_related("village__township")
-
-
-def _first_visits(person_ids: list[int], year: int) -> dict[int, dict[int, datetime.date]]:
-    """Per person, the date of the first visit in each month (1–12) of `year` that had one."""
-    firsts = (
-        Visit.objects.filter(
-            person_id__in=person_ids,
-            visited_on__gte=datetime.date(year, 1, 1),
-            visited_on__lt=datetime.date(year + 1, 1, 1),
+    year_visits = FilteredRelation("visits", condition=Q(visits__visited_on__gte=start, visits__visited_on__lt=end))
+    # The register's order named: Django leaves Meta.ordering out of a GROUP BY query.
+    return (
+        persons.annotate(year_visits=year_visits)
+        .annotate(
+            **{
+                f"m{month}": Min("year_visits__visited_on", filter=Q(year_visits__visited_on__month=month))
+                for month in MONTHS
+            }
         )
-        .annotate(month=ExtractMonth("visited_on"))
-        .values("person_id", "month")
-        .annotate(first=Min("visited_on"))
-        .order_by()
+        .order_by(*Person._meta.ordering)
     )
-    cells: dict[int, dict[int, datetime.date]] = {}
-    for row in firsts:
-        cells.setdefault(row["person_id"], {})[row["month"]] = row["first"]
-    return cells
 
 
 def visit_matrix_rows(
@@ -194,24 +189,31 @@ def visit_matrix_rows(
 ) -> Iterator[tuple[Person, list[datetime.date | None]]]:
     """The inspections' ledger as a stream: each dispersed person on the register at some time
     in `year`, in the register's order, with the first visit date of each month (a list of 12,
-    None where a month had none). Persons come `chunk_size` at a time from one cursor, and each
-    chunk's visits in one query: 1 + ⌈persons / chunk_size⌉ queries, and the memory of one
-    chunk however long the ledger (the county's export holds a year of every visit)."""
-    chunk_size = chunk_size or MATRIX_CHUNK_SIZE
+    None where a month had none). One query, read `chunk_size` persons at a time from its
+    cursor: the memory of one chunk however long the ledger."""
     persons = _matrix_persons(user=user, year=year, township=township, village=village)
-    rows = persons.iterator(chunk_size=chunk_size)
-    while chunk := list(islice(rows, chunk_size)):
-        cells = _first_visits([person.pk for person in chunk], year)
-        for person in chunk:
-            months = cells.get(person.pk, {})
-            yield person, [months.get(month) for month in range(1, 13)]
+    for person in persons.select_related("village__township").iterator(chunk_size=chunk_size or MATRIX_CHUNK_SIZE):
+        yield person, [getattr(person, f"m{month}") for month in MONTHS]
+
+
+def visit_ledger_lines(
+    *, user, year: int, township: Township | None = None, village=None, chunk_size: int | None = None
+) -> Iterator[tuple]:
+    """visit_matrix_rows as plain values for the export, which needs no Person: (township name,
+    village name, name, status, first visit date of months 1–12 or None). The same one query
+    and cursor, without building a Person, a Village and a Township per row."""
+    persons = _matrix_persons(user=user, year=year, township=township, village=village)
+    lines = persons.values_list(
+        "village__township__name", "village__name", "name", "status", *(f"m{month}" for month in MONTHS)
+    )
+    return lines.iterator(chunk_size=chunk_size or MATRIX_CHUNK_SIZE)
 
 
 def visit_matrix(
     *, user, year: int, township: Township | None = None, village=None
 ) -> tuple[list[Person], dict[int, dict[int, datetime.date]]]:
     """visit_matrix_rows held whole: the persons and, per person, the date of the first visit in
-    each month (1–12) that had one. Two queries up to MATRIX_CHUNK_SIZE persons."""
+    each month (1–12) that had one. One query."""
     person_list, cells = [], {}
     for person, months in visit_matrix_rows(user=user, year=year, township=township, village=village):
         person_list.append(person)

@@ -1,9 +1,11 @@
 """The person and visit imports through the shared pipeline. Each row is built and checked by
 the same validation a page's service uses (services.person_validate, services.visit_validate),
 so no rule is restated here; the database look-ups those make per record are made once for the
-whole file. Only when no row failed are all rows written, in bulk, in one transaction, with one
-audit INSERT (pilot_admin.audit.services.record_bulk)."""
+whole file (the visits) or once per batch of rows (the persons). Only when no row failed are
+the rows written, in bulk, in one transaction, audited with one INSERT per batch
+(pilot_admin.audit.services.record_bulk)."""
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -23,6 +25,7 @@ from pilot_admin.excel import (
     RowError,
     clean_in_memory,
     finish_import,
+    import_in_batches,
 )
 from pilot_admin.services import require
 from villages.models import Village
@@ -65,78 +68,89 @@ def _other_problems(row: ImportRow, data: dict, fact: rules.IdFacts | None, colu
     return []
 
 
-def _villages_by_name(actor, rows) -> dict[tuple[str, str], Village]:
-    names = {row.data["village"] for row in rows if "village" in row.data}
+def _villages_by_name(actor, names) -> dict[tuple[str, str], Village]:
     return {
         (village.township.name, village.name): village
         for village in Village.objects.visible_to(actor).filter(name__in=names).select_related("township")
     }
 
 
-def person_import(*, actor, rows: list[ImportRow], dry_run: bool) -> ImportResult:
+def person_import(*, actor, rows: Iterable[ImportRow], dry_run: bool) -> ImportResult:
     """Register new persons, one per row, each built and checked by services.person_validate
-    (the rules of person_save) with its look-ups made once for the file, then written with one
-    INSERT per thousand rows and audited like person_save's. An ID number already registered,
-    or repeated in the file, is an error: changes are made on the person's page."""
+    (the rules of person_save) with its look-ups made once per batch of BATCH_SIZE rows, then
+    written with one INSERT per batch and audited like person_save's. An ID number already
+    registered, or repeated in the file, is an error: changes are made on the person's page.
+
+    The rows come in a RowSpool and are checked and written a batch at a time inside one
+    transaction (import_in_batches): any error rolls every batch back, and only the errors, the
+    villages met and the file's ID numbers (for its repeats) are kept, so memory stays flat."""
     require(permissions.can_edit_persons(actor), "您的角色不能导入特困人员。")
     columns = PERSON_COLUMNS
-    errors: list[RowError] = []
-    villages = _villages_by_name(actor, rows)
-    facts = {row.number: _parsed_id(row, columns, errors) for row in rows}
-    numbers = {f.number for f in facts.values() if f is not None}
-    checks = services.person_checks(actor=actor, villages=villages.values(), id_numbers=numbers)
+    villages: dict[tuple[str, str], Village] = {}
+    names_looked_up: set[str] = set()
     first_seen: dict[str, int] = {}
-    persons: list[Person] = []
-    for row in rows:
-        fact = facts[row.number]
-        number_ok = fact is not None
-        if fact is not None:
-            first = first_seen.setdefault(fact.number, row.number)
-            if first != row.number:
-                errors.append(RowError(row.number, columns.header("id_number"), f"与第 {first} 行的公民身份号码重复。"))
-                number_ok = False
-            elif fact.number in checks.registered:
-                errors.append(
-                    RowError(row.number, columns.header("id_number"), "该公民身份号码已登记，请在人员页面修改。")
-                )
-                number_ok = False
-        village = None
-        if "township" in row.data and "village" in row.data:
-            village = villages.get((row.data["township"], row.data["village"]))
-            if village is None:
-                errors.append(
-                    RowError(
-                        row.number,
-                        columns.header("village"),
-                        f"“{row.data['township']}”没有名为“{row.data['village']}”的村，或不在您的管辖范围内。",
-                    )
-                )
-        data = {**PERSON_DEFAULTS, **{k: v for k, v in row.data.items() if k in services.PERSON_FIELDS}}
-        if not number_ok or village is None or not row.ok:
-            # The row has failed already; its other cells still meet the model's rules now, so
-            # all its problems are reported in this run rather than after the first are fixed.
-            errors.extend(_other_problems(row, data, fact, columns))
-            continue
-        data.update(id_number=fact.number, village=village)
-        try:
-            persons.append(services.person_validate(actor=actor, checks=checks, **data).person)
-        except ValidationError as error:
-            errors.extend(columns.errors_from(row.number, error, model=Person))
 
-    def write():
+    def check(batch: list[ImportRow], errors: list[RowError]) -> list[Person]:
+        names = {row.data["village"] for row in batch if "village" in row.data} - names_looked_up
+        if names:
+            villages.update(_villages_by_name(actor, names))
+            names_looked_up.update(names)
+        facts = {row.number: _parsed_id(row, columns, errors) for row in batch}
+        numbers = {f.number for f in facts.values() if f is not None}
+        batch_villages = {
+            villages[key]
+            for row in batch
+            if (key := (row.data.get("township"), row.data.get("village"))) in villages
+        }  # fmt: skip
+        checks = services.person_checks(actor=actor, villages=batch_villages, id_numbers=numbers)
+        persons: list[Person] = []
+        for row in batch:
+            fact = facts[row.number]
+            number_ok = fact is not None
+            if fact is not None:
+                first = first_seen.setdefault(fact.number, row.number)
+                if first != row.number:
+                    errors.append(
+                        RowError(row.number, columns.header("id_number"), f"与第 {first} 行的公民身份号码重复。")
+                    )
+                    number_ok = False
+                elif fact.number in checks.registered:
+                    errors.append(
+                        RowError(row.number, columns.header("id_number"), "该公民身份号码已登记，请在人员页面修改。")
+                    )
+                    number_ok = False
+            village = None
+            if "township" in row.data and "village" in row.data:
+                village = villages.get((row.data["township"], row.data["village"]))
+                if village is None:
+                    errors.append(
+                        RowError(
+                            row.number,
+                            columns.header("village"),
+                            f"“{row.data['township']}”没有名为“{row.data['village']}”的村，或不在您的管辖范围内。",
+                        )
+                    )
+            data = {**PERSON_DEFAULTS, **{k: v for k, v in row.data.items() if k in services.PERSON_FIELDS}}
+            if not number_ok or village is None or not row.ok:
+                # The row has failed already; its other cells still meet the model's rules now, so
+                # all its problems are reported in this run rather than after the first are fixed.
+                errors.extend(_other_problems(row, data, fact, columns))
+                continue
+            data.update(id_number=fact.number, village=village)
+            try:
+                persons.append(services.person_validate(actor=actor, checks=checks, **data).person)
+            except ValidationError as error:
+                errors.extend(columns.errors_from(row.number, error, model=Person))
+        return persons
+
+    def write(persons: list[Person]) -> None:
         Person.objects.bulk_create(persons, batch_size=BATCH_SIZE)
         audit.record_bulk(
             actor=actor, items=[(person, AuditAction.CREATE, None) for person in persons], note=IMPORT_AUDIT_NOTE
         )
 
-    return finish_import(
-        columns=columns,
-        rows=rows,
-        errors=errors,
-        created=len(persons),
-        updated=0,
-        dry_run=dry_run,
-        write=write,
+    return import_in_batches(
+        columns=columns, rows=rows, dry_run=dry_run, check=check, write=write, batch_size=BATCH_SIZE
     )
 
 

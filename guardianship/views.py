@@ -377,7 +377,7 @@ class VisitMatrixMixin(ScopedViewMixin):
             self.village = get_object_or_404(villages, pk=request.GET["village"])
 
     def rows(self) -> Iterator[MatrixRow]:
-        """Streamed, so the export holds one chunk of persons at a time; the page lists them."""
+        """The page's rows: Persons (each links to its page), from the ledger's one query."""
         rows = selectors.visit_matrix_rows(
             user=self.request.user, year=self.year, township=self.township, village=self.village
         )
@@ -429,7 +429,12 @@ class VisitMatrixExportView(VisitMatrixMixin, View):
             sheet_title=f"{self.year}年走访台账",
             title=title,
             columns=columns,
-            rows=values_of(columns, self.rows()),
+            rows=values_of(
+                columns,
+                selectors.visit_ledger_lines(
+                    user=request.user, year=self.year, township=self.township, village=self.village
+                ),
+            ),
         )
 
 

@@ -5,8 +5,10 @@ ImportKind naming its service `<entity>_import(*, actor, rows, dry_run)` (`kinds
 refuses what is not a real .xlsx, reads the first sheet in read-only mode, turns each row into
 typed values and records every bad cell as a RowError (Excel row number, column header, Chinese
 message). The service adds the cross-row and database checks and, through `finish_import`,
-writes in one transaction only when no row has an error. A stored upload with errors comes back
-with each bad cell marked. Each page upload is kept as an ImportRun (`runs`); one with more
+writes in one transaction only when no row has an error; a kind marked `streaming` gets its
+rows in a RowSpool (a temporary file) and writes them in batches inside that one transaction
+(`import_in_batches`), so its memory does not grow with the rows. A stored upload with errors
+comes back with each bad cell marked. Each page upload is kept as an ImportRun (`runs`); one with more
 data rows than IMPORT_BACKGROUND_ROWS is imported by a Celery worker that records its progress.
 
 Exports (`writing`): write-only workbooks streamed from querysets into a temporary file, with
@@ -40,6 +42,7 @@ from pilot_admin.excel.kinds import (
     can_import_any,
     constraint_message,
     finish_import,
+    import_in_batches,
     import_kinds,
 )
 from pilot_admin.excel.reading import (
@@ -50,7 +53,7 @@ from pilot_admin.excel.reading import (
     count_data_rows,
     read_sheet,
 )
-from pilot_admin.excel.results import ImportResult, ImportRow, RowError
+from pilot_admin.excel.results import ImportResult, ImportRow, RowError, RowSpool
 from pilot_admin.excel.runs import (
     ERROR_FILL,
     FILE_GONE_MESSAGE,
@@ -111,6 +114,7 @@ __all__ = [
     "ImportResult",
     "ImportRow",
     "RowError",
+    "RowSpool",
     "SheetData",
     "UnreadableWorkbook",
     "annotated_response",
@@ -122,6 +126,7 @@ __all__ = [
     "export_cell",
     "export_response",
     "finish_import",
+    "import_in_batches",
     "import_kinds",
     "import_run_abandon",
     "import_run_commit",

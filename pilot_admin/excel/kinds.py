@@ -1,8 +1,9 @@
 """What users can import: the kinds apps register from their excel.py, and the end every
 import service goes through."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -41,6 +42,49 @@ def finish_import(
     return ImportResult(created=created, updated=updated, dry_run=dry_run)
 
 
+class _NothingWritten(Exception):
+    """Leaves import_in_batches' transaction, rolling back the batches already written."""
+
+
+def import_in_batches(
+    *,
+    columns: ColumnSet,
+    rows: Iterable[ImportRow],
+    dry_run: bool,
+    check: Callable[[list[ImportRow], list[RowError]], list],
+    write: Callable[[list], None],
+    batch_size: int,
+) -> ImportResult:
+    """finish_import for an import read in batches, whose rows are never all held at once (a
+    streaming kind: its rows come from a RowSpool). `check(batch, errors)` checks `batch_size`
+    rows, adds their problems to `errors` and returns the batch's records; while no row has
+    failed, `write(records)` writes them at once. Everything runs in one transaction, rolled
+    back when any row anywhere failed (or on a dry run): all or nothing, as finish_import, and
+    every row's errors reported. What is kept is the errors, not the rows or their records."""
+    errors: list[RowError] = []
+    created = 0
+    iterator = iter(rows)
+    try:
+        with transaction.atomic():
+            while batch := list(islice(iterator, batch_size)):
+                for row in batch:
+                    errors.extend(row.errors)
+                records = check(batch, errors)
+                created += len(records)
+                if not errors and not dry_run:
+                    write(records)
+            if errors or dry_run:
+                raise _NothingWritten
+    except _NothingWritten:
+        pass
+    except IntegrityError:
+        # Someone changed the same rows between our checks and the write.
+        return ImportResult(errors=[RowError(None, "", CONFLICT_MESSAGE)], dry_run=dry_run)
+    if errors:
+        return ImportResult(errors=columns.sort(errors), dry_run=dry_run)
+    return ImportResult(created=created, updated=0, dry_run=dry_run)
+
+
 def constraint_message(model, name: str) -> str:
     """A named constraint's own Chinese message, so a bulk check says what the model says."""
     return next(str(c.violation_error_message) for c in model._meta.constraints if c.name == name)
@@ -60,13 +104,16 @@ class ImportKind:
     permission: Callable[[Any], bool]
     description: str = ""
     notes: tuple[str, ...] = ()
+    # The service reads its rows in batches (import_in_batches): they are handed to it in a
+    # RowSpool rather than a list, so an import's memory does not grow with its rows.
+    streaming: bool = False
 
     @property
     def template_filename(self) -> str:
         return f"{self.label}导入模板.xlsx"
 
     def read(self, file, *, progress: Callable[[int], None] | None = None, progress_every: int = 1000) -> SheetData:
-        return read_sheet(self.columns, file, progress=progress, progress_every=progress_every)
+        return read_sheet(self.columns, file, progress=progress, progress_every=progress_every, spool=self.streaming)
 
     def apply(self, *, actor, sheet: SheetData, dry_run: bool) -> ImportResult:
         """The kind's service on the rows read (it checks across rows and against the database,
@@ -76,7 +123,11 @@ class ImportKind:
         return import_string(self.service)(actor=actor, rows=sheet.rows, dry_run=dry_run)
 
     def run(self, *, actor, file, dry_run: bool) -> ImportResult:
-        return self.apply(actor=actor, sheet=self.read(file), dry_run=dry_run)
+        sheet = self.read(file)
+        try:
+            return self.apply(actor=actor, sheet=sheet, dry_run=dry_run)
+        finally:
+            sheet.close()
 
 
 class ImportKindRegistry:

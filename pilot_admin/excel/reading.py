@@ -22,7 +22,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.cell import range_boundaries
 
 from pilot_admin.excel.columns import CellError, Column, ColumnSet
-from pilot_admin.excel.results import ImportRow, RowError
+from pilot_admin.excel.results import ImportRow, RowError, RowSpool
 
 
 def check_upload(file) -> None:
@@ -42,8 +42,14 @@ def check_upload(file) -> None:
 
 @dataclass
 class SheetData:
-    rows: list[ImportRow] = field(default_factory=list)
+    # A list, or a RowSpool when read for a streaming import kind (read_sheet's `spool`).
+    rows: list[ImportRow] | RowSpool = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Drop a RowSpool's temporary file (a list needs nothing)."""
+        if isinstance(self.rows, RowSpool):
+            self.rows.close()
 
     @property
     def fatal(self) -> bool:
@@ -111,12 +117,16 @@ def read_sheet(
     *,
     progress: Callable[[int], None] | None = None,
     progress_every: int = 1000,
+    spool: bool = False,
 ) -> SheetData:
     """Read the first sheet: header row 1 matched by text, then every non-empty row parsed.
     `progress`, when given, is told the number of rows read every `progress_every` rows and
-    once at the end."""
+    once at the end. With `spool` the rows are kept in a RowSpool (a temporary file), not a
+    list: memory stays flat however long the sheet, for an import that reads them in batches."""
     try:
-        return _read_first_sheet(file, lambda sheet: _read_rows(columns, sheet, progress, progress_every))
+        return _read_first_sheet(
+            file, lambda sheet: _read_rows(columns, sheet, progress, progress_every, RowSpool() if spool else [])
+        )
     except UnreadableWorkbook as error:
         return SheetData(errors=[RowError(None, "", error.message)])
 
@@ -315,13 +325,13 @@ def _merge_errors(sheet, present: list[Column], positions: dict[str, int]) -> li
     return errors
 
 
-def _read_rows(columns: ColumnSet, sheet, progress, progress_every: int) -> SheetData:
+def _read_rows(columns: ColumnSet, sheet, progress, progress_every: int, rows) -> SheetData:
     lines = _lines(sheet)
     present, positions, errors = _header(columns, lines)
     errors = errors or _merge_errors(sheet, present, positions)
     if errors:
         return SheetData(errors=errors)
-    rows, limit = [], settings.IMPORT_MAX_ROWS
+    limit = settings.IMPORT_MAX_ROWS
     for number, values in _data_lines(present, positions, lines):
         if len(rows) >= limit:
             return SheetData(errors=[RowError(None, "", f"数据超过 {limit} 行的上限，请分成几个文件导入。")])

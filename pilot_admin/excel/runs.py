@@ -164,16 +164,19 @@ def _execute(run: ImportRun, kind: ImportKind, actor, progress=None) -> ImportRu
     step = max(PROGRESS_MIN_STEP, math.ceil(run.rows_total / PROGRESS_UPDATES))
     with run.upload.open("rb") as file:
         sheet = kind.read(file, progress=progress, progress_every=step)
-    with transaction.atomic():
-        result = kind.apply(actor=actor, sheet=sheet, dry_run=run.dry_run)
-        if result.errors:
-            run.status = ImportStatus.FAILED
-        else:
-            run.status = ImportStatus.CHECKED if run.dry_run else ImportStatus.DONE
-        run.created_count, run.updated_count = result.created, result.updated
-        run.errors = [error.as_dict() for error in result.errors]
-        run.rows_done = len(sheet.rows)
-        run.save()
+    try:
+        with transaction.atomic():
+            result = kind.apply(actor=actor, sheet=sheet, dry_run=run.dry_run)
+            if result.errors:
+                run.status = ImportStatus.FAILED
+            else:
+                run.status = ImportStatus.CHECKED if run.dry_run else ImportStatus.DONE
+            run.created_count, run.updated_count = result.created, result.updated
+            run.errors = [error.as_dict() for error in result.errors]
+            run.rows_done = len(sheet.rows)
+            run.save()
+    finally:
+        sheet.close()
     metrics.IMPORTS.labels(run.kind, run.status).inc()
     return run
 

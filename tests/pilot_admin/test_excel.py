@@ -1,5 +1,6 @@
 """The shared Excel pipeline: reading and refusing uploads, typed cells, templates, exports."""
 
+import datetime
 import io
 import zipfile
 from decimal import Decimal
@@ -7,6 +8,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pilot_admin.excel import (
     BOOL,
@@ -28,7 +31,7 @@ from pilot_admin.excel import (
 )
 from pilot_admin.models import ImportRun
 from tests.factories import CountyFactory, UserFactory
-from tests.helpers.excel import downloaded, workbook_bytes, workbook_file
+from tests.helpers.excel import downloaded, response_bytes, workbook_bytes, workbook_file
 from tests.helpers.uploads import xlsx_upload
 
 COLUMNS = ColumnSet(
@@ -217,6 +220,100 @@ def test_export_writes_formula_like_strings_as_text_never_as_formulas():
     assert all(cell.quotePrefix for cell in values)
     assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
     assert sheet.cell(row=3, column=2).value == "是"
+
+
+def test_row_spool_gives_its_rows_back_on_every_pass_from_a_file(monkeypatch):
+    from pilot_admin.excel import ImportRow, RowError, RowSpool
+
+    monkeypatch.setattr(RowSpool, "BATCH", 3)
+    monkeypatch.setattr(RowSpool, "IN_MEMORY_BYTES", 1)
+    rows = [
+        ImportRow(number=n, data={"name": f"甲{n}", "amount": Decimal("1.50"), "day": datetime.date(2024, 1, n)})
+        for n in range(2, 10)
+    ]
+    rows[3].errors.append(RowError(5, "金额", "不是数字"))
+    spool = RowSpool()
+    for row in rows:
+        spool.append(row)
+    assert len(spool) == 8 and spool
+    assert list(spool) == rows and list(spool) == rows  # read anew on each pass
+    assert spool._file._rolled  # the batches went to a file on disk, not memory
+    # Two passes under way at once (a service looking ahead) each read their own batches.
+    first, second = iter(spool), iter(spool)
+    assert [next(first).number for _ in range(4)] == [2, 3, 4, 5]
+    assert [row.number for row in second] == list(range(2, 10))
+    assert [row.number for row in first] == [6, 7, 8, 9]
+    spool.close()
+
+
+def _export_cell_by_cell(columns, rows, title) -> bytes:
+    """export_response as it was before its row writer: every value through export_cell and
+    openpyxl's own append. The reference the fast path must match byte for byte."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    from pilot_admin.excel import HEADER_FILL, export_cell
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Sheet1")
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    sheet.freeze_panes = "A3" if title else "A2"
+    if title:
+        title_cell = export_cell(sheet, title)
+        title_cell.font = Font(bold=True, size=14)
+        sheet.append([title_cell])
+    header = []
+    for column in columns:
+        cell = export_cell(sheet, column.header, bold=True)
+        cell.fill = HEADER_FILL
+        header.append(cell)
+    sheet.append(header)
+    formats = [column.number_format for column in columns]
+    for values in rows:
+        sheet.append([export_cell(sheet, v, fmt) for v, fmt in zip(values, formats, strict=False)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _parts(content: bytes) -> dict[str, bytes]:
+    """The package's parts but its properties (they carry the time it was written)."""
+    with zipfile.ZipFile(io.BytesIO(content)) as package:
+        return {name: package.read(name) for name in package.namelist() if not name.startswith("docProps/")}
+
+
+_TZ = datetime.timezone(datetime.timedelta(hours=8))
+EXPORT_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.decimals(allow_nan=False, allow_infinity=False, places=2, max_value=10**6, min_value=-(10**6)),
+    st.dates(min_value=datetime.date(1950, 1, 1), max_value=datetime.date(2050, 1, 1)),
+    st.datetimes(min_value=datetime.datetime(1950, 1, 1), max_value=datetime.datetime(2050, 1, 1)),
+    st.datetimes(
+        min_value=datetime.datetime(1950, 1, 1), max_value=datetime.datetime(2050, 1, 1), timezones=st.just(_TZ)
+    ),
+    st.times(),
+    st.sampled_from(["", "未走访", "#N/A", "=1+1", "+86", "-3", "@x", "\tx", "a\x01b", " 前后空格 "]),
+    st.text(max_size=12),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    formats=st.lists(st.sampled_from([None, "yyyy-mm-dd", "0.00", "@", "yyyy/m/d h:mm"]), min_size=1, max_size=4),
+    rows=st.lists(st.lists(EXPORT_VALUES, min_size=4, max_size=4), max_size=6),
+    title=st.sampled_from(["", "台账"]),
+)
+def test_export_rows_are_written_exactly_as_export_cell_writes_each_value(formats, rows, title):
+    """The row writer's fast path (plain values, prepared styles) gives the very file that
+    export_cell cell by cell gives, whatever the values and the columns' number formats."""
+    columns = [ExportColumn(f"列{i}", lambda v: v, number_format=fmt) for i, fmt in enumerate(formats)]
+    response = export_response(filename="x.xlsx", columns=columns, rows=[list(r) for r in rows], title=title)
+    assert _parts(response_bytes(response)) == _parts(_export_cell_by_cell(columns, rows, title))
 
 
 def test_export_filename_is_chinese_in_rfc_5987_form():
