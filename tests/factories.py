@@ -314,7 +314,7 @@ def confirmed_inspection(*, county_admin, inspection, deductions=None, rectify=(
 def id_number(birth_date: datetime.date, serial: int, *, area: str = "422823") -> str:
     """A valid 18-character ID number (GB 11643) for `area` (巴东县 by default) and birth date;
     `serial` (0–999) fills positions 15–17, its parity giving the gender (odd: male)."""
-    from guardianship.rules import _CHECK_CODES, _WEIGHTS
+    from pilot_admin.idnumbers import _CHECK_CODES, _WEIGHTS
 
     # The year by hand: strftime's %Y does not pad years before 1000 to four digits on Linux.
     body = f"{area}{birth_date.year:04d}{birth_date:%m%d}{serial % 1000:03d}"
