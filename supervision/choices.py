@@ -51,10 +51,6 @@ class CommitteeStatus(models.TextChoices):
     DISSOLVED = "dissolved", "已撤销"
 
 
-# The statuses of a village's current committee: at most one per village (a constraint).
-CURRENT_STATUSES = (CommitteeStatus.ELECTING, CommitteeStatus.ACTIVE)
-
-
 class MemberRole(models.TextChoices):
     CHAIR = "chair", "主任"
     MEMBER = "member", "委员"

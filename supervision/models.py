@@ -15,7 +15,6 @@ from pilot_admin import crypto
 from pilot_admin.models import TimeStampedModel, VersionedModel
 from supervision import querysets
 from supervision.choices import (
-    CURRENT_STATUSES,
     Assembly,
     CadrePost,
     CommitteeStatus,
@@ -186,7 +185,7 @@ class CadreRelative(TimeStampedModel, PersonFields):
 
 class Committee(TimeStampedModel, VersionedModel):
     """One village's supervision committee for one term; the term is the villagers' committee's
-    (R-J4). At most one current (electing or serving) committee per village."""
+    (R-J4). At most one serving and one being elected per village."""
 
     village = models.ForeignKey(
         "villages.Village", verbose_name="村（居）", on_delete=models.PROTECT, related_name="supervision_committees"
@@ -216,11 +215,19 @@ class Committee(TimeStampedModel, VersionedModel):
                 name="committee_one_per_village_term",
                 violation_error_message="该村这一届已有村务监督委员会。",
             ),
+            # The serving committee stays in office while its successor is elected (换届), so
+            # one serving and one being elected may coexist; never two of either.
             models.UniqueConstraint(
                 fields=["village"],
-                condition=Q(status__in=CURRENT_STATUSES),
-                name="committee_one_current_per_village",
-                violation_error_message="该村已有在任或正在选举的村务监督委员会。",
+                condition=Q(status=CommitteeStatus.ACTIVE),
+                name="committee_one_active_per_village",
+                violation_error_message="该村已有在任的村务监督委员会。",
+            ),
+            models.UniqueConstraint(
+                fields=["village"],
+                condition=Q(status=CommitteeStatus.ELECTING),
+                name="committee_one_electing_per_village",
+                violation_error_message="该村已有正在选举的村务监督委员会。",
             ),
             models.CheckConstraint(
                 condition=~Q(status=CommitteeStatus.ACTIVE) | Q(established_on__isnull=False),
@@ -257,6 +264,9 @@ class Election(TimeStampedModel, VersionedModel):
     seats = models.PositiveSmallIntegerField("应选人数", validators=[MinValueValidator(1)])
     assembly = models.CharField("选举会议", max_length=20, choices=Assembly.choices, default=Assembly.REPRESENTATIVES)
     status = models.CharField("进度", max_length=20, choices=ElectionStatus.choices, default=ElectionStatus.PREPARING)
+    # Candidates are vetted before the election is held; their age is judged on this day, and
+    # again on the day it is held.
+    scheduled_on = models.DateField("计划选举日期")
     nominated_on = models.DateField("提名候选人日期", null=True, blank=True)
     vetted_on = models.DateField("村党支部审查日期", null=True, blank=True)
     approved_on = models.DateField("乡镇党委审核批准日期", null=True, blank=True)

@@ -39,7 +39,7 @@ def test_a_removed_chair_does_not_block_the_next(village_a):
     assert committee.members.filter(role=MemberRole.CHAIR, removed_on__isnull=True).get().name == "李主任"
 
 
-def test_one_current_committee_per_village(village_a):
+def test_one_electing_committee_per_village(village_a):
     _committee(village_a)
     with pytest.raises(IntegrityError), transaction.atomic():
         _committee(village_a, start=datetime.date(2026, 5, 1), end=datetime.date(2031, 4, 30))
