@@ -91,7 +91,7 @@ def _update(actor, instance, before: dict, *, note: str = ""):
     return instance
 
 
-def _identity(data: dict) -> dict:
+def identity_from(data: dict) -> dict:
     """An ID number, when given, is checked and gives the birth date and sex; a birth date typed
     beside it must agree."""
     number = (data.get("id_number") or "").strip()
@@ -116,7 +116,7 @@ CADRE_FIELDS = ("name", "gender", "birth_date", "id_number", "is_party_member", 
 def cadre_build(*, actor, village: Village, **data) -> VillageCadre:
     """A cadre checked but not saved (the import builds a batch of them)."""
     _village_for(actor, village)
-    cadre = VillageCadre(village=village, **_identity({k: v for k, v in data.items() if k in CADRE_FIELDS}))
+    cadre = VillageCadre(village=village, **identity_from({k: v for k, v in data.items() if k in CADRE_FIELDS}))
     cadre.full_clean()
     return cadre
 
@@ -144,7 +144,9 @@ def relative_add(*, actor, cadre: VillageCadre, **data) -> CadreRelative:
     """Record a close relative of a cadre (R-J7(5)); by ID number or birth date, so that a
     candidate can be matched to them."""
     cadre = _editable(actor, VillageCadre, cadre)
-    data = _identity({k: v for k, v in data.items() if k in ("name", "gender", "birth_date", "id_number", "relation")})
+    data = identity_from(
+        {k: v for k, v in data.items() if k in ("name", "gender", "birth_date", "id_number", "relation")}
+    )
     return _create(actor, CadreRelative(cadre=cadre, **data))
 
 
@@ -232,7 +234,7 @@ def candidate_add(*, actor, election: Election, **data) -> Candidate:
     Whether they may stand is judged when the Party branch vets the formal candidates."""
     election = _editable(actor, Election, election)
     _require_step(election, ElectionStatus.PREPARING, ElectionStatus.NOMINATED)
-    data = _identity({k: v for k, v in data.items() if k in CANDIDATE_FIELDS})
+    data = identity_from({k: v for k, v in data.items() if k in CANDIDATE_FIELDS})
     if not data.get("birth_date"):
         raise ValidationError({"birth_date": "候选人须填写出生日期或公民身份号码（审查年龄条件）。"})
     return _create(actor, Candidate(election=election, **data))
