@@ -114,11 +114,11 @@ def _prepare_county(code: str):
 
 
 def _id_number(region: str, i: int) -> str:
-    from guardianship import rules
+    from pilot_admin import idnumbers
 
     birth = datetime.date(1940, 1, 1) + datetime.timedelta(days=i)
     body = f"{region}{birth:%Y%m%d}{i % 1000:03d}"
-    return body + rules._CHECK_CODES[sum(int(d) * w for d, w in zip(body, rules._WEIGHTS, strict=True)) % 11]
+    return idnumbers.with_check_character(body)
 
 
 def write_import_file(path: Path, *, rows: int, region: str) -> None:

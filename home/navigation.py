@@ -21,6 +21,7 @@ from pilot_admin.documents import services as document_services
 from pilot_admin.notifications import services as notifications
 from pilot_admin.notifications.views import can_view_group_robots
 from pilot_admin.reversing import reverse_static
+from supervision import permissions as supervision_permissions
 from tasks import permissions as task_permissions
 from tasks import selectors as task_selectors
 from villages import permissions as village_permissions
@@ -114,6 +115,16 @@ MENU: tuple[Group, ...] = (
             Item("监护照护概况", "guardianship:overview", business(guardianship_permissions.can_view_guardianship)),
             Item("摸底排查", "guardianship:screening", business(guardianship_permissions.can_view_guardianship)),
             Item("督查问题", "guardianship:finding_list", business(guardianship_permissions.can_view_guardianship)),
+        ),
+    ),
+    Group(
+        "supervision",
+        "村务监督",
+        (
+            Item(
+                "村务监督委员会", "supervision:committee_list", business(supervision_permissions.can_view_supervision)
+            ),
+            Item("村干部名册", "supervision:cadre_list", business(supervision_permissions.can_view_supervision)),
         ),
     ),
     Group(

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "tasks",
     "assessments",
     "guardianship",
+    "supervision",
     "home",
     "demo",
 ]

@@ -48,6 +48,10 @@ OWN_RUNS_ONLY = {"inspector", "township_a", "township_b"}
 TOWNSHIPS = {"township_a", "township_b"}
 GUARDIANSHIP_READERS = {"county_admin", "county_viewer", "api_client", "township_a", "township_b"}
 GUARDIANSHIP_EDITORS = {"county_admin", "township_a", "township_b"}
+# Village affairs supervision committees: read like the guardianship register, kept by the
+# townships and the county office; exceptions to the member conditions are the county's.
+SUPERVISION_READERS = {"county_admin", "county_viewer", "api_client", "township_a", "township_b"}
+SUPERVISION_EDITORS = {"county_admin", "township_a", "township_b"}
 ROLES = ["anonymous", *sorted(ALL_ROLES), *sorted(DUTY_ROLES)]
 
 
@@ -428,6 +432,29 @@ ROUTES = {
         target="person",
         kwargs=lambda objs: {"pk": objs["person"].pk, "guardian_pk": _guardian_of(objs["person"]).pk},
     ),
+    # Supervision committees: lists and pages for readers, forms for the editors.
+    "supervision:committee_list": Route(allowed=SUPERVISION_READERS),
+    "supervision:cadre_list": Route(allowed=SUPERVISION_READERS),
+    "supervision:committee_create": Route(allowed=SUPERVISION_EDITORS),
+    "supervision:cadre_create": Route(allowed=SUPERVISION_EDITORS),
+    "supervision:committee_detail": Route(
+        allowed=SUPERVISION_READERS, target="sv_committee", kwargs=_pk("sv_committee")
+    ),
+    "supervision:election_detail": Route(allowed=SUPERVISION_READERS, target="sv_election", kwargs=_pk("sv_election")),
+    "supervision:election_document": Route(
+        allowed=SUPERVISION_READERS, target="sv_document", kwargs=_pk("sv_document")
+    ),
+    "supervision:meeting_create": Route(allowed=SUPERVISION_EDITORS, target="sv_committee", kwargs=_pk("sv_committee")),
+    "supervision:review_create": Route(allowed=SUPERVISION_EDITORS, target="sv_committee", kwargs=_pk("sv_committee")),
+    "supervision:member_remove": Route(allowed=SUPERVISION_EDITORS, target="sv_member", kwargs=_pk("sv_member")),
+    "supervision:candidate_create": Route(allowed=SUPERVISION_EDITORS, target="sv_election", kwargs=_pk("sv_election")),
+    "supervision:election_step": Route(
+        allowed=SUPERVISION_EDITORS,
+        target="sv_election",
+        kwargs=lambda objs: {"pk": objs["sv_election"].pk, "step": "nominate"},
+    ),
+    "supervision:exception_create": Route(allowed=ADMIN_ONLY, target="sv_candidate", kwargs=_pk("sv_candidate")),
+    "supervision:relative_create": Route(allowed=SUPERVISION_EDITORS, target="sv_cadre", kwargs=_pk("sv_cadre")),
 }
 
 
@@ -654,6 +681,46 @@ def _photo(village, actor):
     return photo
 
 
+def _supervision(village, actor):
+    """A village's cadre, and its filed committee with members, election, candidate and document."""
+    import datetime
+
+    from supervision.models import Candidate, Committee, CommitteeMember, Election, ElectionDocument, VillageCadre
+
+    cadre = VillageCadre.objects.create(
+        village=village, name="矩阵村长", post="committee_chair", term_start=datetime.date(2021, 5, 1)
+    )
+    committee = Committee.objects.create(
+        village=village,
+        term_start=datetime.date(2021, 5, 1),
+        term_end=datetime.date(2026, 4, 30),
+        status="active",
+        established_on=datetime.date(2021, 5, 25),
+    )
+    election = Election.objects.create(
+        committee=committee, seats=3, scheduled_on=datetime.date(2021, 5, 20), status="filed"
+    )
+    candidate = Candidate.objects.create(
+        election=election, name="矩阵候选人", birth_date=datetime.date(1975, 1, 1), nomination="self"
+    )
+    member = CommitteeMember.objects.create(
+        committee=committee,
+        name="矩阵委员",
+        birth_date=datetime.date(1975, 1, 1),
+        elected_on=datetime.date(2021, 5, 20),
+    )
+    document = ElectionDocument(election=election, step="filed", original_name="备案.pdf", size=8, uploaded_by=actor)
+    document.file.save("备案.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    return {
+        "sv_cadre": cadre,
+        "sv_committee": committee,
+        "sv_election": election,
+        "sv_candidate": candidate,
+        "sv_member": member,
+        "sv_document": document,
+    }
+
+
 def _finding(village, actor):
     import datetime
 
@@ -692,6 +759,7 @@ def objects(county, program, township_a, county_admin, department, inspector):
         "robot_unit": _township_government(township_a),
         "finding": _finding(village, county_admin),
         "photo": _photo(village, county_admin),
+        **_supervision(village, county_admin),
     }
 
 
@@ -725,6 +793,7 @@ def foreign_objects(program):
         "robot_unit": _township_government(township),
         "finding": _finding(village, foreign_admin),
         "photo": _photo(village, foreign_admin),
+        **_supervision(village, foreign_admin),
     }
 
 

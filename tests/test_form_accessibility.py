@@ -34,6 +34,9 @@ REFUSES_EMPTY = {
     *("document_template_upload", "group_robot_edit", "import_upload", "tasks:task_create", "tasks:task_update"),
     *("villages:indicator_submit", "villages:indicator_year_list", "villages:nomination_create"),
     *("villages:nomination_resubmit", "villages:village_create", "villages:village_event", "villages:village_update"),
+    *("supervision:cadre_create", "supervision:candidate_create", "supervision:committee_create"),
+    *("supervision:election_step", "supervision:exception_create", "supervision:meeting_create"),
+    *("supervision:member_remove", "supervision:relative_create", "supervision:review_create"),
 }
 PAGES = sorted(name for name, route in ROUTES.items() if route.method == "get" and not route.api)
 

@@ -93,6 +93,7 @@ FORMS = [
         ),
     ),
     Form("guardianship:finding_create", "county_admin"),
+    Form("supervision:exception_create", "county_admin"),
     Form("import_upload", "county_admin"),
     Form("document_template_upload", "county_admin"),
     # The matrix's unit already has a robot: its form comes filled in (blank secrets keep theirs) and saves.
@@ -125,6 +126,14 @@ FORMS = [
     Form("guardianship:guardian_replace", "township_a"),
     Form("guardianship:agreement_sign", "township_a"),
     Form("guardianship:visit_create", "township_a", clear="#id_visitor_name"),
+    Form("supervision:cadre_create", "township_a"),
+    Form("supervision:relative_create", "township_a"),
+    Form("supervision:committee_create", "township_a"),
+    Form("supervision:candidate_create", "township_a"),
+    Form("supervision:election_step", "township_a", clear="#id_nominated_on"),
+    Form("supervision:member_remove", "township_a"),
+    Form("supervision:meeting_create", "township_a"),
+    Form("supervision:review_create", "township_a"),
     Form("accounts:notice_channels", "township_a", refuses=DONE),
     Form("accounts:password_change", "township_a"),
     # 部门

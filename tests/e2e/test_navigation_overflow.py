@@ -184,9 +184,9 @@ def test_phone_menu_opens_by_area_and_every_label_keeps_its_line(new_context, wo
     toggle.click()
     expect(toggle).to_have_attribute("aria-expanded", "true")
     expect(nav).to_be_visible()
-    # Five work areas, each a disclosure (summary) listing its pages when opened.
+    # Six work areas, each a disclosure (summary) listing its pages when opened.
     summaries = nav.locator("summary")
-    expect(summaries).to_have_text(["村庄与试点", "任务", "检查验收", "特困人员", "管理"])
+    expect(summaries).to_have_text(["村庄与试点", "任务", "检查验收", "特困人员", "村务监督", "管理"])
     for index in range(summaries.count()):
         summaries.nth(index).click()
         details = nav.locator("details").nth(index)
@@ -215,7 +215,7 @@ def test_desktop_menu_is_one_line_of_areas_with_drop_downs(new_context, working_
     expect(page.get_by_role("button", name="☰ 菜单")).to_be_hidden()
     summaries = nav.locator("summary")
     # A township official's 管理 holds its imports only; the areas sit on one line.
-    expect(summaries).to_have_text(["村庄与试点", "任务", "检查验收", "特困人员", "管理"])
+    expect(summaries).to_have_text(["村庄与试点", "任务", "检查验收", "特困人员", "村务监督", "管理"])
     tops = {round(box["y"]) for box in (summaries.nth(i).bounding_box() for i in range(summaries.count()))}
     assert len(tops) == 1, tops
     nav.get_by_text("任务", exact=True).click()

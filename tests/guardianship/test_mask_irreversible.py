@@ -17,7 +17,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from guardianship.rules import _CHECK_CODES, _WEIGHTS, MINOR_AGE_TEXT, age_on, mask_id_number
+from guardianship.rules import MINOR_AGE_TEXT, age_on, mask_id_number
+from pilot_admin.idnumbers import _CHECK_CODES, _WEIGHTS
 from tests.factories import PersonFactory, id_number
 
 TODAY = datetime.date.today()

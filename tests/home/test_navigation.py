@@ -10,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from pilot_admin.accounts import services as account_services
 from tests.factories import PASSWORD
 
-AREAS = ["村庄与试点", "任务", "检查验收", "特困人员", "管理"]
+AREAS = ["村庄与试点", "任务", "检查验收", "特困人员", "村务监督", "管理"]
 
 
 def _menu(html: str) -> dict[str, list[str]]:
@@ -30,6 +30,7 @@ def test_the_county_office_sees_every_work_area_in_order(client, county_admin):
     assert list(menu) == AREAS
     assert menu["任务"] == ["任务台账", "报告审核", "补报申请", "报送情况"]
     assert menu["特困人员"] == ["特困人员", "走访台账", "监护照护概况", "摸底排查", "督查问题"]
+    assert menu["村务监督"] == ["村务监督委员会", "村干部名册"]
     assert "后台" in menu["管理"] and "导入" in menu["管理"]
 
 
@@ -39,6 +40,7 @@ def test_a_township_sees_its_own_pages_and_no_county_office_ones(client, townshi
     menu = _menu(client.get(reverse("home")).content.decode())
 
     assert menu["任务"] == ["我的任务", "任务台账", "报送情况"]
+    assert menu["村务监督"] == ["村务监督委员会", "村干部名册"]
     assert "申报审核" not in menu["村庄与试点"] and "试点申报" in menu["村庄与试点"]
     # 群机器人: its own township government's work group, read-only.
     assert menu["管理"] == ["导入", "群机器人"]

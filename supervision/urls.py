@@ -1,0 +1,22 @@
+from django.urls import path
+
+from supervision import views
+
+app_name = "supervision"
+
+urlpatterns = [
+    path("", views.CommitteeListView.as_view(), name="committee_list"),
+    path("new/", views.CommitteeCreateView.as_view(), name="committee_create"),
+    path("<int:pk>/", views.CommitteeDetailView.as_view(), name="committee_detail"),
+    path("<int:pk>/meetings/new/", views.MeetingCreateView.as_view(), name="meeting_create"),
+    path("<int:pk>/reviews/new/", views.ExpenseReviewCreateView.as_view(), name="review_create"),
+    path("members/<int:pk>/remove/", views.MemberRemoveView.as_view(), name="member_remove"),
+    path("elections/<int:pk>/", views.ElectionDetailView.as_view(), name="election_detail"),
+    path("elections/<int:pk>/candidates/new/", views.CandidateCreateView.as_view(), name="candidate_create"),
+    path("elections/<int:pk>/<slug:step>/", views.ElectionStepView.as_view(), name="election_step"),
+    path("candidates/<int:pk>/exception/", views.ExceptionCreateView.as_view(), name="exception_create"),
+    path("documents/<int:pk>/", views.ElectionDocumentView.as_view(), name="election_document"),
+    path("cadres/", views.CadreListView.as_view(), name="cadre_list"),
+    path("cadres/new/", views.CadreCreateView.as_view(), name="cadre_create"),
+    path("cadres/<int:pk>/relatives/new/", views.RelativeCreateView.as_view(), name="relative_create"),
+]
