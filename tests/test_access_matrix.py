@@ -452,8 +452,8 @@ ROUTES.update(
             kwargs=lambda objs: {"pk": _committee_of(objs["village"]).pk},
         ),
         "api_supervision_stats": Route(allowed=SUPERVISION_READERS, api=True, query="?month=2024-03"),
-        "supervision_ledgers:roster": Route(allowed=SUPERVISION_READERS),
-        "supervision_ledgers:work_ledger": Route(allowed=SUPERVISION_READERS, query="?year=2024"),
+        "supervision_ledgers:roster_export": Route(allowed=SUPERVISION_READERS),
+        "supervision_ledgers:work_ledger_export": Route(allowed=SUPERVISION_READERS, query="?year=2024"),
     }
 )
 

@@ -52,7 +52,7 @@ def _data(village_a, village_b, actor):
 
 def test_roster(login, village_a, village_b, county_admin, township_b_official):
     _data(village_a, village_b, county_admin)
-    rows = _sheet(login(county_admin).get(reverse("supervision_ledgers:roster")))
+    rows = _sheet(login(county_admin).get(reverse("supervision_ledgers:roster_export")))
     assert rows[0][0].startswith("村务监督委员会成员花名册")
     header = list(rows[1])
     assert header[:8] == ["乡镇", "村（居）", "任期", "姓名", "性别", "年龄", "政治面貌", "职务"]
@@ -61,13 +61,13 @@ def test_roster(login, village_a, village_b, county_admin, township_b_official):
     assert set(body) == {"王主任", "=HYPERLINK(1)", "东主任"}  # the formula-like name stays text
     assert body["王主任"][6] == "中共党员" and body["王主任"][7] == "主任" and isinstance(body["王主任"][5], int)
     assert AuditEntry.objects.filter(action="export").exists()
-    own = _sheet(login(township_b_official).get(reverse("supervision_ledgers:roster")))
+    own = _sheet(login(township_b_official).get(reverse("supervision_ledgers:roster_export")))
     assert [row[3] for row in own[2:]] == ["东主任"]
 
 
 def test_work_ledger(login, village_a, village_b, county_admin):
     _data(village_a, village_b, county_admin)
-    rows = _sheet(login(county_admin).get(reverse("supervision_ledgers:work_ledger") + "?year=2024"))
+    rows = _sheet(login(county_admin).get(reverse("supervision_ledgers:work_ledger_export") + "?year=2024"))
     assert rows[0][0] == "村务监督委员会会议与票据复核台账（2024年）"
     body = [row for row in rows[2:] if row[1] == "水布垭村"]
     march = next(row for row in body if row[2] == "2024-03")
@@ -80,4 +80,4 @@ def test_work_ledger(login, village_a, village_b, county_admin):
 
 def test_the_committee_page_offers_both(login, county_admin):
     page = login(county_admin).get(reverse("supervision:committee_list")).content.decode()
-    assert reverse("supervision_ledgers:roster") in page and reverse("supervision_ledgers:work_ledger") in page
+    assert reverse("supervision_ledgers:roster_export") in page and reverse("supervision_ledgers:work_ledger_export") in page
