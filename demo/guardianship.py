@@ -41,6 +41,7 @@ from guardianship.models import (
     SupervisionFinding,
     Visit,
 )
+from pilot_admin import idnumbers
 from pilot_admin.choices import Role
 from pilot_admin.models import User
 from villages.choices import VillageKind
@@ -87,7 +88,7 @@ def _plan_person(i: int, rng: random.Random, village: Village, today: datetime.d
     male = rng.random() < 0.6
     # Serials are unique per person (2i or 2i+1 < 1000), so ID numbers never collide.
     body = f"{AREA}{birth:%Y%m%d}{(2 * i + (1 if male else 0)) % 1000:03d}"
-    number = body + rules._CHECK_CODES[sum(int(d) * w for d, w in zip(body, rules._WEIGHTS, strict=True)) % 11]
+    number = body + idnumbers._CHECK_CODES[sum(int(d) * w for d, w in zip(body, idnumbers._WEIGHTS, strict=True)) % 11]
     facts = rules.parse_id_number(number)
     person = Person(
         name=rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.choice((1, 2)))),
