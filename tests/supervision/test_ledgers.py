@@ -80,4 +80,32 @@ def test_work_ledger(login, village_a, village_b, county_admin):
 
 def test_the_committee_page_offers_both(login, county_admin):
     page = login(county_admin).get(reverse("supervision:committee_list")).content.decode()
-    assert reverse("supervision_ledgers:roster_export") in page and reverse("supervision_ledgers:work_ledger_export") in page
+    assert (
+        reverse("supervision_ledgers:roster_export") in page
+        and reverse("supervision_ledgers:work_ledger_export") in page
+    )
+
+
+def test_query_counts_do_not_grow(login, village_a, village_b, county_admin, township_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import VillageFactory
+
+    client = login(county_admin)
+    _data(village_a, village_b, county_admin)
+    counts = []
+    for size in (2, 12):
+        for n in range(size):
+            village = VillageFactory(township=township_a, name=f"台账村{size}-{n}", code="")
+            c = committee(
+                village, datetime.date(2021, 5, 1), datetime.date(2026, 4, 30), established=datetime.date(2021, 6, 1)
+            )
+            CommitteeMember.objects.create(committee=c, name=f"成员{size}-{n}", elected_on=datetime.date(2021, 5, 20))
+            meeting(c, datetime.date(2024, 3, 5), county_admin)
+            review(c, MARCH, datetime.date(2024, 3, 25), county_admin)
+        for name in ("supervision_ledgers:roster_export", "supervision_ledgers:work_ledger_export"):
+            with CaptureQueriesContext(connection) as captured:
+                _sheet(client.get(reverse(name) + "?year=2024"))
+            counts.append((name, len(captured)))
+    assert counts[:2] == [(name, n) for name, n in counts[2:]]
