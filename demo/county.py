@@ -26,6 +26,7 @@ from demo.inspections import load_demo_assessments
 from demo.liuzhi import DemoLiuzhi, load_demo_liuzhi
 from demo.nominations import load_demo_nominations
 from demo.standards import ensure_standards
+from demo.supervision import load_demo_supervision
 from demo.work_plan import load_demo_tasks
 from pilot_admin.accounts.duties import duty_username_for
 from pilot_admin.choices import Role
@@ -783,6 +784,7 @@ def load_demo() -> DemoSummary:
     load_demo_assessments(county=county, program=program, admin=admin)
     load_demo_acceptance(county=county, program=program, admin=admin)
     load_demo_guardianship(county=county, admin=admin)
+    load_demo_supervision(county=county, admin=admin)
     liuzhi = load_demo_liuzhi(password=DEMO_PASSWORD)
     n_nominations = load_demo_nominations(program=program, admin=admin, users=users)
     # The 2018 村改社区 leaves the indicators and pilots entered above as they were.

@@ -26,6 +26,8 @@ from pilot_admin import stats_cache
 from pilot_admin.charts import ChartRow, bar_chart, percent_text
 from pilot_admin.choices import Role
 from pilot_admin.dates import year_as_of
+from supervision import permissions as supervision_permissions
+from supervision import statistics as supervision_statistics
 from tasks import permissions as task_permissions
 from tasks import selectors as task_selectors
 from villages import selectors as village_selectors
@@ -144,7 +146,10 @@ def compute(*, user, program, today: datetime.date) -> dict:
     guardianship = None
     if guardianship_permissions.can_view_guardianship(user):
         guardianship = guardianship_selectors.guardianship_stats(user=user, month=today.replace(day=1))
-    return {"years": years, "guardianship": guardianship}
+    supervision = None
+    if supervision_permissions.can_view_supervision(user):
+        supervision = supervision_statistics.supervision_stats(user=user, month=today.replace(day=1))
+    return {"years": years, "guardianship": guardianship, "supervision": supervision}
 
 
 def all_figures(*, user, program, today: datetime.date) -> dict:
@@ -312,6 +317,37 @@ def _guardianship_section(stats, today: datetime.date) -> dict:
     }
 
 
+def _supervision_section(stats) -> dict:
+    """This month's committee figures, as /api/v1/stats/supervision/ gives them to this user."""
+    totals = stats.as_dict()
+    return {
+        "month": stats.month,
+        "as_of": stats.as_of,
+        "totals": totals,
+        "coverage_text": percent_text(totals["coverage"]),
+        "meeting_rate_text": percent_text(totals["meeting_rate"]),
+        "review_rate_text": percent_text(totals["review_rate"]),
+        "townships": stats.townships,
+        "chart": bar_chart(
+            chart_id="dashboard-supervision-chart",
+            title="各乡镇村务监督委员会推广覆盖率（%）",
+            rows=[
+                ChartRow(
+                    label=row["name"],
+                    value=row["coverage"] * 100,
+                    value_text=percent_text(row["coverage"]),
+                    ok=row["overdue"] == 0 and row["pilot_in_range"],
+                )
+                for row in stats.townships
+            ],
+            value_header="覆盖率",
+            scale_max=100,
+        ),
+        "committees_url": reverse("supervision:committee_list"),
+        "overdue_url": _url("supervision:committee_list", status="active"),
+    }
+
+
 def _year_over_year(years: list[YearFigures]) -> list[dict]:
     """One row per figure, one value per program year (None where the role does not see it)."""
 
@@ -372,6 +408,7 @@ def county_dashboard(*, request) -> dict:
         "tasks": _task_section(chosen, program, today) if chosen.task_totals is not None else None,
         "assessments": _assessment_section(chosen, program) if chosen.assessments is not None else None,
         "guardianship": _guardianship_section(figures["guardianship"], today) if figures["guardianship"] else None,
+        "supervision": _supervision_section(figures["supervision"]) if figures.get("supervision") else None,
         "years": [f.year for f in years],
         "year_over_year": _year_over_year(years),
     }

@@ -18,6 +18,9 @@ from guardianship import selectors as guardianship_selectors
 from guardianship.models import GuardianshipPolicy
 from guardianship.permissions import can_view_guardianship
 from pilot_admin.dates import year_as_of
+from supervision import obligations as supervision_obligations
+from supervision.models import Committee
+from supervision.permissions import can_view_supervision
 from tasks import selectors as task_selectors
 from tasks.choices import ReportStatus
 from villages import selectors as village_selectors
@@ -28,6 +31,9 @@ KINDS = {
     "returned": "退回待修改",
     "rectification": "整改待报送",
     "visit": "本月待走访",
+    "supervision_term": "监委会待换届",
+    "supervision_meeting": "监委会本月待开会",
+    "supervision_review": "财务支出待复核",
 }
 DEFAULT_WARNING_DAY = GuardianshipPolicy._meta.get_field("visit_warning_day").default
 
@@ -151,6 +157,36 @@ def _visit_obligations(user, today: datetime.date) -> list[Obligation]:
     ]
 
 
+def _supervision_obligations(user, today: datetime.date) -> list[Obligation]:
+    """The township's committees: a term ending within the county's warning days or ended
+    (re-election), this month's meeting and this period's expense review not yet recorded —
+    supervision/obligations.py, which the reminders send too."""
+    if not can_view_supervision(user):
+        return []
+    texts = {
+        supervision_obligations.TERM: ("任期 {end} 届满，请组织换届选举", "committee_detail", "查看监委会"),
+        supervision_obligations.MEETING: ("{month} 尚未召开监委会会议", "meeting_create", "登记会议"),
+        supervision_obligations.REVIEW: ("{month} 起的财务支出尚未复核", "review_create", "登记复核"),
+    }
+    items = []
+    for owed in supervision_obligations.owed(Committee.objects.visible_to(user), today):
+        detail, route, action = texts[owed.kind]
+        days = (owed.due_date - today).days
+        items.append(
+            Obligation(
+                kind=f"supervision_{owed.kind}",
+                title=f"{owed.committee.village.name}村务监督委员会",
+                detail=detail.format(end=owed.committee.term_end, month=f"{owed.period:%Y年%-m月}"),
+                due_date=owed.due_date,
+                days_to_due=days,
+                url=reverse(f"supervision:{route}", args=[owed.committee.pk]),
+                action=action,
+                soon=days <= 7,
+            )
+        )
+    return items
+
+
 def township_obligations(*, user, today: datetime.date) -> list[Obligation]:
     """Every obligation of the user's township in one list, most overdue first, then due
     soonest. A fixed number of queries however many there are."""
@@ -158,6 +194,7 @@ def township_obligations(*, user, today: datetime.date) -> list[Obligation]:
         *_report_obligations(user, today),
         *_rectification_obligations(user, today),
         *_visit_obligations(user, today),
+        *_supervision_obligations(user, today),
     ]
     return sorted(items, key=lambda item: item.sort_key)
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("tasks/", include("tasks.urls")),
     path("assessments/", include("assessments.urls")),
     path("guardianship/", include("guardianship.urls")),
+    path("supervision/ledgers/", include("supervision.urls_ledgers")),
     path("supervision/", include("supervision.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_urls)),

@@ -705,3 +705,7 @@ class DemocraticEvaluation(TimeStampedModel):
 
     def __str__(self):
         return f"{self.committee.village} {self.year}年度民主评议"
+
+
+# The reminder table lives in its own module (written with the reminders, issue 17).
+from supervision.models_reminders import SupervisionReminder  # noqa: E402, F401

@@ -458,6 +458,33 @@ ROUTES = {
 }
 
 
+def _committee_of(village):
+    """A supervision committee of the village (township A's, or the other county's)."""
+    from supervision.models import Committee
+
+    return Committee.objects.get_or_create(
+        village=village, term_start=datetime.date(2021, 5, 1), defaults={"term_end": datetime.date(2026, 4, 30)}
+    )[0]
+
+
+# The supervision committees' API: the same readers as the guardianship register.
+SUPERVISION_READERS = GUARDIANSHIP_READERS
+ROUTES.update(
+    {
+        "api_supervision_committee-list": Route(allowed=SUPERVISION_READERS, api=True),
+        "api_supervision_committee-detail": Route(
+            allowed=SUPERVISION_READERS,
+            api=True,
+            target="village",
+            kwargs=lambda objs: {"pk": _committee_of(objs["village"]).pk},
+        ),
+        "api_supervision_stats": Route(allowed=SUPERVISION_READERS, api=True, query="?month=2024-03"),
+        "supervision_ledgers:roster_export": Route(allowed=SUPERVISION_READERS),
+        "supervision_ledgers:work_ledger_export": Route(allowed=SUPERVISION_READERS, query="?year=2024"),
+    }
+)
+
+
 def _api_client_of(village):
     """An API client of the village's county (the token page's rows are the county's users)."""
     return UserFactory(role="api_client", county=village.township.county)

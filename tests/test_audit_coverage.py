@@ -272,6 +272,8 @@ def test_every_export_route_is_listed():
         "assessments:circular_export",
         "guardianship:register_export",
         "guardianship:visit_matrix_export",
+        "supervision_ledgers:roster_export",
+        "supervision_ledgers:work_ledger_export",
         "import_run_annotated",
         "audit_log_export",
     } <= set(EXPORT_ROUTES)

@@ -47,7 +47,7 @@ def _filtersets():
     return [cls for cls in walk(django_filters.FilterSet) if cls.__module__.split(".")[0] in _APPS]
 
 
-_APPS = {"villages", "tasks", "assessments", "guardianship", "pilot_admin"}
+_APPS = {"villages", "tasks", "assessments", "guardianship", "supervision", "pilot_admin"}
 
 
 def test_the_foreign_id_parameters_are_those_the_filtersets_declare():
@@ -70,6 +70,17 @@ def foreign(township_b, village_b, program, department):
     VillageIndicatorFactory(village=village_b, year=2019)
     tasks = _task_objects(program, township_b, department)
     ProgressReport.objects.filter(pk=tasks["report"].pk).update(text=MARKERS["report"])
+    # A filed committee of township B (its village carries the marker) for the supervision
+    # lists, ledgers and statistics.
+    from supervision.models import Committee
+
+    Committee.objects.create(
+        village=village_b,
+        term_start=datetime.date(2021, 5, 1),
+        term_end=datetime.date(2026, 4, 30),
+        status="active",
+        established_on=datetime.date(2021, 5, 25),
+    )
     return {
         "township": township_b.pk,
         "village": village_b.pk,
@@ -116,11 +127,21 @@ def test_the_markers_would_show_were_the_scope_not_applied(client, county_admin,
     assert MARKERS["person"] in _text(client.get(reverse("guardianship:register") + f"?village={foreign['village']}"))
     api = json.loads(client.get(reverse("api_person-list") + f"?township={foreign['township']}").content)
     assert [row["name"] for row in api["results"]] == [MARKERS["person"]]
+    committees = json.loads(
+        client.get(reverse("api_supervision_committee-list") + f"?township={foreign['township']}").content
+    )
+    assert [row["village_name"] for row in committees["results"]] == [MARKERS["village"]]
 
 
 def test_api_list_filtered_by_a_foreign_township_is_empty_or_refused(client, township_a_official, objects, foreign):
     client.force_login(township_a_official)
-    for name in ("api_village-list", "api_person-list", "api_pilot_assignment-list", "api_inspection-list"):
+    for name in (
+        "api_village-list",
+        "api_person-list",
+        "api_pilot_assignment-list",
+        "api_inspection-list",
+        "api_supervision_committee-list",
+    ):
         response = client.get(reverse(name) + f"?township={foreign['township']}")
         if response.status_code == 200:
             assert json.loads(response.content)["results"] == [], name

@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("tasks.api.urls")),
     path("", include("assessments.api.urls")),
     path("", include("guardianship.api.urls")),
+    path("", include("supervision.api.urls")),
 ]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pytest
 
 # The apps whose every row `load_demo` writes; a second run must add none of them.
-DEMO_APPS = ("pilot_admin", "accounts", "villages", "tasks", "assessments", "guardianship")
+DEMO_APPS = ("pilot_admin", "accounts", "villages", "tasks", "assessments", "guardianship", "supervision")
 
 
 @dataclass(frozen=True)

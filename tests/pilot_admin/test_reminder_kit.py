@@ -16,6 +16,7 @@ from pilot_admin.choices import Role
 from pilot_admin.models import Notification
 from pilot_admin.reminders.services import send_due_reminders
 from pilot_admin.reminders.sources import ReminderSource, ReminderSourceRegistry, reminder_sources
+from supervision.models_reminders import SupervisionReminder
 from tasks import services as task_services
 from tasks.choices import CadenceKind
 from tasks.models import Reminder
@@ -29,9 +30,14 @@ NOW = datetime.datetime(2024, 3, 1, 7, 30, tzinfo=datetime.UTC)
 DAY = datetime.date(2024, 3, 1)
 
 
-def test_the_registry_lists_the_three_sources_in_installed_apps_order():
-    assert [source.name for source in reminder_sources.all()] == ["tasks", "assessments", "guardianship"]
-    assert [source.model for source in reminder_sources.all()] == [Reminder, RectificationReminder, VisitReminder]
+def test_the_registry_lists_the_four_sources_in_installed_apps_order():
+    assert [source.name for source in reminder_sources.all()] == ["tasks", "assessments", "guardianship", "supervision"]
+    assert [source.model for source in reminder_sources.all()] == [
+        Reminder,
+        RectificationReminder,
+        VisitReminder,
+        SupervisionReminder,
+    ]
 
 
 def test_the_order_is_the_apps_not_the_order_of_registration():
@@ -82,15 +88,30 @@ def late_everywhere(county, county_admin, program, department, department_user, 
     assessment_services.inspection_submit(actor=inspector, inspection=inspection)
     assessment_services.inspection_confirm(actor=county_admin, inspection=inspection, today=datetime.date(2019, 12, 10))
     registered(village_a, datetime.date(2024, 2, 1), name="甲")
+    # A supervision committee whose term ended in 2023, still in office: overdue for re-election.
+    from supervision.models import Committee
+
+    Committee.objects.create(
+        village=village_a,
+        term_start=datetime.date(2018, 5, 1),
+        term_end=datetime.date(2023, 4, 30),
+        status="active",
+        established_on=datetime.date(2018, 5, 25),
+    )
     UserFactory(role=Role.TOWNSHIP, township=township_a, county=county, email="clerk@example.cn")
 
 
 def test_the_daily_run_counts_are_the_sum_of_its_sources(late_everywhere):
     run = send_due_reminders(today=DAY, now=NOW)
 
-    assert [source.source for source in run.sources] == ["tasks", "assessments", "guardianship"]
+    assert [source.source for source in run.sources] == ["tasks", "assessments", "guardianship", "supervision"]
     assert all(source.created and source.notifications for source in run.sources)
-    reminders = Reminder.objects.count() + RectificationReminder.objects.count() + VisitReminder.objects.count()
+    reminders = (
+        Reminder.objects.count()
+        + RectificationReminder.objects.count()
+        + VisitReminder.objects.count()
+        + SupervisionReminder.objects.count()
+    )
     assert run.created == sum(source.created for source in run.sources) == reminders
     assert run.notify.reminders == sum(source.reminders for source in run.sources) == reminders
     assert run.notify.notifications == sum(source.notifications for source in run.sources)
