@@ -7,14 +7,16 @@ from django.utils import timezone
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from pilot_admin.actions import ActionView
+from pilot_admin.api.pagination import WindowCountPaginator
 from pilot_admin.audit.services import audit_entries_for
 from pilot_admin.forms import apply_validation_error
 from pilot_admin.lists import FilteredListMixin
 from pilot_admin.params import int_param
+from pilot_admin.reversing import reverse_id
 from pilot_admin.scoping import ScopedViewMixin
 from villages import permissions, selectors, services
 from villages.charts import quota_chart
-from villages.choices import COUNTED_PILOT_STATUSES, IndicatorStatus, PilotStatus
+from villages.choices import COUNTED_PILOT_STATUSES, IndicatorStatus, PilotLevel, PilotStatus, ProvincialStatus
 from villages.filters import PilotAssignmentFilterSet, VillageFilterSet
 from villages.forms import PilotSelectForm, ProvincialStatusForm, ReasonForm, VillageForm, VillageIndicatorForm
 from villages.history import village_timeline
@@ -37,8 +39,50 @@ class VillageListView(ScopedViewMixin, FilteredListMixin, ListView):
     filterset_class = VillageFilterSet
     extra_context = {"export_url": reverse_lazy("villages:village_export")}
 
+    # The page's rows and its total in one statement (a window count), where Django's paginator
+    # sends a separate COUNT(*) first.
+    paginator_class = WindowCountPaginator
+
     def base_queryset(self):
-        return selectors.village_list(user=self.request.user)
+        # The current pilot as a JSON column of the villages' own statement (where the prefetch
+        # of village_list costs a second query); rows as values(): the page only reads fields,
+        # and building fifty model instances cost more than the SQL.
+        return selectors.village_api_list(user=self.request.user)
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .values(
+                "id",
+                "name",
+                "code",
+                "township__name",
+                "households",
+                "population",
+                "resident_population",
+                "is_poverty_village",
+                "kind",
+                "ended_on",
+                "current_pilot",
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        kinds = dict(Village._meta.get_field("kind").flatchoices)
+        # The page's rows (the same dicts as context["villages"]) with what the template shows
+        # and a model instance would compute: its link, labels and current pilot.
+        for village in context["page_obj"].object_list:
+            village["url"] = reverse_id("villages:village_detail", village["id"])
+            village["kind_display"] = kinds.get(village["kind"], village["kind"])
+            pilot = village["current_pilot"]
+            village["pilot_text"] = (
+                f"{pilot['year']}年 {_label(PilotLevel, pilot['level'])}（{_label(PilotStatus, pilot['status'])}）"
+                if pilot
+                else None
+            )
+        return context
 
 
 class VillageDetailView(ScopedViewMixin, DetailView):
@@ -228,19 +272,55 @@ class PilotListView(ScopedViewMixin, FilteredListMixin, ListView):
     filterset_class = PilotAssignmentFilterSet
     extra_context = {"export_url": reverse_lazy("villages:pilot_export")}
 
+    # As the village list: the page's rows and total in one statement.
+    paginator_class = WindowCountPaginator
+
     def base_queryset(self):
         # The ledger names the approver only: the accepting user (the detail page's) is not
-        # joined and built for each of its fifty rows.
+        # joined.
+        return selectors.pilot_assignment_api_list(user=self.request.user)
+
+    def get_queryset(self):
+        # Rows as values(): the ledger only reads fields (see VillageListView).
         return (
-            selectors.pilot_assignment_list(user=self.request.user)
-            .select_related(None)
-            .select_related("program", "village__township", "approved_by")
+            super()
+            .get_queryset()
+            .values(
+                "id",
+                "year",
+                "level",
+                "status",
+                "provincial_status",
+                "is_demonstration",
+                "accepted_on",
+                "acceptance_document_no",
+                "village__name",
+                "village__township__name",
+                "program__name",
+                "approved_by__username",
+                "approved_by__first_name",
+                "approved_by__last_name",
+            )
         )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_manage"] = permissions.can_manage_pilots(self.request.user)
+        for pilot in context["page_obj"].object_list:
+            pilot["url"] = reverse_id("villages:pilot_detail", pilot["id"])
+            pilot["level_display"] = _label(PilotLevel, pilot["level"])
+            pilot["provincial_status_display"] = _label(ProvincialStatus, pilot["provincial_status"])
+            pilot["status_display"] = _label(PilotStatus, pilot["status"])
+            # User.__str__: the full name, else the user name.
+            username = pilot["approved_by__username"]
+            full_name = f"{pilot['approved_by__first_name']} {pilot['approved_by__last_name']}".strip()
+            pilot["approved_by"] = (full_name or username) if username is not None else None
         return context
+
+
+def _label(choices, value):
+    # get_FOO_display(): the choice's label, the stored value itself when it is not a choice.
+    return choices(value).label if value in choices.values else value
 
 
 class PilotDetailView(ScopedViewMixin, DetailView):

@@ -393,7 +393,7 @@ def test_the_ledger_filters_open_and_accepted(client, county_admin, program, vil
 
     def names(ledger):
         pilots = client.get(reverse("villages:pilot_list"), {"ledger": ledger}).context["pilots"]
-        return [p.village.name for p in pilots]
+        return [p["village__name"] for p in pilots]
 
     assert names("open") == [village_b.name]
     assert names("accepted") == [village_a.name]

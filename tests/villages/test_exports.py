@@ -24,7 +24,7 @@ def test_village_export_holds_what_the_filtered_page_shows(client, county_admin,
     second = next(row for row in rows if row[1] == "第二村")
     assert second[3] == 12 and second[6] == "是"
     page = client.get(reverse("villages:village_list"), {"township": township_a.pk})
-    assert [v.name for v in page.context["villages"]] == [row[1] for row in rows]
+    assert [v["name"] for v in page.context["villages"]] == [row[1] for row in rows]
 
 
 def test_village_export_search_filter_is_applied(client, county_admin, village_a, village_b):

@@ -53,6 +53,9 @@ def _count_queries(client, url):
 )
 def test_list_pages_run_the_same_number_of_queries_at_two_sizes(client, county, program, county_admin, url):
     client.force_login(county_admin)
+    # SQLite probes its JSON support with a query of its own, once per connection, the first
+    # time a JSON column is read (the village list's current pilot): not a query of the page.
+    assert connection.features.supports_json_field
     _populate(county, program, townships=2, villages_per_township=3)
     small, _ = _count_queries(client, url(program))
     _populate(county, program, townships=6, villages_per_township=12)
@@ -77,11 +80,11 @@ def test_village_list_filters(client, program, township_a, village_a, county_adm
     client.force_login(county_admin)
     url = reverse("villages:village_list")
     pilots = client.get(url, {"is_pilot": "true", "program": program.code, "year": 2018}).context["villages"]
-    assert [v.name for v in pilots] == ["试点一村"]
+    assert [v["name"] for v in pilots] == ["试点一村"]
     others = client.get(url, {"is_pilot": "false", "program": program.code}).context["villages"]
-    assert [v.name for v in others] == [village_a.name]
+    assert [v["name"] for v in others] == [village_a.name]
     found = client.get(url, {"search": "422823104201"}).context["villages"]
-    assert [v.name for v in found] == [village_a.name]
+    assert [v["name"] for v in found] == [village_a.name]
 
 
 def test_village_list_refuses_a_foreign_township_filter(client, village_a, village_b, township_b, township_a_official):
