@@ -25,7 +25,7 @@ from pilot_admin.choices import Role
 from pilot_admin.models import User
 from supervision import services
 from supervision.choices import CadrePost
-from supervision.models import Committee
+from supervision.models import Committee, SupervisionPilotPlan
 from villages.models import Township, Village
 
 TWO_PILOTS = ("沿渡河镇", "野三关镇", "水布垭镇")
@@ -219,10 +219,25 @@ def _electing_with_refusal(actor, village, term, seed: int, today: datetime.date
 def load_demo_supervision(*, county, admin: User, today: datetime.date | None = None) -> DemoSupervision:
     """Create the demo county's committees unless it has any."""
     today = today or timezone.localdate()
+    current = _term(today.year - 1)
+    if not SupervisionPilotPlan.objects.filter(county=county).exists():
+        # Pilot the year before the current term's election, then every village with the
+        # next villagers' committee election (the current term's end).
+        services.pilot_plan_save(
+            actor=admin,
+            county=county,
+            name=f"{county.name}村务监督委员会建设试点方案",
+            source_document="演示数据",
+            pilots_min=1,
+            pilots_max=2,
+            pilot_start=datetime.date(today.year - 2, 3, 1),
+            pilot_end=datetime.date(today.year - 1, 2, 28),
+            rollout_deadline=current[1],
+        )
     existing = Committee.objects.filter(village__township__county=county)
     if existing.exists():
         return DemoSupervision(committees=existing.count(), meetings=0, reviews=0)
-    current, previous = _term(today.year - 1), _term(today.year - 6)
+    previous = _term(today.year - 6)
     officials = {
         u.township_id: u
         for u in User.objects.filter(role=Role.TOWNSHIP, township__county=county, is_active=True).order_by(

@@ -125,6 +125,7 @@ MENU: tuple[Group, ...] = (
                 "村务监督委员会", "supervision:committee_list", business(supervision_permissions.can_view_supervision)
             ),
             Item("村干部名册", "supervision:cadre_list", business(supervision_permissions.can_view_supervision)),
+            Item("试点与推广", "supervision:rollout", business(supervision_permissions.can_view_supervision)),
         ),
     ),
     Group(

@@ -5,7 +5,17 @@ from django.utils import timezone
 
 from pilot_admin.uploads import ATTACHMENT_TYPES
 from supervision import rules
-from supervision.choices import Assembly, CadrePost, Exclusion, Gender, Nomination, Relation, Subgroup
+from supervision.choices import (
+    Assembly,
+    CadrePost,
+    Duty,
+    Exclusion,
+    FeedbackChannel,
+    Gender,
+    Nomination,
+    Relation,
+    Subgroup,
+)
 from villages.models import Village
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -223,3 +233,53 @@ class ExpenseReviewForm(forms.Form):
                 voucher, reason = line, ""
             rows.append({"voucher": voucher.strip(), "reason": reason.strip()})
         return rows
+
+
+class MatterForm(forms.Form):
+    raised_on = _date("受理日期", initial=timezone.localdate)
+    duty = forms.ChoiceField(label="监督内容", choices=Duty.choices)
+    matter = forms.CharField(
+        label="事项",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="村民反映的意见建议，或监委会在监督中发现的问题。",
+    )
+
+
+class MatterFeedbackForm(forms.Form):
+    findings = forms.CharField(label="调查情况", widget=forms.Textarea(attrs={"rows": 3}))
+    feedback = forms.CharField(label="反馈内容", widget=forms.Textarea(attrs={"rows": 3}))
+    fed_back_on = _date("反馈日期", initial=timezone.localdate)
+    channel = forms.ChoiceField(label="反馈方式", choices=FeedbackChannel.choices)
+
+
+def _this_year():
+    return timezone.localdate().year
+
+
+class AnnualReportForm(forms.Form):
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100, initial=_this_year)
+    reported_on = _date("报告日期")
+    assembly = forms.ChoiceField(
+        label="报告会议", choices=Assembly.choices, help_text="向村党组织和村民会议或村民代表会议报告。"
+    )
+    summary = forms.CharField(label="工作报告", widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class EvaluationForm(forms.Form):
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100, initial=_this_year)
+    evaluated_on = _date("评议日期")
+    participants = forms.IntegerField(label="参评人数", min_value=1)
+    satisfied = forms.IntegerField(label="满意", min_value=0)
+    basically_satisfied = forms.IntegerField(label="基本满意", min_value=0, required=False)
+    unsatisfied = forms.IntegerField(label="不满意", min_value=0, required=False)
+    published_on = _date("结果公布日期", required=False, help_text="评议结果向村民公布的日期；尚未公布的留空。")
+
+
+class PilotPlanForm(forms.Form):
+    name = forms.CharField(label="方案名称", max_length=200)
+    source_document = forms.CharField(label="依据文件", max_length=200, required=False, help_text="文件名称和文号。")
+    pilots_min = forms.IntegerField(label="每个乡镇试点村下限", min_value=1, initial=1)
+    pilots_max = forms.IntegerField(label="每个乡镇试点村上限", min_value=1, initial=2)
+    pilot_start = _date("试点开始日期")
+    pilot_end = _date("试点结束日期")
+    rollout_deadline = _date("全面推广完成日期", help_text="结合村委会换届，全部村建立村务监督委员会的期限。")

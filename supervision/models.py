@@ -707,5 +707,48 @@ class DemocraticEvaluation(TimeStampedModel):
         return f"{self.committee.village} {self.year}年度民主评议"
 
 
+class SupervisionPilotPlan(TimeStampedModel):
+    """The county's pilot-then-roll-out plan as data (R-J1, R-J15): how many pilot villages each
+    township picks, when the pilot runs, and by when every village has a committee (with the
+    villagers' committee elections). The next county's plan has other dates."""
+
+    county = models.OneToOneField(
+        "villages.County", verbose_name="县", on_delete=models.PROTECT, related_name="supervision_pilot_plan"
+    )
+    name = models.CharField("方案名称", max_length=200)
+    source_document = models.CharField("依据文件", max_length=200, blank=True, help_text="文件名称和文号。")
+    pilots_min = models.PositiveSmallIntegerField("每个乡镇试点村下限", default=1, validators=[MinValueValidator(1)])
+    pilots_max = models.PositiveSmallIntegerField("每个乡镇试点村上限", default=2, validators=[MinValueValidator(1)])
+    pilot_start = models.DateField("试点开始日期")
+    pilot_end = models.DateField("试点结束日期")
+    rollout_deadline = models.DateField(
+        "全面推广完成日期", help_text="结合村委会换届，全部村建立村务监督委员会的期限。"
+    )
+
+    class Meta:
+        verbose_name = "村务监督委员会试点方案"
+        verbose_name_plural = "村务监督委员会试点方案"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(pilots_min__gte=1) & Q(pilots_max__gte=F("pilots_min")),
+                name="svplan_pilot_range_ordered",
+                violation_error_message="试点村上限不能小于下限，下限至少为1个。",
+            ),
+            models.CheckConstraint(
+                condition=Q(pilot_end__gte=F("pilot_start")),
+                name="svplan_pilot_end_after_start",
+                violation_error_message="试点结束日期不能早于开始日期。",
+            ),
+            models.CheckConstraint(
+                condition=Q(rollout_deadline__gte=F("pilot_end")),
+                name="svplan_rollout_after_pilot",
+                violation_error_message="全面推广完成日期不能早于试点结束日期。",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
 # The reminder table lives in its own module (written with the reminders, issue 17).
 from supervision.models_reminders import SupervisionReminder  # noqa: E402, F401

@@ -24,3 +24,8 @@ def can_see_full_id_numbers(user) -> bool:
     """As for the guardianship register: those who keep the register see the numbers; everyone
     else sees them masked."""
     return user.is_authenticated and (user.is_county_admin or user.role == Role.TOWNSHIP)
+
+
+def can_edit_pilot_plan(user) -> bool:
+    """The pilot plan is the county's (R-J1): the county office keeps it."""
+    return user.is_authenticated and user.is_active and user.is_county_admin

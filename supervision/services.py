@@ -40,6 +40,7 @@ from supervision.models import (
     Meeting,
     RaisedMatter,
     RefusedVoucher,
+    SupervisionPilotPlan,
     SupervisionPolicy,
     VillageCadre,
 )
@@ -689,3 +690,23 @@ def evaluation_record(*, actor, committee: Committee, **data) -> DemocraticEvalu
     _require_active(committee, data["evaluated_on"], "评议日期")
     fields = ("year", "evaluated_on", "participants", "satisfied", "basically_satisfied", "unsatisfied", "published_on")
     return _create(actor, DemocraticEvaluation(committee=committee, **{k: data[k] for k in fields if k in data}))
+
+
+PLAN_FIELDS = ("name", "source_document", "pilots_min", "pilots_max", "pilot_start", "pilot_end", "rollout_deadline")
+
+
+@transaction.atomic
+def pilot_plan_save(*, actor, county, **data) -> SupervisionPilotPlan:
+    """The county office writes its own pilot plan (R-J1, R-J15); a township cannot."""
+    require(
+        permissions.can_edit_pilot_plan(actor) and actor.county_id == county.pk,
+        "只有本县的县级管理员可以修改试点方案。",
+    )
+    plan = SupervisionPilotPlan.objects.select_for_update().filter(county=county).first()
+    values = {key: data[key] for key in PLAN_FIELDS if key in data}
+    if plan is None:
+        return _create(actor, SupervisionPilotPlan(county=county, **values))
+    before = audit.snapshot(plan)
+    for key, value in values.items():
+        setattr(plan, key, value)
+    return _update(actor, plan, before)

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
-from django.views.generic import DetailView, FormView, ListView
+from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from pilot_admin import uploads
 from pilot_admin.audit.access import PersonalData
@@ -18,9 +18,19 @@ from pilot_admin.forms import apply_validation_error
 from pilot_admin.params import int_param
 from pilot_admin.scoping import ScopedViewMixin
 from supervision import forms, permissions, selectors, services
-from supervision.choices import ELECTION_ORDER, CommitteeStatus, ElectionStatus
-from supervision.models import Candidate, Committee, CommitteeMember, Election, ElectionDocument, VillageCadre
-from villages.models import Village
+from supervision.choices import ELECTION_ORDER, CommitteeStatus, ElectionStatus, MatterStatus
+from supervision.models import (
+    Candidate,
+    Committee,
+    CommitteeMember,
+    Election,
+    ElectionDocument,
+    RaisedMatter,
+    SupervisionPilotPlan,
+    VillageCadre,
+)
+from supervision.statistics import supervision_stats
+from villages.models import Township, Village
 
 # --- reading ------------------------------------------------------------------------------------
 
@@ -154,6 +164,109 @@ class ElectionDetailView(ScopedViewMixin, DetailView):
             ElectionStatus.CHAIR_CHOSEN: election.chair_chosen_on,
             ElectionStatus.FILED: election.filed_on,
         }.get(status)
+
+
+class CommitteePageView(ScopedViewMixin, DetailView):
+    """A committee's own register page: found through visible_to, so another township's
+    committee is a 404; the rows come in a fixed number of queries."""
+
+    access = staticmethod(permissions.can_view_supervision)
+    context_object_name = "committee"
+
+    def get_queryset(self):
+        return Committee.objects.visible_to(self.request.user).select_related("village__township")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        committee = self.object
+        context.update(
+            can_edit=Committee.objects.editable_by(self.request.user).filter(pk=committee.pk).exists(),
+            active=committee.status == CommitteeStatus.ACTIVE,
+        )
+        return context
+
+
+class MatterListView(CommitteePageView):
+    """监督事项 (R-J13): what villagers raised or the committee found, its investigation and the
+    feedback to villagers, open matters first."""
+
+    template_name = "supervision/matter_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        matters = list(self.object.matters.order_by("status", "-raised_on", "-pk"))
+        context.update(matters=matters, open_count=sum(m.status == MatterStatus.OPEN for m in matters))
+        return context
+
+
+class AnnualListView(CommitteePageView):
+    """年度工作报告 and 民主评议 (R-J14), year by year side by side."""
+
+    template_name = "supervision/annual_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        reports = {report.year: report for report in self.object.annual_reports.all()}
+        evaluations = {evaluation.year: evaluation for evaluation in self.object.evaluations.all()}
+        context["years"] = [
+            (year, reports.get(year), evaluations.get(year))
+            for year in sorted(reports.keys() | evaluations.keys(), reverse=True)
+        ]
+        return context
+
+
+def _phase(plan, today):
+    if today < plan.pilot_start:
+        return "试点尚未开始"
+    if today <= plan.pilot_end:
+        return "试点阶段"
+    if today <= plan.rollout_deadline:
+        return "全面推广阶段"
+    return "全面推广期限已过"
+
+
+class RolloutView(ScopedViewMixin, TemplateView):
+    """试点与推广 (R-J1, R-J15): per township, the pilot villages against the county plan's range
+    and the committees established against the villages, beside the plan's phase deadlines. The
+    counts are statistics.supervision_stats' own (as of today); this page only compares them."""
+
+    access = staticmethod(permissions.can_view_supervision)
+    template_name = "supervision/rollout.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, today = self.request.user, timezone.localdate()
+        stats = supervision_stats(user=user, month=today)
+        plans = {
+            plan.county_id: plan
+            for plan in SupervisionPilotPlan.objects.filter(
+                county__in=Township.objects.visible_to(user).values("county")
+            )
+        }
+        counties = []
+        for county in stats.counties:
+            plan = plans.get(county["id"])
+            townships = []
+            for row in stats.townships:
+                if row["county"] != county["id"]:
+                    continue
+                row = dict(row)
+                if plan is not None:
+                    row["pilot_ok"] = plan.pilots_min <= row["pilot_villages"] <= plan.pilots_max
+                    row["rollout_late"] = today > plan.rollout_deadline and row["established"] < row["villages"]
+                row["coverage_percent"] = round(row["coverage"] * 100, 1)
+                townships.append(row)
+            counties.append(
+                {
+                    **county,
+                    "coverage_percent": round(county["coverage"] * 100, 1),
+                    "plan": plan,
+                    "phase": _phase(plan, today) if plan else "",
+                    "townships": townships,
+                }
+            )
+        context.update(counties=counties, as_of=stats.as_of, can_edit_plan=permissions.can_edit_pilot_plan(user))
+        return context
 
 
 class ElectionDocumentView(ScopedViewMixin, View):
@@ -431,3 +544,90 @@ class ExpenseReviewCreateView(ServiceFormView):
             notes=data["notes"],
         )
         return f"已登记 {review.period_start:%Y年%m月} 起的财务支出复核。", self.object
+
+
+class MatterCreateView(ServiceFormView):
+    model = Committee
+    form_class = forms.MatterForm
+
+    def get_title(self):
+        return f"受理监督事项：{self.object.village.name}"
+
+    def cancel_url(self):
+        return reverse("supervision:matter_list", args=[self.object.pk])
+
+    def call(self, form):
+        services.matter_raise(actor=self.request.user, committee=self.object, **form.cleaned_data)
+        return "已受理监督事项。", self.cancel_url()
+
+
+class MatterFeedbackView(ServiceFormView):
+    model = RaisedMatter
+    form_class = forms.MatterFeedbackForm
+
+    def get_title(self):
+        return f"反馈监督事项：{self.object.committee.village.name} · {self.object}"
+
+    def cancel_url(self):
+        return reverse("supervision:matter_list", args=[self.object.committee_id])
+
+    def call(self, form):
+        services.matter_feed_back(actor=self.request.user, matter=self.object, **form.cleaned_data)
+        return "已记录调查情况和向村民的反馈。", self.cancel_url()
+
+
+class AnnualReportCreateView(ServiceFormView):
+    model = Committee
+    form_class = forms.AnnualReportForm
+
+    def get_title(self):
+        return f"年度工作报告：{self.object.village.name}"
+
+    def cancel_url(self):
+        return reverse("supervision:annual_list", args=[self.object.pk])
+
+    def call(self, form):
+        report = services.annual_report_record(actor=self.request.user, committee=self.object, **form.cleaned_data)
+        return f"已登记 {report.year} 年度工作报告。", self.cancel_url()
+
+
+class EvaluationCreateView(ServiceFormView):
+    model = Committee
+    form_class = forms.EvaluationForm
+
+    def get_title(self):
+        return f"民主评议：{self.object.village.name}"
+
+    def cancel_url(self):
+        return reverse("supervision:annual_list", args=[self.object.pk])
+
+    def call(self, form):
+        data = {key: value for key, value in form.cleaned_data.items() if value is not None}
+        evaluation = services.evaluation_record(actor=self.request.user, committee=self.object, **data)
+        return f"已登记 {evaluation.year} 年度民主评议。", self.cancel_url()
+
+
+class PilotPlanEditView(ServiceFormView):
+    """The county office's own pilot plan (R-J1, R-J15), created on first save."""
+
+    access = staticmethod(permissions.can_edit_pilot_plan)
+    form_class = forms.PilotPlanForm
+    title = "村务监督委员会试点方案"
+
+    def load(self, request, *args, **kwargs):
+        super().load(request, *args, **kwargs)
+        if request.user.county_id is None:
+            raise Http404("没有所属的县。")
+        self.plan = SupervisionPilotPlan.objects.filter(county_id=request.user.county_id).first()
+
+    def get_initial(self):
+        if self.plan is None:
+            return {}
+        return {name: getattr(self.plan, name) for name in services.PLAN_FIELDS}
+
+    def cancel_url(self):
+        return reverse("supervision:rollout")
+
+    def call(self, form):
+        services.pilot_plan_save(actor=self.request.user, county=self.request.user.county, **form.cleaned_data)
+        return "已保存试点方案。", self.cancel_url()

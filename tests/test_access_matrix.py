@@ -455,6 +455,18 @@ ROUTES = {
     ),
     "supervision:exception_create": Route(allowed=ADMIN_ONLY, target="sv_candidate", kwargs=_pk("sv_candidate")),
     "supervision:relative_create": Route(allowed=SUPERVISION_EDITORS, target="sv_cadre", kwargs=_pk("sv_cadre")),
+    "supervision:rollout": Route(allowed=SUPERVISION_READERS),
+    "supervision:pilot_plan_edit": Route(allowed=ADMIN_ONLY),
+    "supervision:matter_list": Route(allowed=SUPERVISION_READERS, target="sv_committee", kwargs=_pk("sv_committee")),
+    "supervision:matter_create": Route(allowed=SUPERVISION_EDITORS, target="sv_committee", kwargs=_pk("sv_committee")),
+    "supervision:matter_feedback": Route(allowed=SUPERVISION_EDITORS, target="sv_matter", kwargs=_pk("sv_matter")),
+    "supervision:annual_list": Route(allowed=SUPERVISION_READERS, target="sv_committee", kwargs=_pk("sv_committee")),
+    "supervision:annual_report_create": Route(
+        allowed=SUPERVISION_EDITORS, target="sv_committee", kwargs=_pk("sv_committee")
+    ),
+    "supervision:evaluation_create": Route(
+        allowed=SUPERVISION_EDITORS, target="sv_committee", kwargs=_pk("sv_committee")
+    ),
 }
 
 
@@ -712,7 +724,15 @@ def _supervision(village, actor):
     """A village's cadre, and its filed committee with members, election, candidate and document."""
     import datetime
 
-    from supervision.models import Candidate, Committee, CommitteeMember, Election, ElectionDocument, VillageCadre
+    from supervision.models import (
+        Candidate,
+        Committee,
+        CommitteeMember,
+        Election,
+        ElectionDocument,
+        RaisedMatter,
+        VillageCadre,
+    )
 
     cadre = VillageCadre.objects.create(
         village=village, name="矩阵村长", post="committee_chair", term_start=datetime.date(2021, 5, 1)
@@ -745,6 +765,9 @@ def _supervision(village, actor):
         "sv_candidate": candidate,
         "sv_member": member,
         "sv_document": document,
+        "sv_matter": RaisedMatter.objects.create(
+            committee=committee, raised_on=datetime.date(2022, 3, 1), duty="disclosure", matter="矩阵事项：公开栏未更新"
+        ),
     }
 
 

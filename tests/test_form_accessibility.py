@@ -37,6 +37,8 @@ REFUSES_EMPTY = {
     *("supervision:cadre_create", "supervision:candidate_create", "supervision:committee_create"),
     *("supervision:election_step", "supervision:exception_create", "supervision:meeting_create"),
     *("supervision:member_remove", "supervision:relative_create", "supervision:review_create"),
+    *("supervision:matter_create", "supervision:matter_feedback"),
+    *("supervision:annual_report_create", "supervision:evaluation_create", "supervision:pilot_plan_edit"),
 }
 PAGES = sorted(name for name, route in ROUTES.items() if route.method == "get" and not route.api)
 

@@ -236,10 +236,10 @@ def test_a_database_of_the_previous_main_migrates_with_every_row_kept(tmp_path, 
     # Twelve models added (ApiToken; ProgramStandard, VillageEvent, IndicatorYear, PilotNomination
     # and TaskFigure of issue 13; ReportUnlockRequest of issue 14; DocumentTemplate, WorkdayOverride,
     # OutboxMessage and GroupRobot of issue 15; CircularIssue of issue 20): their content types and
-    # four permissions each. Issue 17 adds the supervision app's seventeen (sixteen on h-sup and
-    # SupervisionReminder), all of whose tables start empty.
-    assert after.pop("django_content_type") == before.pop("django_content_type") + 12 + 17
-    assert after.pop("auth_permission") == before.pop("auth_permission") + 48 + 4 * 17
+    # four permissions each. Issue 17 adds the supervision app's eighteen (sixteen on h-sup,
+    # SupervisionReminder and SupervisionPilotPlan), all of whose tables start empty.
+    assert after.pop("django_content_type") == before.pop("django_content_type") + 12 + 18
+    assert after.pop("auth_permission") == before.pop("auth_permission") + 48 + 4 * 18
     for name in [name for name in after if name.startswith("supervision_")]:
         assert after.pop(name) == 0, name
     # The Badong program gets its plan's eleven construction standards (R-B1 from its own area).

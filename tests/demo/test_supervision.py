@@ -6,10 +6,10 @@ run adds nothing; the statistics see all of it."""
 import pytest
 from django.utils import timezone
 
-from pilot_admin.models import User
+from pilot_admin.models import AuditEntry, User
 from supervision import statistics
 from supervision.choices import CommitteeStatus, ElectionStatus
-from supervision.models import Candidate, Committee, ExpenseReview, Meeting
+from supervision.models import Candidate, Committee, ExpenseReview, Meeting, SupervisionPilotPlan
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +24,14 @@ def test_pilots_in_every_township(demo_county):
     assert all(1 <= len(items) <= 2 for items in per_township.values())
     assert all(c.is_pilot for items in per_township.values() for c in items)
     assert demo_county.first["Committee"] == demo_county.second["Committee"] == 15
+
+
+def test_badong_has_one_pilot_plan_written_through_the_service(demo_county):
+    # Loaded twice (first/second), still one plan; written by the service, so audited.
+    plan = SupervisionPilotPlan.objects.get(county__name="巴东县")
+    assert (plan.pilots_min, plan.pilots_max) == (1, 2)
+    assert plan.pilot_start < plan.pilot_end < plan.rollout_deadline
+    assert AuditEntry.objects.filter(content_type__model="supervisionpilotplan", object_id=str(plan.pk)).count() == 1
 
 
 def test_the_story(demo_county):

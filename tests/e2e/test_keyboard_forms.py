@@ -94,6 +94,7 @@ FORMS = [
     ),
     Form("guardianship:finding_create", "county_admin"),
     Form("supervision:exception_create", "county_admin"),
+    Form("supervision:pilot_plan_edit", "county_admin"),
     Form("import_upload", "county_admin"),
     Form("document_template_upload", "county_admin"),
     # The matrix's unit already has a robot: its form comes filled in (blank secrets keep theirs) and saves.
@@ -134,6 +135,10 @@ FORMS = [
     Form("supervision:member_remove", "township_a"),
     Form("supervision:meeting_create", "township_a"),
     Form("supervision:review_create", "township_a"),
+    Form("supervision:matter_create", "township_a"),
+    Form("supervision:matter_feedback", "township_a"),
+    Form("supervision:annual_report_create", "township_a"),
+    Form("supervision:evaluation_create", "township_a"),
     Form("accounts:notice_channels", "township_a", refuses=DONE),
     Form("accounts:password_change", "township_a"),
     # 部门

@@ -30,7 +30,7 @@ def test_the_county_office_sees_every_work_area_in_order(client, county_admin):
     assert list(menu) == AREAS
     assert menu["任务"] == ["任务台账", "报告审核", "补报申请", "报送情况"]
     assert menu["特困人员"] == ["特困人员", "走访台账", "监护照护概况", "摸底排查", "督查问题"]
-    assert menu["村务监督"] == ["村务监督委员会", "村干部名册"]
+    assert menu["村务监督"] == ["村务监督委员会", "村干部名册", "试点与推广"]
     assert "后台" in menu["管理"] and "导入" in menu["管理"]
 
 
@@ -40,7 +40,7 @@ def test_a_township_sees_its_own_pages_and_no_county_office_ones(client, townshi
     menu = _menu(client.get(reverse("home")).content.decode())
 
     assert menu["任务"] == ["我的任务", "任务台账", "报送情况"]
-    assert menu["村务监督"] == ["村务监督委员会", "村干部名册"]
+    assert menu["村务监督"] == ["村务监督委员会", "村干部名册", "试点与推广"]
     assert "申报审核" not in menu["村庄与试点"] and "试点申报" in menu["村庄与试点"]
     # 群机器人: its own township government's work group, read-only.
     assert menu["管理"] == ["导入", "群机器人"]
