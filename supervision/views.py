@@ -68,6 +68,9 @@ class CommitteeListView(ScopedViewMixin, ListView):
             statuses=CommitteeStatus.choices,
             status=self.status,
             can_edit=permissions.can_edit_supervision(self.request.user),
+            # A committee still in office past its term is overdue for re-election (the
+            # dashboard's 届满未换届): the list says so rather than a bare 在任.
+            today=timezone.localdate(),
         )
         return context
 
@@ -88,6 +91,7 @@ class CommitteeDetailView(ScopedViewMixin, DetailView):
         for member in members:
             member.age = selectors.age_text(member, committee.election.held_on or timezone.localdate())
         context.update(
+            today=timezone.localdate(),
             members=members,
             problems=services.committee_problems(committee) if committee.status == CommitteeStatus.ACTIVE else [],
             meetings=committee.meetings.prefetch_related("decisions", "attendees")[:24],
