@@ -349,7 +349,7 @@ def _supervision_section(stats) -> dict:
             scale_max=100,
         ),
         "committees_url": reverse("supervision:committee_list"),
-        "overdue_url": _url("supervision:committee_list", status="active"),
+        "overdue_url": _url("supervision:committee_list", status="overdue"),
     }
 
 

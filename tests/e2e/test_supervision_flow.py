@@ -82,8 +82,12 @@ def _county_dashboard_agrees_with_the_api(page, *, program, township, village_co
     assert cells == [[row["name"], _percent(row["coverage"])] for row in api["townships"]]
     assert [township.name, _percent(by_township["coverage"])] in cells
 
-    # The overdue figure leads to the committee list, whose rows are the county's committees.
-    expect(section.locator('a[data-link="overdue"]')).to_have_attribute("href", re.compile(r"/supervision/"))
+    # The overdue figure leads to exactly the committees past their term: here none.
+    section.locator('a[data-link="overdue"]').click()
+    page.wait_for_url(re.compile(r"/supervision/\?status=overdue$"))
+    expect(page.locator("#committee-table tbody tr")).to_have_count(1)
+    expect(page.locator("#committee-table tbody")).to_contain_text("暂无村务监督委员会")
+    assert api["overdue"] == 0
 
 
 def test_township_official_runs_an_election_to_filing_on_a_phone(

@@ -50,3 +50,19 @@ def test_the_registers_print(client, county_admin, overdue_and_current, name):
     args = [overdue_and_current[0].pk] if name == "committee_detail" else []
     html = client.get(reverse(f"supervision:{name}", args=args)).content.decode()
     assert '<button class="button" data-action="print" type="button">打印</button>' in html
+
+
+def test_the_dashboards_overdue_figure_leads_to_exactly_the_overdue_committees(
+    client, county_admin, program, overdue_and_current
+):
+    overdue, current = overdue_and_current
+    client.force_login(county_admin)
+    home = client.get(reverse("home") + f"?program={program.code}").content.decode()
+    url = reverse("supervision:committee_list") + "?status=overdue"
+    assert f'href="{url}" data-link="overdue"' in home
+    response = client.get(url)
+    assert list(response.context["committees"]) == [overdue]
+    assert '<option value="overdue" selected>届满未换届</option>' in response.content.decode()
+    # The plain 在任 filter still lists both.
+    active = client.get(reverse("supervision:committee_list") + "?status=active").context["committees"]
+    assert set(active) == {overdue, current}
