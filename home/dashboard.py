@@ -153,7 +153,7 @@ def compute(*, user, program, today: datetime.date) -> dict:
 
 
 def all_figures(*, user, program, today: datetime.date) -> dict:
-    """Every begun year's figures, oldest first, and this month's guardianship figures: the
+    """Every begun year's figures, oldest first, and this month's guardianship and supervision figures: the
     closed years from their kept entries (computed once, 10 queries each), the rest per data
     version."""
     closed = stats_cache.cached_history(
@@ -168,7 +168,12 @@ def all_figures(*, user, program, today: datetime.date) -> dict:
         parts=(program.pk, today.isoformat()),
         compute=lambda: compute(user=user, program=program, today=today),
     )
-    return {"years": [*closed.values(), *live["years"]], "guardianship": live["guardianship"]}
+    # Every live section passes through: a key left out here is a section that silently vanishes.
+    return {
+        "years": [*closed.values(), *live["years"]],
+        "guardianship": live["guardianship"],
+        "supervision": live["supervision"],
+    }
 
 
 def _quota_section(figures: YearFigures, program) -> dict:
@@ -344,7 +349,7 @@ def _supervision_section(stats) -> dict:
             scale_max=100,
         ),
         "committees_url": reverse("supervision:committee_list"),
-        "overdue_url": _url("supervision:committee_list", status="active"),
+        "overdue_url": _url("supervision:committee_list", status="overdue"),
     }
 
 

@@ -60,6 +60,10 @@ class CadreListView(ScopedViewMixin, ListView):
         return context
 
 
+# The committee list's filter for committees in office past their term (not a stored status).
+OVERDUE = "overdue"
+
+
 class CommitteeListView(ScopedViewMixin, ListView):
     access = staticmethod(permissions.can_view_supervision)
     template_name = "supervision/committee_list.html"
@@ -68,6 +72,10 @@ class CommitteeListView(ScopedViewMixin, ListView):
 
     def get_queryset(self):
         self.status = self.request.GET.get("status", "")
+        if self.status == OVERDUE:
+            # The dashboard's 届满未换届 leads here: in office with the term already ended.
+            committees = selectors.committee_list(user=self.request.user, status=CommitteeStatus.ACTIVE)
+            return committees.filter(term_end__lt=timezone.localdate())
         if self.status not in CommitteeStatus.values:
             self.status = ""
         return selectors.committee_list(user=self.request.user, status=self.status)
@@ -75,9 +83,12 @@ class CommitteeListView(ScopedViewMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
-            statuses=CommitteeStatus.choices,
+            statuses=[*CommitteeStatus.choices, (OVERDUE, "届满未换届")],
             status=self.status,
             can_edit=permissions.can_edit_supervision(self.request.user),
+            # A committee still in office past its term is overdue for re-election (the
+            # dashboard's 届满未换届): the list says so rather than a bare 在任.
+            today=timezone.localdate(),
         )
         return context
 
@@ -98,6 +109,7 @@ class CommitteeDetailView(ScopedViewMixin, DetailView):
         for member in members:
             member.age = selectors.age_text(member, committee.election.held_on or timezone.localdate())
         context.update(
+            today=timezone.localdate(),
             members=members,
             problems=services.committee_problems(committee) if committee.status == CommitteeStatus.ACTIVE else [],
             meetings=committee.meetings.prefetch_related("decisions", "attendees")[:24],

@@ -2,9 +2,12 @@
 villagers' committee chair and a relative in the cadre register, opens the committee, nominates
 four candidates (one the chair's spouse, who the Party branch's vetting refuses with the reason),
 takes the election step by step to filing with the township discipline commission, then records
-the committee's first meeting and an expense review. Each step checks the page and the database."""
+the committee's first meeting and an expense review. Each step checks the page and the database.
+Then the county admin opens the dashboard in their own browser: its supervision figures are the
+figures /api/v1/stats/supervision/ gives in the same session, for the county and the township."""
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -26,7 +29,70 @@ def _save(page, button="保存"):
     page.locator("#supervision-form").get_by_role("button", name=button).tap()
 
 
-def test_township_official_runs_an_election_to_filing_on_a_phone(new_context, township_a_official, village_a):
+def _figure(page, name: str) -> str:
+    return page.locator(f'#supervision-section [data-figure="{name}"]').first.inner_text().strip()
+
+
+def _percent(share: float) -> str:
+    # The page rounds half up (pilot_admin.charts.percent_text); the test's shares are exact.
+    return f"{round(share * 100)}%"
+
+
+def _county_dashboard_agrees_with_the_api(page, *, program, township, village_count):
+    """The dashboard's supervision section, read off the page, against the API's JSON fetched in
+    the same signed-in session: the county totals and the township's chart row."""
+    page.goto(f"/?program={program.code}&year={timezone.localdate().year}")
+    section = page.locator("#supervision-section")
+    expect(section).to_be_visible()
+    response = page.request.get("/api/v1/stats/supervision/")
+    assert response.status == 200, response.text()
+    api = response.json()
+    assert api["scope"] == "county"
+
+    month = datetime.date.fromisoformat(f"{api['month']}-01")
+    expect(page.locator("#supervision-heading")).to_have_text(f"村务监督委员会 · {month.year}年{month.month}月")
+    counts = (
+        "villages",
+        "established",
+        "pilot_villages",
+        "due_for_reelection",
+        "overdue",
+        "electing",
+        "meetings_done",
+        "meetings_due",
+        "reviews_done",
+        "reviews_due",
+    )
+    shown = {name: int(_figure(page, name)) for name in counts}
+    assert shown == {name: api[name] for name in counts}
+    assert _figure(page, "coverage") == _percent(api["coverage"])
+    assert _figure(page, "meeting_rate") == _percent(api["meeting_rate"])
+    assert _figure(page, "review_rate") == _percent(api["review_rate"])
+    # What the phone flow did: one committee filed in the county's villages, none still electing.
+    assert (api["established"], api["electing"], api["villages"]) == (1, 0, village_count)
+
+    # The chart's table (printed; hidden on screen) gives each township's coverage as the API does.
+    row = next(row for row in api["townships"] if row["id"] == township.pk)
+    by_township = page.request.get("/api/v1/stats/supervision/", params={"township": township.pk}).json()
+    assert by_township["scope"] == "township"
+    assert by_township["established"] == row["established"] == 1
+    cells = page.locator("#dashboard-supervision-chart .chart-data tbody tr").evaluate_all(
+        "rows => rows.map(r => [r.cells[0].textContent.trim(), r.cells[1].textContent.trim()])"
+    )
+    assert cells == [[row["name"], _percent(row["coverage"])] for row in api["townships"]]
+    assert [township.name, _percent(by_township["coverage"])] in cells
+
+    # The overdue figure leads to exactly the committees past their term: here none.
+    section.locator('a[data-link="overdue"]').click()
+    page.wait_for_url(re.compile(r"/supervision/\?status=overdue$"))
+    expect(page.locator("#committee-table tbody tr")).to_have_count(1)
+    expect(page.locator("#committee-table tbody")).to_contain_text("暂无村务监督委员会")
+    assert api["overdue"] == 0
+
+
+def test_township_official_runs_an_election_to_filing_on_a_phone(
+    new_context, township_a_official, village_a, village_b, county_admin, program
+):
     today = timezone.localdate()
     term_start = today - datetime.timedelta(days=30)
     term_end = term_start.replace(year=term_start.year + 5) - datetime.timedelta(days=1)
@@ -172,3 +238,8 @@ def test_township_official_runs_an_election_to_filing_on_a_phone(new_context, to
     assert (review.vouchers_reviewed, review.vouchers_stamped, review.vouchers_refused) == (5, 4, 1)
     # Phone-sized: the page does not scroll sideways.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    # The county's dashboard and the API agree on what the township official just did.
+    desk = new_context().new_page()
+    sign_in(desk, county_admin)
+    _county_dashboard_agrees_with_the_api(desk, program=program, township=village_a.township, village_count=2)
