@@ -4,8 +4,9 @@ villages (R-J1; two in the three largest), elected step by step to filing (备�
 month by month with gaps and reviewing the month's expense vouchers, one refused.
 
 The story's special cases:
-- 水布垭镇's first pilot is overdue for re-election: its term ended last spring and no new
-  committee has been filed (the dashboard's 届满未换届, the township's reminder);
+- 水布垭镇's first pilot is overdue for re-election: its five-year term ended on the last day
+  of last month and no new committee has been filed (the dashboard's 届满未换届, the township's
+  reminder) — days overdue, as a township's home page shows in a real county, not years;
 - 野三关镇's second pilot is electing: nominated and vetted, waiting for the township Party
   committee; one nominee, the child of the villagers' committee chair, was not admitted as a
   formal candidate and the vetting note says why (R-J7, the refusal visible on the election page).
@@ -237,7 +238,8 @@ def load_demo_supervision(*, county, admin: User, today: datetime.date | None = 
     existing = Committee.objects.filter(village__township__county=county)
     if existing.exists():
         return DemoSupervision(committees=existing.count(), meetings=0, reviews=0)
-    previous = _term(today.year - 6)
+    ended = today.replace(day=1) - datetime.timedelta(days=1)
+    previous = (datetime.date(today.year - 5, today.month, 1), ended)
     officials = {
         u.township_id: u
         for u in User.objects.filter(role=Role.TOWNSHIP, township__county=county, is_active=True).order_by(

@@ -57,6 +57,8 @@ def test_every_export_route_is_checked_here():
                 "audit_log_export",
                 "guardianship:register_export",
                 "guardianship:visit_matrix_export",
+                "supervision_ledgers:roster_export",
+                "supervision_ledgers:work_ledger_export",
                 "tasks:ledger_export",
                 "villages:pilot_export",
                 "villages:quota_export",

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from guardianship.models import Person, Visit
 from pilot_admin.excel import XLSX_CONTENT_TYPE, import_kinds
+from supervision.models import VillageCadre
 from tasks.models import ProgressReport, ReportingPeriod
 from tests.factories import PersonFactory, PilotAssignmentFactory, VillageIndicatorFactory, id_number
 from tests.helpers.excel import downloaded, response_bytes, sheet_rows
@@ -336,6 +337,13 @@ def _foreign_rows(foreign):
             "供养方式": "分散供养",
         },
         "visits": {"公民身份号码": person.id_number, "走访日期": "2024-03-01", "走访人": "越界走访"},
+        "village-cadres": {
+            "乡镇": "东瀼口镇",
+            "村名": MARKERS["village"],
+            "姓名": "越界干部",
+            "职务": "村委会委员",
+            "任职开始日期": "2021-01-01",
+        },
     }
 
 
@@ -345,12 +353,13 @@ def test_an_import_row_naming_another_townships_rows_is_an_error_and_nothing_is_
     rows = _foreign_rows(foreign)
     # A new kind township officials may run must get its foreign row here.
     assert {kind.key for kind in import_kinds.for_user(township_a_official)} == set(rows)
-    before = (Person.objects.count(), Visit.objects.count())
+    before = (Person.objects.count(), Visit.objects.count(), VillageCadre.objects.count())
     for key, row in rows.items():
         headers = import_kinds.get(key).columns.headers
         result = run_import(key, township_a_official, [[row.get(header) for header in headers]])
         assert result.errors, key
         assert all(error.row == 2 for error in result.errors), key
-        assert (Person.objects.count(), Visit.objects.count()) == before, key
+        assert (Person.objects.count(), Visit.objects.count(), VillageCadre.objects.count()) == before, key
     assert not Person.objects.filter(name="越界登记").exists()
     assert not Visit.objects.filter(visitor_name="越界走访").exists()
+    assert not VillageCadre.objects.filter(name="越界干部").exists()

@@ -21,6 +21,7 @@ from guardianship.models import Person, Visit, VisitReminder
 from pilot_admin.choices import ReminderKind, Role
 from pilot_admin.models import AuditEntry, Notification, User
 from pilot_admin.workdays import WorkCalendar
+from supervision.models_reminders import SupervisionReminder
 from tasks.choices import ReportStatus, TaskStatus
 from tasks.models import ProgressReport, Reminder, ReportingPeriod, Task
 from tasks.selectors import MET_STATUSES
@@ -264,7 +265,9 @@ def test_the_first_reminder_run_on_the_fresh_demo_is_a_days_work(demo):
             count = model.objects.filter(kind=kind).count()
             line = next((line for line in output.splitlines() if line.strip().startswith(f"{label}：")), "")
             assert (f"{kind.label} {count} 条" in line) == (count > 0), (label, kind)
-    total = Reminder.objects.count() + VisitReminder.objects.count() + RectificationReminder.objects.count()
+    total = sum(
+        model.objects.count() for model in (Reminder, VisitReminder, RectificationReminder, SupervisionReminder)
+    )
     assert f"新增提醒 {total} 条" in output
 
 
