@@ -106,3 +106,11 @@ class OutboxStatus(models.TextChoices):
     SENT = "sent", "已送达"
     FAILED = "failed", "发送失败"
     SKIPPED = "skipped", "未重复发送"
+
+
+class MonthStatsScope(models.TextChoices):
+    """Which townships a monthly statistic covers (guardianship and supervision stats): one
+    choice set so the API schema names its enum once (settings ENUM_NAME_OVERRIDES)."""
+
+    COUNTY = "county", "全县"
+    TOWNSHIP = "township", "一个乡镇"

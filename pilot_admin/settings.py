@@ -546,6 +546,8 @@ SPECTACULAR_SETTINGS = {
         "DepartmentKindEnum": "villages.choices.DepartmentKind",
         # The quota and the standards statistics share their scope.
         "VillageStatsScopeEnum": "villages.choices.StatsScope",
+        # The guardianship and supervision monthly statistics share theirs.
+        "MonthStatsScopeEnum": "pilot_admin.choices.MonthStatsScope",
     },
     # Every operation also documents the errors it can answer (pilot_admin/api/schema.py).
     "POSTPROCESSING_HOOKS": [

@@ -33,6 +33,7 @@ from pilot_admin.api.inputs import (
     QuerySerializer,
     StrictModelSerializer,
 )
+from pilot_admin.choices import MonthStatsScope
 from pilot_admin.filters import ID_MAX
 from villages.models import Township, Village
 
@@ -189,7 +190,7 @@ class GuardianshipStatsSerializer(serializers.Serializer):
     month = serializers.CharField(help_text="统计月份 YYYY-MM")
     as_of = serializers.DateField(help_text="统计截止日（as of）：往月为该月最后一天，本月为今天")
     scope = serializers.ChoiceField(
-        choices=[("county", "全县"), ("township", "一个乡镇")],
+        choices=MonthStatsScope.choices,
         help_text="统计范围：county 全县；township 乡镇用户本乡镇，或指定 township 参数时的该乡镇",
     )
     persons_active = serializers.IntegerField(help_text="当月在册人数（当月退出的仍计入）")

@@ -6,6 +6,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from pilot_admin.api.inputs import QueryIntegerField, QueryMonthField, QuerySerializer
+from pilot_admin.choices import MonthStatsScope
 from pilot_admin.filters import ID_MAX
 from supervision.choices import CommitteeStatus, MemberRole, ReviewInterval, Subgroup
 from supervision.models import Committee, CommitteeMember
@@ -122,7 +123,7 @@ class SupervisionStatsSerializer(_Figures):
     month = serializers.CharField(help_text="统计月份 YYYY-MM")
     as_of = serializers.DateField(help_text="统计截止日：往月为该月最后一天，本月为今天")
     scope = serializers.ChoiceField(
-        choices=[("county", "全县"), ("township", "一个乡镇")],
+        choices=MonthStatsScope.choices,
         help_text="统计范围：county 全县；township 乡镇用户本乡镇，或指定 township 参数时的该乡镇",
     )
     counties = CountySupervisionSerializer(many=True)

@@ -83,12 +83,14 @@ BEYOND_THE_SCHEMA = {
     "GET /api/v1/progress-reports/": LOOKED_UP,
     "GET /api/v1/inspections/": LOOKED_UP,
     "GET /api/v1/persons/": LOOKED_UP,
+    "GET /api/v1/supervision-committees/": LOOKED_UP,
     # … and the year must be one of the program's; the month not later than this one.
     "GET /api/v1/stats/pilots/": {"program", "year"},
     "GET /api/v1/stats/standards/": {"program", "year", "township"},
     "GET /api/v1/stats/tasks/": {"program", "year"},
     "GET /api/v1/stats/assessments/": {"program", "year"},
     "GET /api/v1/stats/guardianship/": {"township", "month"},
+    "GET /api/v1/stats/supervision/": {"township", "month"},
     # A village code starts with its township's and is unique; a name is unique in its township.
     # (A rule of the whole record comes keyed `__all__` from the model, `non_field_errors` from a service.)
     # An administrative village becomes a community by a dated event, not a PATCH (issue 13).
