@@ -28,14 +28,11 @@ from guardianship.services import PERSON_FIELDS
 from pilot_admin.api.inputs import (
     JSONCharField,
     JSONPrimaryKeyRelatedField,
-    QueryIntegerField,
-    QueryMonthField,
-    QuerySerializer,
     StrictModelSerializer,
 )
 from pilot_admin.choices import MonthStatsScope
-from pilot_admin.filters import ID_MAX
-from villages.models import Township, Village
+from villages.api.serializers import TownshipMonthQuerySerializer
+from villages.models import Village
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -131,25 +128,8 @@ class PersonUpdateSerializer(StrictModelSerializer):
 
 
 # The stats query: a month (this month by default) and optionally a visible township.
-class GuardianshipStatsQuerySerializer(QuerySerializer):
-    month = QueryMonthField(required=False, help_text="统计月份 YYYY-MM，默认本月")
-    township = QueryIntegerField(required=False, min_value=1, max_value=ID_MAX, help_text="乡镇 id；不填为全部可见乡镇")
-
-    def validate_month(self, month):
-        if month > timezone.localdate().replace(day=1):
-            raise serializers.ValidationError("月份不能晚于本月。")
-        return month
-
-    def validate_township(self, value):
-        township = Township.objects.visible_to(self.context["request"].user).filter(pk=value).first()
-        if township is None:
-            # Unknown and out-of-scope ids get the same answer: nothing about other townships leaks.
-            raise serializers.ValidationError("乡镇不存在或不在您的查看范围内。")
-        return township
-
-    def validate(self, attrs):
-        attrs.setdefault("month", timezone.localdate().replace(day=1))
-        return attrs
+class GuardianshipStatsQuerySerializer(TownshipMonthQuerySerializer):
+    """The query of GET /api/v1/stats/guardianship/."""
 
 
 class SupportModeCountsSerializer(serializers.Serializer):

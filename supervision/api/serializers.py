@@ -2,15 +2,12 @@
 sub-group, as the village notice board shows them (R-J14 publicity); their birth dates and ID
 numbers, which only the eligibility checks need, never leave the pages."""
 
-from django.utils import timezone
 from rest_framework import serializers
 
-from pilot_admin.api.inputs import QueryIntegerField, QueryMonthField, QuerySerializer
 from pilot_admin.choices import MonthStatsScope
-from pilot_admin.filters import ID_MAX
 from supervision.choices import CommitteeStatus, MemberRole, ReviewInterval, Subgroup
 from supervision.models import Committee, CommitteeMember
-from villages.models import Township
+from villages.api.serializers import TownshipMonthQuerySerializer
 
 
 class MemberSerializer(serializers.ModelSerializer):
@@ -66,25 +63,8 @@ class CommitteeSerializer(serializers.ModelSerializer):
         return MemberSerializer(committee.members.all(), many=True).data
 
 
-class SupervisionStatsQuerySerializer(QuerySerializer):
-    month = QueryMonthField(required=False, help_text="统计月份 YYYY-MM，默认本月")
-    township = QueryIntegerField(required=False, min_value=1, max_value=ID_MAX, help_text="乡镇 id；不填为全部可见乡镇")
-
-    def validate_month(self, month):
-        if month > timezone.localdate().replace(day=1):
-            raise serializers.ValidationError("月份不能晚于本月。")
-        return month
-
-    def validate_township(self, value):
-        township = Township.objects.visible_to(self.context["request"].user).filter(pk=value).first()
-        if township is None:
-            # Unknown and out-of-scope ids get the same answer: nothing about other townships leaks.
-            raise serializers.ValidationError("乡镇不存在或不在您的查看范围内。")
-        return township
-
-    def validate(self, attrs):
-        attrs.setdefault("month", timezone.localdate().replace(day=1))
-        return attrs
+class SupervisionStatsQuerySerializer(TownshipMonthQuerySerializer):
+    """The query of GET /api/v1/stats/supervision/."""
 
 
 class _Figures(serializers.Serializer):

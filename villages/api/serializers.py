@@ -5,9 +5,9 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from pilot_admin.api.inputs import QueryIntegerField, QuerySerializer, StrictModelSerializer
+from pilot_admin.api.inputs import QueryIntegerField, QueryMonthField, QuerySerializer, StrictModelSerializer
 from pilot_admin.dates import year_as_of
-from pilot_admin.filters import YEAR_MAX, YEAR_MIN
+from pilot_admin.filters import ID_MAX, YEAR_MAX, YEAR_MIN
 from villages import selectors
 from villages.choices import PilotLevel, PilotStatus, StatsScope, VillageStatus
 from villages.models import PilotAssignment, PilotNomination, Township, Village
@@ -423,3 +423,27 @@ class PilotNominationSerializer(serializers.ModelSerializer):
             "return_reason": {"help_text": "县里退回的原因；未退回为空字符串"},
             "assignment": {"help_text": "批准后生成的试点村 id（/api/v1/pilot-assignments/）；未批准为 null"},
         }
+
+
+class TownshipMonthQuerySerializer(QuerySerializer):
+    """The query of a month's statistics (guardianship, supervision): a month, this month by
+    default and never a later one, and optionally one township the caller can see."""
+
+    month = QueryMonthField(required=False, help_text="统计月份 YYYY-MM，默认本月")
+    township = QueryIntegerField(required=False, min_value=1, max_value=ID_MAX, help_text="乡镇 id；不填为全部可见乡镇")
+
+    def validate_month(self, month):
+        if month > timezone.localdate().replace(day=1):
+            raise serializers.ValidationError("月份不能晚于本月。")
+        return month
+
+    def validate_township(self, value):
+        township = Township.objects.visible_to(self.context["request"].user).filter(pk=value).first()
+        if township is None:
+            # Unknown and out-of-scope ids get the same answer: nothing about other townships leaks.
+            raise serializers.ValidationError("乡镇不存在或不在您的查看范围内。")
+        return township
+
+    def validate(self, attrs):
+        attrs.setdefault("month", timezone.localdate().replace(day=1))
+        return attrs
