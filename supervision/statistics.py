@@ -62,7 +62,7 @@ FIGURES = (
     "reviews_done",
 )
 
-PILOT_RANGE = (1, 2)  # R-J1: "各乡(镇)视情选定1—2个条件成熟的村委会"
+PILOT_RANGE = (1, 2)  # R-J1: "各乡(镇)视情选定1—2个条件成熟的村委会", unless the county's plan says otherwise
 
 _DEFAULT_WARNING_DAYS = SupervisionPolicy._meta.get_field("term_warning_days").default
 _DEFAULT_INTERVAL = SupervisionPolicy._meta.get_field("expense_review_interval").default
@@ -155,7 +155,17 @@ def supervision_stats(*, user, month: datetime.date, township: Township | None =
         townships = townships.none()
     if township is not None:
         townships = townships.filter(pk=township.pk)
-    township_rows = list(townships.order_by("county", "code", "name").values("id", "name", "county", "county__name"))
+    # The county's pilot plan, when it has one, sets the pilot villages per township (R-J1).
+    township_rows = list(
+        townships.order_by("county", "code", "name").values(
+            "id",
+            "name",
+            "county",
+            "county__name",
+            "county__supervision_pilot_plan__pilots_min",
+            "county__supervision_pilot_plan__pilots_max",
+        )
+    )
     policies = _policies(townships)
     county_ids = {row["county"] for row in township_rows}
 
@@ -253,7 +263,9 @@ def supervision_stats(*, user, month: datetime.date, township: Township | None =
                 "name": item["name"],
                 "county": item["county"],
                 **_with_ratios(figures),
-                "pilot_in_range": PILOT_RANGE[0] <= figures["pilot_villages"] <= PILOT_RANGE[1],
+                "pilot_in_range": (item["county__supervision_pilot_plan__pilots_min"] or PILOT_RANGE[0])
+                <= figures["pilot_villages"]
+                <= (item["county__supervision_pilot_plan__pilots_max"] or PILOT_RANGE[1]),
             }
         )
     county_rows = []

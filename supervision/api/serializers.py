@@ -88,7 +88,9 @@ class TownshipSupervisionSerializer(_Figures):
     id = serializers.IntegerField()
     name = serializers.CharField()
     county = serializers.IntegerField(help_text="县 id")
-    pilot_in_range = serializers.BooleanField(help_text="试点村数是否在1—2个之间（R-J1）")
+    pilot_in_range = serializers.BooleanField(
+        help_text="试点村数是否在本县试点方案规定的范围内（未定方案时为1—2个，R-J1）"
+    )
 
 
 class CountySupervisionSerializer(_Figures):

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from supervision import statistics
 from supervision.choices import CommitteeStatus, ReviewInterval
-from supervision.models import Committee, ExpenseReview, Meeting, SupervisionPolicy
+from supervision.models import Committee, ExpenseReview, Meeting, SupervisionPilotPlan, SupervisionPolicy
 from tests.factories import VillageFactory
 
 MARCH = datetime.date(2024, 3, 1)
@@ -187,3 +187,19 @@ def test_query_count_is_fixed(county_data, county_admin, township_a, township_b)
         large_stats = statistics.supervision_stats(user=county_admin, month=MARCH)
     assert len(small) == len(large) == 5
     assert large_stats.figures["established"] == small_stats.figures["established"] + 30
+
+
+def test_the_countys_pilot_plan_sets_the_pilot_range_per_township(county_data, county_admin, township_a):
+    # Township A has two pilot villages: within the SPEC's 1–2, outside a plan that allows one.
+    assert _row(statistics.supervision_stats(user=county_admin, month=MARCH), township_a)["pilot_in_range"] is True
+    SupervisionPilotPlan.objects.create(
+        county=township_a.county,
+        name="试点方案",
+        pilots_min=1,
+        pilots_max=1,
+        pilot_start=datetime.date(2023, 3, 1),
+        pilot_end=datetime.date(2024, 2, 28),
+        rollout_deadline=datetime.date(2026, 4, 30),
+    )
+    row = _row(statistics.supervision_stats(user=county_admin, month=MARCH), township_a)
+    assert row["pilot_villages"] == 2 and row["pilot_in_range"] is False
