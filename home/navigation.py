@@ -2,19 +2,23 @@
 
 The menu is data: add a page by adding one `Item(...)` line to its group in MENU. A group whose
 items the user may open none of is not shown, so a role sees only its own work areas. The
-template (templates/base.html) renders whatever `menu` holds.
+template (templates/base.html) shows what `menu_html` writes from it.
 """
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import admin
 from django.db import connection
 from django.db.models import Func, IntegerField, QuerySet
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from guardianship import permissions as guardianship_permissions
-from pilot_admin import excel
+from pilot_admin import excel, stats_cache
 from pilot_admin.accounts import permissions as duty_permissions
 from pilot_admin.accounts.middleware import PASSWORD_CHANGE_URL_NAMES, password_change_reason, pending_step
 from pilot_admin.documents import services as document_services
@@ -160,20 +164,46 @@ class _Count(Func):
     output_field = IntegerField()
 
 
-def count_together(querysets: dict[str, QuerySet]) -> dict[str, int]:
-    """Each queryset's COUNT, all in one statement (one scalar subquery each): a page's header
-    shows up to three counts, which would otherwise cost a round trip each."""
-    if not querysets:
-        return {}
+def count_together_sql(querysets: dict[str, QuerySet]) -> tuple[str, list]:
+    """One statement of each queryset's COUNT (one scalar subquery each)."""
     parts, params = [], []
     for queryset in querysets.values():
         sql, sql_params = queryset.order_by().values(n=_Count()).query.sql_with_params()
         parts.append(f"({sql})")
         params.extend(sql_params)
+    return "SELECT " + ", ".join(parts), params
+
+
+def _run_counts(keys: list[str], sql: str, params: list) -> dict[str, int]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
+        cursor.execute(sql, params)
         row = cursor.fetchone()
-    return dict(zip(querysets, row, strict=True))
+    return dict(zip(keys, row, strict=True))
+
+
+# The header's statement per user and day, compiled once per process: building and compiling its
+# three querysets cost more CPU than any other part of a list page's header. What the badges
+# count depends only on the user's scope (their `visible_to`) and today's date, both in the key;
+# tests/home/test_header_counts.py checks the kept statement against a fresh one for every role.
+_HEADER_SQL: OrderedDict[tuple, tuple[list[str], str, list]] = OrderedDict()
+_HEADER_SQL_SIZE = 2048
+
+
+def _header_statement(request) -> tuple[list[str], str, list]:
+    user = request.user
+    key = (user.pk, stats_cache.scope_key(user), user.is_active, user.is_staff, timezone.localdate())
+    found = _HEADER_SQL.get(key)
+    if found is None:
+        querysets = {INBOX: notifications.unread(user=user)}
+        for group in MENU:
+            for item in group.items:
+                if item.badge and item.allowed(request):
+                    querysets[item.url_name] = item.badge(user=user)
+        found = (list(querysets), *count_together_sql(querysets))
+        _HEADER_SQL[key] = found
+        if len(_HEADER_SQL) > _HEADER_SQL_SIZE:
+            _HEADER_SQL.popitem(last=False)
+    return found
 
 
 class HeaderCounts:
@@ -187,13 +217,7 @@ class HeaderCounts:
 
     def __getitem__(self, key: str) -> int:
         if self._counts is None:
-            user = self.request.user
-            querysets = {INBOX: notifications.unread(user=user)}
-            for group in MENU:
-                for item in group.items:
-                    if item.badge and item.allowed(self.request):
-                        querysets[item.url_name] = item.badge(user=user)
-            self._counts = count_together(querysets)
+            self._counts = _run_counts(*_header_statement(self.request))
         return self._counts[key]
 
 
@@ -243,6 +267,31 @@ def menu_for(request) -> list[dict]:
     return groups
 
 
+def _badge(count) -> str:
+    return f' <span class="badge">{count}</span>' if count else ""
+
+
+def menu_html(request) -> SafeString:
+    """The menu's groups as base.html shows them, written in Python: on every page the header's
+    fifty-odd entries cost several milliseconds through the template engine's nested loops."""
+    parts = []
+    for group in menu_for(request):
+        parts.append(
+            f'<li class="nav-group{" current" if group["current"] else ""}">'
+            f'<details name="main-nav" data-group="{escape(group["key"])}">'
+            f"<summary>{escape(group['label'])}{_badge(group['badge'])}</summary><ul>"
+        )
+        for item in group["items"]:
+            element_id = f' id="{escape(item["id"])}"' if item["id"] else ""
+            current = ' aria-current="page"' if item["current"] else ""
+            parts.append(
+                f'<li><a href="{escape(item["url"])}"{element_id}{current}>{escape(item["label"])}'
+                f"{_badge(item['badge'])}</a></li>"
+            )
+        parts.append("</ul></details></li>")
+    return mark_safe("".join(parts))  # noqa: S308 — every value above is escaped
+
+
 def _held(request) -> bool:
     """Whether the session still owes its second factor or a new password. Elsewhere than on
     those steps' own pages the middlewares have already redirected such a session, so only
@@ -267,7 +316,7 @@ def navigation(request):
         # the header skips it.
         "inbox_unread": SimpleLazyObject(lambda: header_counts(request)[INBOX]),
         # Built only where a page shows the header.
-        "menu": SimpleLazyObject(lambda: menu_for(request)),
+        "menu_html": SimpleLazyObject(lambda: menu_html(request)),
         "nav": {
             "business": not user.is_duty_admin,
             "can_manage_pilots": village_permissions.can_manage_pilots(user),

@@ -15,12 +15,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.template import Context
 from django.template.base import render_value_in_context
+from django.utils.choices import BaseChoiceIterator
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django_filters.conf import settings as filter_settings
 from drf_spectacular.drainage import set_override
 from drf_spectacular.utils import extend_schema_field
 
+from pilot_admin import stats_cache
 from pilot_admin.params import MONTH_PATTERN, canonical_int, month_param, refused_parameters
 
 # The largest id a BigAutoField holds; a larger number names no row.
@@ -298,6 +300,59 @@ def render_selects_in_python(form) -> None:
             widget.__class__ = _python_rendered[cls]
 
 
+# --- a filter bar's lists of rows, read once per scope and data version ---------------------------
+
+
+class FilterBarChoices:
+    """The options of a page form's row selects (its townships, programs, villages), computed
+    together and kept in the statistics cache per scope and data version (pilot_admin.stats_cache):
+    compiling and running one query per select, on every list page, cost more than the page's own
+    rows. Only what the select shows is kept; a value sent back is still checked against the
+    field's queryset (visible_to), so the cache never widens what a user may filter by. The rows
+    a select lists are written through the audited services or the audited admin
+    (pilot_admin.admin.AuditedModelAdmin), whose audit records bump the data version."""
+
+    def __init__(self, form, user, name: str):
+        self.form, self.user, self.name = form, user, name
+        self._lists: dict[str, list[tuple[str, str]]] | None = None
+
+    def compute(self) -> dict[str, list[tuple[str, str]]]:
+        return {
+            name: [(str(value), str(label)) for value, label in FetchedChoiceIterator(field)]
+            for name, field in self.form.fields.items()
+            if isinstance(field, forms.ModelChoiceField)
+        }
+
+    def options(self, field_name: str) -> list[tuple[str, str]]:
+        if self._lists is None:
+            self._lists = stats_cache.cached(
+                user=self.user, name="filter-choices", parts=(self.name,), compute=self.compute
+            )
+        return self._lists[field_name]
+
+
+class CachedChoices(BaseChoiceIterator):
+    """One select's options from its form's FilterBarChoices (a ChoiceIterator, so Django keeps
+    it lazy: a FilterSet used only to narrow rows, as the exports use it, reads nothing)."""
+
+    def __init__(self, choices: FilterBarChoices, field_name: str):
+        self.choices, self.field_name = choices, field_name
+
+    def __iter__(self):
+        return iter(self.choices.options(self.field_name))
+
+
+def cache_row_choices(form, user, name: str) -> None:
+    """Give `form`'s row selects their options from the cache (see FilterBarChoices)."""
+    user_ok = user is not None and getattr(user, "is_authenticated", False)
+    if not user_ok:
+        return
+    choices = FilterBarChoices(form, user, name)
+    for field_name, field in form.fields.items():
+        if isinstance(field, forms.ModelChoiceField):
+            field.choices = CachedChoices(choices, field_name)
+
+
 # --- the FilterSet -----------------------------------------------------------------------------
 
 
@@ -325,6 +380,8 @@ class FilterSet(django_filters.FilterSet):
     def get_form_class(self):
         form_class = super().get_form_class()
         empty_is_error = self.empty_is_error
+        user = getattr(self.request, "user", None)
+        cache_name = f"{type(self).__module__}.{type(self).__qualname__}"
 
         class Form(form_class):
             def __init__(self, *args, **kwargs):
@@ -336,6 +393,7 @@ class FilterSet(django_filters.FilterSet):
                     for field in self.fields.values():
                         field.help_text = ""
                     render_selects_in_python(self)
+                    cache_row_choices(self, user, cache_name)
 
             def clean(self):
                 cleaned_data = super().clean()

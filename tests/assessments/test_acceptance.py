@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -450,5 +451,8 @@ def test_pages_run_the_same_number_of_queries_at_two_sizes(
     assert (
         Rectification.objects.filter(inspection__pilot=pilot).exclude(status=RectificationStatus.VERIFIED).count() > 1
     )
+    # The filter bar's choices are kept per data version, which the test's writes (outside a
+    # committed transaction) do not bump: compare like with like.
+    cache.clear()
     with django_assert_num_queries(len(small)):
         assert client.get(urls[page]).status_code == 200

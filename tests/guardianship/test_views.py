@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -327,9 +328,15 @@ def test_register_query_count_does_not_grow_with_persons(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    # Once first, so what a process reads once (the content types of the audit entry) is read.
+    _register(client)
+    cache.clear()
     with CaptureQueriesContext(connection) as small:
         assert _register(client).status_code == 200
     _fill(VillageFactory(township=village_a.township), 30)
+    # The filter bar's choices are kept per data version, which the test's writes (outside a
+    # committed transaction) do not bump: compare like with like.
+    cache.clear()
     with django_assert_num_queries(len(small.captured_queries)):
         page = _register(client).content.decode()
     assert page.count("data-person=") == 32

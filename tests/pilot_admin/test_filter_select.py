@@ -61,13 +61,42 @@ def test_a_page_filter_bar_renders_as_django_would(filterset_class, county_admin
 
 
 @pytest.mark.django_db
-def test_model_choices_are_read_in_one_plain_query(django_assert_num_queries, county_admin, township_a):
+def test_model_choices_are_read_in_one_plain_query_each_then_kept(django_assert_num_queries, county_admin, township_a):
     request = RequestFactory().get("/")
     request.user = county_admin
     field = VillageFilterSet(request.GET, request=request).form.fields["township"]
     assert isinstance(field.iterator(field), FetchedChoiceIterator)
-    with django_assert_num_queries(1) as captured:
-        # Iterated as the widget does (list() would ask its length first: a COUNT).
-        choices = [choice for choice in field.choices]  # noqa: C416
-    assert "DECLARE" not in captured.captured_queries[0]["sql"]
+    with django_assert_num_queries(2) as captured:
+        # The form's two row selects (townships, programs) are read together, once.
+        choices = list(field.choices)
+    assert all("DECLARE" not in query["sql"] for query in captured.captured_queries)
     assert (choices[0][0], [label for _, label in choices[1:]]) == ("", [township_a.name])
+    # The next page of the same scope and data version reads them from the cache.
+    field = VillageFilterSet(request.GET, request=request).form.fields["township"]
+    with django_assert_num_queries(0):
+        assert list(field.choices) == choices
+
+
+def test_kept_choices_follow_a_new_township_and_stay_within_the_scope(
+    county_admin, township_a_official, township_a, township_b, system_admin, django_capture_on_commit_callbacks
+):
+    from pilot_admin.audit import services as audit
+    from pilot_admin.choices import AuditAction
+    from tests.factories import TownshipFactory
+
+    def township_names(user):
+        request = RequestFactory().get("/")
+        request.user = user
+        field = VillageFilterSet(request.GET, request=request).form.fields["township"]
+        return [label for value, label in field.choices if value]
+
+    assert set(township_names(county_admin)) == {township_a.name, township_b.name}
+    # A township official's select lists only their own township, whatever the office's entry holds.
+    assert township_names(township_a_official) == [township_a.name]
+
+    # Added in the (audited) admin, the new township is listed on the office's next page.
+    with django_capture_on_commit_callbacks(execute=True):
+        added = TownshipFactory(county=township_a.county, name="新设镇")
+        audit.record(actor=system_admin, instance=added, action=AuditAction.CREATE, note="后台修改")
+    assert "新设镇" in township_names(county_admin)
+    assert township_names(township_a_official) == [township_a.name]

@@ -6,6 +6,7 @@ import itertools
 import re
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -441,6 +442,9 @@ def test_queue_list_and_api_run_the_same_number_of_queries_at_two_sizes(
     small_body = response.content
 
     _populate(program, townships=4, villages_per_township=9)
+    # The factories write around the services, which would bump the data version the filter
+    # bar's kept choices are read under: compare like with like.
+    cache.clear()
     with django_assert_num_queries(len(small)):
         response = client.get(url(program))
     assert response.status_code == 200
