@@ -36,6 +36,7 @@ from pilot_admin.reminders.sql import (
     unit_users,
     url_around_id,
 )
+from pilot_admin.workdays import WorkCalendar
 from villages.models import Department, PilotAssignment, PilotProgram, Village
 
 OPEN_STATUSES = (RectificationStatus.OPEN, RectificationStatus.SUBMITTED)
@@ -46,7 +47,7 @@ PROGRAM_DAYS = DeadlineDays(
 )
 
 
-def _obligations(today: datetime.date) -> KindedRows:
+def _obligations(today: datetime.date, calendar: WorkCalendar) -> KindedRows:
     """The reminder key (rectification, deadline) of each unverified rectification `x` of program
     `g`, with per kind the condition on its deadline that gives it that kind today."""
     statuses, status_params = in_list(OPEN_STATUSES)
@@ -62,7 +63,7 @@ def _obligations(today: datetime.date) -> KindedRows:
         select="SELECT x.id AS rectification_id, x.deadline AS due_date",
         rows=f"{rows} AND {running}",
         params=[*status_params, *running_params],
-        kinds=PROGRAM_DAYS.conditions(today, deadline="x.deadline"),
+        kinds=PROGRAM_DAYS.conditions(today, deadline="x.deadline", calendar=calendar),
     )
 
 

@@ -31,6 +31,7 @@ from pilot_admin.choices import ReminderKind, Role
 from pilot_admin.models import User
 from pilot_admin.reminders.sources import ReminderSource, reminder_sources
 from pilot_admin.reminders.sql import TITLE_MAX, date_param, date_text, kind_case, kind_labels, table
+from pilot_admin.workdays import WorkCalendar
 from villages.models import Township, Village
 
 DEFAULT_WARNING_DAY = GuardianshipPolicy._meta.get_field("visit_warning_day").default
@@ -46,8 +47,9 @@ def unvisited(month: datetime.date):
     )
 
 
-def _obligations(today: datetime.date) -> dict[str, tuple[str, list]]:
-    """Per kind, the reminder key (person, month) of each person it selects on `today`."""
+def _obligations(today: datetime.date, calendar: WorkCalendar) -> dict[str, tuple[str, list]]:
+    """Per kind, the reminder key (person, month) of each person it selects on `today` (every
+    day alike: the calendar is not needed)."""
     this_month = selectors.month_start(today)
     last_month = selectors.previous_month(this_month)
     warning_day = Coalesce(

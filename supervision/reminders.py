@@ -85,8 +85,7 @@ def _owing(period_start: datetime.date, period_end: datetime.date):
     )
 
 
-def _obligations(today: datetime.date) -> dict[str, tuple[str, list]]:
-    cal = WorkCalendar.load()
+def _obligations(today: datetime.date, cal: WorkCalendar) -> dict[str, tuple[str, list]]:
     policies = list(SupervisionPolicy.objects.values("county_id", "term_warning_days", "expense_review_interval"))
     with_policy = [p["county_id"] for p in policies]
     quarterly = [p["county_id"] for p in policies if p["expense_review_interval"] == ReviewInterval.QUARTERLY]

@@ -53,10 +53,10 @@ PROGRAM_DAYS = DeadlineDays(
 )
 
 
-def kind_conditions(today: datetime.date) -> dict[str, tuple[str, list]]:
+def kind_conditions(today: datetime.date, calendar: WorkCalendar) -> dict[str, tuple[str, list]]:
     """Per kind, the condition on period `p` and program `g` that selects its obligations on
     `today`, with its parameters."""
-    return PROGRAM_DAYS.conditions(today, deadline="p.due_date")
+    return PROGRAM_DAYS.conditions(today, deadline="p.due_date", calendar=calendar)
 
 
 def open_obligations_from() -> tuple[str, list]:
@@ -75,7 +75,7 @@ def open_obligations_from() -> tuple[str, list]:
     return sql, [TaskStatus.OPEN, *MET_STATUSES]
 
 
-def _obligations(today: datetime.date) -> KindedRows:
+def _obligations(today: datetime.date, calendar: WorkCalendar) -> KindedRows:
     """The reminder key (assignment, period, due date) of each open obligation, with per kind the
     condition on its due date that gives it that kind today: one pass over the obligations."""
     rows, params = open_obligations_from()
@@ -84,7 +84,7 @@ def _obligations(today: datetime.date) -> KindedRows:
         select="SELECT a.id AS assignment_id, p.id AS period_id, p.due_date AS due_date",
         rows=f"{rows} AND {running}",
         params=[*params, *running_params],
-        kinds=kind_conditions(today),
+        kinds=kind_conditions(today, calendar),
     )
 
 

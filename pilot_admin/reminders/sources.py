@@ -7,7 +7,8 @@ the same way everywhere:
   escalations); every other kind waits for the next working day, whose scan catches it up.
   ONE INSERT … SELECT … ON CONFLICT DO NOTHING of every kind into the reminder table, reading
   the obligations once (KindedRows: each row's kinds from its deadline), whose unique
-  constraint (the obligation's key and the kind) makes a repeated scan add nothing;
+  constraint (the obligation's key and the kind) makes a repeated scan add nothing. The
+  calendar is read once and handed to the source; the statement is its own transaction;
 - claim: a conditional UPDATE … SET notified_at WHERE notified_at IS NULL, so a concurrent or
   repeated run finds nothing left to claim;
 - notify: in the claim's transaction, one INSERT … SELECT of the messages into the Notification
@@ -47,10 +48,10 @@ class KindedRows:
     kinds: dict[str, tuple[str, list]]
 
 
-# What a source's `obligations(today)` gives: KindedRows (one pass), or per kind a SELECT of the
-# key columns with its parameters, for a source whose kinds select different rows (the visits:
-# this month's persons and last month's).
-Obligations = Callable[[datetime.date], "KindedRows | dict[str, tuple[str, list]]"]
+# What a source's `obligations(today, calendar)` gives (the calendar is the scan's, read once):
+# KindedRows (one pass), or per kind a SELECT of the key columns with its parameters, for a source
+# whose kinds select different rows (the visits: this month's persons and last month's).
+Obligations = Callable[[datetime.date, WorkCalendar], "KindedRows | dict[str, tuple[str, list]]"]
 # Given the claim's timestamp (a parameter), a SELECT of (reminder_id, user_id, title, body,
 # link) of the messages the reminders claimed with it give, with its parameters.
 Messages = Callable[[Any], tuple[str, list]]
@@ -101,14 +102,14 @@ class ReminderSource:
 
     def scan_by_kind(self, *, today: datetime.date) -> dict[str, int]:
         """Record today's reminders: ONE INSERT … SELECT … ON CONFLICT DO NOTHING of every kind
-        (kinds_select), in one transaction. Returns how many are new per kind, kinds with none
-        left out."""
+        (kinds_select), a transaction of its own. Returns how many are new per kind, kinds with
+        none left out."""
         quote = connection.ops.quote_name
         key = conflict_key(self.model)
         columns = [quote(column) for column in key if column != "kind"]
-        day_off = not WorkCalendar.load().is_workday(today)
-        kept = (lambda kind: kind in URGENT_KINDS) if day_off else (lambda kind: True)
-        found = kinds_select(self.obligations(today), keep=kept, columns=columns)
+        calendar = WorkCalendar.load()
+        kept = (lambda kind: True) if calendar.is_workday(today) else (lambda kind: kind in URGENT_KINDS)
+        found = kinds_select(self.obligations(today, calendar), keep=kept, columns=columns)
         if found is None:
             return {}
         select, select_params = found
@@ -125,7 +126,10 @@ class ReminderSource:
             RETURNING kind
         """
         params = [date_param(today), timestamp_param(timezone.now()), *select_params]
-        with transaction.atomic(), connection.cursor() as cursor:
+        # One statement is atomic on its own (the deferred foreign-key checks run at its implicit
+        # commit): no BEGIN and COMMIT of ours around it. Inside a caller's transaction it is
+        # part of that one.
+        with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 # The new rows are counted in the server: a first run's hundreds of thousands of
                 # kinds never travel to Python.

@@ -476,5 +476,8 @@ def test_the_bench_floor_selects_exactly_what_the_scan_records(db):
 
     assert result.problem is None
     assert result.obligations == 2_000
-    assert result.scan_created == result.floor_rows > 0
-    assert result.repeat_created == 0
+    assert result.scan_created == result.floor_created == result.floor_rows > 0
+    assert result.repeat_created == result.floor_repeat_created == 0
+    assert result.daily_created == result.floor_daily_created
+    assert result.scan_queries == 2  # the working-day calendar and the one INSERT
+    assert all(ms > 0 for ms in (result.floor_ms, result.floor_daily_ms, result.select_floor_ms))
