@@ -141,10 +141,11 @@ def ranking(*, user, program: PilotProgram, year: int) -> QuerySet[Inspection]:
 
 def ranking_rows(*, user, program: PilotProgram, year: int) -> list[dict]:
     """The ranking page's rows, as ranking() orders and ranks them: rank, township, village,
-    whether a re-inspection, total, grade (value and label) and the open rectifications. One
-    query read as values: the page only shows fields, and building each inspection with its
-    pilot, village and township cost more than the SQL."""
+    whether a re-inspection, total, grade (value, label and badge class) and the open
+    rectifications. One query read as values: the page only shows fields, and building each
+    inspection with its pilot, village and township cost more than the SQL."""
     grades = dict(Grade.choices)
+    badges = {Grade.EXCELLENT: " ok", Grade.FAIL: " bad"}
     rows = list(
         results(user=user, program=program, year=year)
         .annotate(
@@ -164,6 +165,7 @@ def ranking_rows(*, user, program: PilotProgram, year: int) -> list[dict]:
     )
     for row in rows:
         row["grade_label"] = grades.get(row["grade"], row["grade"])
+        row["badge"] = badges.get(row["grade"], "")
     return rows
 
 
