@@ -104,7 +104,7 @@ class RankingView(ResultsMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["rows"] = selectors.ranking(user=self.request.user, program=self.program, year=self.year)
+        context["rows"] = selectors.ranking_rows(user=self.request.user, program=self.program, year=self.year)
         return context
 
 

@@ -15,7 +15,7 @@ from pilot_admin.params import int_param
 from pilot_admin.reversing import reverse_id
 from pilot_admin.scoping import ScopedViewMixin
 from villages import permissions, selectors, services
-from villages.charts import quota_chart
+from villages.charts import quota_chart, quota_chart_bars
 from villages.choices import COUNTED_PILOT_STATUSES, IndicatorStatus, PilotLevel, PilotStatus, ProvincialStatus
 from villages.filters import PilotAssignmentFilterSet, VillageFilterSet
 from villages.forms import PilotSelectForm, ProvincialStatusForm, ReasonForm, VillageForm, VillageIndicatorForm
@@ -458,11 +458,13 @@ class QuotaReportView(ScopedViewMixin, TemplateView):
         if year not in program.years:
             year = default_year
         report = selectors.pilot_quota_stats(user=user, program=program, year=year)
+        chart = quota_chart(report)
         context.update(
             program=program,
             year=year,
             report=report,
             programs=programs,
-            chart=quota_chart(report),
+            chart=chart,
+            chart_bars=quota_chart_bars(chart),
         )
         return context

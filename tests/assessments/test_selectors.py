@@ -13,7 +13,8 @@ from django.utils import timezone
 from assessments import selectors, services
 from assessments.choices import Grade
 from assessments.models import Inspection
-from tests.factories import VillageFactory, confirmed_inspection, scheduled_inspection, score_template
+from pilot_admin.choices import Role
+from tests.factories import UserFactory, VillageFactory, confirmed_inspection, scheduled_inspection, score_template
 
 TODAY = timezone.localdate()
 
@@ -107,6 +108,27 @@ def test_a_confirmed_reinspection_supersedes_the_original(county_admin, program,
     # 2019's figures are as of 2019-12-31: a re-inspection made today leaves them as they were.
     past = selectors.assessment_stats(user=county_admin, program=program, year=2019).as_dict()
     assert (past["as_of"], past["mean_total"], past["grades"]["fail"]) == (datetime.date(2019, 12, 31), 85.0, 1)
+
+
+def test_a_team_whose_original_was_reinspected_by_another_still_counts_its_open_rectifications(
+    county_admin, program, inspector, township_a, example
+):
+    """The statistics read the open rectifications in the township rows' statement; with no
+    row to carry them (the result is the other team's re-inspection), they are still counted."""
+    team = UserFactory(role=Role.INSPECTOR, county=program.county)
+    original = confirmed_inspection(
+        county_admin=county_admin,
+        inspection=scheduled_inspection(
+            actor=county_admin, program=program, village=VillageFactory(township=township_a), inspectors=[team]
+        ),
+        deductions={"1.1": 25},
+        rectify=("1.2",),
+    )
+    again = services.reinspection_create(actor=county_admin, original=original, inspectors=[inspector])
+    confirmed_inspection(county_admin=county_admin, inspection=again, deductions={"1.1": 5})
+    stats = selectors.assessment_stats(user=team, program=program, year=2019, as_of=TODAY)
+    # Both items below full marks (1.1 deducted, 1.2 marked) are the original's rectifications.
+    assert (stats.inspected, stats.townships, stats.open_rectifications) == (0, [], 2)
 
 
 def test_a_reinspection_counts_from_its_inspection_date(county_admin, program, inspector, example):
@@ -233,7 +255,7 @@ def test_query_counts_do_not_grow_with_the_data(county_admin, program, inspector
         )
         confirmed_inspection(county_admin=county_admin, inspection=inspection, deductions={"1.1": 25}, rectify=("1.2",))
     assert len(list(selectors.ranking(user=county_admin, program=program, year=2019))) == 7
-    assert counts() == small == [1, 1, 1, 2]
+    assert counts() == small == [1, 1, 1, 1]
 
 
 def test_stats_figures_are_the_township_rows_summed(county_admin, program, example):
