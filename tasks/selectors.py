@@ -52,7 +52,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, LPad, TruncDate
+from django.db.models.functions import Cast, JSONObject, LPad, TruncDate
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
@@ -255,14 +255,22 @@ def pending_unlock_request_count(*, user) -> int:
     return pending_unlock_requests(user=user).count()
 
 
-def ledger_rows(*, user, today: datetime.date, with_figures: bool = True) -> QuerySet[TaskAssignment]:
-    """The task ledger (台账): one row per task × unit, annotated with the task's current
-    period (the latest one due by today, else the first to come: `period_label`,
-    `period_due`), the unit's latest report (`report_id`, `report_status`,
-    `report_percent`, `report_submitted_at`, `report_period_label`, and with `with_figures`
-    its `report_figures` with the task's figures prefetched), `overdue_since` (the earliest
-    due date the unit has not met, open tasks only) and `days_overdue`. The page shows no
-    figures (the export and the documents do), so it spares their query and subquery."""
+# The ledger's order: by program, the plan's task order, lead units first, then by name.
+LEDGER_ORDER = (
+    "task__program__name",
+    "task__program_id",
+    code_order("task__code"),
+    "role_order",
+    "department__name",
+    "pk",
+)
+
+
+def _ledger_parts(today: datetime.date) -> tuple[QuerySet, QuerySet, Case]:
+    """What a ledger row reads, shared by the export's rows and the page's: the task's periods
+    in the order that puts the current one first (the latest one due by today, else the first
+    to come), the unit's reports latest first, and `overdue_since` (the earliest due date the
+    unit has not met, open tasks only)."""
     periods = ReportingPeriod.objects.filter(task=OuterRef("task"))
     is_due = Q(due_date__lte=today)
     current = periods.order_by(
@@ -277,34 +285,66 @@ def ledger_rows(*, user, today: datetime.date, with_figures: bool = True) -> Que
         period=OuterRef("pk"), department=OuterRef(OuterRef("department")), status__in=MET_STATUSES
     )
     first_unmet = periods.filter(due_date__lt=today).filter(~Exists(met)).order_by("due_date").values("due_date")[:1]
-    rows = TaskAssignment.objects.visible_to(user).select_related("task", "task__program", "department")
-    if with_figures:
+    overdue_since = Case(
+        When(task__status=TaskStatus.OPEN, then=Subquery(first_unmet)), default=None, output_field=DateField()
+    )
+    return current, reports, overdue_since
+
+
+def ledger_rows(*, user, today: datetime.date) -> QuerySet[TaskAssignment]:
+    """The task ledger (台账) as the export and the documents read it: one row per task × unit,
+    annotated with the task's current period (`period_label`, `period_due`), the unit's latest
+    report (`report_id`, `report_status`, `report_percent`, `report_submitted_at`,
+    `report_period_label`, `report_figures` with the task's figures prefetched),
+    `overdue_since` and `days_overdue`."""
+    current, reports, overdue_since = _ledger_parts(today)
+    return (
+        TaskAssignment.objects.visible_to(user)
+        .select_related("task", "task__program", "department")
         # The figures the latest report carries are named by the task's figures.
-        rows = rows.prefetch_related("task__figures").annotate(
-            report_figures=Subquery(reports.values("figures")[:1], output_field=JSONField())
+        .prefetch_related("task__figures")
+        .annotate(
+            report_figures=Subquery(reports.values("figures")[:1], output_field=JSONField()),
+            period_label=Subquery(current.values("label")[:1]),
+            period_due=Subquery(current.values("due_date")[:1]),
+            report_id=Subquery(reports.values("pk")[:1]),
+            report_status=Subquery(reports.values("status")[:1]),
+            report_percent=Subquery(reports.values("percent_complete")[:1]),
+            report_submitted_at=Subquery(reports.values("submitted_at")[:1]),
+            report_period_label=Subquery(reports.values("period__label")[:1]),
+            overdue_since=overdue_since,
+            days_overdue=_days_since(_date(today), F("overdue_since")),
+            role_order=ROLE_ORDER,
         )
-    return rows.annotate(
-        period_label=Subquery(current.values("label")[:1]),
-        period_due=Subquery(current.values("due_date")[:1]),
-        report_id=Subquery(reports.values("pk")[:1]),
-        report_status=Subquery(reports.values("status")[:1]),
-        report_percent=Subquery(reports.values("percent_complete")[:1]),
-        report_submitted_at=Subquery(reports.values("submitted_at")[:1]),
-        report_period_label=Subquery(reports.values("period__label")[:1]),
-        overdue_since=Case(
-            When(task__status=TaskStatus.OPEN, then=Subquery(first_unmet)),
-            default=None,
-            output_field=DateField(),
-        ),
-        days_overdue=_days_since(_date(today), F("overdue_since")),
-        role_order=ROLE_ORDER,
-    ).order_by(
-        "task__program__name",
-        "task__program_id",
-        code_order("task__code"),
-        "role_order",
-        "department__name",
-        "pk",
+        .order_by(*LEDGER_ORDER)
+    )
+
+
+def ledger_page_rows(*, user, today: datetime.date) -> QuerySet[TaskAssignment]:
+    """ledger_rows as the page reads it (no figures): the current period and the latest report
+    each one JSON column (`period`: label, due; `report`: id, status, percent, submitted_at,
+    period_label; None without one) of the rows' own statement, three subqueries per row where
+    a column each made eight, with `overdue_since` for the overdue filter."""
+    current, reports, overdue_since = _ledger_parts(today)
+    period = current.values(json=JSONObject(label=F("label"), due=F("due_date")))
+    report = reports.values(
+        json=JSONObject(
+            id=F("pk"),
+            status=F("status"),
+            percent=F("percent_complete"),
+            submitted_at=F("submitted_at"),
+            period_label=F("period__label"),
+        )
+    )
+    return (
+        TaskAssignment.objects.visible_to(user)
+        .annotate(
+            period=Subquery(period[:1], output_field=JSONField()),
+            report=Subquery(report[:1], output_field=JSONField()),
+            overdue_since=overdue_since,
+            role_order=ROLE_ORDER,
+        )
+        .order_by(*LEDGER_ORDER)
     )
 
 
