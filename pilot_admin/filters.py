@@ -276,16 +276,41 @@ class PythonRenderedSelect:
         return mark_safe("".join(parts))
 
 
-_python_rendered: dict[type, type] = {}
+INPUT_TEMPLATES = frozenset(
+    f"django/forms/widgets/{kind}.html" for kind in ("text", "number", "date", "email", "search", "url", "hidden")
+)
+
+
+class PythonRenderedInput:
+    """An <input> that writes exactly what Django's input.html and attrs.html write (the same
+    test compares them): the text, number and date boxes of a filter bar."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        value = widget["value"]
+        shown = "" if value is None else f' value="{conditional_escape(f"{value}")}"'
+        return mark_safe(f'<input type="{_text(widget["type"])}" name="{_text(name)}"{shown}{_attrs(widget["attrs"])}>')
+
+
+_python_rendered: dict[tuple[type, type], type] = {}
+
+
+def _python_class(rendering: type, widget_class: type) -> type:
+    key = (rendering, widget_class)
+    if key not in _python_rendered:
+        _python_rendered[key] = type(widget_class.__name__, (rendering, widget_class), {})
+    return _python_rendered[key]
 
 
 def render_selects_in_python(form) -> None:
-    """Give each of `form`'s selects that uses Django's own templates the Python rendering."""
+    """Give each of `form`'s selects and plain inputs that use Django's own templates the Python
+    rendering."""
     for field in form.fields.values():
         widget = field.widget
+        if isinstance(widget, PythonRenderedSelect | PythonRenderedInput):
+            continue
         if (
             isinstance(widget, forms.Select)
-            and not isinstance(widget, PythonRenderedSelect)
             and widget.template_name == SELECT_TEMPLATE
             and widget.option_template_name == OPTION_TEMPLATE
             # Options carry only `selected`, as Django's Select writes them.
@@ -294,10 +319,21 @@ def render_selects_in_python(form) -> None:
             and type(widget).create_option is forms.Select.create_option
             and type(widget).get_context is forms.Select.get_context
         ):
-            cls = type(widget)
-            if cls not in _python_rendered:
-                _python_rendered[cls] = type(cls.__name__, (PythonRenderedSelect, cls), {})
-            widget.__class__ = _python_rendered[cls]
+            widget.__class__ = _python_class(PythonRenderedSelect, type(widget))
+        elif (
+            isinstance(widget, forms.widgets.Input)
+            and widget.template_name in INPUT_TEMPLATES
+            and type(widget).get_context is forms.widgets.Input.get_context
+        ):
+            widget.__class__ = _python_class(PythonRenderedInput, type(widget))
+
+
+def filter_bar_fields(form) -> str:
+    """includes/filter_form.html's fields: each hidden field as it is, each other in its label."""
+    parts = []
+    for bound in form:
+        parts.append(f"{bound}" if bound.is_hidden else f"<label>{_text(bound.label)} {bound}</label>")
+    return mark_safe("\n    ".join(parts))  # noqa: S308 — labels escaped, widgets render safe HTML
 
 
 # --- a filter bar's lists of rows, read once per scope and data version ---------------------------

@@ -1,11 +1,18 @@
-"""The filter bar's selects are rendered in Python (pilot_admin/filters.py PythonRenderedSelect)
-for speed; they must write exactly what Django's own select templates write."""
+"""The filter bar's selects and inputs are rendered in Python (pilot_admin/filters.py
+PythonRenderedSelect, PythonRenderedInput) for speed; they must write exactly what Django's own
+widget templates write."""
 
 import pytest
 from django import forms
 from django.test import RequestFactory
 
-from pilot_admin.filters import FetchedChoiceIterator, PythonRenderedSelect, render_selects_in_python
+from pilot_admin.filters import (
+    FetchedChoiceIterator,
+    PythonRenderedInput,
+    PythonRenderedSelect,
+    filter_bar_fields,
+    render_selects_in_python,
+)
 from villages.filters import PilotAssignmentFilterSet, VillageFilterSet
 
 
@@ -21,6 +28,13 @@ class _Form(forms.Form):
     )
     many = forms.MultipleChoiceField(choices=[("1", "一"), ("2", "二")], required=False)
     flag = forms.NullBooleanField(required=False)
+
+
+class _Inputs(forms.Form):
+    search = forms.CharField(required=False, max_length=20)
+    year = forms.IntegerField(required=False, min_value=1000, max_value=9999)
+    day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    hidden = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
 @pytest.mark.parametrize(
@@ -40,6 +54,34 @@ def test_python_rendering_writes_what_the_templates_write(data):
         assert ours == theirs, name
     assert 'value="a&amp;b"' in str(form["plain"])
     assert "selected" in str(form["plain"]) or not data
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{}, {"search": '水布垭 "<&>"', "year": "2019", "day": "2024-05-01", "hidden": "x&y"}, {"year": "abc"}],
+)
+def test_python_rendered_inputs_write_what_the_templates_write(data):
+    form = _Inputs(data=data)
+    render_selects_in_python(form)
+    assert all(isinstance(field.widget, PythonRenderedInput) for field in form.fields.values())
+    for name, field in form.fields.items():
+        bound = form[name]
+        attrs = bound.build_widget_attrs({"id": bound.auto_id, "aria-invalid": True, "hidden": False})
+        ours = field.widget.render(bound.html_name, bound.value(), attrs)
+        theirs = _template_render(field.widget, bound.html_name, bound.value(), attrs)
+        assert ours == theirs, name
+    if data.get("search"):
+        assert 'value="水布垭 &quot;&lt;&amp;&gt;&quot;"' in str(form["search"])
+
+
+def test_the_filter_bar_writes_each_field_in_its_label_and_hidden_ones_bare():
+    form = _Inputs(data={"search": "<乙>", "hidden": "h"})
+    render_selects_in_python(form)
+    html = filter_bar_fields(form)
+    assert html.startswith("<label>Search <input")
+    assert "<label>Year " in html and "<label>Day " in html
+    assert '\n    <input type="hidden" name="hidden" value="h" id="id_hidden">' in html
+    assert "&lt;乙&gt;" in html
 
 
 @pytest.mark.django_db
