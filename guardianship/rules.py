@@ -52,9 +52,14 @@ class ShownIdentity:
 def shown_identity(person, *, full: bool, today: datetime.date) -> ShownIdentity:
     age = age_on(person.birth_date, today)
     if full:
-        return ShownIdentity(person.id_number, person.birth_date, age, masked=False)
+        return ShownIdentity(shown_id_number(person.id_number, full=True), person.birth_date, age, masked=False)
     minor = person.kind == PersonKind.MINOR or age < MINOR_UNTIL
-    return ShownIdentity(mask_id_number(person.id_number), None, None if minor else age, masked=True)
+    return ShownIdentity(shown_id_number(person.id_number, full=False), None, None if minor else age, masked=True)
+
+
+def shown_id_number(id_number: str, *, full: bool) -> str:
+    """The number as shown_identity shows it, for a list that shows nothing else of it."""
+    return id_number if full else mask_id_number(id_number)
 
 
 @dataclass(frozen=True)

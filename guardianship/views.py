@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -14,7 +15,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
-from guardianship import permissions, selectors, services
+from guardianship import permissions, rules, selectors, services
 from guardianship.choices import Duty, PersonStatus, SelfCareLevel, SupportMode
 from guardianship.excel import person_export_columns, visit_matrix_columns
 from guardianship.filters import PersonFilterSet
@@ -32,6 +33,7 @@ from guardianship.forms import (
 from guardianship.models import Guardian, Person, SupervisionFinding, Visit, VisitPhoto
 from pilot_admin import uploads
 from pilot_admin.actions import ActionView
+from pilot_admin.api.pagination import WindowCountPaginator
 from pilot_admin.audit.access import PersonalData
 from pilot_admin.audit.services import audit_entries_for
 from pilot_admin.charts import percent_text
@@ -39,6 +41,7 @@ from pilot_admin.excel import export_response, stream, values_of
 from pilot_admin.forms import apply_validation_error
 from pilot_admin.lists import filtered
 from pilot_admin.params import int_param
+from pilot_admin.reversing import reverse_id
 from pilot_admin.scoping import ScopedViewMixin
 from villages.models import Township, Village
 
@@ -67,11 +70,18 @@ class PersonRegisterView(ScopedViewMixin, ListView):
     template_name = "guardianship/person_list.html"
     context_object_name = "persons"
     paginate_by = 50
+    # The page's rows and its total in one statement (a window count), where Django's paginator
+    # sends a separate COUNT(*) first.
+    paginator_class = WindowCountPaginator
 
     def get_queryset(self):
         self.month = parse_month(self.request.GET.get("month"), default=timezone.localdate())
         self.filterset, persons = _filtered_register(self.request, self.month)
-        return persons
+        # Rows as values of the columns shown: no model instances (with their village and
+        # township), and only the ID number decrypted of the person's encrypted fields.
+        return persons.values(
+            *_REGISTER_FIELDS, village_name=F("village__name"), township_name=F("village__township__name")
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -81,8 +91,13 @@ class PersonRegisterView(ScopedViewMixin, ListView):
         full = services.person_register_full_ids(
             actor=user, asked=self.request.GET.get("full_id") == "1", rows=len(context["persons"])
         )
+        # What the template would ask a Person for: its link, the choices' labels, the number
+        # as shown.
         for person in context["persons"]:
-            person.shown_id = services.person_identity(person, viewer=user, full=full).id_number
+            person["url"] = reverse_id("guardianship:person_detail", person["id"])
+            person["shown_id"] = rules.shown_id_number(person.pop("id_number"), full=full)
+            for name, labels in _REGISTER_LABELS.items():
+                person[f"{name}_display"] = labels.get(person[name], person[name])
         query = self.request.GET.copy()
         query.pop("page", None)
         toggle = query.copy()
@@ -101,6 +116,27 @@ class PersonRegisterView(ScopedViewMixin, ListView):
             dispersed=SupportMode.DISPERSED,
         )
         return context
+
+
+# The register's columns read from the person (with the annotations of selectors.person_register).
+_REGISTER_FIELDS = (
+    "id",
+    "name",
+    "status",
+    "id_number",
+    "kind",
+    "civil_capacity",
+    "support_mode",
+    "self_care_level",
+    "guardian_category",
+    "has_agreement",
+    "visited_in_month",
+    "last_visit",
+)
+_REGISTER_LABELS = {
+    name: dict(Person._meta.get_field(name).flatchoices)
+    for name in ("kind", "civil_capacity", "support_mode", "self_care_level")
+}
 
 
 class PersonExportView(ScopedViewMixin, View):

@@ -354,7 +354,7 @@ class FilterBarChoices:
 
     def compute(self) -> dict[str, list[tuple[str, str]]]:
         return {
-            name: [(str(value), str(label)) for value, label in FetchedChoiceIterator(field)]
+            name: [(str(value), str(label)) for value, label in field.iterator(field)]
             for name, field in self.form.fields.items()
             if isinstance(field, forms.ModelChoiceField)
         }

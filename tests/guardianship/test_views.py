@@ -342,6 +342,20 @@ def test_register_query_count_does_not_grow_with_persons(
     assert page.count("data-person=") == 32
 
 
+def test_register_reads_its_rows_and_total_in_one_statement(login, township_a_official, village_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _fill(village_a, 3)
+    client = login(township_a_official)
+    with CaptureQueriesContext(connection) as queries:
+        page = _register(client).content.decode()
+    assert page.count("data-person=") == 3
+    # No separate COUNT(*): the total is a window count of the rows' own statement.
+    statements = [q["sql"] for q in queries.captured_queries if 'FROM "guardianship_person"' in q["sql"]]
+    assert len(statements) == 1 and "COUNT(*) OVER ()" in statements[0]
+
+
 def test_visit_matrix_query_count_does_not_grow_with_persons(
     login, township_a_official, village_a, django_assert_num_queries
 ):
