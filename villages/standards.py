@@ -429,6 +429,9 @@ class StandardsReport:
     county: AreaCoverage
     townships: list[AreaCoverage]
     villages: list[Checklist] = field(default_factory=list)
+    # The county's townships the caller sees ({"pk", "name"}, in order; the page's filter), all
+    # of them whatever `township` narrowed the rows to. Not part of the API's answer.
+    township_choices: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -476,33 +479,59 @@ def _column(connection, table: str, field) -> tuple[str, list]:
     return f"{table}.{connection.ops.quote_name(field.column)}", [(converter, col) for converter in converters]
 
 
-def _evaluated(program, year, as_of, lines: list[Line], village_id: int | None = None) -> list[dict]:
-    """The counted pilots (approved, batch ≤ year, as of `as_of`: pilot_counted_q), one row per
-    village (two assignments can both count on one day, one withdrawn after as_of: one village,
-    one row, the newest batch's), in the checklists' order, each joined to its village's
-    confirmed indicator of the year (`ind__…`) and the status of its record of any state, with
-    its status on every standard (`_statuses`, None where it does not apply).
+def _flag(q: Q | None):
+    return ExpressionWrapper(q, output_field=BooleanField()) if q else Value(True)
 
-    The counted pilots are the ORM's (the rule lives in pilot_counted_q); the joins around them
-    are written out: the same statement built with two FilteredRelations and thirty-odd
-    related-field lookups cost more to compile than to run."""
+
+def _evaluated(
+    program, year, as_of, lines: list[Line], township_q: Q, visible_q: Q | None = None, village_id: int | None = None
+) -> tuple[list[dict], list[dict]]:
+    """The county's townships in order, each `shown` when the caller's rows include it and
+    `visible` when the caller sees it (the page's township choices); and the counted pilots
+    (approved, batch ≤ year, as of `as_of`: pilot_counted_q), one row per village (two
+    assignments can both count on one day, one withdrawn after as_of: one village, one row, the
+    newest batch's), in the checklists' order, each joined to its village's confirmed indicator
+    of the year (`ind__…`) and the status of its record of any state, with its status on every
+    standard (`_statuses`, None where it does not apply).
+
+    One statement: the townships (each `shown`/`visible` flag the ORM's, from the scoping rule)
+    left-joined to the counted pilots (the ORM's, from pilot_counted_q), the joins around them
+    written out: the pilots' statement built with two FilteredRelations and thirty-odd
+    related-field lookups cost more to compile than to run, and each statement is a round trip."""
+    townships_sql, townships_params = (
+        Township.objects.filter(county=program.county_id)
+        .annotate(shown=_flag(township_q), visible=_flag(visible_q))
+        .order_by()
+        .values("id", "code", "name", "shown", "visible")
+        .query.sql_with_params()
+    )
     counted = PilotAssignment.objects.filter(program=program, year__lte=year).filter(pilot_counted_q(as_of))
     if village_id is not None:
         counted = counted.filter(village_id=village_id)
     counted_sql, counted_params = counted.order_by().values("id", "year", "village_id").query.sql_with_params()
     connection = connections[counted.db]
     q = connection.ops.quote_name
-    village, township, indicator = Village._meta, Township._meta, VillageIndicator._meta
-    village_pk, village_township = q(village.pk.column), q(village.get_field("township").column)
+    village, indicator = Village._meta, VillageIndicator._meta
+    village_fields = ("code", "name", "township", "is_poverty_village", "poverty_exit_year")
+    village_columns = [(name, *_column(connection, "v", village.get_field(name))) for name in village_fields]
+    pilot_sql = (
+        "SELECT pa.id, pa.year, pa.village_id, "
+        + ", ".join(f"{expr} AS v_{name}" for name, expr, _ in village_columns)
+        + f" FROM ({counted_sql}) pa INNER JOIN {q(village.db_table)} v ON v.{q(village.pk.column)} = pa.village_id"
+    )
+    converters = {f"v_{name}": found for name, _, found in village_columns}
     columns = [
-        ("id", "pa.id", []),
-        ("year", "pa.year", []),
-        ("village_id", "pa.village_id", []),
-        ("village__name", *_column(connection, "v", village.get_field("name"))),
-        ("village__township_id", *_column(connection, "v", village.get_field("township"))),
-        ("village__township__name", *_column(connection, "t", township.get_field("name"))),
-        ("village__is_poverty_village", *_column(connection, "v", village.get_field("is_poverty_village"))),
-        ("village__poverty_exit_year", *_column(connection, "v", village.get_field("poverty_exit_year"))),
+        ("_township", "t.id", []),
+        ("village__township__name", "t.name", []),
+        ("_shown", "t.shown", []),
+        ("_visible", "t.visible", []),
+        ("id", "p.id", []),
+        ("year", "p.year", []),
+        ("village_id", "p.village_id", []),
+        ("village__name", "p.v_name", converters["v_name"]),
+        ("village__township_id", "p.v_township", converters["v_township"]),
+        ("village__is_poverty_village", "p.v_is_poverty_village", converters["v_is_poverty_village"]),
+        ("village__poverty_exit_year", "p.v_poverty_exit_year", converters["v_poverty_exit_year"]),
         ("any_ind__status", *_column(connection, "a", indicator.get_field("status"))),
         (IND_ID, *_column(connection, "i", indicator.pk)),
         *[
@@ -513,25 +542,28 @@ def _evaluated(program, year, as_of, lines: list[Line], village_id: int | None =
     village_fk, year_col, status_col = (q(indicator.get_field(name).column) for name in ("village", "year", "status"))
     sql = (
         f"SELECT {', '.join(expr for _, expr, _ in columns)}"
-        f" FROM ({counted_sql}) pa"
-        f" INNER JOIN {q(village.db_table)} v ON v.{village_pk} = pa.village_id"
-        f" INNER JOIN {q(township.db_table)} t ON t.{q(township.pk.column)} = v.{village_township}"
-        f" LEFT OUTER JOIN {q(indicator.db_table)} a ON a.{village_fk} = v.{village_pk} AND a.{year_col} = %s"
-        f" LEFT OUTER JOIN {q(indicator.db_table)} i ON i.{village_fk} = v.{village_pk}"
+        f" FROM ({townships_sql}) t"
+        f" LEFT OUTER JOIN ({pilot_sql}) p ON p.v_township = t.id"
+        f" LEFT OUTER JOIN {q(indicator.db_table)} a ON a.{village_fk} = p.village_id AND a.{year_col} = %s"
+        f" LEFT OUTER JOIN {q(indicator.db_table)} i ON i.{village_fk} = p.village_id"
         f" AND i.{year_col} = %s AND i.{status_col} = %s"
-        f" ORDER BY t.{q('code')}, t.{q('name')}, v.{q('code')}, v.{q('name')}, pa.year DESC"
+        " ORDER BY t.code, t.name, p.v_code, p.v_name, p.year DESC"
     )
     keys = [key for key, _, _ in columns]
-    converted = [(index, converters) for index, (_, _, converters) in enumerate(columns) if converters]
+    converted = [(index, found) for index, (_, _, found) in enumerate(columns) if found]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*counted_params, year, year, IndicatorStatus.CONFIRMED.value])
+        cursor.execute(sql, [*townships_params, *counted_params, year, year, IndicatorStatus.CONFIRMED.value])
         fetched = cursor.fetchall()
-    result, seen = [], set()
+    townships, rows, seen = [], [], set()
     for values in fetched:
+        if not townships or townships[-1]["id"] != values[0]:
+            townships.append({"id": values[0], "name": values[1], "shown": bool(values[2]), "visible": bool(values[3])})
+        if values[4] is None:  # a township without counted pilots
+            continue
         if converted:
             values = list(values)
-            for index, converters in converted:
-                for converter, col in converters:
+            for index, found in converted:
+                for converter, col in found:
                     values[index] = converter(values[index], col, connection)
         row = dict(zip(keys, values, strict=True))
         if row["village_id"] in seen:
@@ -539,18 +571,8 @@ def _evaluated(program, year, as_of, lines: list[Line], village_id: int | None =
         seen.add(row["village_id"])
         row["_year"] = year
         row["_statuses"] = [line.status(row) for line in lines]
-        result.append(row)
-    return result
-
-
-def _townships(program: PilotProgram, township_q: Q) -> list[dict]:
-    """The county's townships in order, each `shown` when the caller's rows include it."""
-    return list(
-        Township.objects.filter(county=program.county_id)
-        .annotate(shown=ExpressionWrapper(township_q, output_field=BooleanField()) if township_q else Value(True))
-        .order_by("code", "name")
-        .values("id", "name", "shown")
-    )
+        rows.append(row)
+    return townships, rows
 
 
 def _coverage(rows, townships, standards, year) -> tuple[AreaCoverage, list[AreaCoverage]]:
@@ -610,12 +632,10 @@ def standards_report(
     checklists are those the user sees, narrowed to `township` when given."""
     as_of = as_of or year_as_of(year, timezone.localdate())
     standards = program_standards(program)
-    shown = _shown_townships_q(user)
-    if township is not None:
-        shown &= Q(pk=township.pk)
-    townships = _townships(program, shown)
+    visible = _shown_townships_q(user)
+    shown = visible & Q(pk=township.pk) if township is not None else visible
     lines = [line(standard, year) for standard in standards]
-    rows = _evaluated(program, year, as_of, lines)
+    townships, rows = _evaluated(program, year, as_of, lines, shown, visible)
     county, areas = _coverage(rows, townships, standards, year)
     villages = []
     if with_villages:
@@ -630,14 +650,15 @@ def standards_report(
         county=county,
         townships=areas,
         villages=villages,
+        township_choices=[{"pk": t["id"], "name": t["name"]} for t in townships if t["visible"]],
     )
 
 
 def county_coverage(*, program: PilotProgram, year: int, as_of: datetime.date) -> AreaCoverage:
     """The county block alone (the dashboard's section)."""
     standards = program_standards(program)
-    townships = _townships(program, Q(pk__in=[]))
-    rows = _evaluated(program, year, as_of, [line(standard, year) for standard in standards])
+    lines = [line(standard, year) for standard in standards]
+    townships, rows = _evaluated(program, year, as_of, lines, Q(pk__in=[]))
     return _coverage(rows, townships, standards, year)[0]
 
 
@@ -648,7 +669,7 @@ def village_checklist(
     caller has checked the village is visible to the user."""
     as_of = as_of or year_as_of(year, timezone.localdate())
     lines = [line(standard, year) for standard in program_standards(program)]
-    found = _evaluated(program, year, as_of, lines, village_id)
+    found = _evaluated(program, year, as_of, lines, Q(pk__in=[]), village_id=village_id)[1]
     return Checklist(found[0], lines, year) if found else None
 
 

@@ -15,21 +15,21 @@ from pilot_admin.params import int_param
 from pilot_admin.reversing import reverse_id
 from pilot_admin.scoping import ScopedViewMixin
 from villages import permissions, selectors, standards
-from villages.choices import COUNTED_PILOT_STATUSES
+from villages.choices import COUNTED_PILOT_STATUSES, StandardAppliesTo
 from villages.models import PilotAssignment, Township, Village
 
 
 def _program_and_year(request):
-    """The program (?program=, default the newest visible) and a year of it (?year=, default
-    the year the program pages open on)."""
-    program = selectors.program_for_code(user=request.user, code=request.GET.get("program"))
+    """The program (?program=, default the newest visible), a year of it (?year=, default the
+    year the program pages open on) and the visible programs (the pages' select), in one query."""
+    program, programs = selectors.program_and_programs(user=request.user, code=request.GET.get("program"))
     if program is None:
         raise Http404("没有可用的试点项目。")
     default_year = program.default_year(timezone.localdate())
     year = int_param(request.GET.get("year"), default_year)
     if year not in program.years:
         year = default_year
-    return program, year
+    return program, year, programs
 
 
 def _township(request):
@@ -53,12 +53,12 @@ class VillageStandardsView(ScopedViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        program, year = _program_and_year(self.request)
+        program, year, programs = _program_and_year(self.request)
         context.update(
             village=self.village,
             program=program,
             year=year,
-            programs=selectors.visible_programs(user=self.request.user),
+            programs=programs,
             checklist=standards.village_checklist(program=program, village_id=self.village.pk, year=year),
             # The page head says when the pilot is already accepted (销号) or a 示范村: whoever reads
             # the checklist should not chase standards of a pilot the county has closed out.
@@ -71,7 +71,7 @@ class VillageStandardsView(ScopedViewMixin, TemplateView):
         return context
 
 
-# The township table's cells and the pilots' rows are written here, not in the template: each
+# The three tables' rows are written here, not in the template: each
 # of the ~150 cells and ~80 rows held a dozen template nodes ({% if %} per badge, {% widthratio %},
 # a loop for the failing codes), and rendering them cost several times the page's own data. The
 # markup is the template's, character for character.
@@ -93,6 +93,30 @@ def _cell(cell: standards.Coverage, with_verdict: bool) -> str:
         + f"{cell.met}/{cell.applicable}{'' if rate is None else f' {_percent(rate)}%'}"
         + f'<br><span class="badge {_BADGE.get(verdict, "warn")}">{standards.VERDICT_LABELS[verdict]}</span></td>'
     )
+
+
+def county_rows(report: standards.StandardsReport) -> str:
+    """The county table's body: a row per standard."""
+    parts = []
+    for cell in report.county.cells:
+        standard, verdict, rate = cell.standard, cell.verdict, cell.rate
+        code = escape(standard.code)
+        parts.append(
+            f'\n      <tr data-standard="{code}" data-verdict="{verdict}">\n'
+            f'        <td data-label="编号">{code}</td><td data-label="标准">{escape(standard.title)}</td>\n'
+            f'        <td data-label="单村要求">{escape(cell.threshold_text)}'
+            f"{'（贫困村）' if standard.applies_to == StandardAppliesTo.POVERTY_PILOTS else ''}"
+            f"{'（原则上）' if standard.waivable else ''}</td>\n"
+            f'        <td data-label="覆盖率目标">{_percent(standard.target_rate)}%'
+            f"{f'（{standard.due_year}年）' if standard.due_year else ''}</td>\n"
+            f'        <td data-label="达标 / 适用" class="num">{cell.met} / {cell.applicable}'
+            f'<small class="muted">（未填报 {cell.not_reported}）</small></td>\n'
+            f'        <td data-label="覆盖率" class="num">{"—" if rate is None else f"{_percent(rate)}%"}</td>\n'
+            f'        <td data-label="结论"><span class="badge {_BADGE.get(verdict, "warn")}">'
+            f"{standards.VERDICT_LABELS[verdict]}</span></td>\n"
+            "      </tr>\n    "
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped or a number
 
 
 def township_rows(report: standards.StandardsReport) -> str:
@@ -145,7 +169,7 @@ class StandardsTableView(ScopedViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        program, year = _program_and_year(self.request)
+        program, year, programs = _program_and_year(self.request)
         township = _township(self.request)
         report = standards.standards_report(user=user, program=program, year=year, township=township)
         context.update(
@@ -153,10 +177,11 @@ class StandardsTableView(ScopedViewMixin, TemplateView):
             year=year,
             township=township,
             report=report,
+            county_rows=county_rows(report),
             township_rows=township_rows(report),
             village_groups=village_groups(report, program, year),
-            programs=selectors.visible_programs(user=user),
-            townships=Township.objects.visible_to(user).filter(county=program.county_id).order_by("code", "name"),
+            programs=programs,
+            townships=report.township_choices,
             export_url=reverse("villages:standards_export"),
         )
         return context
@@ -174,7 +199,7 @@ class StandardsExportView(ScopedViewMixin, View):
     access = staticmethod(permissions.can_view_quota_report)
 
     def get(self, request):
-        program, year = _program_and_year(request)
+        program, year, _ = _program_and_year(request)
         report = standards.standards_report(user=request.user, program=program, year=year, township=_township(request))
         codes = [s.code for s in report.standards]
         columns = [
