@@ -70,9 +70,10 @@ def _at_least(value, floor) -> bool:
 
 
 def _at_least_share(row: dict, part: str, whole: str, ratio: Decimal) -> bool:
-    """part ≥ ratio × whole, in exact decimals (no division, so a zero whole is fine: 0 ≥ 0)."""
-    total = row[_f(whole)]
-    return _at_least(row[_f(part)], None if total is None else Decimal(total) * ratio)
+    """row[part] ≥ ratio × row[whole] (keys, `ind__…`), in exact decimals (no division, so a
+    zero whole is fine: 0 ≥ 0)."""
+    total = row[whole]
+    return _at_least(row[part], None if total is None else Decimal(total) * ratio)
 
 
 def number_text(value) -> str:
@@ -115,16 +116,23 @@ def _number(name: str) -> Evaluator:
 
 
 def _of(part: str, whole: str, label: str = "") -> Callable[[dict, ProgramStandard], str]:
-    return lambda v, s: f"{v[_f(part)]}/{v[_f(whole)]}{label}"
+    part, whole = _f(part), _f(whole)
+    return lambda v, s: f"{v[part]}/{v[whole]}{label}"
+
+
+# The keys the rules below read, made once rather than per pilot and standard.
+LIFTED, POOR = _f("poor_households_lifted"), _f("poor_households")
+MAIN_BUSINESS = _f("poor_households_with_main_business")
+OFFERED, CATALOGUE = _f("public_service_items_offered"), _f("public_service_items_in_catalogue")
 
 
 def _poverty_exit_text(v: dict) -> str:
-    lifted = v[_f("poor_households_lifted")]
+    lifted = v[LIFTED]
     if lifted is None:
         return "—"
     exit_year = v["village__poverty_exit_year"]
     exited = "已出列" if exit_year and exit_year <= v["_year"] else "未出列"
-    return f"{exited}，脱贫 {lifted}/{v[_f('poor_households')]} 户"
+    return f"{exited}，脱贫 {lifted}/{v[POOR]} 户"
 
 
 EVALUATORS: dict[str, Evaluator] = {
@@ -132,14 +140,16 @@ EVALUATORS: dict[str, Evaluator] = {
     StandardMetric.FUNCTION_ROOMS: Evaluator(
         fields=ROOMS,
         met=lambda v, s, y: _count_true(v, ROOM_KEYS) >= s.threshold,
-        show=lambda v, s: f"{sum(bool(v[_f(n)]) for n in ROOMS)}/{len(ROOMS)}",
+        show=lambda v, s: f"{sum(bool(v[key]) for key in ROOM_KEYS)}/{len(ROOMS)}",
     ),
     StandardMetric.INFRASTRUCTURE: Evaluator(
         fields=INFRA,
         reported_fields=INFRA,
         met=lambda v, s, y: _count_true(v, INFRA_KEYS) >= s.threshold,
         show=lambda v, s: (
-            "—" if any(v[_f(n)] is None for n in INFRA) else f"{sum(bool(v[_f(n)]) for n in INFRA)}/{len(INFRA)}"
+            "—"
+            if any(v[key] is None for key in INFRA_KEYS)
+            else f"{sum(bool(v[key]) for key in INFRA_KEYS)}/{len(INFRA)}"
         ),
     ),
     StandardMetric.INFO_PLATFORM: _flag("info_platform_covered"),
@@ -147,10 +157,7 @@ EVALUATORS: dict[str, Evaluator] = {
     StandardMetric.VIDEO_SURVEILLANCE: _flag("video_surveillance_covered"),
     StandardMetric.PUBLIC_SERVICE_ITEMS: Evaluator(
         fields=("public_service_items_offered", "public_service_items_in_catalogue"),
-        met=lambda v, s, y: (
-            _at_least(v[_f("public_service_items_in_catalogue")], 1)
-            and _at_least_share(v, "public_service_items_offered", "public_service_items_in_catalogue", s.threshold)
-        ),
+        met=lambda v, s, y: _at_least(v[CATALOGUE], 1) and _at_least_share(v, OFFERED, CATALOGUE, s.threshold),
         show=_of("public_service_items_offered", "public_service_items_in_catalogue", " 项"),
     ),
     StandardMetric.SOCIAL_ORGS: _number("social_org_count"),
@@ -158,15 +165,12 @@ EVALUATORS: dict[str, Evaluator] = {
     StandardMetric.POVERTY_EXIT: Evaluator(
         fields=("poor_households_lifted", "poor_households"),
         reported_fields=("poor_households_lifted",),
-        met=lambda v, s, y: (
-            _at_least(y, v["village__poverty_exit_year"])
-            and _at_least(v[_f("poor_households_lifted")], v[_f("poor_households")])
-        ),
+        met=lambda v, s, y: _at_least(y, v["village__poverty_exit_year"]) and _at_least(v[LIFTED], v[POOR]),
         show=lambda v, s: _poverty_exit_text(v),
     ),
     StandardMetric.MAIN_BUSINESS: Evaluator(
         fields=("poor_households_with_main_business", "poor_households"),
-        met=lambda v, s, y: _at_least_share(v, "poor_households_with_main_business", "poor_households", s.threshold),
+        met=lambda v, s, y: _at_least_share(v, MAIN_BUSINESS, POOR, s.threshold),
         show=_of("poor_households_with_main_business", "poor_households", " 户"),
     ),
 }
