@@ -1,18 +1,19 @@
 """The construction-standards pages: a pilot village's 建设达标 checklist, the township ×
 standard table and its Excel export. All read villages.standards, the API's selector."""
 
+from html import escape
+
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import TemplateView
 
 from pilot_admin.excel import ExportColumn, export_response
 from pilot_admin.params import int_param
-from pilot_admin.reversing import reverse_id
+from pilot_admin.reversing import reverse_id_parts
 from pilot_admin.scoping import ScopedViewMixin
 from villages import permissions, selectors, standards
 from villages.choices import COUNTED_PILOT_STATUSES, StandardAppliesTo
@@ -74,7 +75,8 @@ class VillageStandardsView(ScopedViewMixin, TemplateView):
 # The three tables' rows are written here, not in the template: each
 # of the ~150 cells and ~80 rows held a dozen template nodes ({% if %} per badge, {% widthratio %},
 # a loop for the failing codes), and rendering them cost several times the page's own data. The
-# markup is the template's, character for character.
+# markup is the template's, character for character (html.escape is what autoescaping does to
+# a plain string).
 _BADGE = {standards.MET: "ok", standards.NOT_MET: "bad"}
 _NONE_FAILING = '<span class="ok">无</span>'
 
@@ -141,6 +143,7 @@ def township_rows(report: standards.StandardsReport) -> str:
 def village_groups(report: standards.StandardsReport, program, year: int) -> list[tuple[str, int, str]]:
     """The pilots' checklists by township, in order: (township, pilots, the table's rows)."""
     query = f"?program={escape(program.code)}&amp;year={year}"
+    head, tail = reverse_id_parts("villages:village_standards")
     groups: list[tuple[str, list[str]]] = []
     for c in report.villages:
         if not groups or groups[-1][0] != c.township:
@@ -148,7 +151,7 @@ def village_groups(report: standards.StandardsReport, program, year: int) -> lis
         village, failing = escape(c.village), c.failing_codes
         groups[-1][1].append(
             f'\n        <tr data-village="{village}"><td data-label="乡镇">{escape(c.township)}</td>'
-            f'<td data-label="村"><a href="{reverse_id("villages:village_standards", c.village_id)}{query}">'
+            f'<td data-label="村"><a href="{head}{c.village_id}{tail}{query}">'
             f"{village}</a></td>\n"
             f'          <td data-label="试点年度" class="num">{c.pilot_year}</td>'
             f'<td data-label="达标" class="num">{c.count_met}</td>'
