@@ -72,11 +72,10 @@ class VillageStandardsView(ScopedViewMixin, TemplateView):
         return context
 
 
-# The three tables' rows are written here, not in the template: each
-# of the ~150 cells and ~80 rows held a dozen template nodes ({% if %} per badge, {% widthratio %},
-# a loop for the failing codes), and rendering them cost several times the page's own data. The
-# markup is the template's, character for character (html.escape is what autoescaping does to
-# a plain string).
+# The three tables' rows are written here, not in the template: each of the ~150 cells and ~80
+# rows held a dozen template nodes ({% if %} per badge, {% widthratio %}, a loop for the failing
+# codes), and rendering them cost several times the page's own data. The markup is the
+# template's, character for character (html.escape is what autoescaping does to a plain string).
 _BADGE = {standards.MET: "ok", standards.NOT_MET: "bad"}
 _NONE_FAILING = '<span class="ok">无</span>'
 
