@@ -40,3 +40,9 @@ def reverse_id(view_name: str, pk: int) -> str:
     """reverse(view_name, args=[pk]) of a route taking one <int:…> id."""
     head, tail = _split(view_name, *_key())
     return f"{head}{int(pk)}{tail}"
+
+
+def reverse_id_parts(view_name: str) -> tuple[str, str]:
+    """(head, tail) of reverse_id(view_name, pk) == f"{head}{pk}{tail}", looked up once for a
+    loop that links many rows."""
+    return _split(view_name, *_key())

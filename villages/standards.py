@@ -28,20 +28,16 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
-from django.db.models import (
-    BooleanField,
-    ExpressionWrapper,
-    FilteredRelation,
-    Q,
-    Value,
-)
+from django.db import connections
+from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 from django.utils import timezone
 
 from pilot_admin.choices import Role
 from pilot_admin.dates import year_as_of
 from villages.choices import IndicatorStatus, StandardAppliesTo, StandardMetric
-from villages.models import PilotAssignment, PilotProgram, ProgramStandard, Township
+from villages.models import PilotAssignment, PilotProgram, ProgramStandard, Township, Village, VillageIndicator
 from villages.selectors import pilot_counted_q
 
 IND = "ind"  # the confirmed indicator of the year, joined to each pilot
@@ -74,9 +70,10 @@ def _at_least(value, floor) -> bool:
 
 
 def _at_least_share(row: dict, part: str, whole: str, ratio: Decimal) -> bool:
-    """part ≥ ratio × whole, in exact decimals (no division, so a zero whole is fine: 0 ≥ 0)."""
-    total = row[_f(whole)]
-    return _at_least(row[_f(part)], None if total is None else Decimal(total) * ratio)
+    """row[part] ≥ ratio × row[whole] (keys, `ind__…`), in exact decimals (no division, so a
+    zero whole is fine: 0 ≥ 0)."""
+    total = row[whole]
+    return _at_least(row[part], None if total is None else Decimal(total) * ratio)
 
 
 def number_text(value) -> str:
@@ -103,9 +100,6 @@ class Evaluator:
     show: Callable[[dict, ProgramStandard], str]
     reported_fields: tuple[str, ...] = ()
 
-    def reported(self, row: dict) -> bool:
-        return row[IND_ID] is not None and all(row[_f(name)] is not None for name in self.reported_fields)
-
 
 def _flag(name: str) -> Evaluator:
     key = _f(name)
@@ -122,16 +116,23 @@ def _number(name: str) -> Evaluator:
 
 
 def _of(part: str, whole: str, label: str = "") -> Callable[[dict, ProgramStandard], str]:
-    return lambda v, s: f"{v[_f(part)]}/{v[_f(whole)]}{label}"
+    part, whole = _f(part), _f(whole)
+    return lambda v, s: f"{v[part]}/{v[whole]}{label}"
+
+
+# The keys the rules below read, made once rather than per pilot and standard.
+LIFTED, POOR = _f("poor_households_lifted"), _f("poor_households")
+MAIN_BUSINESS = _f("poor_households_with_main_business")
+OFFERED, CATALOGUE = _f("public_service_items_offered"), _f("public_service_items_in_catalogue")
 
 
 def _poverty_exit_text(v: dict) -> str:
-    lifted = v[_f("poor_households_lifted")]
+    lifted = v[LIFTED]
     if lifted is None:
         return "—"
     exit_year = v["village__poverty_exit_year"]
     exited = "已出列" if exit_year and exit_year <= v["_year"] else "未出列"
-    return f"{exited}，脱贫 {lifted}/{v[_f('poor_households')]} 户"
+    return f"{exited}，脱贫 {lifted}/{v[POOR]} 户"
 
 
 EVALUATORS: dict[str, Evaluator] = {
@@ -139,14 +140,16 @@ EVALUATORS: dict[str, Evaluator] = {
     StandardMetric.FUNCTION_ROOMS: Evaluator(
         fields=ROOMS,
         met=lambda v, s, y: _count_true(v, ROOM_KEYS) >= s.threshold,
-        show=lambda v, s: f"{sum(bool(v[_f(n)]) for n in ROOMS)}/{len(ROOMS)}",
+        show=lambda v, s: f"{sum(bool(v[key]) for key in ROOM_KEYS)}/{len(ROOMS)}",
     ),
     StandardMetric.INFRASTRUCTURE: Evaluator(
         fields=INFRA,
         reported_fields=INFRA,
         met=lambda v, s, y: _count_true(v, INFRA_KEYS) >= s.threshold,
         show=lambda v, s: (
-            "—" if any(v[_f(n)] is None for n in INFRA) else f"{sum(bool(v[_f(n)]) for n in INFRA)}/{len(INFRA)}"
+            "—"
+            if any(v[key] is None for key in INFRA_KEYS)
+            else f"{sum(bool(v[key]) for key in INFRA_KEYS)}/{len(INFRA)}"
         ),
     ),
     StandardMetric.INFO_PLATFORM: _flag("info_platform_covered"),
@@ -154,10 +157,7 @@ EVALUATORS: dict[str, Evaluator] = {
     StandardMetric.VIDEO_SURVEILLANCE: _flag("video_surveillance_covered"),
     StandardMetric.PUBLIC_SERVICE_ITEMS: Evaluator(
         fields=("public_service_items_offered", "public_service_items_in_catalogue"),
-        met=lambda v, s, y: (
-            _at_least(v[_f("public_service_items_in_catalogue")], 1)
-            and _at_least_share(v, "public_service_items_offered", "public_service_items_in_catalogue", s.threshold)
-        ),
+        met=lambda v, s, y: _at_least(v[CATALOGUE], 1) and _at_least_share(v, OFFERED, CATALOGUE, s.threshold),
         show=_of("public_service_items_offered", "public_service_items_in_catalogue", " 项"),
     ),
     StandardMetric.SOCIAL_ORGS: _number("social_org_count"),
@@ -165,34 +165,51 @@ EVALUATORS: dict[str, Evaluator] = {
     StandardMetric.POVERTY_EXIT: Evaluator(
         fields=("poor_households_lifted", "poor_households"),
         reported_fields=("poor_households_lifted",),
-        met=lambda v, s, y: (
-            _at_least(y, v["village__poverty_exit_year"])
-            and _at_least(v[_f("poor_households_lifted")], v[_f("poor_households")])
-        ),
+        met=lambda v, s, y: _at_least(y, v["village__poverty_exit_year"]) and _at_least(v[LIFTED], v[POOR]),
         show=lambda v, s: _poverty_exit_text(v),
     ),
     StandardMetric.MAIN_BUSINESS: Evaluator(
         fields=("poor_households_with_main_business", "poor_households"),
-        met=lambda v, s, y: _at_least_share(v, "poor_households_with_main_business", "poor_households", s.threshold),
+        met=lambda v, s, y: _at_least_share(v, MAIN_BUSINESS, POOR, s.threshold),
         show=_of("poor_households_with_main_business", "poor_households", " 户"),
     ),
 }
 
 
-def applies(standard: ProgramStandard, row: dict) -> bool:
-    if standard.applies_to == StandardAppliesTo.POVERTY_PILOTS:
-        return row["village__is_poverty_village"] is True
-    return True  # every pilot
+@dataclass(frozen=True)
+class Line:
+    """One standard as a year's evaluation reads it, prepared once per report: the cells and
+    checklists are built from these rather than by looking the rule up again for each of the
+    hundreds of pilot × standard cells."""
+
+    standard: ProgramStandard
+    code: str
+    due: bool
+    # Each pilot must meet it this year: due, and its county target is full coverage.
+    binding: bool
+    status: Callable[[dict], str | None]
+    show: Callable[[dict, ProgramStandard], str]
 
 
-def evaluate(standard: ProgramStandard, row: dict, year: int) -> str | None:
-    """The pilot's status on the standard in `year`, None when the standard does not apply."""
-    if not applies(standard, row):
-        return None
+def line(standard: ProgramStandard, year: int) -> Line:
+    """`status(row)`: the pilot's status on the standard in `year`, None when the standard does
+    not apply (a poverty-village standard on another pilot); not reported without the confirmed
+    indicator or one of the fields the metric must have."""
     evaluator = EVALUATORS[standard.metric]
-    if not evaluator.reported(row):
-        return NOT_REPORTED
-    return MET if evaluator.met(row, standard, year) else NOT_MET
+    poverty_only = standard.applies_to == StandardAppliesTo.POVERTY_PILOTS
+    reported_keys = (IND_ID, *map(_f, evaluator.reported_fields))
+    met = evaluator.met
+
+    def status(row: dict) -> str | None:
+        if poverty_only and row["village__is_poverty_village"] is not True:
+            return None
+        for key in reported_keys:
+            if row[key] is None:
+                return NOT_REPORTED
+        return MET if met(row, standard, year) else NOT_MET
+
+    due = standard.is_due(year)
+    return Line(standard, standard.code, due, due and standard.target_rate >= 1, status, evaluator.show)
 
 
 def threshold_text(standard: ProgramStandard) -> str:
@@ -312,20 +329,41 @@ class CheckItem:
         }
 
 
-@dataclass
 class Checklist:
-    """A pilot village's standards in a year: one item per standard that applies to it."""
+    """A pilot village's standards in a year: one item per standard that applies to it. Built
+    from the pilot's evaluated row; the item objects are made only when read (the village's page,
+    the export, acceptance), the API's items and the table's counts come from the statuses."""
 
-    assignment_id: int
-    village_id: int
-    village: str
-    township_id: int
-    township: str
-    pilot_year: int
-    year: int
-    items: list[CheckItem]
-    # The year's indicator record when it is not (yet) confirmed: 已提交 / 退回.
-    pending: str = ""
+    def __init__(self, row: dict, lines: list[Line], year: int):
+        self.assignment_id: int = row["id"]
+        self.village_id: int = row["village_id"]
+        self.village: str = row["village__name"]
+        self.township_id: int = row["village__township_id"]
+        self.township: str = row["village__township__name"]
+        self.pilot_year: int = row["year"]
+        self.year = year
+        any_status = row["any_ind__status"]
+        # The year's indicator record when it is not (yet) confirmed: 已提交 / 退回.
+        self.pending = (
+            IndicatorStatus(any_status).label if any_status and any_status != IndicatorStatus.CONFIRMED else ""
+        )
+        self._row = row
+        self._lines = lines
+        self.statuses: list[str | None] = row["_statuses"]
+
+    @cached_property
+    def items(self) -> list[CheckItem]:
+        row = self._row
+        return [
+            CheckItem(
+                standard=line.standard,
+                status=status,
+                value=line.show(row, line.standard) if status != NOT_REPORTED else "—",
+                due=line.due,
+            )
+            for line, status in zip(self._lines, self.statuses, strict=True)
+            if status is not None
+        ]
 
     @property
     def failing(self) -> list[CheckItem]:
@@ -335,11 +373,20 @@ class Checklist:
         return [item for item in self.items if item.binding and item.status != MET]
 
     @property
+    def failing_codes(self) -> list[str]:
+        """The codes of `failing`, read from the statuses."""
+        return [
+            line.code
+            for line, status in zip(self._lines, self.statuses, strict=True)
+            if line.binding and status is not None and status != MET
+        ]
+
+    @property
     def all_met(self) -> bool:
-        return not self.failing
+        return not self.failing_codes
 
     def count(self, status: str) -> int:
-        return sum(1 for item in self.items if item.status == status)
+        return self.statuses.count(status)
 
     @property
     def count_met(self) -> int:
@@ -354,6 +401,7 @@ class Checklist:
         return self.count(NOT_REPORTED)
 
     def as_dict(self) -> dict:
+        row = self._row
         return {
             "assignment": self.assignment_id,
             "village_id": self.village_id,
@@ -361,7 +409,17 @@ class Checklist:
             "township": self.township,
             "pilot_year": self.pilot_year,
             "all_met": self.all_met,
-            "standards": [item.as_dict() for item in self.items],
+            "standards": [
+                {
+                    "code": line.code,
+                    "status": status,
+                    "value": line.show(row, line.standard) if status != NOT_REPORTED else "—",
+                    "due": line.due,
+                    "binding": line.binding,
+                }
+                for line, status in zip(self._lines, self.statuses, strict=True)
+                if status is not None
+            ],
         }
 
 
@@ -375,6 +433,9 @@ class StandardsReport:
     county: AreaCoverage
     townships: list[AreaCoverage]
     villages: list[Checklist] = field(default_factory=list)
+    # The county's townships the caller sees ({"pk", "name"}, in order; the page's filter), all
+    # of them whatever `township` narrowed the rows to. Not part of the API's answer.
+    township_choices: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -414,66 +475,108 @@ def program_standards(program: PilotProgram) -> list[ProgramStandard]:
     return list(ProgramStandard.objects.filter(program=program).order_by("order", "code"))
 
 
-def _pilots(program: PilotProgram, year: int, as_of: datetime.date):
-    """The pilots counted for `year` (approved, batch ≤ year, as of `as_of`), each joined to its
-    village's confirmed indicator of the year and to its record of any state."""
-    return (
-        PilotAssignment.objects.filter(program=program, year__lte=year)
-        .filter(pilot_counted_q(as_of))
-        .alias(
-            **{
-                IND: FilteredRelation(
-                    "village__indicators",
-                    condition=Q(village__indicators__year=year, village__indicators__status=IndicatorStatus.CONFIRMED),
-                ),
-                "any_ind": FilteredRelation("village__indicators", condition=Q(village__indicators__year=year)),
-            }
-        )
-    )
+def _column(connection, table: str, field) -> tuple[str, list]:
+    """A field of `table` (an alias) in the select list, with the converters Django would apply
+    to it (SQLite's 0/1 booleans and numeric decimals; none on PostgreSQL)."""
+    col = field.get_col(table)
+    converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+    return f"{table}.{connection.ops.quote_name(field.column)}", [(converter, col) for converter in converters]
 
 
-def _evaluated(program, year, as_of, standards, village_q: Q | None = None) -> list[dict]:
-    """The counted pilots, one row per village (two assignments can both count on one day, one
-    withdrawn after as_of: one village, one row, the newest batch's), in the checklists' order,
-    each with its status on every standard (`_statuses`, None where it does not apply)."""
-    fields = sorted({_f(name) for s in standards for name in EVALUATORS[s.metric].fields})
-    rows = (
-        _pilots(program, year, as_of)
-        .filter(village_q or Q())
-        .values(
-            "id",
-            "year",
-            "village_id",
-            "village__name",
-            "village__township_id",
-            "village__township__name",
-            "village__is_poverty_village",
-            "village__poverty_exit_year",
-            "any_ind__status",
-            IND_ID,
-            *fields,
-        )
-        .order_by("village__township__code", "village__township__name", "village__code", "village__name", "-year")
+def _flag(q: Q | None):
+    return ExpressionWrapper(q, output_field=BooleanField()) if q else Value(True)
+
+
+def _evaluated(
+    program, year, as_of, lines: list[Line], township_q: Q, visible_q: Q | None = None, village_id: int | None = None
+) -> tuple[list[dict], list[dict]]:
+    """The county's townships in order, each `shown` when the caller's rows include it and
+    `visible` when the caller sees it (the page's township choices); and the counted pilots
+    (approved, batch ≤ year, as of `as_of`: pilot_counted_q), one row per village (two
+    assignments can both count on one day, one withdrawn after as_of: one village, one row, the
+    newest batch's), in the checklists' order, each joined to its village's confirmed indicator
+    of the year (`ind__…`) and the status of its record of any state, with its status on every
+    standard (`_statuses`, None where it does not apply).
+
+    One statement: the townships (each `shown`/`visible` flag the ORM's, from the scoping rule)
+    left-joined to the counted pilots (the ORM's, from pilot_counted_q), the joins around them
+    written out: the pilots' statement built with two FilteredRelations and thirty-odd
+    related-field lookups cost more to compile than to run, and each statement is a round trip."""
+    townships_sql, townships_params = (
+        Township.objects.filter(county=program.county_id)
+        .annotate(shown=_flag(township_q), visible=_flag(visible_q))
+        .order_by()
+        .values("id", "code", "name", "shown", "visible")
+        .query.sql_with_params()
     )
-    result, seen = [], set()
-    for row in rows:
+    counted = PilotAssignment.objects.filter(program=program, year__lte=year).filter(pilot_counted_q(as_of))
+    if village_id is not None:
+        counted = counted.filter(village_id=village_id)
+    counted_sql, counted_params = counted.order_by().values("id", "year", "village_id").query.sql_with_params()
+    connection = connections[counted.db]
+    q = connection.ops.quote_name
+    village, indicator = Village._meta, VillageIndicator._meta
+    village_fields = ("code", "name", "township", "is_poverty_village", "poverty_exit_year")
+    village_columns = [(name, *_column(connection, "v", village.get_field(name))) for name in village_fields]
+    pilot_sql = (
+        "SELECT pa.id, pa.year, pa.village_id, "
+        + ", ".join(f"{expr} AS v_{name}" for name, expr, _ in village_columns)
+        + f" FROM ({counted_sql}) pa INNER JOIN {q(village.db_table)} v ON v.{q(village.pk.column)} = pa.village_id"
+    )
+    converters = {f"v_{name}": found for name, _, found in village_columns}
+    columns = [
+        ("_township", "t.id", []),
+        ("village__township__name", "t.name", []),
+        ("_shown", "t.shown", []),
+        ("_visible", "t.visible", []),
+        ("id", "p.id", []),
+        ("year", "p.year", []),
+        ("village_id", "p.village_id", []),
+        ("village__name", "p.v_name", converters["v_name"]),
+        ("village__township_id", "p.v_township", converters["v_township"]),
+        ("village__is_poverty_village", "p.v_is_poverty_village", converters["v_is_poverty_village"]),
+        ("village__poverty_exit_year", "p.v_poverty_exit_year", converters["v_poverty_exit_year"]),
+        ("any_ind__status", *_column(connection, "a", indicator.get_field("status"))),
+        (IND_ID, *_column(connection, "i", indicator.pk)),
+        *[
+            (_f(name), *_column(connection, "i", indicator.get_field(name)))
+            for name in sorted({name for line in lines for name in EVALUATORS[line.standard.metric].fields})
+        ],
+    ]
+    village_fk, year_col, status_col = (q(indicator.get_field(name).column) for name in ("village", "year", "status"))
+    sql = (
+        f"SELECT {', '.join(expr for _, expr, _ in columns)}"
+        f" FROM ({townships_sql}) t"
+        f" LEFT OUTER JOIN ({pilot_sql}) p ON p.v_township = t.id"
+        f" LEFT OUTER JOIN {q(indicator.db_table)} a ON a.{village_fk} = p.village_id AND a.{year_col} = %s"
+        f" LEFT OUTER JOIN {q(indicator.db_table)} i ON i.{village_fk} = p.village_id"
+        f" AND i.{year_col} = %s AND i.{status_col} = %s"
+        " ORDER BY t.code, t.name, p.v_code, p.v_name, p.year DESC"
+    )
+    keys = [key for key, _, _ in columns]
+    converted = [(index, found) for index, (_, _, found) in enumerate(columns) if found]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*townships_params, *counted_params, year, year, IndicatorStatus.CONFIRMED.value])
+        fetched = cursor.fetchall()
+    townships, rows, seen = [], [], set()
+    for values in fetched:
+        if not townships or townships[-1]["id"] != values[0]:
+            townships.append({"id": values[0], "name": values[1], "shown": bool(values[2]), "visible": bool(values[3])})
+        if values[4] is None:  # a township without counted pilots
+            continue
+        if converted:
+            values = list(values)
+            for index, found in converted:
+                for converter, col in found:
+                    values[index] = converter(values[index], col, connection)
+        row = dict(zip(keys, values, strict=True))
         if row["village_id"] in seen:
             continue
         seen.add(row["village_id"])
         row["_year"] = year
-        row["_statuses"] = [evaluate(standard, row, year) for standard in standards]
-        result.append(row)
-    return result
-
-
-def _townships(program: PilotProgram, township_q: Q) -> list[dict]:
-    """The county's townships in order, each `shown` when the caller's rows include it."""
-    return list(
-        Township.objects.filter(county=program.county_id)
-        .annotate(shown=ExpressionWrapper(township_q, output_field=BooleanField()) if township_q else Value(True))
-        .order_by("code", "name")
-        .values("id", "name", "shown")
-    )
+        row["_statuses"] = [line.status(row) for line in lines]
+        rows.append(row)
+    return townships, rows
 
 
 def _coverage(rows, townships, standards, year) -> tuple[AreaCoverage, list[AreaCoverage]]:
@@ -513,32 +616,6 @@ def _coverage(rows, townships, standards, year) -> tuple[AreaCoverage, list[Area
     return county, [area(t["id"], t["name"], [counts[t["id"]]]) for t in townships if t["shown"]]
 
 
-def _checklist(row: dict, standards, year: int, due: list[bool] | None = None) -> Checklist:
-    due = due if due is not None else [standard.is_due(year) for standard in standards]
-    items = [
-        CheckItem(
-            standard=standard,
-            status=status,
-            value=EVALUATORS[standard.metric].show(row, standard) if status != NOT_REPORTED else "—",
-            due=standard_due,
-        )
-        for standard, status, standard_due in zip(standards, row["_statuses"], due, strict=True)
-        if status is not None
-    ]
-    any_status = row["any_ind__status"]
-    return Checklist(
-        assignment_id=row["id"],
-        village_id=row["village_id"],
-        village=row["village__name"],
-        township_id=row["village__township_id"],
-        township=row["village__township__name"],
-        pilot_year=row["year"],
-        year=year,
-        items=items,
-        pending=IndicatorStatus(any_status).label if any_status and any_status != IndicatorStatus.CONFIRMED else "",
-    )
-
-
 def _shown_townships_q(user) -> Q:
     if not (user.is_authenticated and user.is_active):
         return Q(pk__in=[])
@@ -559,17 +636,15 @@ def standards_report(
     checklists are those the user sees, narrowed to `township` when given."""
     as_of = as_of or year_as_of(year, timezone.localdate())
     standards = program_standards(program)
-    shown = _shown_townships_q(user)
-    if township is not None:
-        shown &= Q(pk=township.pk)
-    townships = _townships(program, shown)
-    rows = _evaluated(program, year, as_of, standards)
+    visible = _shown_townships_q(user)
+    shown = visible & Q(pk=township.pk) if township is not None else visible
+    lines = [line(standard, year) for standard in standards]
+    townships, rows = _evaluated(program, year, as_of, lines, shown, visible)
     county, areas = _coverage(rows, townships, standards, year)
     villages = []
     if with_villages:
         shown_ids = {t["id"] for t in townships if t["shown"]}
-        due = [standard.is_due(year) for standard in standards]
-        villages = [_checklist(row, standards, year, due) for row in rows if row["village__township_id"] in shown_ids]
+        villages = [Checklist(row, lines, year) for row in rows if row["village__township_id"] in shown_ids]
     return StandardsReport(
         program=program,
         year=year,
@@ -579,14 +654,16 @@ def standards_report(
         county=county,
         townships=areas,
         villages=villages,
+        township_choices=[{"pk": t["id"], "name": t["name"]} for t in townships if t["visible"]],
     )
 
 
 def county_coverage(*, program: PilotProgram, year: int, as_of: datetime.date) -> AreaCoverage:
     """The county block alone (the dashboard's section)."""
     standards = program_standards(program)
-    townships = _townships(program, Q(pk__in=[]))
-    return _coverage(_evaluated(program, year, as_of, standards), townships, standards, year)[0]
+    lines = [line(standard, year) for standard in standards]
+    townships, rows = _evaluated(program, year, as_of, lines, Q(pk__in=[]))
+    return _coverage(rows, townships, standards, year)[0]
 
 
 def village_checklist(
@@ -595,9 +672,9 @@ def village_checklist(
     """A village's checklist in `year`, or None when it is not a pilot counted that year. The
     caller has checked the village is visible to the user."""
     as_of = as_of or year_as_of(year, timezone.localdate())
-    standards = program_standards(program)
-    found = _evaluated(program, year, as_of, standards, Q(village_id=village_id))
-    return _checklist(found[0], standards, year) if found else None
+    lines = [line(standard, year) for standard in program_standards(program)]
+    found = _evaluated(program, year, as_of, lines, Q(pk__in=[]), village_id=village_id)[1]
+    return Checklist(found[0], lines, year) if found else None
 
 
 def pilot_standards_met(assignment: PilotAssignment, year: int) -> tuple[bool, list[CheckItem]]:
