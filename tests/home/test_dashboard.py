@@ -308,7 +308,7 @@ def test_each_figure_links_to_a_list_of_exactly_its_rows(client, program, world)
         assert response.context["filterset"].is_valid(), response.context["filterset"].errors
         assert len(response.context["persons"]) == int(first(page, "guardianship-section", figure))
     match, response = _follow(client, page.links["guardianship-section"]["agreements_missing"])
-    assert [p.name for p in response.context["persons"]] == [
+    assert [p["name"] for p in response.context["persons"]] == [
         g.person.name for g in Guardian.objects.filter(agreements__isnull=True)
     ]
 

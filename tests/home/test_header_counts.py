@@ -58,8 +58,8 @@ def test_the_kept_statement_is_the_one_a_fresh_compile_gives(request, user_fixtu
 def test_two_townships_get_statements_of_their_own(township_a_official, township_b_official):
     a = navigation._header_statement(_request(township_a_official))
     b = navigation._header_statement(_request(township_b_official))
-    assert a[2] != b[2]  # the parameters name each user and township
-    assert township_a_official.township_id in a[2] and township_b_official.township_id in b[2]
+    assert a[2] != b[2]  # the parameters name each user
+    assert township_a_official.pk in a[2] and township_b_official.pk in b[2]
 
 
 def test_a_user_moved_to_another_township_is_counted_there(township_a_official, township_b):
