@@ -15,7 +15,7 @@ from pilot_admin.params import int_param
 from pilot_admin.reversing import reverse_id
 from pilot_admin.scoping import ScopedViewMixin
 from villages import permissions, selectors, services
-from villages.charts import quota_chart, quota_chart_bars
+from villages.charts import quota_chart
 from villages.choices import COUNTED_PILOT_STATUSES, IndicatorStatus, PilotLevel, PilotStatus, ProvincialStatus
 from villages.filters import PilotAssignmentFilterSet, VillageFilterSet
 from villages.forms import PilotSelectForm, ProvincialStatusForm, ReasonForm, VillageForm, VillageIndicatorForm
@@ -49,24 +49,19 @@ class VillageListView(ScopedViewMixin, FilteredListMixin, ListView):
         # and building fifty model instances cost more than the SQL.
         return selectors.village_api_list(user=self.request.user)
 
-    def get_queryset(self):
-        return (
-            super()
-            .get_queryset()
-            .values(
-                "id",
-                "name",
-                "code",
-                "township__name",
-                "households",
-                "population",
-                "resident_population",
-                "is_poverty_village",
-                "kind",
-                "ended_on",
-                "current_pilot",
-            )
-        )
+    row_fields = (
+        "id",
+        "name",
+        "code",
+        "township__name",
+        "households",
+        "population",
+        "resident_population",
+        "is_poverty_village",
+        "kind",
+        "ended_on",
+        "current_pilot",
+    )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -280,28 +275,23 @@ class PilotListView(ScopedViewMixin, FilteredListMixin, ListView):
         # joined.
         return selectors.pilot_assignment_api_list(user=self.request.user)
 
-    def get_queryset(self):
-        # Rows as values(): the ledger only reads fields (see VillageListView).
-        return (
-            super()
-            .get_queryset()
-            .values(
-                "id",
-                "year",
-                "level",
-                "status",
-                "provincial_status",
-                "is_demonstration",
-                "accepted_on",
-                "acceptance_document_no",
-                "village__name",
-                "village__township__name",
-                "program__name",
-                "approved_by__username",
-                "approved_by__first_name",
-                "approved_by__last_name",
-            )
-        )
+    # Rows as values(): the ledger only reads fields (see VillageListView).
+    row_fields = (
+        "id",
+        "year",
+        "level",
+        "status",
+        "provincial_status",
+        "is_demonstration",
+        "accepted_on",
+        "acceptance_document_no",
+        "village__name",
+        "village__township__name",
+        "program__name",
+        "approved_by__username",
+        "approved_by__first_name",
+        "approved_by__last_name",
+    )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -458,13 +448,5 @@ class QuotaReportView(ScopedViewMixin, TemplateView):
         if year not in program.years:
             year = default_year
         report = selectors.pilot_quota_stats(user=user, program=program, year=year)
-        chart = quota_chart(report)
-        context.update(
-            program=program,
-            year=year,
-            report=report,
-            programs=programs,
-            chart=chart,
-            chart_bars=quota_chart_bars(chart),
-        )
+        context.update(program=program, year=year, report=report, programs=programs, chart=quota_chart(report))
         return context
