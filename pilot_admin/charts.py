@@ -58,6 +58,9 @@ class Bar:
     text_x: float
     text_y: int
     href: str
+    # The target tick's ends, a little above and below the bar.
+    tick_y1: int = 0
+    tick_y2: int = 0
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,11 @@ class BarChart:
     bar_height: int = BAR_HEIGHT
     width: int = field(default=LABEL_WIDTH + PLOT_WIDTH + VALUE_WIDTH)
     height: int = TOP
+
+    @property
+    def label_x(self) -> int:
+        """Where the labels end, right-aligned just before the bars."""
+        return self.label_width - 6
 
     @property
     def axis_end_x(self) -> int:
@@ -138,6 +146,8 @@ def bar_chart(
                 text_x=round(max(LABEL_WIDTH + width, target_x or 0) + 6, 1),
                 text_y=y + BAR_HEIGHT - 4,
                 href=row.href,
+                tick_y1=y - 2,
+                tick_y2=y + BAR_HEIGHT + 2,
             )
         )
     return BarChart(

@@ -17,28 +17,3 @@ def quota_chart(report, *, table: bool = False, chart_id: str = "quota-chart") -
         target_header="最低要求",
         table=table,
     )
-
-
-def quota_chart_bars(chart: BarChart) -> list[dict]:
-    """The quota page writes its chart out (villages/quota_report.html) rather than through the
-    shared include: each bar with the positions the include works out by template filters
-    (the label's x, the tick's ends) already summed."""
-    label_x = chart.label_width - 6
-    return [
-        {
-            "label": bar.label,
-            "status": bar.status,
-            "label_x": label_x,
-            "x": chart.label_width,
-            "y": bar.y,
-            "width": bar.width,
-            "height": chart.bar_height,
-            "target_x": bar.target_x,
-            "y1": bar.y - 2,
-            "y2": bar.y + chart.bar_height + 2,
-            "text_x": bar.text_x,
-            "text_y": bar.text_y,
-            "bar_text": bar.bar_text,
-        }
-        for bar in chart.bars
-    ]
