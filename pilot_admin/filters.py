@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.template import Context
 from django.template.base import render_value_in_context
 from django.utils.choices import BaseChoiceIterator
-from django.utils.html import conditional_escape
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 from django_filters.conf import settings as filter_settings
 from drf_spectacular.drainage import set_override
@@ -231,7 +231,10 @@ _AUTOESCAPE = Context(autoescape=True)
 
 
 def _text(value) -> str:
-    """What `{{ value }}` writes: localized and escaped."""
+    """What `{{ value }}` writes: localized and escaped. A plain str (most labels) is only
+    escaped, as render_value_in_context would, without its localization steps."""
+    if type(value) is str:
+        return escape(value)
     return render_value_in_context(value, _AUTOESCAPE)
 
 
