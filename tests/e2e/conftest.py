@@ -25,6 +25,15 @@ PHONE = {"width": 390, "height": 844}
 INTRANET_HOST = "pilot-admin.test"
 
 
+def pytest_collection_modifyitems(items):
+    """Every test of this folder drives the browser: marked e2e wherever its module forgets, so
+    CI's PostgreSQL run (`-m "not e2e"`) leaves all of them to the embedded run."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
+
+
 def _unavailable(reason: str):
     """CI installs Chromium, so there a missing browser is a failure; elsewhere a skip."""
     if os.environ.get("CI", "").lower() == "true":
