@@ -39,7 +39,7 @@ from pilot_admin.audit.services import audit_entries_for
 from pilot_admin.charts import percent_text
 from pilot_admin.excel import export_response, stream, values_of
 from pilot_admin.forms import apply_validation_error
-from pilot_admin.lists import filtered
+from pilot_admin.lists import filtered, kept_page_rows
 from pilot_admin.params import int_param
 from pilot_admin.reversing import reverse_id
 from pilot_admin.scoping import ScopedViewMixin
@@ -75,13 +75,21 @@ class PersonRegisterView(ScopedViewMixin, ListView):
     paginator_class = WindowCountPaginator
 
     def get_queryset(self):
-        self.month = parse_month(self.request.GET.get("month"), default=timezone.localdate())
-        self.filterset, persons = _filtered_register(self.request, self.month)
+        self.today = timezone.localdate()
+        self.month = parse_month(self.request.GET.get("month"), default=self.today)
         # Rows as values of the columns shown: no model instances (with their village and
-        # township), and only the ID number decrypted of the person's encrypted fields.
-        return persons.values(
-            *_REGISTER_FIELDS, village_name=F("village__name"), township_name=F("village__township__name")
+        # township), and only the ID number decrypted of the person's encrypted fields. The
+        # statement is compiled once per user, scope, day and query string (the month is one of
+        # its parameters or, when absent, today's).
+        self.filterset, rows = kept_page_rows(
+            self,
+            PersonFilterSet,
+            lambda: selectors.person_register(user=self.request.user, month=self.month),
+            lambda persons: persons.values(
+                *_REGISTER_FIELDS, village_name=F("village__name"), township_name=F("village__township__name")
+            ),
         )
+        return rows
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

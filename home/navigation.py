@@ -229,41 +229,45 @@ def header_counts(request) -> HeaderCounts:
     return counts
 
 
-def menu_for(request) -> list[dict]:
-    """The groups and items of MENU the request's user may open, with the current page marked.
-    Badges are lazy: their COUNT runs only on pages that show the menu."""
-    match = getattr(request, "resolver_match", None)
-    current = match.view_name if match else None
-    groups = []
-    header = header_counts(request)
+def _allowed_groups(request):
+    """MENU's groups with the items the request's user may open; a group with none is left out."""
     for group in MENU:
-        items, counts = [], []
-        for item in group.items:
-            if not item.allowed(request):
-                continue
-            count = (lambda key=item.url_name: header[key]) if item.badge else None
-            if count:
-                counts.append(count)
-            items.append(
-                {
-                    "label": item.label,
-                    "url": reverse_static(item.url_name),
-                    "id": item.id,
-                    "current": item.url_name == current,
-                    "badge": SimpleLazyObject(count) if count else None,
-                }
-            )
+        items = [item for item in group.items if item.allowed(request)]
         if items:
-            groups.append(
-                {
-                    "key": group.key,
-                    "label": group.label,
-                    "items": items,
-                    "current": any(item["current"] for item in items),
-                    # What waits in the group shows on its collapsed heading too.
-                    "badge": SimpleLazyObject(lambda counts=counts: sum(count() for count in counts)),
-                }
-            )
+            yield group, items
+
+
+def _current_view(request) -> str | None:
+    match = getattr(request, "resolver_match", None)
+    return match.view_name if match else None
+
+
+def menu_for(request) -> list[dict]:
+    """The groups and items of MENU the request's user may open, with the current page marked and
+    each badge's count (what menu_html shows, as data)."""
+    current, header = _current_view(request), header_counts(request)
+    groups = []
+    for group, allowed in _allowed_groups(request):
+        items = [
+            {
+                "label": item.label,
+                "url": reverse_static(item.url_name),
+                "id": item.id,
+                "current": item.url_name == current,
+                "badge": header[item.url_name] if item.badge else None,
+            }
+            for item in allowed
+        ]
+        groups.append(
+            {
+                "key": group.key,
+                "label": group.label,
+                "items": items,
+                "current": any(item["current"] for item in items),
+                # What waits in the group shows on its collapsed heading too.
+                "badge": sum(item["badge"] or 0 for item in items),
+            }
+        )
     return groups
 
 
@@ -273,21 +277,28 @@ def _badge(count) -> str:
 
 def menu_html(request) -> SafeString:
     """The menu's groups as base.html shows them, written in Python: on every page the header's
-    fifty-odd entries cost several milliseconds through the template engine's nested loops."""
+    fifty-odd entries cost several milliseconds through the template engine's nested loops. Plain
+    values throughout (the counts are read once, where the first badge is), no lazy objects: each
+    access through one cost more than the string it wrote."""
+    current, header = _current_view(request), header_counts(request)
     parts = []
-    for group in menu_for(request):
-        parts.append(
-            f'<li class="nav-group{" current" if group["current"] else ""}">'
-            f'<details name="main-nav" data-group="{escape(group["key"])}">'
-            f"<summary>{escape(group['label'])}{_badge(group['badge'])}</summary><ul>"
-        )
-        for item in group["items"]:
-            element_id = f' id="{escape(item["id"])}"' if item["id"] else ""
-            current = ' aria-current="page"' if item["current"] else ""
-            parts.append(
-                f'<li><a href="{escape(item["url"])}"{element_id}{current}>{escape(item["label"])}'
-                f"{_badge(item['badge'])}</a></li>"
+    for group, items in _allowed_groups(request):
+        counts = [header[item.url_name] if item.badge else 0 for item in items]
+        entries = []
+        for item, count in zip(items, counts, strict=True):
+            element_id = f' id="{escape(item.id)}"' if item.id else ""
+            mark = ' aria-current="page"' if item.url_name == current else ""
+            entries.append(
+                f'<li><a href="{escape(reverse_static(item.url_name))}"{element_id}{mark}>{escape(item.label)}'
+                f"{_badge(count)}</a></li>"
             )
+        in_group = any(item.url_name == current for item in items)
+        parts.append(
+            f'<li class="nav-group{" current" if in_group else ""}">'
+            f'<details name="main-nav" data-group="{escape(group.key)}">'
+            f"<summary>{escape(group.label)}{_badge(sum(counts))}</summary><ul>"
+        )
+        parts.extend(entries)
         parts.append("</ul></details></li>")
     return mark_safe("".join(parts))  # noqa: S308 — every value above is escaped
 

@@ -8,7 +8,11 @@ given twice is refused. An empty value means "no filter" on a page, whose form s
 the API refuses it (FilterSet(empty_is_error=True)): a client leaves the parameter out.
 """
 
+import hashlib
+import json
 import re
+from collections import OrderedDict
+from types import SimpleNamespace
 
 import django_filters
 from django import forms
@@ -331,12 +335,22 @@ def render_selects_in_python(form) -> None:
             widget.__class__ = _python_class(PythonRenderedInput, type(widget))
 
 
-def filter_bar_fields(form) -> str:
-    """includes/filter_form.html's fields: each hidden field as it is, each other in its label."""
+def _filter_bar_html(form) -> str:
     parts = []
     for bound in form:
         parts.append(f"{bound}" if bound.is_hidden else f"<label>{_text(bound.label)} {bound}</label>")
-    return mark_safe("\n    ".join(parts))  # noqa: S308 — labels escaped, widgets render safe HTML
+    return "\n    ".join(parts)
+
+
+def filter_bar_fields(form) -> str:
+    """includes/filter_form.html's fields: each hidden field as it is, each other in its label.
+    A page form's bar (FilterSet.form gives it `filter_bar`) is written once per scope, data
+    version and submitted values, and kept in the statistics cache: its selects list a county's
+    townships, programs or three hundred villages, which cost more to write than the page's rows."""
+    bar = getattr(form, "filter_bar", None)
+    if bar is None:
+        return mark_safe(_filter_bar_html(form))  # noqa: S308 — labels escaped, widgets render safe HTML
+    return mark_safe(bar.html(lambda: _filter_bar_html(form)))  # noqa: S308 — as above
 
 
 # --- a filter bar's lists of rows, read once per scope and data version ---------------------------
@@ -369,6 +383,27 @@ class FilterBarChoices:
             )
         return self._lists[field_name]
 
+    def submitted(self) -> str:
+        """What of the query string the bar shows (each field's values as sent, or that the form
+        is unbound), as a digest: it names the cache entry of the bar written for them."""
+        form = self.form
+        if not form.is_bound:
+            return "unbound"
+        data = form.data
+        values = [
+            (name, data.getlist(key) if hasattr(data, "getlist") else [data.get(key)])
+            for name, key in ((name, form.add_prefix(name)) for name in form.fields)
+        ]
+        return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()[:32]
+
+    def html(self, render) -> str:
+        """The bar `render()` writes, once per scope, data version and submitted values: what it
+        shows follows from them alone (the options from the scope's rows, the selected values and
+        the error marks from what was sent)."""
+        return stats_cache.cached(
+            user=self.user, name="filter-bar", parts=(self.name, self.submitted()), compute=lambda: str(render())
+        )
+
 
 class CachedChoices(BaseChoiceIterator):
     """One select's options from its form's FilterBarChoices (a ChoiceIterator, so Django keeps
@@ -382,11 +417,12 @@ class CachedChoices(BaseChoiceIterator):
 
 
 def cache_row_choices(form, user, name: str) -> None:
-    """Give `form`'s row selects their options from the cache (see FilterBarChoices)."""
+    """Give `form`'s row selects their options from the cache, and the form its bar's cache
+    entry (see FilterBarChoices)."""
     user_ok = user is not None and getattr(user, "is_authenticated", False)
     if not user_ok:
         return
-    choices = FilterBarChoices(form, user, name)
+    choices = form.filter_bar = FilterBarChoices(form, user, name)
     for field_name, field in form.fields.items():
         if isinstance(field, forms.ModelChoiceField):
             field.choices = CachedChoices(choices, field_name)
@@ -394,6 +430,10 @@ def cache_row_choices(form, user, name: str) -> None:
 
 # --- the FilterSet -----------------------------------------------------------------------------
 
+
+# FilterSet.get_form_class's classes, per FilterSet, kind and scope (a county's roles and units).
+_FORM_CLASSES: OrderedDict[tuple, type] = OrderedDict()
+_FORM_CLASSES_SIZE = 4096
 
 # The empty choice of every select on a filter form: "no filter" reads 全部, not "---------".
 ALL_LABEL = "全部"
@@ -417,23 +457,26 @@ class FilterSet(django_filters.FilterSet):
                 filter_.__dict__.pop("_field", None)
 
     def get_form_class(self):
+        """The form class, made once per FilterSet, kind (page or API) and scope and kept by the
+        process: django-filter builds a class and its fields for every request, which cost a list
+        page more than its filtering. The fields' querysets come from visible_choices, which read
+        only the user's scope (stats_cache.scope_key), so one scope's class serves each of its
+        users; each form deep-copies the fields (their querysets cloned, never evaluated here)."""
+        user = getattr(self.request, "user", None)
+        scope = stats_cache.scope_key(user) if user is not None and user.is_authenticated else None
+        key = (type(self), self.empty_is_error, scope)
+        form_class = _FORM_CLASSES.get(key)
+        if form_class is None:
+            form_class = _FORM_CLASSES[key] = self._make_form_class()
+            if len(_FORM_CLASSES) > _FORM_CLASSES_SIZE:
+                _FORM_CLASSES.popitem(last=False)
+        return form_class
+
+    def _make_form_class(self):
         form_class = super().get_form_class()
         empty_is_error = self.empty_is_error
-        user = getattr(self.request, "user", None)
-        cache_name = f"{type(self).__module__}.{type(self).__qualname__}"
 
         class Form(form_class):
-            def __init__(self, *args, **kwargs):
-                super().__init__(*args, **kwargs)
-                if not empty_is_error:
-                    # The help texts document the API's parameters (the schema's descriptions, such
-                    # as "open：…；accepted：…"); a page's filter bar shows none, so its fields are
-                    # not described by text the page does not have.
-                    for field in self.fields.values():
-                        field.help_text = ""
-                    render_selects_in_python(self)
-                    cache_row_choices(self, user, cache_name)
-
             def clean(self):
                 cleaned_data = super().clean()
                 refused = refused_parameters(self.data, self.fields, empty_is_error=empty_is_error)
@@ -444,4 +487,21 @@ class FilterSet(django_filters.FilterSet):
                 return cleaned_data
 
         Form.__name__ = form_class.__name__
+        if not empty_is_error:
+            # The help texts document the API's parameters (the schema's descriptions, such as
+            # "open：…；accepted：…"); a page's filter bar shows none, so its fields are not
+            # described by text the page does not have. Set on the class's fields, which every form
+            # copies.
+            for field in Form.base_fields.values():
+                field.help_text = ""
+            render_selects_in_python(SimpleNamespace(fields=Form.base_fields))
         return Form
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            form = super().form
+            if not self.empty_is_error:
+                name = f"{type(self).__module__}.{type(self).__qualname__}"
+                cache_row_choices(form, getattr(self.request, "user", None), name)
+        return self._form

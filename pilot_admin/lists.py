@@ -1,5 +1,16 @@
 """Shared page machinery: a FilterSet applied to a selector, as every list page and its export do."""
 
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import QuerySet
+from django.db.models.query import ValuesIterable
+from django.utils import timezone
+
+from pilot_admin import stats_cache
 from pilot_admin.printing import PRINT_PARAM, PRINT_ROW_CAP
 
 
@@ -12,6 +23,126 @@ def filtered(filterset_class, request, queryset):
     return filterset, filterset.qs
 
 
+# --- a list page's statement, compiled once --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A values() queryset compiled: its SQL and parameters, its columns' names and the
+    converters Django applies to them (JSON columns decoded, SQLite's dates and booleans)."""
+
+    sql: str | None  # None: the queryset can match nothing (Django's EmptyResultSet)
+    params: tuple
+    names: tuple[str, ...]
+    converters: tuple[tuple[int, tuple[Callable, ...], object], ...]
+    using: str
+
+    @classmethod
+    def compile(cls, queryset: QuerySet) -> "Statement":
+        assert queryset._iterable_class is ValuesIterable, "a values() queryset"
+        query = queryset.query
+        # The names ValuesIterable gives the row's columns.
+        names = (
+            tuple(query.selected)
+            if query.selected
+            else (*query.extra_select, *query.values_select, *query.annotation_select)
+        )
+        compiler = query.get_compiler(using=queryset.db)
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:
+            return cls(None, (), names, (), queryset.db)
+        fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
+        converters = tuple(
+            (index, tuple(functions), expression)
+            for index, (functions, expression) in compiler.get_converters(fields).items()
+        )
+        return cls(sql, tuple(params), names, converters, queryset.db)
+
+    def rows(self) -> list[dict]:
+        """The rows as values() gives them (dicts of the named columns)."""
+        if self.sql is None:
+            return []
+        connection = connections[self.using]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, self.params)
+            rows = cursor.fetchall()
+        names = self.names
+        result = []
+        for row in rows:
+            if self.converters:
+                row = list(row)
+                for index, functions, expression in self.converters:
+                    value = row[index]
+                    for convert in functions:
+                        value = convert(value, expression, connection)
+                    row[index] = value
+            result.append(dict(zip(names, row, strict=True)))
+        return result
+
+
+# Compiled page statements, per list page, user, scope, day, query string and page, kept by the
+# process (as the header's counts statement: home/navigation.py).
+_STATEMENTS: OrderedDict[tuple, Statement] = OrderedDict()
+_STATEMENTS_SIZE = 4096
+
+
+def kept_statement(key: tuple, build: Callable[[], QuerySet]) -> Statement:
+    """The statement of `build()` (a values() queryset), compiled at the first request of `key`:
+    building and compiling a filtered list's statement through the ORM cost a list page more CPU
+    than running it. `key` must name everything the statement depends on."""
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        statement = _STATEMENTS[key] = Statement.compile(build())
+        if len(_STATEMENTS) > _STATEMENTS_SIZE:
+            _STATEMENTS.popitem(last=False)
+    return statement
+
+
+class KeptRows:
+    """A list page's rows before they are read: what WindowCountPaginator pages through its kept
+    statement (`key`, plus the page), building the queryset (`build()`) only the first time, or
+    when a page must be counted Django's way (the last page by name)."""
+
+    def __init__(self, key: tuple, build: Callable[[], QuerySet]):
+        self.key, self.build = key, build
+        self._queryset = None
+
+    def queryset(self) -> QuerySet:
+        if self._queryset is None:
+            self._queryset = self.build()
+        return self._queryset
+
+    def count(self) -> int:
+        return self.queryset().count()
+
+
+def statement_key(view) -> tuple:
+    """What a list page's statement depends on (KeptRows' key): the page, the user and their scope
+    (stats_cache.scope_key: everything visible_to reads), `view.today` and the query string but
+    its page."""
+    request, user = view.request, view.request.user
+    query = tuple(sorted((name, tuple(values)) for name, values in request.GET.lists() if name != "page"))
+    kwargs = tuple(sorted(view.kwargs.items()))
+    return (type(view), kwargs, user.pk, user.is_active, stats_cache.scope_key(user), view.today, query)
+
+
+def kept_page_rows(view, filterset_class, base: Callable[[], QuerySet], rows: Callable[[QuerySet], QuerySet]):
+    """A list page's FilterSet, read (and its refusals shown) as always, and its rows as KeptRows:
+    `rows(filterset.qs)` over `base()`, a values() queryset built only for a statement not compiled
+    yet. `base` may depend only on the user's scope and `view.today` (statement_key); an invalid
+    filter gives no rows."""
+    filterset = filterset_class(view.request.GET or None, request=view.request)
+    if filterset.is_bound and not filterset.is_valid():
+        return filterset, rows(base().none())
+
+    def build() -> QuerySet:
+        filterset.queryset = base()
+        return rows(filterset.qs)
+
+    return filterset, KeptRows(statement_key(view), build)
+
+
 class FilteredListMixin:
     """A list page whose rows come from a selector narrowed by the app's shared FilterSet."""
 
@@ -20,13 +151,24 @@ class FilteredListMixin:
     # The fields a page shows, when it reads its rows as values() (paged with a window count:
     # pilot_admin/api/pagination.py): building fifty model instances cost more than their SQL.
     row_fields: tuple[str, ...] = ()
+    # A page with row_fields and WindowCountPaginator whose base_queryset depends only on the
+    # user's scope and `self.today`: its statement is compiled once per user, scope, day, query
+    # string and page (KeptRows; tests/pilot_admin/test_kept_statements.py compares it with a
+    # fresh compile).
+    keep_statement = False
 
     def base_queryset(self):
         raise NotImplementedError
 
     def get_queryset(self):
-        self.filterset, queryset = filtered(self.filterset_class, self.request, self.base_queryset())
-        return queryset.values(*self.row_fields) if self.row_fields else queryset
+        self.today = timezone.localdate()
+        if not (self.keep_statement and self.row_fields and self.filterset_class._meta.model is not None):
+            self.filterset, queryset = filtered(self.filterset_class, self.request, self.base_queryset())
+            return queryset.values(*self.row_fields) if self.row_fields else queryset
+        self.filterset, rows = kept_page_rows(
+            self, self.filterset_class, self.base_queryset, lambda queryset: queryset.values(*self.row_fields)
+        )
+        return rows
 
     @property
     def print_view(self) -> bool:

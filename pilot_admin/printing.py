@@ -2,6 +2,7 @@
 was printed. The pages put it on paper through the `{% print_frame %}` tag (templatetags/printing.py),
 static/css/print.css and static/js/app.js (the running header and footer)."""
 
+import django_filters
 from django.utils import timezone
 
 # `?print=1` on a paged list: every row the filters select on one page, for the printer.
@@ -57,7 +58,8 @@ def filters_in_words(*parts) -> str:
     """Each part a FilterSet, a text or nothing; the non-empty ones joined ("2019年度 · 水布垭镇")."""
     words = []
     for part in parts:
-        if hasattr(part, "form") and hasattr(part, "qs"):
+        # A FilterSet, told by its class: hasattr(part, "qs") would run its filtering.
+        if isinstance(part, django_filters.FilterSet):
             words.extend(filterset_in_words(part))
         elif part not in (None, ""):
             words.append(str(part))

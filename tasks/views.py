@@ -459,9 +459,10 @@ class LedgerView(ScopedViewMixin, FilteredListMixin, ListView):
     filterset_class = LedgerFilterSet
     # The page's rows and total in one statement (a window count), as the village list.
     paginator_class = WindowCountPaginator
+    keep_statement = True
 
     def base_queryset(self):
-        self.today = timezone.localdate()
+        # self.today: the day FilteredListMixin keys the kept statement on.
         return selectors.ledger_page_rows(user=self.request.user, today=self.today)
 
     # Rows as values(): the page only reads fields, and building the assignment, task,

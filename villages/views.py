@@ -42,6 +42,7 @@ class VillageListView(ScopedViewMixin, FilteredListMixin, ListView):
     # The page's rows and its total in one statement (a window count), where Django's paginator
     # sends a separate COUNT(*) first.
     paginator_class = WindowCountPaginator
+    keep_statement = True
 
     def base_queryset(self):
         # The current pilot as a JSON column of the villages' own statement (where the prefetch
@@ -269,6 +270,7 @@ class PilotListView(ScopedViewMixin, FilteredListMixin, ListView):
 
     # As the village list: the page's rows and total in one statement.
     paginator_class = WindowCountPaginator
+    keep_statement = True
 
     def base_queryset(self):
         # The ledger names the approver only: the accepting user (the detail page's) is not

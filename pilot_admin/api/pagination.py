@@ -10,6 +10,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination as BasePageNumberPagination
 
 from pilot_admin.filters import INTEGER_MESSAGE
+from pilot_admin.lists import KeptRows, kept_statement
 from pilot_admin.params import canonical_int, refused_parameters
 
 PAGE_SIZE = 50
@@ -26,17 +27,35 @@ class WindowCountPaginator(DjangoPaginator):
 
     def page(self, number):
         queryset = self.object_list
-        if self.orphans or not (isinstance(number, int) and number >= 1 and self._window_countable(queryset)):
+        numbered = isinstance(number, int) and number >= 1
+        if isinstance(queryset, KeptRows):
+            if self.orphans or not numbered:
+                self.object_list = queryset.queryset()
+                return self.page(number)
+            return self._kept_page(queryset, number)
+        if self.orphans or not (numbered and self._window_countable(queryset)):
             return super().page(number)
         bottom = (number - 1) * self.per_page
         rows = list(queryset.annotate(**{self.TOTAL: Window(Count("*"))})[bottom : bottom + self.per_page])
+        return self._page_of(rows, number, values=queryset._iterable_class is ValuesIterable)
+
+    def _kept_page(self, kept: KeptRows, number: int):
+        """A page of a list page's rows (pilot_admin.lists.KeptRows) through its kept statement."""
+        bottom = (number - 1) * self.per_page
+
+        def build():
+            queryset = kept.queryset()
+            return queryset.annotate(**{self.TOTAL: Window(Count("*"))})[bottom : bottom + self.per_page]
+
+        rows = kept_statement((*kept.key, number, self.per_page), build).rows()
+        return self._page_of(rows, number, values=True)
+
+    def _page_of(self, rows: list, number: int, *, values: bool):
+        """The page of `rows` (dicts when `values`, else model instances), each carrying the total."""
         if not rows and (number > 1 or not self.allow_empty_first_page):
             # Past the last row: Django's paginator refuses such a page the same way.
             raise EmptyPage("That page contains no results")
-        if queryset._iterable_class is ValuesIterable:
-            totals = [row.pop(self.TOTAL) for row in rows]
-        else:
-            totals = [getattr(row, self.TOTAL) for row in rows]
+        totals = [row.pop(self.TOTAL) for row in rows] if values else [getattr(row, self.TOTAL) for row in rows]
         # count is a cached_property: the total, the number of pages and the links read this.
         self.__dict__["count"] = totals[0] if totals else 0
         return self._get_page(rows, number, self)

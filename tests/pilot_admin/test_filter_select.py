@@ -142,3 +142,61 @@ def test_kept_choices_follow_a_new_township_and_stay_within_the_scope(
         audit.record(actor=system_admin, instance=added, action=AuditAction.CREATE, note="后台修改")
     assert "新设镇" in township_names(county_admin)
     assert township_names(township_a_official) == [township_a.name]
+
+
+def _bar(user, **params) -> str:
+    request = RequestFactory().get("/", params)
+    request.user = user
+    return str(filter_bar_fields(VillageFilterSet(request.GET or None, request=request).form))
+
+
+@pytest.mark.django_db
+def test_a_page_bar_is_written_once_per_scope_version_and_values(
+    django_assert_num_queries, county_admin, township_a, township_b, system_admin, django_capture_on_commit_callbacks
+):
+    from pilot_admin.audit import services as audit
+    from pilot_admin.choices import AuditAction
+    from tests.factories import TownshipFactory
+
+    with django_assert_num_queries(2):  # the townships and the programs
+        first = _bar(county_admin)
+    with django_assert_num_queries(0):
+        assert _bar(county_admin) == first
+    # Other values are another entry: the chosen township is selected there, not here.
+    chosen = _bar(county_admin, township=str(township_b.pk))
+    assert f'<option value="{township_b.pk}" selected>' in chosen
+    assert f'<option value="{township_b.pk}" selected>' not in first and township_b.name in first
+    # An audited write (a new data version) writes the bar again, with the new township.
+    with django_capture_on_commit_callbacks(execute=True):
+        added = TownshipFactory(county=township_a.county, name="新设镇")
+        audit.record(actor=system_admin, instance=added, action=AuditAction.CREATE, note="后台修改")
+    assert "新设镇" in _bar(county_admin) and "新设镇" not in first
+
+
+@pytest.mark.django_db
+def test_form_classes_are_kept_per_scope(county_admin, county_viewer, township_a_official, township_b_official):
+    def form_class(user, **kwargs):
+        request = RequestFactory().get("/")
+        request.user = user
+        return VillageFilterSet(request.GET, request=request, **kwargs).get_form_class()
+
+    assert form_class(county_admin) is form_class(county_admin)
+    # The API's form (empty values refused) is not the page's.
+    assert form_class(county_admin, empty_is_error=True) is not form_class(county_admin)
+    assert form_class(township_a_official) is not form_class(township_b_official)
+    assert form_class(county_admin) is not form_class(county_viewer)
+
+
+@pytest.mark.django_db
+def test_a_kept_form_class_still_refuses_another_townships_id(county_admin, township_a_official, township_b):
+    """The office's form (every township) is built first; the township's own refuses the other."""
+
+    def errors(user):
+        request = RequestFactory().get("/", {"township": str(township_b.pk)})
+        request.user = user
+        filterset = VillageFilterSet(request.GET, request=request)
+        filterset.is_valid()
+        return filterset.form.errors
+
+    assert not errors(county_admin)
+    assert errors(township_a_official)["township"] == ["不存在或不在您的查看范围内。"]
