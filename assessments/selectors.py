@@ -27,8 +27,10 @@ from django.utils import timezone
 
 from assessments.choices import Grade, InspectionStatus, RectificationStatus
 from assessments.models import CircularIssue, Inspection, Rectification
+from pilot_admin import stats_cache
 from pilot_admin.choices import Role
 from pilot_admin.dates import end_of_day, year_as_of
+from pilot_admin.statements import kept_statement
 from villages.models import PilotProgram
 from villages.querysets import unit_q
 
@@ -311,15 +313,23 @@ def assessment_stats(*, user, program: PilotProgram, year: int, as_of: datetime.
     """The figures, the township table and the open rectifications as of `as_of` (the year's
     reference date by default): one query."""
     as_of = as_of or year_as_of(year, timezone.localdate())
-    confirmed = _confirmed(user=user, program=program, year=year, as_of=as_of)
-    # The open rectifications ride on each township row as one uncorrelated subquery (evaluated
-    # once), so the figures and the count are a single statement built from one queryset of the
-    # year's confirmed inspections.
-    open_count = Subquery(
-        _open_rectifications(user, confirmed, as_of).order_by().values(n=Func(F("pk"), function="COUNT")),
-        output_field=IntegerField(),
-    )
-    rows = list(_township_queryset(confirmed, as_of, open_rectifications=open_count))
+
+    def township_rows() -> QuerySet:
+        confirmed = _confirmed(user=user, program=program, year=year, as_of=as_of)
+        # The open rectifications ride on each township row as one uncorrelated subquery
+        # (evaluated once), so the figures and the count are a single statement built from one
+        # queryset of the year's confirmed inspections.
+        open_count = Subquery(
+            _open_rectifications(user, confirmed, as_of).order_by().values(n=Func(F("pk"), function="COUNT")),
+            output_field=IntegerField(),
+        )
+        return _township_queryset(confirmed, as_of, open_rectifications=open_count)
+
+    # Compiled once per process for the user's scope, the program, the year and the date
+    # (pilot_admin.statements): building and compiling it cost more than the statement takes to
+    # run; the team and unit rules are subqueries in it, so nothing of the data is in the SQL.
+    key = ("assessment-stats", user.pk, user.is_active, stats_cache.scope_key(user), program.pk, year, as_of)
+    rows = kept_statement(key, township_rows).rows()
     # The figures are the township rows summed (a result is in one township, and both read the
     # same visible results): one grouped query rather than a second pass over the results. The
     # mean is the exact sum over the count, rounded as AVG's was.
@@ -341,7 +351,7 @@ def assessment_stats(*, user, program: PilotProgram, year: int, as_of: datetime.
         # rectifications but no result; then it is a query of its own.
         open_rectifications=rows[0]["open_rectifications"]
         if rows
-        else _open_rectifications(user, confirmed, as_of).count(),
+        else _open_rectifications(user, _confirmed(user=user, program=program, year=year, as_of=as_of), as_of).count(),
     )
 
 

@@ -1,13 +1,8 @@
 """Shared page machinery: a FilterSet applied to a selector, as every list page and its export do."""
 
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from django.core.exceptions import EmptyResultSet
-from django.db import connections
 from django.db.models import QuerySet
-from django.db.models.query import ValuesIterable
 from django.utils import timezone
 
 from pilot_admin import stats_cache
@@ -21,82 +16,6 @@ def filtered(filterset_class, request, queryset):
     if filterset.is_bound and not filterset.is_valid():
         return filterset, queryset.none()
     return filterset, filterset.qs
-
-
-# --- a list page's statement, compiled once --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Statement:
-    """A values() queryset compiled: its SQL and parameters, its columns' names and the
-    converters Django applies to them (JSON columns decoded, SQLite's dates and booleans)."""
-
-    sql: str | None  # None: the queryset can match nothing (Django's EmptyResultSet)
-    params: tuple
-    names: tuple[str, ...]
-    converters: tuple[tuple[int, tuple[Callable, ...], object], ...]
-    using: str
-
-    @classmethod
-    def compile(cls, queryset: QuerySet) -> "Statement":
-        assert queryset._iterable_class is ValuesIterable, "a values() queryset"
-        query = queryset.query
-        # The names ValuesIterable gives the row's columns.
-        names = (
-            tuple(query.selected)
-            if query.selected
-            else (*query.extra_select, *query.values_select, *query.annotation_select)
-        )
-        compiler = query.get_compiler(using=queryset.db)
-        try:
-            sql, params = compiler.as_sql()
-        except EmptyResultSet:
-            return cls(None, (), names, (), queryset.db)
-        fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
-        converters = tuple(
-            (index, tuple(functions), expression)
-            for index, (functions, expression) in compiler.get_converters(fields).items()
-        )
-        return cls(sql, tuple(params), names, converters, queryset.db)
-
-    def rows(self) -> list[dict]:
-        """The rows as values() gives them (dicts of the named columns)."""
-        if self.sql is None:
-            return []
-        connection = connections[self.using]
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, self.params)
-            rows = cursor.fetchall()
-        names = self.names
-        result = []
-        for row in rows:
-            if self.converters:
-                row = list(row)
-                for index, functions, expression in self.converters:
-                    value = row[index]
-                    for convert in functions:
-                        value = convert(value, expression, connection)
-                    row[index] = value
-            result.append(dict(zip(names, row, strict=True)))
-        return result
-
-
-# Compiled page statements, per list page, user, scope, day, query string and page, kept by the
-# process (as the header's counts statement: home/navigation.py).
-_STATEMENTS: OrderedDict[tuple, Statement] = OrderedDict()
-_STATEMENTS_SIZE = 4096
-
-
-def kept_statement(key: tuple, build: Callable[[], QuerySet]) -> Statement:
-    """The statement of `build()` (a values() queryset), compiled at the first request of `key`:
-    building and compiling a filtered list's statement through the ORM cost a list page more CPU
-    than running it. `key` must name everything the statement depends on."""
-    statement = _STATEMENTS.get(key)
-    if statement is None:
-        statement = _STATEMENTS[key] = Statement.compile(build())
-        if len(_STATEMENTS) > _STATEMENTS_SIZE:
-            _STATEMENTS.popitem(last=False)
-    return statement
 
 
 class KeptRows:

@@ -22,8 +22,10 @@ from django.db.models import (
 from django.db.models.functions import JSONObject
 from django.utils import timezone
 
+from pilot_admin import stats_cache
 from pilot_admin.choices import Role
 from pilot_admin.dates import end_of_day, year_as_of
+from pilot_admin.statements import kept_statement
 from villages.choices import (
     COUNTED_PILOT_STATUSES,
     PROVINCIAL_APPLIED_STATES,
@@ -100,10 +102,18 @@ def pilot_assignment_api_list(*, user) -> QuerySet[PilotAssignment]:
 
 def program_for_code(*, user, code: str | None) -> PilotProgram | None:
     """The visible program with this code, or the newest visible one when no code is given."""
-    programs = PilotProgram.objects.visible_to(user)
-    if code:
-        return programs.filter(code=code).first()
-    return programs.order_by("-end_year", "-id").first()
+    if not (user.is_authenticated and user.is_active):
+        return None  # visible_to shows such a user nothing
+
+    def first() -> QuerySet[PilotProgram]:
+        programs = PilotProgram.objects.visible_to(user)
+        return (programs.filter(code=code).order_by("pk") if code else programs.order_by("-end_year", "-id"))[:1]
+
+    # Every statistics request and report page looks its program up first: compiled once per
+    # user, scope and code (pilot_admin.statements).
+    key = ("program-for-code", user.pk, stats_cache.scope_key(user), code)
+    found = kept_statement(key, first).rows()
+    return found[0] if found else None
 
 
 def required_count(ratio: Decimal, total: int, rounding: str) -> int:
@@ -258,49 +268,11 @@ def county_quota_totals(*, program: PilotProgram, year: int, as_of: datetime.dat
 def _quota_report(
     *, program: PilotProgram, year: int, as_of: datetime.date, shown: Q | None, scope: str
 ) -> QuotaReport:
-    # The program's counted pilots joined once, their conditions in the join (FilteredRelation),
-    # and the columns the counts read named once (aliases): each count filters on those names
-    # only, where spelling the counted conditions and the join path out in all six filters cost
-    # more to build and compile than the statement takes to run.
-    p = "villages__pilot_assignments"
-    counted = FilteredRelation(p, condition=Q(**{f"{p}__program": program}) & pilot_counted_q(as_of, p))
-    this_year = Q(pilot_year=year)
-    rows = list(
-        Township.objects.filter(county=program.county_id)
-        .alias(
-            pilot=counted,
-            pilot_village=F("pilot__village"),
-            pilot_year=F("pilot__year"),
-            pilot_provincial_status=F("pilot__provincial_status"),
-        )
-        .annotate(
-            # The villages as they were on `as_of` (issue 13): a village added, merged or turned
-            # into a community later leaves this year's count as it was.
-            n_villages=Count("villages", filter=administrative_on_q(as_of, "villages"), distinct=True),
-            # Villages, not assignments: a village counts once even if a pilot withdrawn after
-            # `as_of` and its new one both stood on that date.
-            n_new=Count("pilot_village", filter=this_year, distinct=True),
-            # R-A4 counts applications, whatever the province answered; 获批 is shown beside it.
-            n_applied=Count(
-                "pilot_village",
-                filter=this_year & Q(pilot_provincial_status__in=PROVINCIAL_APPLIED_STATES),
-                distinct=True,
-            ),
-            n_granted=Count(
-                "pilot_village", filter=this_year & Q(pilot_provincial_status=ProvincialStatus.GRANTED), distinct=True
-            ),
-            n_cumulative=Count("pilot_village", filter=Q(pilot_year__lte=year), distinct=True),
-            # Closed out by `as_of` (a reopened acceptance has no date: it leaves every year's count).
-            n_accepted=Count(
-                "pilot_village",
-                filter=Q(pilot_year__lte=year, pilot__status=PilotStatus.ACCEPTED, pilot__accepted_on__lte=as_of),
-                distinct=True,
-            ),
-            shown=ExpressionWrapper(shown, output_field=BooleanField()) if shown is not None else Value(True),
-        )
-        .order_by("code", "name")
-        .values("id", "name", "n_villages", "n_new", "n_applied", "n_granted", "n_cumulative", "n_accepted", "shown")
-    )
+    # The statement depends on the program, the year, the date and which townships are shown, and
+    # is compiled once per process for them (pilot_admin.lists.kept_statement): its thirteen
+    # joined, filtered counts cost more to build and compile than to run.
+    key = ("quota-report", program.pk, program.county_id, year, as_of, shown)
+    rows = kept_statement(key, lambda: _quota_rows(program=program, year=year, as_of=as_of, shown=shown)).rows()
     townships = []
     for row in rows:
         required = required_count(program.township_annual_min_ratio, row["n_villages"], program.ratio_rounding)
@@ -345,6 +317,53 @@ def _quota_report(
     )
     visible = [township for township, row in zip(townships, rows, strict=True) if row["shown"]]
     return QuotaReport(program=program, year=year, county=county, townships=visible, as_of=as_of, scope=scope)
+
+
+def _quota_rows(*, program: PilotProgram, year: int, as_of: datetime.date, shown: Q | None) -> QuerySet:
+    """Each township of the program's county with its counts, as values."""
+    # The program's counted pilots joined once, their conditions in the join (FilteredRelation),
+    # and the columns the counts read named once (aliases): each count filters on those names
+    # only, where spelling the counted conditions and the join path out in all six filters cost
+    # more to build and compile than the statement takes to run.
+    p = "villages__pilot_assignments"
+    counted = FilteredRelation(p, condition=Q(**{f"{p}__program": program}) & pilot_counted_q(as_of, p))
+    this_year = Q(pilot_year=year)
+    return (
+        Township.objects.filter(county=program.county_id)
+        .alias(
+            pilot=counted,
+            pilot_village=F("pilot__village"),
+            pilot_year=F("pilot__year"),
+            pilot_provincial_status=F("pilot__provincial_status"),
+        )
+        .annotate(
+            # The villages as they were on `as_of` (issue 13): a village added, merged or turned
+            # into a community later leaves this year's count as it was.
+            n_villages=Count("villages", filter=administrative_on_q(as_of, "villages"), distinct=True),
+            # Villages, not assignments: a village counts once even if a pilot withdrawn after
+            # `as_of` and its new one both stood on that date.
+            n_new=Count("pilot_village", filter=this_year, distinct=True),
+            # R-A4 counts applications, whatever the province answered; 获批 is shown beside it.
+            n_applied=Count(
+                "pilot_village",
+                filter=this_year & Q(pilot_provincial_status__in=PROVINCIAL_APPLIED_STATES),
+                distinct=True,
+            ),
+            n_granted=Count(
+                "pilot_village", filter=this_year & Q(pilot_provincial_status=ProvincialStatus.GRANTED), distinct=True
+            ),
+            n_cumulative=Count("pilot_village", filter=Q(pilot_year__lte=year), distinct=True),
+            # Closed out by `as_of` (a reopened acceptance has no date: it leaves every year's count).
+            n_accepted=Count(
+                "pilot_village",
+                filter=Q(pilot_year__lte=year, pilot__status=PilotStatus.ACCEPTED, pilot__accepted_on__lte=as_of),
+                distinct=True,
+            ),
+            shown=ExpressionWrapper(shown, output_field=BooleanField()) if shown is not None else Value(True),
+        )
+        .order_by("code", "name")
+        .values("id", "name", "n_villages", "n_new", "n_applied", "n_granted", "n_cumulative", "n_accepted", "shown")
+    )
 
 
 def visible_programs(*, user) -> QuerySet[PilotProgram]:

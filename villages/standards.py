@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from pilot_admin.choices import Role
 from pilot_admin.dates import year_as_of
+from pilot_admin.statements import kept, kept_statement
 from villages.choices import IndicatorStatus, StandardAppliesTo, StandardMetric
 from villages.models import PilotAssignment, PilotProgram, ProgramStandard, Township, Village, VillageIndicator
 from villages.selectors import pilot_counted_q
@@ -472,7 +473,10 @@ class StandardsReport:
 
 
 def program_standards(program: PilotProgram) -> list[ProgramStandard]:
-    return list(ProgramStandard.objects.filter(program=program).order_by("order", "code"))
+    return kept_statement(
+        ("program-standards", program.pk),
+        lambda: ProgramStandard.objects.filter(program=program).order_by("order", "code"),
+    ).rows()
 
 
 def _column(connection, table: str, field) -> tuple[str, list]:
@@ -487,21 +491,8 @@ def _flag(q: Q | None):
     return ExpressionWrapper(q, output_field=BooleanField()) if q else Value(True)
 
 
-def _evaluated(
-    program, year, as_of, lines: list[Line], township_q: Q, visible_q: Q | None = None, village_id: int | None = None
-) -> tuple[list[dict], list[dict]]:
-    """The county's townships in order, each `shown` when the caller's rows include it and
-    `visible` when the caller sees it (the page's township choices); and the counted pilots
-    (approved, batch ≤ year, as of `as_of`: pilot_counted_q), one row per village (two
-    assignments can both count on one day, one withdrawn after as_of: one village, one row, the
-    newest batch's), in the checklists' order, each joined to its village's confirmed indicator
-    of the year (`ind__…`) and the status of its record of any state, with its status on every
-    standard (`_statuses`, None where it does not apply).
-
-    One statement: the townships (each `shown`/`visible` flag the ORM's, from the scoping rule)
-    left-joined to the counted pilots (the ORM's, from pilot_counted_q), the joins around them
-    written out: the pilots' statement built with two FilteredRelations and thirty-odd
-    related-field lookups cost more to compile than to run, and each statement is a round trip."""
+def _evaluated_statement(program, year, as_of, indicator_fields, township_q, visible_q, village_id):
+    """_evaluated's statement: its SQL and parameters, its columns' names and their converters."""
     townships_sql, townships_params = (
         Township.objects.filter(county=program.county_id)
         .annotate(shown=_flag(township_q), visible=_flag(visible_q))
@@ -538,10 +529,7 @@ def _evaluated(
         ("village__poverty_exit_year", "p.v_poverty_exit_year", converters["v_poverty_exit_year"]),
         ("any_ind__status", *_column(connection, "a", indicator.get_field("status"))),
         (IND_ID, *_column(connection, "i", indicator.pk)),
-        *[
-            (_f(name), *_column(connection, "i", indicator.get_field(name)))
-            for name in sorted({name for line in lines for name in EVALUATORS[line.standard.metric].fields})
-        ],
+        *[(_f(name), *_column(connection, "i", indicator.get_field(name))) for name in indicator_fields],
     ]
     village_fk, year_col, status_col = (q(indicator.get_field(name).column) for name in ("village", "year", "status"))
     sql = (
@@ -555,8 +543,36 @@ def _evaluated(
     )
     keys = [key for key, _, _ in columns]
     converted = [(index, found) for index, (_, _, found) in enumerate(columns) if found]
+    params = (*townships_params, *counted_params, year, year, IndicatorStatus.CONFIRMED.value)
+    return sql, params, keys, converted, counted.db
+
+
+def _evaluated(
+    program, year, as_of, lines: list[Line], township_q: Q, visible_q: Q | None = None, village_id: int | None = None
+) -> tuple[list[dict], list[dict]]:
+    """The county's townships in order, each `shown` when the caller's rows include it and
+    `visible` when the caller sees it (the page's township choices); and the counted pilots
+    (approved, batch ≤ year, as of `as_of`: pilot_counted_q), one row per village (two
+    assignments can both count on one day, one withdrawn after as_of: one village, one row, the
+    newest batch's), in the checklists' order, each joined to its village's confirmed indicator
+    of the year (`ind__…`) and the status of its record of any state, with its status on every
+    standard (`_statuses`, None where it does not apply).
+
+    One statement: the townships (each `shown`/`visible` flag the ORM's, from the scoping rule)
+    left-joined to the counted pilots (the ORM's, from pilot_counted_q), the joins around them
+    written out: the pilots' statement built with two FilteredRelations and thirty-odd
+    related-field lookups cost more to compile than to run, and each statement is a round trip."""
+    indicator_fields = tuple(sorted({name for line in lines for name in EVALUATORS[line.standard.metric].fields}))
+    # Compiled once per process for what it depends on (pilot_admin.statements.kept): the two ORM
+    # statements inside cost more to build and compile than the whole statement takes to run.
+    key = ("standards", program.pk, program.county_id, year, as_of, indicator_fields, township_q, visible_q, village_id)
+    sql, params, keys, converted, using = kept(
+        key,
+        lambda: _evaluated_statement(program, year, as_of, indicator_fields, township_q, visible_q, village_id),
+    )
+    connection = connections[using]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*townships_params, *counted_params, year, year, IndicatorStatus.CONFIRMED.value])
+        cursor.execute(sql, params)
         fetched = cursor.fetchall()
     townships, rows, seen = [], [], set()
     for values in fetched:

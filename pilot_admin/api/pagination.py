@@ -10,8 +10,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination as BasePageNumberPagination
 
 from pilot_admin.filters import INTEGER_MESSAGE
-from pilot_admin.lists import KeptRows, kept_statement
+from pilot_admin.lists import KeptRows
 from pilot_admin.params import canonical_int, refused_parameters
+from pilot_admin.statements import kept_statement
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200

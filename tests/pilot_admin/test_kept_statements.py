@@ -10,7 +10,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from pilot_admin import lists
+from pilot_admin import statements
 from tests.factories import PersonFactory, PilotAssignmentFactory, VillageFactory
 from villages import selectors
 from villages.choices import PilotStatus
@@ -21,9 +21,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _nothing_kept():
-    lists._STATEMENTS.clear()
+    statements._STATEMENTS.clear()
     yield
-    lists._STATEMENTS.clear()
+    statements._STATEMENTS.clear()
 
 
 def _rows_html(response) -> str:
@@ -49,13 +49,13 @@ def test_the_kept_statement_shows_what_a_fresh_compile_shows(login, county_admin
     client = login(county_admin)
     fresh = client.get(reverse(name), params)
     assert fresh.status_code == 200
-    assert len(lists._STATEMENTS) == 1
+    assert len(statements._STATEMENTS) == 1
     kept = client.get(reverse(name), params)
-    assert len(lists._STATEMENTS) == 1
+    assert len(statements._STATEMENTS) == 1
     assert _rows_html(kept) == _rows_html(fresh)
     # A second page of the same filters is a statement of its own (its offset is in the SQL).
     client.get(reverse(name), {**params, "page": "1"})
-    assert len(lists._STATEMENTS) == 1
+    assert len(statements._STATEMENTS) == 1
 
 
 def test_the_rows_are_read_afresh_and_the_queryset_built_only_once(login, county_admin, village_a, monkeypatch):
@@ -84,7 +84,7 @@ def test_each_township_keeps_its_own_statement(
     html_b = login(township_b_official).get(reverse("villages:village_list")).content.decode()
     assert village_a.name in html_a and village_b.name not in html_a
     assert village_b.name in html_b and village_a.name not in html_b
-    assert len(lists._STATEMENTS) == 2
+    assert len(statements._STATEMENTS) == 2
 
 
 def test_another_townships_id_is_refused_and_nothing_is_kept(login, township_a_official, village_a, village_b):
@@ -95,7 +95,7 @@ def test_another_townships_id_is_refused_and_nothing_is_kept(login, township_a_o
     )
     assert "不存在或不在您的查看范围内。" in html
     assert village_a.name not in html and village_b.name not in html
-    assert not lists._STATEMENTS
+    assert not statements._STATEMENTS
 
 
 def test_the_day_is_part_of_the_key(login, county_admin, village_a, monkeypatch):
@@ -104,7 +104,7 @@ def test_the_day_is_part_of_the_key(login, county_admin, village_a, monkeypatch)
     for day in (datetime.date(2026, 3, 2), datetime.date(2026, 3, 3)):
         monkeypatch.setattr(timezone, "localdate", lambda *args, day=day, **kwargs: day)
         assert client.get(reverse("tasks:ledger")).status_code == 200
-    assert sorted(key[5] for key in lists._STATEMENTS) == [datetime.date(2026, 3, 2), datetime.date(2026, 3, 3)]
+    assert sorted(key[5] for key in statements._STATEMENTS) == [datetime.date(2026, 3, 2), datetime.date(2026, 3, 3)]
 
 
 def test_a_compiled_statement_gives_the_rows_values_gives(county_admin, village_a, village_b):
@@ -118,11 +118,33 @@ def test_a_compiled_statement_gives_the_rows_values_gives(county_admin, village_
         .values("id", "name", "is_poverty_village", "ended_on", "current_pilot", township_name=F("township__name"))
         .order_by("id")
     )
-    rows = lists.Statement.compile(queryset).rows()
+    rows = statements.Statement.compile(queryset).rows()
     assert rows == list(queryset)
     assert rows[0]["current_pilot"]["year"] == 2019
 
 
 def test_a_statement_that_can_match_nothing_gives_no_rows():
-    statement = lists.Statement.compile(Village.objects.filter(pk__in=[]).values("id"))
+    statement = statements.Statement.compile(Village.objects.filter(pk__in=[]).values("id"))
     assert statement.sql is None and statement.rows() == []
+
+
+def test_a_plain_model_statement_gives_instances(county_admin, program):
+    from villages.models import PilotProgram
+
+    queryset = PilotProgram.objects.visible_to(county_admin).order_by("pk")
+    found = statements.Statement.compile(queryset).rows()
+    assert found == list(queryset)
+    assert [(p.code, p.county_id, p._state.adding) for p in found] == [(program.code, program.county_id, False)]
+    with pytest.raises(AssertionError):
+        statements.Statement.compile(queryset.select_related("county"))
+
+
+def test_program_lookups_follow_the_user_and_the_code(county_admin, township_a_official, program):
+    from tests.factories import CountyFactory, PilotProgramFactory
+
+    other = PilotProgramFactory(county=CountyFactory(name="建始县", admin_code="422822"), code="other-county")
+    assert selectors.program_for_code(user=county_admin, code=program.code) == program
+    assert selectors.program_for_code(user=county_admin, code=program.code) == program  # kept
+    assert selectors.program_for_code(user=county_admin, code=other.code) is None
+    assert selectors.program_for_code(user=township_a_official, code=program.code) == program
+    assert selectors.program_for_code(user=county_admin, code=None) == program
