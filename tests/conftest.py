@@ -20,7 +20,13 @@ def _empty_cache():
     """Rolled-back tests can reuse ids (SQLite): no test may read figures another one cached."""
     from django.core.cache import cache
 
+    from pilot_admin import filters, statements
+
     cache.clear()
+    # What the process keeps compiled (statements, filter form classes) is a pure function of its
+    # key, but a test that replaces a selector must see it called.
+    statements._STATEMENTS.clear()
+    filters._FORM_CLASSES.clear()
 
 
 @pytest.fixture
