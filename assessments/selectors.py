@@ -148,23 +148,31 @@ def ranking_rows(*, user, program: PilotProgram, year: int) -> list[dict]:
     inspection with its pilot, village and township cost more than the SQL."""
     grades = dict(Grade.choices)
     badges = {Grade.EXCELLENT: " ok", Grade.FAIL: " bad"}
-    rows = list(
-        results(user=user, program=program, year=year)
-        .annotate(
-            rank=Window(Rank(), order_by=F("total").desc()),
-            open_rectifications=Count("rectifications", filter=~Q(rectifications__status=RectificationStatus.VERIFIED)),
+
+    def build() -> QuerySet:
+        return (
+            results(user=user, program=program, year=year)
+            .annotate(
+                rank=Window(Rank(), order_by=F("total").desc()),
+                open_rectifications=Count(
+                    "rectifications", filter=~Q(rectifications__status=RectificationStatus.VERIFIED)
+                ),
+            )
+            .order_by("-total", "pilot__village__name", "pk")
+            .values(
+                "rank",
+                "original_id",
+                "total",
+                "grade",
+                "open_rectifications",
+                township=F("pilot__village__township__name"),
+                village=F("pilot__village__name"),
+            )
         )
-        .order_by("-total", "pilot__village__name", "pk")
-        .values(
-            "rank",
-            "original_id",
-            "total",
-            "grade",
-            "open_rectifications",
-            township=F("pilot__village__township__name"),
-            village=F("pilot__village__name"),
-        )
-    )
+
+    # Compiled once per process for the user's scope, the program and the year (as the statistics).
+    key = ("ranking", user.pk, user.is_active, stats_cache.scope_key(user), program.pk, year)
+    rows = kept_statement(key, build).rows()
     for row in rows:
         row["grade_label"] = grades.get(row["grade"], row["grade"])
         row["badge"] = badges.get(row["grade"], "")
