@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
 from django.utils.cache import add_never_cache_headers
+from django.utils.functional import LazyObject, empty
 
 from pilot_admin.audit import access
 from pilot_admin.audit import services as audit
@@ -58,6 +59,24 @@ class IdleTimeoutMiddleware:
                 request.session["signed_out_idle"] = True
             elif last is None or now - last >= IDLE_STAMP_GRANULARITY:
                 request.session[IDLE_SESSION_KEY] = now
+        return self.get_response(request)
+
+
+class ResolvedUserMiddleware:
+    """From here on request.user is the user itself. AuthenticationMiddleware and django-otp each
+    wrap it in a lazy object, resolved by now (IdleTimeoutMiddleware asked whether the user is
+    signed in); every later read of it (the permission checks, the menu, the scoping rules: some
+    six hundred on a list page) went through both wrappers' proxies."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        while isinstance(user, LazyObject) and user._wrapped is not empty:
+            user = user._wrapped
+        if user is not None and not isinstance(user, LazyObject):
+            request.user = user
         return self.get_response(request)
 
 

@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "pilot_admin.middleware.NoStoreMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "pilot_admin.middleware.IdleTimeoutMiddleware",
+    # request.user as the user itself, no longer behind the two lazy wrappers above.
+    "pilot_admin.middleware.ResolvedUserMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "pilot_admin.middleware.RequestContextMiddleware",
     "pilot_admin.middleware.AccessLogMiddleware",
