@@ -11,6 +11,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
@@ -517,6 +519,39 @@ def _ledger_cells(row: dict, today) -> None:
         row["submitted"] = _local_minute(report["submitted_at"])
     since = row["overdue_since"]
     row["days_overdue"] = (today - since).days if since is not None else None
+    row["html"] = ledger_row(row)
+
+
+def ledger_row(row: dict) -> SafeString:
+    """One row of the ledger table from its cells (_ledger_cells), written in Python: fifty rows of
+    ten cells through the template engine cost the page more than its statement
+    (tests/tasks/test_ledger_row.py compares this with the template it replaced)."""
+    closed = ' <span class="badge ok">已销号</span>' if row["closed_out"] else ""
+    badge = f'<span class="badge {escape(row["badge"])}">{escape(row["status_label"])}</span>'
+    if row["report_url"]:
+        period = row.get("report_period")
+        shown_period = f' <span class="muted">{escape(period)}</span>' if period is not None else ""
+        status = f'<a href="{escape(row["report_url"])}">{badge}</a>{shown_period}'
+    else:
+        status = badge
+    days = row["days_overdue"]
+    overdue = f'<span class="badge bad">{days}</span>' if days is not None else "—"
+    code, unit = escape(row["task__code"]), escape(row["department__name"])
+    return mark_safe(  # noqa: S308 — every value is escaped or one of the fixed texts above
+        f'\n    <tr data-task="{code}" data-unit="{unit}">\n'
+        f'      <td data-label="编号" class="nowrap">{code}</td>\n'
+        f'      <td data-label="任务名称"><a href="{escape(row["url"])}">{escape(row["task__title"])}</a>'
+        f"{closed}</td>\n"
+        f'      <td data-label="单位">{unit}</td>\n'
+        f'      <td data-label="职责">{escape(row["role_display"])}</td>\n'
+        f'      <td data-label="期次">{escape(row["period_label"])}</td>\n'
+        f'      <td data-label="截止日" class="nowrap">{escape(row["period_due"])}</td>\n'
+        f'      <td data-label="状态">{status}</td>\n'
+        f'      <td data-label="进度" class="num">{escape(row["percent"])}</td>\n'
+        f'      <td data-label="提交时间" class="nowrap">{escape(row["submitted"])}</td>\n'
+        f'      <td data-label="逾期天数" class="num">{overdue}</td>\n'
+        "    </tr>\n  "
+    )
 
 
 def _local_minute(value: str | None) -> str:
