@@ -373,7 +373,11 @@ def visible_programs(*, user) -> QuerySet[PilotProgram]:
 def program_and_programs(*, user, code: str | None) -> tuple[PilotProgram | None, list[PilotProgram]]:
     """program_for_code(code) and visible_programs in one query, for a page that shows the
     program and a select of all of them (a county has a handful)."""
-    programs = list(visible_programs(user=user))
+    if not (user.is_authenticated and user.is_active):
+        return None, []  # visible_to shows such a user nothing
+    # Compiled once per process for the user and their scope (pilot_admin.statements).
+    key = ("visible-programs", user.pk, stats_cache.scope_key(user))
+    programs = kept_statement(key, lambda: visible_programs(user=user)).rows()
     if code:
         matching = [program for program in programs if program.code == code]
         return min(matching, key=lambda program: program.pk, default=None), programs
