@@ -8,6 +8,7 @@ template (templates/base.html) shows what `menu_html` writes from it.
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from django.contrib import admin
 from django.db import connection
@@ -229,12 +230,39 @@ def header_counts(request) -> HeaderCounts:
     return counts
 
 
-def _allowed_groups(request):
+def _user_key(user) -> tuple:
+    """Everything the menu's and the pages' permission checks read from a user: the role and
+    units (stats_cache.scope_key), whether active and staff (the admin site), and a department's
+    remit (guardianship.permissions.reads_by_remit)."""
+    remit = tuple(user.department.remit or ()) if user.department_id else ()
+    return (user.pk, stats_cache.scope_key(user), user.is_active, user.is_staff, remit)
+
+
+# Per user key, kept by the process: which menu items the user may open, and the pages' flags.
+# tests/home/test_menu_kept.py checks the kept against a fresh computation for every role.
+_ALLOWED: OrderedDict[tuple, tuple] = OrderedDict()
+_ALLOWED_SIZE = 4096
+
+
+def _kept(kind: str, request, compute):
+    key = (kind, *_user_key(request.user))
+    found = _ALLOWED.get(key)
+    if found is None:
+        found = _ALLOWED[key] = compute()
+        if len(_ALLOWED) > _ALLOWED_SIZE:
+            _ALLOWED.popitem(last=False)
+    return found
+
+
+def allowed_groups(request) -> tuple:
     """MENU's groups with the items the request's user may open; a group with none is left out."""
-    for group in MENU:
-        items = [item for item in group.items if item.allowed(request)]
-        if items:
-            yield group, items
+    return tuple(
+        (group, items) for group in MENU if (items := tuple(item for item in group.items if item.allowed(request)))
+    )
+
+
+def _allowed_groups(request) -> tuple:
+    return _kept("menu", request, lambda: allowed_groups(request))
 
 
 def _current_view(request) -> str | None:
@@ -328,22 +356,29 @@ def navigation(request):
         "inbox_unread": SimpleLazyObject(lambda: header_counts(request)[INBOX]),
         # Built only where a page shows the header.
         "menu_html": SimpleLazyObject(lambda: menu_html(request)),
-        "nav": {
-            "business": not user.is_duty_admin,
-            "can_manage_pilots": village_permissions.can_manage_pilots(user),
-            "can_nominate": village_permissions.can_nominate(user),
-            "can_review_nominations": village_permissions.can_review_nominations(user),
-            "can_manage_villages": village_permissions.can_manage_villages(user),
-            "can_submit_indicators": village_permissions.can_submit_indicators(user),
-            "is_county_admin": user.is_county_admin,
-            "can_report": task_permissions.can_report(user),
-            "can_review_reports": task_permissions.can_review_reports(user),
-            "can_manage_tasks": task_permissions.can_manage_tasks(user),
-            "can_import": excel.can_import_any(user),
-            "can_view_guardianship": guardianship_permissions.can_view_guardianship(user),
-            "can_manage_accounts": duty_permissions.can_manage_accounts(user),
-            "can_manage_login_security": duty_permissions.can_manage_login_security(user),
-            "can_read_audit_log": duty_permissions.can_read_audit_log(user),
-            "can_use_admin_site": admin.site.has_permission(request),
-        },
+        # Read-only: one user's flags are kept and shared by their pages.
+        "nav": _kept("nav", request, lambda: MappingProxyType(nav_flags(request))),
+    }
+
+
+def nav_flags(request) -> dict:
+    """The flags pages use to offer their own actions (new village, import, …)."""
+    user = request.user
+    return {
+        "business": not user.is_duty_admin,
+        "can_manage_pilots": village_permissions.can_manage_pilots(user),
+        "can_nominate": village_permissions.can_nominate(user),
+        "can_review_nominations": village_permissions.can_review_nominations(user),
+        "can_manage_villages": village_permissions.can_manage_villages(user),
+        "can_submit_indicators": village_permissions.can_submit_indicators(user),
+        "is_county_admin": user.is_county_admin,
+        "can_report": task_permissions.can_report(user),
+        "can_review_reports": task_permissions.can_review_reports(user),
+        "can_manage_tasks": task_permissions.can_manage_tasks(user),
+        "can_import": excel.can_import_any(user),
+        "can_view_guardianship": guardianship_permissions.can_view_guardianship(user),
+        "can_manage_accounts": duty_permissions.can_manage_accounts(user),
+        "can_manage_login_security": duty_permissions.can_manage_login_security(user),
+        "can_read_audit_log": duty_permissions.can_read_audit_log(user),
+        "can_use_admin_site": admin.site.has_permission(request),
     }

@@ -20,6 +20,7 @@ def _empty_cache():
     """Rolled-back tests can reuse ids (SQLite): no test may read figures another one cached."""
     from django.core.cache import cache
 
+    from home import navigation
     from pilot_admin import filters, statements
 
     cache.clear()
@@ -27,6 +28,7 @@ def _empty_cache():
     # key, but a test that replaces a selector must see it called.
     statements._STATEMENTS.clear()
     filters._FORM_CLASSES.clear()
+    navigation._ALLOWED.clear()
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ TEMPLATE_ROW = """
 
 UNREPORTED = {
     "task__code": "R-A<1>",
-    "task__title": "建立 \"台账\" & 销号",
+    "task__title": '建立 "台账" & 销号',
     "department__name": "县民政局",
     "url": "/tasks/3/",
     "closed_out": False,
