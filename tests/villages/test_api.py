@@ -636,6 +636,8 @@ def test_endpoints_run_the_same_number_of_queries_at_two_sizes(
     _populate(county, program, townships=1, villages_per_township=5)
     if role == "township_a":
         _populate_township(program, user.township, 6)
+    # The connection's first JSON expression asks SQLite once whether it has JSON at all.
+    client.get(url(program))
     with CaptureQueriesContext(connection) as small:
         response = client.get(url(program))
     assert response.status_code == 200
