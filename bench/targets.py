@@ -15,54 +15,34 @@ HELD_BACK = {
     "dashboard_cold": "after a data-version bump computes the running program year (when there is one) and the "
     "month's guardianship figures; closed years come from their kept entries (stats_cache.cached_history)",
     "api_standards_stats": "answers every counted pilot's checklist (the contract: about 85 pilots × 11 standards, "
-    "82 KB of JSON) where the floor returns one row per township; the townships, their counted pilots and the "
-    "confirmed indicators come in one statement and each standard's rule is prepared once per report, so what "
-    "remains is the contract's own CPU (the pilots' statuses, coverage and as_dict about 1.5 ms, encoding the JSON "
-    "about 1 ms, a floor request about 5 ms on an idle machine) and two statements the floor does not make (the "
-    "program, checked by the query's validation, and its standards); stats/pilots/, five statements and a small "
-    "answer, stands at the same ratio",
-    "api_assessment_stats": "one statement built by the ORM (each township's latest confirmed results, with "
-    "visible_to and the NOT EXISTS of a newer inspection; the open rectifications as one subquery over the same "
-    "confirmed inspections): building and compiling it take about 13,000 Python calls (cProfile, bench county), "
-    "more than the floor's whole request (about 7,600), and the program is read by its code first (a query the "
-    "floor joins)",
-    "standards_table_page": "the selector of GET /api/v1/stats/standards/ (see there; the programs and the "
-    "program's standards are two statements the floor does not make); the three tables' rows are written by the "
-    "view, the content block renders in under 1 ms; what remains is what every page pays above its template floor "
-    "(the menu, the header's counts, the session and two-factor checks): the village list and pilot ledger pages, "
-    "with far less content, stand at the same ratio or above",
-    # The pages against their template floors. cProfile of 20 requests through the test client at
-    # bench scale (10 counties; per request, profiled): the ORM (building model instances and
-    # compiling the SQL of querysets) and the extra queries are what the floor does not pay.
-    "village_list_page": "rows and total in one statement (a window count) read as values, like the API; the "
-    "menu (written in Python, its counts' statement compiled once per user and day) and the filter bar (its choices "
-    "kept per scope and data version) cost one query and two cache reads the floor does not make; what remains is "
-    "building the filter form (django-filter makes its form class and fields per request), compiling the ORM "
-    "statement the floor writes by hand, and the header: 55,000 Python calls per request to the floor's 30,000 "
-    "(cProfile, bench county)",
-    "pilot_list_page": "as the village list: rows and total in one statement read as values; the filter form built "
-    "per request, the ORM statement compiled per request and the header's counts query",
-    "quota_report_page": "one statement (the counted pilots joined once, their columns aliased) still built and "
-    "compiled through the ORM: about 9,400 Python calls of the page's 51,000 (cProfile, bench county), where the "
-    "floor's whole request makes 12,300; the rest is what every page pays and the floor does not: the shared "
-    "layout (menu and its badge counts, a query) and the program list of the picker (a query); the chart and "
-    "table cost about 2 ms",
-    "ledger_page": "rows and total in one statement (a window count) read as values, the current period and latest "
-    "report one JSON column each (three subqueries per row, as the floor); what remains is the shared layout: with "
-    "a filter naming no visible row (no rows statement) the page still costs 24 ms of CPU per request to the "
-    "floor's 8 (menu and header counts about 8, the filter bar and its three choice lists 5, the print frame 2, the "
-    "session and login checks), and the ORM builds and compiles the page's statement per request (about 6 ms of "
-    "CPU where the floor's is written by hand)",
-    "register_page": "rows and total in one statement (a window count) read as values, only the shown ID number "
-    "decrypted (50 Fernet decrypts, about 1 ms), the village options read as (id, name); what remains is the base "
-    "layout's menu (its counts query, about 4.5 ms of CPU), the filter bar (the township and 300 village choices: "
-    "two queries, about 6.5 ms of CPU), the audit entry of the read (an INSERT and its commit, about 2.5 ms of CPU), "
-    "an eleven-column row template and compiling the ORM statement (A/B in one process, county scale: the page "
-    "2.8x the floor, 1.7x without the menu, the filter bar and the audit entry)",
-    "ranking_page": "rows read as values in one statement (no model instances); what remains above the floor "
-    "is building and compiling that ORM statement (about 8,300 Python calls of the page's 60,000, the floor's "
-    "whole request 36,000) and the shared layout (menu and its badge counts, a query) and the program list of "
-    "the picker (a query)",
+    "82 KB of JSON) where the floor returns one row per township; the report's one statement, the program and its "
+    "standards are compiled once per key (pilot_admin/statements.py), so what remains is the contract's own CPU: "
+    "each pilot's status on each standard (about 900 evaluations), the coverage per township and standard, as_dict "
+    "and encoding the JSON",
+    "api_assessment_stats": "the statement (each township's latest confirmed results and the open rectifications) "
+    "is compiled once per user, scope, program, year and date; what remains is the program looked up by its code "
+    "(a query the floor joins)",
+    "standards_table_page": "the report of GET /api/v1/stats/standards/ (see there: every counted pilot's status "
+    "on each standard, the coverage per township and standard), shown as three tables written by the view, where "
+    "the floor counts three numbers per township in SQL; above that, the shared layout every page pays (the menu "
+    "and its counts query, the program picker)",
+    # The pages against their template floors. What every list page now pays above its template
+    # floor is the shared layout; each page's own work is compiled once (its statement) or
+    # written in Python (its rows, its filter bar, its chart).
+    "village_list_page": "the rows' statement is compiled once per user, scope, day and query string "
+    "(pilot_admin/lists.py KeptRows), the filter bar written once per scope, data version and values, the rows "
+    "written in Python; what remains is the shared layout the floor does not render: the menu and its counts (a "
+    "query), the filter bar's cache read, the pager",
+    "pilot_list_page": "as the village list",
+    "quota_report_page": "the report's statement is compiled once per program, year, date and scope and the "
+    "chart's SVG written in Python; what remains is the shared layout (the menu and its counts query) and the "
+    "program picker",
+    "ledger_page": "as the village list, and the print frame (the filters in words)",
+    "register_page": "as the village list, and the audit entry of the read (an INSERT and its commit) and the "
+    "shown ID numbers decrypted (50 Fernet decrypts)",
+    "ranking_page": "the statement is compiled once per user, scope, program and year; what remains is the shared "
+    "layout (the menu and its counts query) and the program picker and its year (two queries the floor does "
+    "not make)",
     "api_guardianship_stats": "the province-wide figures aggregate every person's month of visits; the floor "
     "does the same in one statement without the scoping joins",
     "person import 特困人员导入": "each row is built and fully validated as a Person in Python (the same "

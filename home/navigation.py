@@ -5,7 +5,6 @@ items the user may open none of is not shown, so a role sees only its own work a
 template (templates/base.html) shows what `menu_html` writes from it.
 """
 
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -23,6 +22,7 @@ from pilot_admin import excel, stats_cache
 from pilot_admin.accounts import permissions as duty_permissions
 from pilot_admin.accounts.middleware import PASSWORD_CHANGE_URL_NAMES, password_change_reason, pending_step
 from pilot_admin.documents import services as document_services
+from pilot_admin.memo import ProcessMemo
 from pilot_admin.notifications import services as notifications
 from pilot_admin.notifications.views import can_view_group_robots
 from pilot_admin.reversing import reverse_static
@@ -186,25 +186,22 @@ def _run_counts(keys: list[str], sql: str, params: list) -> dict[str, int]:
 # three querysets cost more CPU than any other part of a list page's header. What the badges
 # count depends only on the user's scope (their `visible_to`) and today's date, both in the key;
 # tests/home/test_header_counts.py checks the kept statement against a fresh one for every role.
-_HEADER_SQL: OrderedDict[tuple, tuple[list[str], str, list]] = OrderedDict()
-_HEADER_SQL_SIZE = 2048
+_HEADER_SQL: ProcessMemo = ProcessMemo(2048)
 
 
 def _header_statement(request) -> tuple[list[str], str, list]:
     user = request.user
     key = (user.pk, stats_cache.scope_key(user), user.is_active, user.is_staff, timezone.localdate())
-    found = _HEADER_SQL.get(key)
-    if found is None:
+
+    def compile_() -> tuple[list[str], str, list]:
         querysets = {INBOX: notifications.unread(user=user)}
         for group in MENU:
             for item in group.items:
                 if item.badge and item.allowed(request):
                     querysets[item.url_name] = item.badge(user=user)
-        found = (list(querysets), *count_together_sql(querysets))
-        _HEADER_SQL[key] = found
-        if len(_HEADER_SQL) > _HEADER_SQL_SIZE:
-            _HEADER_SQL.popitem(last=False)
-    return found
+        return (list(querysets), *count_together_sql(querysets))
+
+    return _HEADER_SQL.get(key, compile_)
 
 
 class HeaderCounts:
@@ -240,18 +237,11 @@ def _user_key(user) -> tuple:
 
 # Per user key, kept by the process: which menu items the user may open, and the pages' flags.
 # tests/home/test_menu_kept.py checks the kept against a fresh computation for every role.
-_ALLOWED: OrderedDict[tuple, tuple] = OrderedDict()
-_ALLOWED_SIZE = 4096
+_ALLOWED: ProcessMemo = ProcessMemo(4096)
 
 
 def _kept(kind: str, request, compute):
-    key = (kind, *_user_key(request.user))
-    found = _ALLOWED.get(key)
-    if found is None:
-        found = _ALLOWED[key] = compute()
-        if len(_ALLOWED) > _ALLOWED_SIZE:
-            _ALLOWED.popitem(last=False)
-    return found
+    return _ALLOWED.get((kind, *_user_key(request.user)), compute)
 
 
 def allowed_groups(request) -> tuple:

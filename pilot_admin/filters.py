@@ -11,7 +11,6 @@ the API refuses it (FilterSet(empty_is_error=True)): a client leaves the paramet
 import hashlib
 import json
 import re
-from collections import OrderedDict
 from types import SimpleNamespace
 
 import django_filters
@@ -27,6 +26,7 @@ from drf_spectacular.drainage import set_override
 from drf_spectacular.utils import extend_schema_field
 
 from pilot_admin import stats_cache
+from pilot_admin.memo import ProcessMemo
 from pilot_admin.params import MONTH_PATTERN, canonical_int, month_param, refused_parameters
 
 # The largest id a BigAutoField holds; a larger number names no row.
@@ -432,8 +432,7 @@ def cache_row_choices(form, user, name: str) -> None:
 
 
 # FilterSet.get_form_class's classes, per FilterSet, kind and scope (a county's roles and units).
-_FORM_CLASSES: OrderedDict[tuple, type] = OrderedDict()
-_FORM_CLASSES_SIZE = 4096
+_FORM_CLASSES: ProcessMemo[type] = ProcessMemo(4096)
 
 # The empty choice of every select on a filter form: "no filter" reads 全部, not "---------".
 ALL_LABEL = "全部"
@@ -464,13 +463,7 @@ class FilterSet(django_filters.FilterSet):
         users; each form deep-copies the fields (their querysets cloned, never evaluated here)."""
         user = getattr(self.request, "user", None)
         scope = stats_cache.scope_key(user) if user is not None and user.is_authenticated else None
-        key = (type(self), self.empty_is_error, scope)
-        form_class = _FORM_CLASSES.get(key)
-        if form_class is None:
-            form_class = _FORM_CLASSES[key] = self._make_form_class()
-            if len(_FORM_CLASSES) > _FORM_CLASSES_SIZE:
-                _FORM_CLASSES.popitem(last=False)
-        return form_class
+        return _FORM_CLASSES.get((type(self), self.empty_is_error, scope), self._make_form_class)
 
     def _make_form_class(self):
         form_class = super().get_form_class()

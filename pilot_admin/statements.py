@@ -4,7 +4,6 @@ and compiled through the ORM at the key's first use, then only run. Building and
 filtered, annotated statement cost a page more CPU than the database took to run it. What is kept
 is the SQL, never rows: every use reads the data afresh."""
 
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -13,6 +12,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.query import ModelIterable, ValuesIterable
+
+from pilot_admin.memo import ProcessMemo
 
 T = TypeVar("T")
 
@@ -90,19 +91,13 @@ class Statement:
 
 # Compiled statements by key, kept by the process (as the header's counts statement:
 # home/navigation.py).
-_STATEMENTS: OrderedDict[tuple, object] = OrderedDict()
-_STATEMENTS_SIZE = 4096
+_STATEMENTS: ProcessMemo = ProcessMemo(4096)
 
 
 def kept(key: tuple, compile_: Callable[[], T]) -> T:
     """`compile_()` (SQL, or what a statement is made of) at the first use of `key`, kept by the
     process after it. `key` must name everything the result depends on."""
-    found = _STATEMENTS.get(key)
-    if found is None:
-        found = _STATEMENTS[key] = compile_()
-        if len(_STATEMENTS) > _STATEMENTS_SIZE:
-            _STATEMENTS.popitem(last=False)
-    return found
+    return _STATEMENTS.get(key, compile_)
 
 
 def kept_statement(key: tuple, build: Callable[[], QuerySet]) -> Statement:

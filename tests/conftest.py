@@ -24,11 +24,13 @@ def _empty_cache():
     from pilot_admin import filters, statements
 
     cache.clear()
-    # What the process keeps compiled (statements, filter form classes) is a pure function of its
-    # key, but a test that replaces a selector must see it called.
+    # What the process keeps (pilot_admin.memo: statements, form classes, menus) is a pure function
+    # of its key, but a test that replaces a selector must see it called, and one that counts
+    # what is kept must start from nothing.
     statements._STATEMENTS.clear()
     filters._FORM_CLASSES.clear()
     navigation._ALLOWED.clear()
+    navigation._HEADER_SQL.clear()
 
 
 @pytest.fixture

@@ -19,13 +19,6 @@ from villages.models import PilotNomination
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fresh_statements():
-    navigation._HEADER_SQL.clear()
-    yield
-    navigation._HEADER_SQL.clear()
-
-
 def _request(user):
     request = RequestFactory().get("/")
     request.user = user

@@ -19,13 +19,6 @@ from villages.models import Village
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _nothing_kept():
-    statements._STATEMENTS.clear()
-    yield
-    statements._STATEMENTS.clear()
-
-
 def _rows_html(response) -> str:
     """The page's table, without what differs per request (the CSRF token of the logout form)."""
     html = response.content.decode()
