@@ -510,7 +510,8 @@ REST_FRAMEWORK = {
     ],
     # JSON only; the browsable HTML API is a development aid, never served in production.
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        # DRF's JSONRenderer with orjson's encoder (the same answer, faster).
+        "pilot_admin.api.renderers.JSONRenderer",
         *(["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     ],
     # OPTIONS without the views' docstrings; `?format=` a renderer lacks is a Chinese 404
