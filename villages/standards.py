@@ -611,25 +611,18 @@ def _coverage(rows, townships, standards, year) -> tuple[AreaCoverage, list[Area
                 tally[2][i] += status != NOT_REPORTED
                 tally[3][i] += status == MET
 
-    def area(id_, name, tallies) -> AreaCoverage:
-        return AreaCoverage(
-            id=id_,
-            name=name,
-            pilots=sum(t[0] for t in tallies),
-            cells=[
-                Coverage(
-                    standard=standard,
-                    year=year,
-                    applicable=sum(t[1][i] for t in tallies),
-                    reported=sum(t[2][i] for t in tallies),
-                    met=sum(t[3][i] for t in tallies),
-                )
-                for i, standard in enumerate(standards)
-            ],
-        )
+    def area(id_, name, tally) -> AreaCoverage:
+        pilots, applicable, reported, met = tally
+        cells = [
+            Coverage(standard=standard, year=year, applicable=a, reported=r, met=m)
+            for standard, a, r, m in zip(standards, applicable, reported, met, strict=True)
+        ]
+        return AreaCoverage(id=id_, name=name, pilots=pilots, cells=cells)
 
-    county = area(None, "全县", list(counts.values()))
-    return county, [area(t["id"], t["name"], [counts[t["id"]]]) for t in townships if t["shown"]]
+    tallies = list(counts.values())
+    # The county's: each column summed over its townships.
+    county = [sum(t[0] for t in tallies)] + [[sum(t[part][i] for t in tallies) for i in range(n)] for part in (1, 2, 3)]
+    return area(None, "全县", county), [area(t["id"], t["name"], counts[t["id"]]) for t in townships if t["shown"]]
 
 
 def _shown_townships_q(user) -> Q:

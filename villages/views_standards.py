@@ -162,6 +162,27 @@ def village_groups(report: standards.StandardsReport, program, year: int) -> lis
     return [(township, len(rows), mark_safe("".join(rows))) for township, rows in groups]  # noqa: S308 - as above
 
 
+def _options(choices) -> str:
+    """A select's options from (value, label, selected), as the template wrote them."""
+    return mark_safe(  # noqa: S308 - values and labels escaped
+        "".join(
+            f'<option value="{escape(str(value))}"{" selected" if selected else ""}>{escape(str(label))}</option>'
+            for value, label, selected in choices
+        )
+    )
+
+
+def picker_options(programs, program, year: int, townships, township) -> dict[str, str]:
+    """The page's three selects' options (program, year, township), written here with its tables."""
+    return {
+        "program_options": _options((p.code, p.name, p.pk == program.pk) for p in programs),
+        "year_options": _options((y, y, y == year) for y in program.years),
+        "township_options": _options(
+            (t["pk"], t["name"], township is not None and t["pk"] == township.pk) for t in townships
+        ),
+    }
+
+
 class StandardsTableView(ScopedViewMixin, TemplateView):
     """Township × standard coverage for a program year, with each pilot's checklist below."""
 
@@ -185,6 +206,7 @@ class StandardsTableView(ScopedViewMixin, TemplateView):
             programs=programs,
             townships=report.township_choices,
             export_url=reverse("villages:standards_export"),
+            **picker_options(programs, program, year, report.township_choices, township),
         )
         return context
 

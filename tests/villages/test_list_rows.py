@@ -97,3 +97,38 @@ def test_the_pilot_row_is_what_the_template_wrote(changes, can_manage):
     pilot = {**PILOT, **changes}
     expected = engines["django"].from_string(PILOT_ROW).render({"pilot": pilot, "can_manage": can_manage})
     assert pilot_row(pilot, can_manage=can_manage) == expected
+
+
+# villages/standards_table.html's three selects before views_standards.picker_options wrote them.
+PICKERS = (
+    '<select name="program">{% for p in programs %}<option value="{{ p.code }}"{% if p.pk == program.pk %} selected'
+    "{% endif %}>{{ p.name }}</option>{% endfor %}</select>"
+    '<select name="year">{% for y in program.years %}<option value="{{ y }}"{% if y == year %} selected{% endif %}>'
+    "{{ y }}</option>{% endfor %}</select>"
+    '<select name="township"><option value="">全部</option>{% for t in townships %}<option value="{{ t.pk }}"'
+    "{% if township and t.pk == township.pk %} selected{% endif %}>{{ t.name }}</option>{% endfor %}</select>"
+)
+
+
+@pytest.mark.parametrize("chosen", [None, 2])
+def test_the_standards_pickers_are_what_the_template_wrote(chosen):
+    from types import SimpleNamespace
+
+    from villages.views_standards import picker_options
+
+    programs = [
+        SimpleNamespace(pk=1, code="p-1", name="十三五 <试点>", years=range(2016, 2021)),
+        SimpleNamespace(pk=2, code="p&2", name="十四五", years=range(2021, 2026)),
+    ]
+    townships = [{"pk": 1, "name": "水布垭镇"}, {"pk": 2, "name": "<清太坪> & 镇"}]
+    township = SimpleNamespace(pk=chosen) if chosen else None
+    context = {"programs": programs, "program": programs[0], "year": 2019, "townships": townships, "township": township}
+    expected = engines["django"].from_string(PICKERS).render(context)
+    options = picker_options(programs, programs[0], 2019, townships, township)
+    ours = (
+        f'<select name="program">{options["program_options"]}</select>'
+        f'<select name="year">{options["year_options"]}</select>'
+        f'<select name="township"><option value="">全部</option>{options["township_options"]}</select>'
+    )
+    assert ours == expected
+    assert ('<option value="2" selected>' in ours) == bool(chosen)
