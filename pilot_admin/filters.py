@@ -462,7 +462,9 @@ class FilterSet(django_filters.FilterSet):
         only the user's scope (stats_cache.scope_key), so one scope's class serves each of its
         users; each form deep-copies the fields (their querysets cloned, never evaluated here)."""
         user = getattr(self.request, "user", None)
-        scope = stats_cache.scope_key(user) if user is not None and user.is_authenticated else None
+        # visible_to shows an inactive user nothing: such a user's class is not the scope's.
+        signed_in = user is not None and user.is_authenticated
+        scope = (stats_cache.scope_key(user), user.is_active) if signed_in else None
         return _FORM_CLASSES.get((type(self), self.empty_is_error, scope), self._make_form_class)
 
     def _make_form_class(self):

@@ -48,7 +48,8 @@ class Statement:
                 not (query.select_related or query.annotations or query.extra or query.deferred_loading[0])
                 and not queryset._prefetch_related_lookups
             )
-            assert queryset._iterable_class is ModelIterable and plain, "a values() or plain model queryset"
+            if not (queryset._iterable_class is ModelIterable and plain):
+                raise TypeError("Statement.compile takes a values() or a plain model queryset.")
             model = queryset.model
             names = tuple(field.attname for field in model._meta.concrete_fields)
         compiler = query.get_compiler(using=queryset.db)
@@ -57,8 +58,8 @@ class Statement:
         except EmptyResultSet:
             return cls(None, (), names, (), queryset.db, model)
         fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
-        if model is not None:
-            assert tuple(field.target.attname for field in fields) == names, "the model's columns in order"
+        if model is not None and tuple(field.target.attname for field in fields) != names:
+            raise TypeError("Statement.compile: the model's columns are not selected in order.")
         converters = tuple(
             (index, tuple(functions), expression)
             for index, (functions, expression) in compiler.get_converters(fields).items()
